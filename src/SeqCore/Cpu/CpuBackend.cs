@@ -1,0 +1,119 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace SeqCore.Cpu;
+
+/// <summary>Options for <see cref="CpuBackend{T}"/>.</summary>
+public sealed record CpuBackendOptions
+{
+    /// <summary>Worker threads including the caller; 0 means all cores (<see cref="Environment.ProcessorCount"/>).</summary>
+    public int Threads { get; init; }
+}
+
+/// <summary>
+/// The CPU backend: 64-byte aligned native memory, <see cref="System.Runtime.Intrinsics.Vector256{T}"/> kernels
+/// with a scalar fallback, a packed multi-threaded GEMM, and warm worker threads. T is float or double.
+/// </summary>
+/// <remarks>The operations are split by family over the partial files <c>CpuBackend.*.cs</c>.</remarks>
+public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal const int Alignment = 64;
+    private readonly WorkerPool _pool;
+    private long _liveBytes;
+    private bool _disposed;
+
+    /// <summary>Creates a CPU backend using all cores.</summary>
+    public CpuBackend() : this(new CpuBackendOptions()) { }
+
+    /// <summary>Creates a CPU backend with the given options.</summary>
+    public CpuBackend(CpuBackendOptions options)
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException($"CpuBackend supports float and double, not {typeof(T).Name}.");
+        if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Threads must be 0 (all cores) or positive, got {options.Threads}.");
+        Threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
+        _pool = new WorkerPool(Threads);
+    }
+
+    /// <inheritdoc />
+    public string Name => "cpu";
+
+    /// <summary>Threads used by parallel operations, the caller included.</summary>
+    public int Threads { get; }
+
+    /// <summary>Bytes currently allocated by live tensors of this backend.</summary>
+    public long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    internal WorkerPool Pool => _pool;
+
+    // ----- memory -------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public Tensor<T> Allocate(params int[] shape)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long length = Tensor<T>.ShapeLength(shape);
+        nuint bytes = (nuint)Math.Max(Alignment, checked(length * sizeof(T)));
+        void* p = NativeMemory.AlignedAlloc(bytes, Alignment);
+        NativeMemory.Clear(p, bytes);
+        Interlocked.Add(ref _liveBytes, (long)bytes);
+        return new Tensor<T>(this, (nint)p, 0, (int[])shape.Clone(), null);
+    }
+
+    /// <inheritdoc />
+    public void Release(Tensor<T> tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!ReferenceEquals(tensor.Backend, this))
+            throw new ArgumentException($"Release: tensor of shape {tensor.ShapeText} belongs to backend '{tensor.Backend.Name}', not to this one.", nameof(tensor));
+        if (tensor.IsReleased) return;
+        if (!tensor.IsView)
+        {
+            NativeMemory.AlignedFree((void*)tensor.Storage);
+            Interlocked.Add(ref _liveBytes, -Math.Max(Alignment, tensor.Length * sizeof(T)));
+        }
+        tensor.MarkReleased();
+    }
+
+    /// <inheritdoc />
+    public void CopyFromHost(ReadOnlySpan<T> source, Tensor<T> destination)
+    {
+        T* d = Ptr(destination, "CopyFromHost", "destination");
+        Check.HostLength("CopyFromHost", source.Length, destination);
+        source.CopyTo(new Span<T>(d, source.Length));
+    }
+
+    /// <inheritdoc />
+    public void CopyToHost(Tensor<T> source, Span<T> destination)
+    {
+        T* s = Ptr(source, "CopyToHost", "source");
+        Check.HostLength("CopyToHost", destination.Length, source);
+        new ReadOnlySpan<T>(s, destination.Length).CopyTo(destination);
+    }
+
+    /// <inheritdoc />
+    public void Synchronize() { }
+
+    /// <summary>
+    /// Direct access to a tensor's memory, for tests, tools and the CPU-only parts of data loading.
+    /// Layers and models must not use it: they go through <see cref="IBackend{T}"/>.
+    /// </summary>
+    public Span<T> HostSpan(Tensor<T> t) => new(Ptr(t, "HostSpan", "tensor"), checked((int)t.Length));
+
+    /// <summary>Checks ownership and liveness, then returns the address of element 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal T* Ptr(Tensor<T> t, string op, string role)
+    {
+        Check.Owned(this, op, t, role);
+        return (T*)t.Storage + t.Offset;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _pool.Dispose();
+    }
+}
