@@ -16,9 +16,14 @@ public static class Philox
     /// The 128-bit counter is (lo(counter), hi(counter), 0, 0); the key is (lo(seed), hi(seed)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (uint W0, uint W1, uint W2, uint W3) Generate(ulong seed, ulong counter)
+        => Philox4x32(((uint)counter, (uint)(counter >> 32), 0u, 0u), ((uint)seed, (uint)(seed >> 32)));
+
+    /// <summary>The raw Philox4x32-10 bijection of a 128-bit counter under a 64-bit key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (uint W0, uint W1, uint W2, uint W3) Philox4x32((uint C0, uint C1, uint C2, uint C3) counter, (uint K0, uint K1) key)
     {
-        uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = 0, c3 = 0;
-        uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
+        var (c0, c1, c2, c3) = counter;
+        var (k0, k1) = key;
         for (int round = 0; round < 10; round++)
         {
             if (round > 0) { k0 += W0; k1 += W1; }
