@@ -41,7 +41,7 @@ public enum GeluApproximation
 /// with a message naming the argument and its shape.</item>
 /// </list>
 /// </remarks>
-public interface IBackend<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public partial interface IBackend<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Short name, e.g. <c>cpu</c> or <c>cuda:0</c>.</summary>
     string Name { get; }

@@ -1,0 +1,69 @@
+using System.Numerics;
+
+namespace SeqCore;
+
+/// <summary>Operations used by embeddings, linear layers and recurrent layers.</summary>
+/// <remarks>
+/// <para>Variable-length batches: a <c>lengths</c> tensor <c>[B]</c> holds each sequence's length as a value of T
+/// (exact for lengths below 2²⁴ in float). At time step <c>t</c>, row <c>b</c> is <em>active</em> when
+/// <c>t &lt; lengths[b]</c>. The lengths live on the backend, so a whole sequence needs one upload.</para>
+/// </remarks>
+public partial interface IBackend<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Copies <paramref name="row"/> <c>[C]</c> into every row of <paramref name="y"/> <c>[R, C]</c> (bias initialisation before a GEMM with beta = 1).</summary>
+    void BroadcastRows(Tensor<T> row, Tensor<T> y);
+
+    /// <summary>
+    /// A strided 2-D copy: <paramref name="rows"/> rows of <paramref name="cols"/> elements, row r read at
+    /// <c>x[r·ldx ..]</c> and written at <c>y[r·ldy ..]</c>. Concatenates and splits along the last dimension
+    /// (e.g. the two directions of a bidirectional layer into <c>[T, B, 2H]</c>).
+    /// </summary>
+    void Copy2D(Tensor<T> x, int rows, int cols, int ldx, Tensor<T> y, int ldy);
+
+    /// <summary>Swaps the first two dimensions: <c>x [A, B, C]</c> → <c>y [B, A, C]</c> (batch-first ↔ time-major).</summary>
+    void SwapLeadingAxes(Tensor<T> x, int a, int b, Tensor<T> y);
+
+    /// <summary><c>y[i, :] = table[indices[i], :]</c> for <c>table [V, D]</c>, <c>y [N, D]</c>. Throws naming the index if out of range.</summary>
+    void Gather(Tensor<T> table, ReadOnlySpan<int> indices, Tensor<T> y);
+
+    /// <summary>
+    /// <c>dTable[indices[i], :] += dy[i, :]</c> (embedding backward). Rows whose index equals
+    /// <paramref name="skipIndex"/> are skipped (a padding index; pass −1 for none).
+    /// </summary>
+    void ScatterAddRows(Tensor<T> dy, ReadOnlySpan<int> indices, int skipIndex, Tensor<T> dTable);
+
+    /// <summary>Per row of <c>[B, C]</c>: <c>y[b] = active(b, t) ? whenActive[b] : whenInactive[b]</c>. <paramref name="y"/> may alias either input.</summary>
+    void SelectRows(Tensor<T> lengths, int t, Tensor<T> whenActive, Tensor<T> whenInactive, Tensor<T> y);
+
+    /// <summary>Per row of <c>[B, C]</c>: <c>y[b] = x[b]</c> where <c>active(b, t) == keepActive</c>, else 0.</summary>
+    void MaskRows(Tensor<T> lengths, int t, bool keepActive, Tensor<T> x, Tensor<T> y);
+
+    /// <summary>
+    /// One LSTM step's pointwise part, PyTorch gate order (i, f, g, o), optionally with peepholes
+    /// (Gers &amp; Schmidhuber 2000: <c>i = σ(a_i + w_ci⊙c_prev)</c>, <c>f = σ(a_f + w_cf⊙c_prev)</c>, <c>o = σ(a_o + w_co⊙c)</c>):
+    /// <c>c = f⊙c_prev + i⊙g</c>, <c>h = o⊙tanh(c)</c>.
+    /// </summary>
+    /// <param name="gates"><c>[B, 4H]</c> pre-activations in, activations (i, f, g, o) out: kept for backward.</param>
+    /// <param name="cPrev"><c>[B, H]</c>.</param>
+    /// <param name="peepholes"><c>[3, H]</c> rows w_ci, w_cf, w_co, or null.</param>
+    /// <param name="c"><c>[B, H]</c> new cell state.</param>
+    /// <param name="h"><c>[B, H]</c> new hidden state (before any projection).</param>
+    void LstmCellForward(Tensor<T> gates, Tensor<T> cPrev, Tensor<T>? peepholes, Tensor<T> c, Tensor<T> h);
+
+    /// <summary>
+    /// Backward of <see cref="LstmCellForward"/>: from <paramref name="dh"/> and <paramref name="dc"/> (gradients
+    /// arriving at h and c of this step) gives the pre-activation gradients and the gradient into c_prev.
+    /// Peephole gradients are accumulated into <paramref name="dPeepholes"/> <c>[3, H]</c>.
+    /// </summary>
+    /// <param name="gates"><c>[B, 4H]</c> activations saved by forward.</param>
+    /// <param name="cPrev"><c>[B, H]</c>.</param>
+    /// <param name="c"><c>[B, H]</c> cell state produced by forward.</param>
+    /// <param name="peepholes"><c>[3, H]</c> or null.</param>
+    /// <param name="dh"><c>[B, H]</c>.</param>
+    /// <param name="dc"><c>[B, H]</c>.</param>
+    /// <param name="dGates"><c>[B, 4H]</c> out (overwritten).</param>
+    /// <param name="dcPrev"><c>[B, H]</c> out (overwritten).</param>
+    /// <param name="dPeepholes"><c>[3, H]</c> accumulated, or null.</param>
+    void LstmCellBackward(Tensor<T> gates, Tensor<T> cPrev, Tensor<T> c, Tensor<T>? peepholes,
+        Tensor<T> dh, Tensor<T> dc, Tensor<T> dGates, Tensor<T> dcPrev, Tensor<T>? dPeepholes);
+}
