@@ -1,0 +1,97 @@
+using SeqCore.Layers.Recurrent;
+using SeqCore.Random;
+
+namespace SeqCore.Gradients;
+
+/// <summary>
+/// Gradient checks of <see cref="RecurrentLayer{T}"/>: every cell with its options on and off. Sizes are small
+/// (T = 4, B = 3, I = 3, H = 4) so each case runs in well under a second; the loss is
+/// <c>Σ w⊙y + Σ w_h⊙h_n + Σ w_c⊙c_n</c> with fixed random weights, so every output and final state is checked.
+/// </summary>
+internal static class RecurrentGradientCases
+{
+    private sealed record Flags(bool Ragged = false, bool Init = false, bool Dropout = false, bool Tbptt = false);
+
+    public static IEnumerable<GradientCase> Cases
+    {
+        get
+        {
+            var lstm = new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 3, HiddenSize = 4 };
+            yield return Case("lstm", lstm, new());
+            yield return Case("lstm.peephole", lstm with { Peepholes = true }, new());
+            yield return Case("lstm.proj", lstm with { ProjSize = 2 }, new());
+            yield return Case("lstm.nobias.init", lstm with { Bias = false }, new(Init: true));
+            yield return Case("lstm.init", lstm, new(Init: true));
+            yield return Case("lstm.ragged", lstm, new(Ragged: true));
+            yield return Case("lstm.bidirectional", lstm with { Bidirectional = true }, new());
+            yield return Case("lstm.bidirectional.ragged", lstm with { Bidirectional = true }, new(Ragged: true));
+            yield return Case("lstm.peephole.proj.bidirectional.ragged.init", lstm with { Peepholes = true, ProjSize = 3, Bidirectional = true }, new(Ragged: true, Init: true));
+            yield return Case("lstm.layers2.dropout", lstm with { NumLayers = 2, Dropout = 0.4 }, new(Dropout: true));
+            yield return Case("lstm.layers2.bidirectional.ragged.init", lstm with { NumLayers = 2, Bidirectional = true }, new(Ragged: true, Init: true));
+            yield return Case("lstm.layers3.peephole.proj", lstm with { NumLayers = 3, Peepholes = true, ProjSize = 2 }, new());
+            yield return Case("lstm.batchfirst.ragged", lstm with { BatchFirst = true }, new(Ragged: true));
+            yield return Case("lstm.tbptt", lstm with { NumLayers = 2 }, new(Tbptt: true));
+        }
+    }
+
+    private static GradientCase Case(string name, RecurrentOptions options, Flags flags) => new(name, be => Run(be, name, options, flags));
+
+    private static GradientCheckResult Run(IBackend<double> be, string name, RecurrentOptions o, Flags flags)
+    {
+        const int steps = 4, batch = 3;
+        var random = new RandomStream(42);
+        using var layer = new RecurrentLayer<double>(be, o, random);
+        int states = o.NumLayers * layer.Directions, p = layer.OutputStateSize, h = o.HiddenSize;
+        bool lstm = layer.HasCellState;
+        int[] seqShape(int width) => o.BatchFirst ? [batch, steps, width] : [steps, batch, width];
+
+        using var x = CheckData.Tensor(be, random, seqShape(o.InputSize));
+        int[] lengths = flags.Ragged ? [4, 2, 3] : [];
+        using var y = be.Allocate(seqShape(layer.OutputSize));
+        using var hn = be.Allocate(states, batch, p);
+        using var cn = be.Allocate(states, batch, h);
+        using var dx = be.Allocate(x.Shape.ToArray());
+        using var dh0 = be.Allocate(states, batch, p);
+        using var dc0 = be.Allocate(states, batch, h);
+
+        // Initial states: given (non-zero), or, for truncated BPTT, the final states of a first chunk run with the
+        // same parameters. Either way they are constants of the checked loss: the gradient stops at the boundary.
+        Tensor<double>? h0 = null, c0 = null;
+        if (flags.Init || flags.Tbptt)
+        {
+            h0 = CheckData.Tensor(be, random, states, batch, p);
+            c0 = lstm ? CheckData.Tensor(be, random, states, batch, h) : null;
+        }
+        if (flags.Tbptt)
+        {
+            using var firstChunk = CheckData.Tensor(be, random, seqShape(o.InputSize));
+            layer.Forward(firstChunk, [], h0, c0, y, hn, lstm ? cn : null);
+            be.Copy(hn, h0!);
+            if (lstm) be.Copy(cn, c0!);
+        }
+
+        double[] wy = CheckData.Uniform(random, y.Length), wh = CheckData.Uniform(random, hn.Length), wc = CheckData.Uniform(random, cn.Length);
+        using var dy = be.FromHost(wy, y.Shape.ToArray());
+        using var dhn = be.FromHost(wh, hn.Shape.ToArray());
+        using var dcn = be.FromHost(wc, cn.Shape.ToArray());
+        RandomStream? Dropout() => flags.Dropout ? new RandomStream(7) : null; // the same mask at every evaluation
+
+        double Loss()
+        {
+            layer.Forward(x, lengths, h0, c0, y, hn, lstm ? cn : null, Dropout());
+            double loss = GradientChecker.WeightedSum(be, y, wy) + GradientChecker.WeightedSum(be, hn, wh);
+            return lstm ? loss + GradientChecker.WeightedSum(be, cn, wc) : loss;
+        }
+
+        CheckData.ZeroGradients(be, layer.Parameters);
+        layer.Forward(x, lengths, h0, c0, y, hn, lstm ? cn : null, Dropout());
+        layer.Backward(dy, dhn, lstm ? dcn : null, dx, h0 is null ? null : dh0, c0 is null ? null : dc0);
+
+        var inputs = CheckData.ParameterInputs(layer.Parameters).ToList();
+        inputs.Add(new GradientCheckInput("input", x, dx));
+        if (h0 is not null && !flags.Tbptt) inputs.Add(new GradientCheckInput("h0", h0, dh0));
+        if (c0 is not null && !flags.Tbptt) inputs.Add(new GradientCheckInput("c0", c0, dc0));
+        try { return GradientChecker.Check(name, be, Loss, inputs); }
+        finally { h0?.Dispose(); c0?.Dispose(); }
+    }
+}

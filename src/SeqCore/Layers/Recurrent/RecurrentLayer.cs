@@ -1,0 +1,340 @@
+using System.Numerics;
+using SeqCore.Random;
+
+namespace SeqCore.Layers.Recurrent;
+
+/// <summary>The recurrent cell of a <see cref="RecurrentLayer{T}"/>.</summary>
+public enum CellKind
+{
+    /// <summary>Elman RNN, <c>h = tanh(W_ih x + b_ih + W_hh h + b_hh)</c>.</summary>
+    RnnTanh,
+    /// <summary>Elman RNN with ReLU.</summary>
+    RnnRelu,
+    /// <summary>LSTM (PyTorch gate order i, f, g, o).</summary>
+    Lstm,
+    /// <summary>GRU (gate order r, z, n).</summary>
+    Gru,
+}
+
+/// <summary>Where a GRU applies its reset gate.</summary>
+public enum GruForm
+{
+    /// <summary>PyTorch / cuDNN: <c>n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))</c>.</summary>
+    PyTorch,
+    /// <summary>Cho et al. 2014: <c>n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)</c>.</summary>
+    Original,
+}
+
+/// <summary>Configuration of a <see cref="RecurrentLayer{T}"/>; names follow PyTorch's <c>nn.RNN/LSTM/GRU</c>.</summary>
+public sealed record RecurrentOptions
+{
+    /// <summary>The cell.</summary>
+    public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>Width I of each input step.</summary>
+    public int InputSize { get; init; }
+    /// <summary>Hidden width H.</summary>
+    public int HiddenSize { get; init; }
+    /// <summary>Stacked layers.</summary>
+    public int NumLayers { get; init; } = 1;
+    /// <summary>Run a reverse direction too and concatenate the outputs.</summary>
+    public bool Bidirectional { get; init; }
+    /// <summary>Use the two bias vectors.</summary>
+    public bool Bias { get; init; } = true;
+    /// <summary>Input and output are <c>[B, T, ·]</c> instead of <c>[T, B, ·]</c>.</summary>
+    public bool BatchFirst { get; init; }
+    /// <summary>Dropout probability on the outputs of every layer but the last (never on recurrent edges).</summary>
+    public double Dropout { get; init; }
+    /// <summary>LSTM only: project the hidden state to this width (PyTorch's <c>proj_size</c>); 0 = none.</summary>
+    public int ProjSize { get; init; }
+    /// <summary>LSTM only: peephole connections (Gers &amp; Schmidhuber).</summary>
+    public bool Peepholes { get; init; }
+    /// <summary>LSTM only: if set, the forget-gate slice of <c>bias_ih</c> starts at this value and that of <c>bias_hh</c> at 0.</summary>
+    public double? ForgetBias { get; init; }
+    /// <summary>GRU only: where the reset gate applies.</summary>
+    public GruForm GruForm { get; init; } = GruForm.PyTorch;
+}
+
+/// <summary>
+/// A stack of recurrent layers, optionally bidirectional, over batches of variable-length sequences, with
+/// explicit Forward and Backward. Parameters are named and laid out as PyTorch's state_dict
+/// (<c>weight_ih_l0</c>, <c>weight_hh_l0_reverse</c>, …), so weights move between the two without reshuffling.
+/// </summary>
+/// <remarks>
+/// Shapes (time-major; swap the first two dimensions with <see cref="RecurrentOptions.BatchFirst"/>):
+/// input <c>[T, B, I]</c>; output <c>[T, B, D·P]</c> with D = 2 when bidirectional and P = proj size or H;
+/// states <c>h [L·D, B, P]</c>, <c>c [L·D, B, H]</c> (LSTM), index <c>l·D + d</c> as PyTorch.
+/// Truncated BPTT: pass the previous chunk's final states as this chunk's initial states and do not propagate
+/// their gradients (pass null for dh0/dc0): the gradient stops at the chunk boundary.
+/// </remarks>
+public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly IBackend<T> _backend;
+    private readonly RecurrentDirection<T>[][] _dirs; // [layer][direction]
+    private readonly List<Parameter<T>> _parameters = new();
+    private readonly List<Tensor<T>> _arena = new();
+    private int _steps, _batch;
+    private Tensor<T>[] _layerOut = [], _layerIn = [], _masks = [], _dLayerOut = [], _dLayerIn = [];
+    private Tensor<T>? _xTimeMajor, _yTimeMajor, _lengths;
+    private T[] _lengthsHost = [];
+    private bool _hasLengths;
+    private Tensor<T>? _input;
+    private bool _dropoutApplied;
+
+    /// <summary>Creates the layer and initialises every parameter U(−1/√H, 1/√H) like PyTorch.</summary>
+    public RecurrentLayer(IBackend<T> backend, RecurrentOptions options, RandomStream init)
+    {
+        Validate(options);
+        _backend = backend;
+        Options = options;
+        int d = Directions;
+        _dirs = new RecurrentDirection<T>[options.NumLayers][];
+        for (int l = 0; l < options.NumLayers; l++)
+        {
+            _dirs[l] = new RecurrentDirection<T>[d];
+            int inSize = l == 0 ? options.InputSize : d * OutputStateSize;
+            for (int r = 0; r < d; r++)
+            {
+                string suffix = $"_l{l}" + (r == 1 ? "_reverse" : "");
+                var dir = CreateDirection(backend, options, inSize, r == 1, suffix);
+                _dirs[l][r] = dir;
+                _parameters.AddRange(dir.Parameters);
+            }
+        }
+        T bound = T.One / T.Sqrt(T.CreateTruncating(options.HiddenSize));
+        foreach (var p in _parameters) backend.FillUniform(init, -bound, bound, p.Value);
+        if (options.ForgetBias is { } fb && options.Bias)
+            foreach (var layer in _dirs)
+                foreach (var dir in layer)
+                {
+                    var lstm = (LstmDirection<T>)dir;
+                    backend.Fill(T.CreateTruncating(fb), lstm.ForgetBias!);
+                    backend.Fill(T.Zero, dir.Parameters.First(p => p.Name.StartsWith("bias_hh")).Value.Slice(options.HiddenSize, options.HiddenSize));
+                }
+    }
+
+    /// <summary>The configuration.</summary>
+    public RecurrentOptions Options { get; }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    public int Directions => Options.Bidirectional ? 2 : 1;
+
+    /// <summary>P: the width of each direction's output and hidden state.</summary>
+    public int OutputStateSize => Options.ProjSize > 0 ? Options.ProjSize : Options.HiddenSize;
+
+    /// <summary>Width of each output step: D·P.</summary>
+    public int OutputSize => Directions * OutputStateSize;
+
+    /// <summary>True for LSTM (a cell state c exists).</summary>
+    public bool HasCellState => Options.Cell == CellKind.Lstm;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter<T>> Parameters => _parameters;
+
+    private static void Validate(RecurrentOptions o)
+    {
+        if (o.InputSize <= 0 || o.HiddenSize <= 0 || o.NumLayers <= 0)
+            throw new ArgumentException($"RecurrentLayer: input size, hidden size and layers must be positive, got {o.InputSize}, {o.HiddenSize}, {o.NumLayers}.");
+        if (o.Dropout is < 0 or >= 1) throw new ArgumentException($"RecurrentLayer: dropout must be in [0, 1), got {o.Dropout}.");
+        if (o.Cell != CellKind.Lstm && (o.ProjSize != 0 || o.Peepholes || o.ForgetBias is not null))
+            throw new ArgumentException($"RecurrentLayer: proj size, peepholes and forget bias are LSTM options, not {o.Cell} ones.");
+        if (o.ProjSize < 0 || o.ProjSize >= o.HiddenSize && o.ProjSize != 0)
+            throw new ArgumentException($"RecurrentLayer: proj size must be in [1, hidden size) or 0, got {o.ProjSize} with hidden size {o.HiddenSize}.");
+    }
+
+    private static RecurrentDirection<T> CreateDirection(IBackend<T> backend, RecurrentOptions o, int inputSize, bool reverse, string suffix) => o.Cell switch
+    {
+        CellKind.Lstm => new LstmDirection<T>(backend, inputSize, o.HiddenSize, o.ProjSize, o.Bias, o.Peepholes, reverse, suffix),
+        _ => throw new NotSupportedException($"RecurrentLayer: the {o.Cell} cell is not available in this build."),
+    };
+
+    private void EnsureArena(int steps, int batch)
+    {
+        if (steps == _steps && batch == _batch) return;
+        foreach (var t in _arena) t.Dispose();
+        _arena.Clear();
+        _steps = steps;
+        _batch = batch;
+        int layers = Options.NumLayers;
+        _layerOut = new Tensor<T>[layers];
+        _dLayerOut = new Tensor<T>[layers];
+        _layerIn = new Tensor<T>[layers];
+        _dLayerIn = new Tensor<T>[layers];
+        _masks = new Tensor<T>[layers];
+        for (int l = 0; l < layers; l++)
+        {
+            _layerOut[l] = Buffer(steps, batch, OutputSize);
+            _dLayerOut[l] = Buffer(steps, batch, OutputSize);
+            if (l > 0)
+            {
+                _layerIn[l] = Options.Dropout > 0 ? Buffer(steps, batch, OutputSize) : _layerOut[l - 1];
+                _dLayerIn[l] = Buffer(steps, batch, OutputSize);
+            }
+            if (l < layers - 1 && Options.Dropout > 0) _masks[l] = Buffer(steps, batch, OutputSize);
+        }
+        if (Options.BatchFirst)
+        {
+            _xTimeMajor = Buffer(steps, batch, Options.InputSize);
+            _yTimeMajor = Buffer(steps, batch, OutputSize);
+            _dLayerIn[0] = Buffer(steps, batch, Options.InputSize);
+        }
+        _lengths = Buffer(batch);
+        _lengthsHost = new T[batch];
+    }
+
+    private Tensor<T> Buffer(params int[] shape)
+    {
+        var t = _backend.Allocate(shape);
+        _arena.Add(t);
+        return t;
+    }
+
+    /// <summary>
+    /// Runs the stack. <paramref name="lengths"/>: one length per sequence (1..T), or empty when every sequence has T
+    /// steps. Initial states (null = zeros) and final states (null = not wanted) have shape <c>[L·D, B, P]</c> for h and
+    /// <c>[L·D, B, H]</c> for c. Dropout between layers is applied only when <paramref name="dropout"/> is given
+    /// (training), drawing its masks from that stream.
+    /// </summary>
+    public void Forward(Tensor<T> input, ReadOnlySpan<int> lengths, Tensor<T>? h0, Tensor<T>? c0,
+        Tensor<T> output, Tensor<T>? hn, Tensor<T>? cn, RandomStream? dropout = null)
+    {
+        var (steps, batch) = SequenceShape(input, Options.InputSize, "input");
+        CheckShape(output, steps, batch, OutputSize, "output");
+        CheckState(h0, "h0", batch, OutputStateSize); CheckState(hn, "hn", batch, OutputStateSize);
+        CheckState(c0, "c0", batch, Options.HiddenSize); CheckState(cn, "cn", batch, Options.HiddenSize);
+        if (!HasCellState && (c0 is not null || cn is not null))
+            throw new ArgumentException($"RecurrentLayer.Forward: a {Options.Cell} layer has no cell state; pass null for c0 and cn.");
+        EnsureArena(steps, batch);
+        SetLengths(lengths, steps, batch);
+        var be = _backend;
+
+        Tensor<T> x = input;
+        if (Options.BatchFirst) { be.SwapLeadingAxes(input, batch, steps, _xTimeMajor!); x = _xTimeMajor!; }
+        _input = x;
+        _dropoutApplied = dropout is not null && Options.Dropout > 0;
+        int p = OutputStateSize, rows = steps * batch, d = Directions;
+        for (int l = 0; l < Options.NumLayers; l++)
+        {
+            Tensor<T> layerIn = l == 0 ? x : _layerIn[l];
+            for (int r = 0; r < d; r++)
+            {
+                var dir = _dirs[l][r];
+                int k = l * d + r;
+                dir.Forward(layerIn, steps, batch, _hasLengths ? _lengths : null,
+                    StateRow(h0, k), StateRow(c0, k), StateRow(hn, k), StateRow(cn, k));
+                be.Copy2D(dir.Output, rows, p, p, ColumnView(_layerOut[l], r * p), d * p);
+            }
+            if (l < Options.NumLayers - 1 && Options.Dropout > 0)
+            {
+                if (_dropoutApplied)
+                {
+                    T keep = T.CreateTruncating(1 - Options.Dropout);
+                    be.FillBernoulliMask(dropout!, keep, T.One / keep, _masks[l]);
+                    be.Mul(_layerOut[l], _masks[l], _layerIn[l + 1]);
+                }
+                else be.Copy(_layerOut[l], _layerIn[l + 1]);
+            }
+        }
+        var last = _layerOut[^1];
+        if (Options.BatchFirst) be.SwapLeadingAxes(last, steps, batch, output);
+        else be.Copy(last, output);
+    }
+
+    /// <summary>
+    /// Backward of the last Forward. Accumulates every parameter gradient; writes <paramref name="dInput"/> and the
+    /// initial-state gradients when they are given. Final-state gradients may be null (= 0).
+    /// </summary>
+    public void Backward(Tensor<T> dOutput, Tensor<T>? dhn, Tensor<T>? dcn, Tensor<T>? dInput, Tensor<T>? dh0, Tensor<T>? dc0)
+    {
+        if (_input is null) throw new InvalidOperationException("RecurrentLayer.Backward called before Forward.");
+        int steps = _steps, batch = _batch, p = OutputStateSize, rows = steps * batch, d = Directions;
+        CheckShape(dOutput, steps, batch, OutputSize, "dOutput");
+        if (dInput is not null) CheckShape(dInput, steps, batch, Options.InputSize, "dInput");
+        CheckState(dhn, "dhn", batch, p); CheckState(dh0, "dh0", batch, p);
+        CheckState(dcn, "dcn", batch, Options.HiddenSize); CheckState(dc0, "dc0", batch, Options.HiddenSize);
+        var be = _backend;
+
+        var dLast = _dLayerOut[^1];
+        if (Options.BatchFirst) be.SwapLeadingAxes(dOutput, batch, steps, dLast);
+        else be.Copy(dOutput, dLast);
+
+        for (int l = Options.NumLayers - 1; l >= 0; l--)
+        {
+            Tensor<T>? dx = l > 0 ? _dLayerIn[l] : Options.BatchFirst ? _dLayerIn[0] : dInput;
+            for (int r = 0; r < d; r++)
+            {
+                var dir = _dirs[l][r];
+                int k = l * d + r;
+                be.Copy2D(ColumnView(_dLayerOut[l], r * p), rows, p, d * p, dir.OutputGradient, p);
+                dir.Backward(StateRow(dhn, k), StateRow(dcn, k), dx ?? ScratchInputGradient(l), accumulateDx: r > 0,
+                    StateRow(dh0, k), StateRow(dc0, k));
+            }
+            if (l > 0)
+            {
+                if (_dropoutApplied) be.Mul(_dLayerIn[l], _masks[l - 1], _dLayerOut[l - 1]);
+                else be.Copy(_dLayerIn[l], _dLayerOut[l - 1]);
+            }
+        }
+        if (Options.BatchFirst && dInput is not null) be.SwapLeadingAxes(_dLayerIn[0], steps, batch, dInput);
+    }
+
+    private Tensor<T>? _scratchDx;
+
+    /// <summary>A place for the first layer's input gradient when the caller does not want it.</summary>
+    private Tensor<T> ScratchInputGradient(int layer)
+    {
+        if (_scratchDx is null || _scratchDx.Length != (long)_steps * _batch * Options.InputSize)
+            _scratchDx = Buffer(_steps, _batch, Options.InputSize);
+        return _scratchDx;
+    }
+
+    private void SetLengths(ReadOnlySpan<int> lengths, int steps, int batch)
+    {
+        _hasLengths = false;
+        if (lengths.IsEmpty) return;
+        if (lengths.Length != batch)
+            throw new ArgumentException($"RecurrentLayer.Forward: {lengths.Length} lengths given for a batch of {batch}.");
+        for (int b = 0; b < batch; b++)
+        {
+            if (lengths[b] < 1 || lengths[b] > steps)
+                throw new ArgumentOutOfRangeException(nameof(lengths), $"RecurrentLayer.Forward: length {lengths[b]} of sequence {b} is outside 1..{steps}.");
+            _lengthsHost[b] = T.CreateTruncating(lengths[b]);
+            if (lengths[b] != steps) _hasLengths = true;
+        }
+        if (_hasLengths) _backend.CopyFromHost(_lengthsHost, _lengths!);
+    }
+
+    private (int Steps, int Batch) SequenceShape(Tensor<T> t, int width, string role)
+    {
+        if (t.Rank != 3 || t.Dim(2) != width)
+            throw new ArgumentException($"RecurrentLayer: '{role}' has shape {t.ShapeText}; expected {(Options.BatchFirst ? "[B, T, " : "[T, B, ")}{width}].");
+        return Options.BatchFirst ? (t.Dim(1), t.Dim(0)) : (t.Dim(0), t.Dim(1));
+    }
+
+    private void CheckShape(Tensor<T> t, int steps, int batch, int width, string role)
+    {
+        var (s, b) = SequenceShape(t, width, role);
+        if (s != steps || b != batch)
+            throw new ArgumentException($"RecurrentLayer: '{role}' has shape {t.ShapeText} but the sequence has T={steps}, B={batch}.");
+    }
+
+    private void CheckState(Tensor<T>? t, string role, int batch, int width)
+    {
+        if (t is null) return;
+        int n = Options.NumLayers * Directions;
+        if (t.Rank != 3 || t.Dim(0) != n || t.Dim(1) != batch || t.Dim(2) != width)
+            throw new ArgumentException($"RecurrentLayer: state '{role}' has shape {t.ShapeText}; expected [{n}, {batch}, {width}].");
+    }
+
+    // State rows and column views are created per call (a handful of small objects per Forward, none per step).
+    private static Tensor<T>? StateRow(Tensor<T>? states, int k) => states?.Row(k);
+
+    private static Tensor<T> ColumnView(Tensor<T> buffer, int column) => buffer.Slice(column, checked((int)(buffer.Length - column)));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in _arena) t.Dispose();
+        _arena.Clear();
+        foreach (var layer in _dirs) foreach (var dir in layer) dir.Dispose();
+    }
+}
