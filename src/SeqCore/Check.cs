@@ -22,11 +22,15 @@ public static class Check
             throw new ArgumentException($"{op}: '{aRole}' has shape {a.ShapeText} ({a.Length} elements) but '{bRole}' has shape {b.ShapeText} ({b.Length} elements); they must have the same number of elements.");
     }
 
-    /// <summary>Throws unless the tensor holds exactly <paramref name="length"/> elements.</summary>
-    public static void Length<T>(string op, Tensor<T> t, string role, long length, string what) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Throws unless the tensor holds exactly <paramref name="length"/> elements. <paramref name="what"/> is a constant
+    /// description, completed with <paramref name="related"/>'s shape: the message is only formatted when it throws,
+    /// so the check costs nothing on the hot path.
+    /// </summary>
+    public static void Length<T>(string op, Tensor<T> t, string role, long length, string what, Tensor<T>? related = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t.Length != length)
-            throw new ArgumentException($"{op}: '{role}' has shape {t.ShapeText} ({t.Length} elements) but {what} needs {length} elements.");
+            throw new ArgumentException($"{op}: '{role}' has shape {t.ShapeText} ({t.Length} elements) but {what}{(related is null ? "" : " " + related.ShapeText)} needs {length} elements.");
     }
 
     /// <summary>Throws unless a span has exactly the tensor's element count.</summary>

@@ -10,7 +10,7 @@ public sealed unsafe partial class CpuBackend<T>
     {
         T* px = Ptr(x, "SumRows", "x"), py = Ptr(y, "SumRows", "y");
         var (rows, cols) = x.AsMatrix();
-        Check.Length("SumRows", y, "y", cols, $"the sum over the rows of 'x' {x.ShapeText}");
+        Check.Length("SumRows", y, "y", cols, "the sum over the rows of 'x'", x);
         if (!accumulate) new Span<T>(py, cols).Clear();
         // Row by row, each row added to y with SIMD: y stays in L1 for the usual bias widths.
         for (int r = 0; r < rows; r++) Pointwise.Binary(new AddOp(), px + (long)r * cols, py, py, cols);
@@ -21,7 +21,7 @@ public sealed unsafe partial class CpuBackend<T>
     {
         T* px = Ptr(x, "SumCols", "x"), py = Ptr(y, "SumCols", "y");
         var (rows, cols) = x.AsMatrix();
-        Check.Length("SumCols", y, "y", rows, $"the sum over the columns of 'x' {x.ShapeText}");
+        Check.Length("SumCols", y, "y", rows, "the sum over the columns of 'x'", x);
         for (int r = 0; r < rows; r++)
         {
             T s = Sum(px + (long)r * cols, cols);

@@ -10,7 +10,7 @@ public sealed unsafe partial class CpuBackend<T>
     {
         T* pr = Ptr(row, "BroadcastRows", "row"), py = Ptr(y, "BroadcastRows", "y");
         var (rows, cols) = y.AsMatrix();
-        Check.Length("BroadcastRows", row, "row", cols, $"one row of 'y' {y.ShapeText}");
+        Check.Length("BroadcastRows", row, "row", cols, "one row of 'y'", y);
         long bytes = (long)cols * sizeof(T);
         for (int r = 0; r < rows; r++) Buffer.MemoryCopy(pr, py + (long)r * cols, bytes, bytes);
     }
@@ -46,7 +46,7 @@ public sealed unsafe partial class CpuBackend<T>
     {
         T* pt = Ptr(table, "Gather", "table"), py = Ptr(y, "Gather", "y");
         var (vocab, dim) = table.AsMatrix();
-        Check.Length("Gather", y, "y", (long)indices.Length * dim, $"{indices.Length} rows of width {dim} (table {table.ShapeText})");
+        Check.Length("Gather", y, "y", (long)indices.Length * dim, "one row per index, as wide as the table", table);
         long bytes = (long)dim * sizeof(T);
         for (int i = 0; i < indices.Length; i++)
         {
@@ -62,7 +62,7 @@ public sealed unsafe partial class CpuBackend<T>
     {
         T* pd = Ptr(dy, "ScatterAddRows", "dy"), pt = Ptr(dTable, "ScatterAddRows", "dTable");
         var (vocab, dim) = dTable.AsMatrix();
-        Check.Length("ScatterAddRows", dy, "dy", (long)indices.Length * dim, $"{indices.Length} rows of width {dim} (dTable {dTable.ShapeText})");
+        Check.Length("ScatterAddRows", dy, "dy", (long)indices.Length * dim, "one row per index, as wide as the table", dTable);
         for (int i = 0; i < indices.Length; i++)
         {
             int ix = indices[i];
@@ -79,7 +79,7 @@ public sealed unsafe partial class CpuBackend<T>
     {
         T* pl = Ptr(lengths, op, "lengths");
         (rows, cols) = x.AsMatrix();
-        Check.Length(op, lengths, "lengths", rows, $"one length per row of '{role}' {x.ShapeText}");
+        Check.Length(op, lengths, "lengths", rows, "one length per row of", x);
         return pl;
     }
 

@@ -152,6 +152,8 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         if (steps == _steps && batch == _batch) return;
         foreach (var t in _arena) t.Dispose();
         _arena.Clear();
+        _columns.Clear();
+        _scratchDx = null;
         _steps = steps;
         _batch = batch;
         int layers = Options.NumLayers;
@@ -240,6 +242,34 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
     }
 
     /// <summary>
+    /// One time step for generation and streaming: <paramref name="x"/> <c>[B, I]</c> → <paramref name="y"/>
+    /// <c>[B, P]</c>, updating <paramref name="h"/> <c>[L, B, P]</c> (and <paramref name="c"/> <c>[L, B, H]</c> for LSTM)
+    /// in place. Gives the same numbers as <see cref="Forward"/> over the whole sequence. Unidirectional layers
+    /// only (a reverse direction needs the future); no dropout (inference).
+    /// </summary>
+    public void Step(Tensor<T> x, Tensor<T> h, Tensor<T>? c, Tensor<T> y)
+    {
+        if (Options.Bidirectional) throw new InvalidOperationException("RecurrentLayer.Step: a bidirectional layer cannot run one step at a time; use Forward.");
+        if (HasCellState && c is null) throw new ArgumentException("RecurrentLayer.Step: an LSTM needs its cell state 'c'.");
+        if (x.Rank != 2 || x.Dim(1) != Options.InputSize)
+            throw new ArgumentException($"RecurrentLayer.Step: 'x' has shape {x.ShapeText}; expected [B, {Options.InputSize}].");
+        int batch = x.Dim(0);
+        if (y.Length != (long)batch * OutputSize)
+            throw new ArgumentException($"RecurrentLayer.Step: 'y' has shape {y.ShapeText}; expected [{batch}, {OutputSize}].");
+        var (x3, y3) = StepViews(x, y, batch);
+        Forward(x3, [], h, c, y3, h, c);
+    }
+
+    private Tensor<T>? _stepX, _stepY, _stepXView, _stepYView;
+
+    private (Tensor<T>, Tensor<T>) StepViews(Tensor<T> x, Tensor<T> y, int batch)
+    {
+        if (!ReferenceEquals(_stepX, x)) { _stepX = x; _stepXView = Options.BatchFirst ? x.Reshape(batch, 1, Options.InputSize) : x.Reshape(1, batch, Options.InputSize); }
+        if (!ReferenceEquals(_stepY, y)) { _stepY = y; _stepYView = Options.BatchFirst ? y.Reshape(batch, 1, OutputSize) : y.Reshape(1, batch, OutputSize); }
+        return (_stepXView!, _stepYView!);
+    }
+
+    /// <summary>
     /// Backward of the last Forward. Accumulates every parameter gradient; writes <paramref name="dInput"/> and the
     /// initial-state gradients when they are given. Final-state gradients may be null (= 0).
     /// </summary>
@@ -325,10 +355,29 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
             throw new ArgumentException($"RecurrentLayer: state '{role}' has shape {t.ShapeText}; expected [{n}, {batch}, {width}].");
     }
 
-    // State rows and column views are created per call (a handful of small objects per Forward, none per step).
-    private static Tensor<T>? StateRow(Tensor<T>? states, int k) => states?.Row(k);
+    // Views are cached so a steady-state step allocates nothing: column views live with the arena, and the
+    // per-layer rows of a caller's state tensor are remembered for the last few tensors seen.
+    private readonly List<(Tensor<T> Source, Tensor<T>[] Rows)> _stateRows = new();
+    private readonly Dictionary<(Tensor<T>, int), Tensor<T>> _columns = new();
 
-    private static Tensor<T> ColumnView(Tensor<T> buffer, int column) => buffer.Slice(column, checked((int)(buffer.Length - column)));
+    private Tensor<T>? StateRow(Tensor<T>? states, int k)
+    {
+        if (states is null) return null;
+        foreach (var (source, rows) in _stateRows)
+            if (ReferenceEquals(source, states)) return rows[k];
+        if (_stateRows.Count >= 16) _stateRows.RemoveAt(0);
+        var all = new Tensor<T>[states.Dim(0)];
+        for (int i = 0; i < all.Length; i++) all[i] = states.Row(i);
+        _stateRows.Add((states, all));
+        return all[k];
+    }
+
+    private Tensor<T> ColumnView(Tensor<T> buffer, int column)
+    {
+        if (!_columns.TryGetValue((buffer, column), out var view))
+            _columns[(buffer, column)] = view = buffer.Slice(column, checked((int)(buffer.Length - column)));
+        return view;
+    }
 
     /// <inheritdoc />
     public void Dispose()
