@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Times PyTorch (CPU) on the cases SeqCore benchmarks, printing one JSON object per line.
+
+    /usr/bin/python3 bench/compare/torch_bench.py gemm --shapes 1024x1024x1024 --threads 1
+    /usr/bin/python3 bench/compare/torch_bench.py lstm --seq 64 --batch 32 --input 256 --hidden 256 --threads 2
+
+The thread count is fixed before torch is imported, for torch's own pool (OpenMP) and for the BLAS it calls
+(OpenBLAS or another libblas.so.3), so "1 thread" is one thread: otherwise OpenBLAS starts one thread per core
+under every OpenMP thread. Fields: suite, case, median_ms (forward + backward for recurrent cells), min_ms,
+forward_ms (recurrent), threads, blas (the BLAS library torch resolved), torch_version.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn"])
+    p.add_argument("--shapes", default="1024x1024x1024", help="gemm: MxNxK[,MxNxK...]")
+    p.add_argument("--seq", type=int, default=64)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--input", type=int, default=256)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeat", type=int, default=0, help="timed runs (default: about 1 s worth, 5..50)")
+    return p.parse_args()
+
+
+def blas_library():
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and line.strip().endswith(".so.3") or "openblas" in line.lower()}
+        libs = sorted(l for l in libs if l.startswith("/"))
+        return os.path.realpath(libs[0]) if libs else "unknown"
+    except OSError:
+        return "unknown"
+
+
+def timed(fn, repeat):
+    for _ in range(3):
+        fn()
+    if repeat <= 0:
+        t0 = time.perf_counter()
+        fn()
+        repeat = max(5, min(50, int(1.0 / max(time.perf_counter() - t0, 1e-4))))
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    ts.sort()
+    return ts[len(ts) // 2] * 1e3, ts[0] * 1e3, repeat
+
+
+def main():
+    args = parse_args()
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    import torch  # after the environment is set
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    common = {"threads": args.threads, "torch_version": torch.__version__}
+    if args.suite == "gemm":
+        for shape in args.shapes.split(","):
+            m, n, k = (int(v) for v in shape.lower().split("x"))
+            a, b = torch.randn(m, k), torch.randn(k, n)
+            med, best, runs = timed(lambda: torch.mm(a, b), args.repeat)
+            out = {"suite": "gemm", "case": f"torch.mm.{m}x{n}x{k}.t{args.threads}", "median_ms": med, "min_ms": best,
+                   "gflops": 2.0 * m * n * k / (med * 1e-3) / 1e9, "repeat": runs, "blas": blas_library(), **common}
+            print(json.dumps(out), flush=True)
+        return
+    cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.suite]
+    model = cls(args.input, args.hidden)
+    x = torch.randn(args.seq, args.batch, args.input, requires_grad=True)
+    dy = torch.randn(args.seq, args.batch, args.hidden)
+
+    def forward():
+        with torch.no_grad():
+            model(x)
+
+    def step():
+        y, _ = model(x)
+        y.backward(dy)
+
+    fwd, _, _ = timed(forward, args.repeat)
+    med, best, runs = timed(step, args.repeat)
+    out = {"suite": "rnn", "case": f"torch.{args.suite}.T{args.seq}.B{args.batch}.I{args.input}.H{args.hidden}.t{args.threads}",
+           "forward_ms": fwd, "median_ms": med, "min_ms": best, "repeat": runs, "blas": blas_library(), **common}
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
