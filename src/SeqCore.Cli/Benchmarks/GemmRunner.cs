@@ -30,6 +30,10 @@ internal static class GemmRunner
     public static readonly TimeSpan TargetTime = TimeSpan.FromSeconds(0.5);
     /// <summary>Least time spent on warm-up calls before timing.</summary>
     public static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(0.2);
+    /// <summary>Warm-up also waits until the JIT has compiled nothing for this long (longer than its 100 ms tiering delay).</summary>
+    public static readonly TimeSpan JitQuietTime = TimeSpan.FromSeconds(0.25);
+    /// <summary>Most time spent on warm-up calls.</summary>
+    public static readonly TimeSpan MaxWarmupTime = TimeSpan.FromSeconds(2);
     /// <summary>Fewest timed runs when no repeat count is given.</summary>
     public const int MinRepeat = 5;
     private const int MaxRepeat = 100_000;
@@ -37,7 +41,7 @@ internal static class GemmRunner
     private const int MaxBatch = 100_000;
 
     /// <summary>
-    /// Runs the case: warm-up calls for <see cref="WarmupTime"/> (at least one), then <paramref name="repeat"/> timed samples (null: enough for about
+    /// Runs the case: warm-up calls (see the comment in the code), then <paramref name="repeat"/> timed samples (null: enough for about
     /// <see cref="TargetTime"/>, at least <see cref="MinRepeat"/>). A sample is one call, or for a product shorter
     /// than ~50 µs a batch of back-to-back calls whose mean is taken, so the clock's own cost does not count.
     /// </summary>
@@ -68,11 +72,20 @@ internal static class GemmRunner
             return Stopwatch.GetElapsedTime(start).TotalMilliseconds / calls;
         }
 
-        // Warm-up: JIT tiering (tier-1 code replaces tier-0 after ~30 calls and a short delay), page faults and
-        // worker threads. Calls until WarmupTime has passed; one call when a single call takes longer than that.
+        // Warm-up: page faults, worker threads, and the JIT's tiering (tier-0 code is replaced by optimised
+        // code in the background after a delay and a number of calls, later still on a busy machine). Calls
+        // until at least WarmupTime has passed and no method has been compiled for JitQuietTime, or until
+        // MaxWarmupTime; a product slower than that gets one warm-up call (its loops are optimised on-stack).
         var warmup = Stopwatch.StartNew();
-        double probe;
-        do probe = Time(1); while (warmup.Elapsed < WarmupTime);
+        var quiet = Stopwatch.StartNew();
+        long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        double probe = double.MaxValue;
+        do
+        {
+            probe = Math.Min(probe, Time(1));
+            long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != compiled) { compiled = now; quiet.Restart(); }
+        } while ((warmup.Elapsed < WarmupTime || quiet.Elapsed < JitQuietTime) && warmup.Elapsed < MaxWarmupTime);
         // Tiny products are timed in batches so that one sample lasts at least ~50 µs and the clock's own cost vanishes.
         int batch = 1;
         while (probe * batch < SampleMs && batch < MaxBatch)

@@ -24,7 +24,7 @@ internal static class BenchGemmCommand
         var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
         var transA = CliOptions.Flag("--transA", "Use A transposed (A is stored k×m).", "--trans-a");
         var transB = CliOptions.Flag("--transB", "Use B transposed (B is stored n×k).", "--trans-b");
-        var repeat = CliOptions.PositiveInt("--repeat", $"Timed runs per case after 0.2 s of warm-up; default: enough for about {GemmRunner.TargetTime.TotalSeconds:0.#} s, at least {GemmRunner.MinRepeat}. Products under 50 µs are timed in batches of calls per run.");
+        var repeat = CliOptions.PositiveInt("--repeat", $"Timed runs per case after the warm-up (0.2 to 2 s, until the JIT is done); default: enough for about {GemmRunner.TargetTime.TotalSeconds:0.#} s, at least {GemmRunner.MinRepeat}. Products under 50 µs are timed in batches of calls per run.");
         var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
 
         var command = new Command("gemm", "Time C = op(A)·op(B) on the CPU backend: median and best time, GFLOP/s (2·m·n·k / median) and % of the measured FMA peak (single-core peak × threads). A sample of C is checked against a double-precision reference.")

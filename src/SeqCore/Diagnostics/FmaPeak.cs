@@ -54,7 +54,7 @@ public static class FmaPeak
         var total = duration ?? TimeSpan.FromMilliseconds(60);
         if (total <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), $"Duration must be positive, got {total}.");
 
-        const int windows = 5;
+        const int windows = 20;
         long windowTicks = Math.Max(1, (long)(total.TotalSeconds * Stopwatch.Frequency / windows));
         var clock = Stopwatch.StartNew();
         Kernel<T>(1); // JIT the loop before timing
