@@ -47,10 +47,11 @@ public static class CliApp
         {
             return parse.Invoke(config);
         }
-        catch (CliUsageException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            stderr.WriteLine($"seqcore: {e.Message}");
-            return ExitCodes.Usage;
+            // A failure inside a verb (e.g. memory for a huge benchmark) is one line, not a stack trace.
+            stderr.WriteLine($"{string.Join(' ', CommandNames(parse.CommandResult))}: failed: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Failed;
         }
     }
 
@@ -80,17 +81,17 @@ public static class CliApp
     }
 
     /// <summary>"seqcore bench gemm --help" for the innermost command the parser reached.</summary>
-    private static string HelpHint(CommandResult result)
+    private static string HelpHint(CommandResult result) => $"{string.Join(' ', CommandNames(result))} --help";
+
+    /// <summary>The command path the parser reached, e.g. <c>seqcore bench gemm</c>.</summary>
+    private static IEnumerable<string> CommandNames(CommandResult result)
     {
         var names = new Stack<string>();
         for (SymbolResult? r = result; r is not null; r = r.Parent)
-            if (r is CommandResult c && c.Command is not RootCommand) names.Push(c.Command.Name);
-        return names.Count == 0 ? "seqcore --help" : $"seqcore {string.Join(' ', names)} --help";
+            if (r is CommandResult c) names.Push(c.Command is RootCommand ? "seqcore" : c.Command.Name);
+        return names;
     }
 }
-
-/// <summary>Thrown by a verb for a bad argument it can only detect after parsing; becomes exit code 2.</summary>
-public sealed class CliUsageException(string message) : Exception(message);
 
 /// <summary>The output streams a verb writes to.</summary>
 internal sealed record CliIO(TextWriter Out, TextWriter Error)

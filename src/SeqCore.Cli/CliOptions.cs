@@ -48,7 +48,8 @@ internal static class CliOptions
             foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
             {
                 if (zeroMeaning is not null && part.Equals(zeroMeaning, StringComparison.OrdinalIgnoreCase)) { values.Add(0); continue; }
-                if (TryParsePositive(part, out int v) || (allowZero && part == "0")) { values.Add(allowZero && part == "0" ? 0 : v); continue; }
+                if (TryParsePositive(part, out int v)) { values.Add(v); continue; }
+                if (allowZero && part == "0") { values.Add(0); continue; }
                 string expected = allowZero ? $"integers ≥ 0{(zeroMeaning is null ? "" : $" or '{zeroMeaning}'")}" : "positive integers";
                 r.AddError($"{OptionName(r)}: expected {expected} separated by commas, got '{(part.Length == 0 ? text : part)}'.");
                 return [];

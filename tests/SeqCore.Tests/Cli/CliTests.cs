@@ -152,6 +152,17 @@ public class CliTests
     }
 
     [Test]
+    public void AFailureInsideAVerbIsOneLineAndExitCodeOne()
+    {
+        // A would be (2^31-1)² floats, whose byte count overflows: the first Allocate throws at once, and the CLI
+        // reports it without a stack trace.
+        var (code, _, stderr) = Run("bench", "gemm", "--m", "2147483647", "--n", "1", "--k", "2147483647", "--repeat", "1");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(Lines(stderr), Has.Length.EqualTo(1));
+        Assert.That(stderr, Does.StartWith("seqcore bench gemm: failed:"));
+    }
+
+    [Test]
     public void MissingVerbExitsTwoAndListsTheVerbs()
     {
         var (code, _, stderr) = Run();
