@@ -9,9 +9,11 @@ die() { echo "build.sh: $*" >&2; exit 1; }
 
 require_dotnet() {
   command -v dotnet >/dev/null 2>&1 || die "the .NET SDK is missing: install the .NET 10 SDK (https://dot.net) so that 'dotnet' is on PATH."
-  local major
+  local sdks major
+  sdks=$(dotnet --list-sdks 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')
+  [ -n "$sdks" ] || die "'dotnet' is on PATH but no .NET SDK is installed (only a runtime?): install the .NET 10 SDK (https://dot.net)."
   major=$(dotnet --version 2>/dev/null | cut -d. -f1)
-  [ "${major:-0}" -ge 10 ] || die "the .NET 10 SDK is needed, found $(dotnet --version 2>/dev/null || echo none)."
+  [ "${major:-0}" -ge 10 ] || die "the .NET 10 SDK is needed, found SDK(s): ${sdks}(dotnet --version: $(dotnet --version 2>/dev/null || echo none)); install the .NET 10 SDK (https://dot.net)."
 }
 
 # Counts from a TRX file: prints "passed failed skipped".
@@ -48,10 +50,57 @@ verb_test() {
   [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] || exit 1
 }
 
+CLI_PROJECT=src/SeqCore.Cli/SeqCore.Cli.csproj
+CLI_DLL=src/SeqCore.Cli/bin/Release/net10.0/SeqCore.Cli.dll
+
+# Release build of the CLI (and the library); build output goes to stderr so 'run -- ... --json' stays clean on stdout.
+build_cli() {
+  require_dotnet
+  dotnet build "$CLI_PROJECT" -c Release -nologo -v quiet >&2 || die "building the CLI failed (see the errors above)."
+  [ -f "$CLI_DLL" ] || die "the build did not produce $CLI_DLL."
+}
+
+verb_run() {
+  [ "${1:-}" = "--" ] && shift
+  build_cli
+  exec dotnet "$CLI_DLL" "$@"
+}
+
+verb_demo() {
+  build_cli
+  echo "== seqcore info"
+  dotnet "$CLI_DLL" info
+  echo
+  echo "== seqcore bench gemm (float, all cores; the recurrent shapes are one time step 32x1024x256 and all steps' input projection 2048x1024x256)"
+  dotnet "$CLI_DLL" bench gemm --shapes 256x256x256,1024x1024x1024,32x1024x256,2048x1024x256 --threads all --type float "$@"
+}
+
+verb_bench() {
+  require_dotnet
+  local filter=${1:-*}
+  [ $# -gt 0 ] && shift
+  dotnet run -c Release --project bench/SeqCore.Bench -- --filter "$filter" --artifacts "$ROOT/artifacts/bench" "$@"
+}
+
+verb_pack() {
+  require_dotnet
+  local out="$ROOT/artifacts/packages"
+  dotnet pack src/SeqCore/SeqCore.csproj -c Release -o "$out"
+  dotnet pack "$CLI_PROJECT" -c Release -o "$out"
+  echo "packages in $out:"
+  ls -1 "$out"
+  echo "install the tool with: dotnet tool install --global --add-source $out SeqCore.Cli"
+}
+
 usage() {
   cat <<'USAGE'
 Usage: ./build.sh <verb> [args]
   test [dotnet test args]   restore, build (Release), run every test; ends with "N passed, N failed, N skipped"
+  demo [bench gemm args]    Release build, then 'seqcore info' and a short GEMM benchmark table
+  run -- ARGS               Release build of the CLI, then run 'seqcore ARGS' (e.g. ./build.sh run -- info --json)
+  bench [filter] [args]     BenchmarkDotNet suites in Release; filter defaults to '*' (all: long!), e.g.
+                            ./build.sh bench '*Gemm*' --job short; results in artifacts/bench
+  pack                      dotnet pack the library and the seqcore tool into artifacts/packages
   help                      this text
 USAGE
 }
@@ -60,6 +109,10 @@ verb=${1:-help}
 shift || true
 case "$verb" in
   test) verb_test "$@" ;;
+  demo) verb_demo "$@" ;;
+  run) verb_run "$@" ;;
+  bench) verb_bench "$@" ;;
+  pack) verb_pack "$@" ;;
   help|-h|--help) usage ;;
   *) usage >&2; die "unknown verb '$verb'." ;;
 esac

@@ -1,5 +1,3 @@
-using SeqCore.Diagnostics;
+using SeqCore.Cli;
 
-var info = SystemInfo.Read();
-Console.WriteLine($"seqcore {info.Version} on {info.CpuModel}, {info.LogicalCores} cores, SIMD {info.SimdWidthBits} bits, FMA {info.Fma}");
-return 0;
+return CliApp.Run(args, Console.Out, Console.Error);

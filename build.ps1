@@ -1,0 +1,150 @@
+#!/usr/bin/env pwsh
+# SeqCore build script for PowerShell (Windows PowerShell 5.1 or PowerShell 7); mirrors build.sh.
+# Usage: ./build.ps1 <verb> [args]   (./build.ps1 help lists the verbs)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+Set-Location $Root
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+
+$CliProject = 'src/SeqCore.Cli/SeqCore.Cli.csproj'
+$CliDll = Join-Path $Root 'src/SeqCore.Cli/bin/Release/net10.0/SeqCore.Cli.dll'
+
+function Stop-Build([string]$Message) {
+    [Console]::Error.WriteLine("build.ps1: $Message")
+    exit 1
+}
+
+# Runs a native command with its arguments; stops the script when it fails.
+function Invoke-Checked([string]$What, [string]$Command, [string[]]$Arguments) {
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) { Stop-Build "$What failed (exit code $LASTEXITCODE)." }
+}
+
+function Assert-Dotnet {
+    # Windows PowerShell turns a native command's stderr into errors under 'Stop'; these calls check exit codes instead.
+    $ErrorActionPreference = 'Continue'
+    if (-not (Get-Command dotnet -ErrorAction SilentlyContinue)) {
+        Stop-Build "the .NET SDK is missing: install the .NET 10 SDK (https://dot.net) so that 'dotnet' is on PATH."
+    }
+    $sdks = @(& dotnet --list-sdks 2>$null | ForEach-Object { ($_ -split ' ')[0] })
+    if ($sdks.Count -eq 0) {
+        Stop-Build "'dotnet' is on PATH but no .NET SDK is installed (only a runtime?): install the .NET 10 SDK (https://dot.net)."
+    }
+    $version = (& dotnet --version 2>$null)
+    $major = 0
+    if ($version) { [void][int]::TryParse(($version -split '\.')[0], [ref]$major) }
+    if ($major -lt 10) {
+        Stop-Build "the .NET 10 SDK is needed, found SDK(s): $($sdks -join ' ') (dotnet --version: $version); install the .NET 10 SDK (https://dot.net)."
+    }
+}
+
+# Counts from a TRX file: passed, failed, skipped (total - executed).
+function Get-TrxCounts([string]$Trx) {
+    [xml]$doc = Get-Content -Raw -LiteralPath $Trx
+    $c = $doc.TestRun.ResultSummary.Counters
+    $total = [int]$c.total
+    $executed = [int]$c.executed
+    return @([int]$c.passed, [int]$c.failed, ($total - $executed))
+}
+
+function Invoke-Test([string[]]$Rest) {
+    Assert-Dotnet
+    Invoke-Checked 'restore' 'dotnet' @('restore', 'SeqCore.sln')
+    Invoke-Checked 'build' 'dotnet' @('build', 'SeqCore.sln', '-c', 'Release', '--no-restore')
+    $results = Join-Path $Root 'artifacts/test-results'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    $arguments = @('test', 'tests/SeqCore.Tests/SeqCore.Tests.csproj', '-c', 'Release', '--no-build',
+        '--logger', 'trx;LogFileName=tests.trx', '--logger', 'console;verbosity=normal',
+        '--results-directory', $results) + $Rest
+    & dotnet @arguments
+    $rc = $LASTEXITCODE
+    $trx = Get-ChildItem -Path $results -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $trx) {
+        Write-Output '0 passed, 1 failed, 0 skipped'
+        Stop-Build "the test run produced no results file (exit code $rc)."
+    }
+    $passed, $failed, $skipped = Get-TrxCounts $trx.FullName
+    Write-Output "$passed passed, $failed failed, $skipped skipped"
+    if ($rc -ne 0 -or $failed -ne 0) { exit 1 }
+}
+
+# Release build of the CLI; its output goes to stderr so 'run -- ... --json' stays clean on stdout.
+function Build-Cli {
+    Assert-Dotnet
+    & dotnet build $CliProject -c Release -nologo -v quiet | ForEach-Object { [Console]::Error.WriteLine($_) }
+    if ($LASTEXITCODE -ne 0) { Stop-Build 'building the CLI failed (see the errors above).' }
+    if (-not (Test-Path $CliDll)) { Stop-Build "the build did not produce $CliDll." }
+}
+
+function Invoke-Run([string[]]$Rest) {
+    if ($Rest.Count -gt 0 -and $Rest[0] -eq '--') { $Rest = @($Rest | Select-Object -Skip 1) }
+    Build-Cli
+    & dotnet $CliDll @Rest
+    exit $LASTEXITCODE
+}
+
+function Invoke-Demo([string[]]$Rest) {
+    Build-Cli
+    Write-Output '== seqcore info'
+    & dotnet $CliDll info
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    Write-Output ''
+    Write-Output "== seqcore bench gemm (float, all cores; the recurrent shapes are one time step 32x1024x256 and all steps' input projection 2048x1024x256)"
+    $arguments = @('bench', 'gemm', '--shapes', '256x256x256,1024x1024x1024,32x1024x256,2048x1024x256', '--threads', 'all', '--type', 'float') + $Rest
+    & dotnet $CliDll @arguments
+    exit $LASTEXITCODE
+}
+
+function Invoke-Bench([string[]]$Rest) {
+    Assert-Dotnet
+    $filter = '*'
+    if ($Rest.Count -gt 0) { $filter = $Rest[0]; $Rest = @($Rest | Select-Object -Skip 1) }
+    $arguments = @('run', '-c', 'Release', '--project', 'bench/SeqCore.Bench', '--',
+        '--filter', $filter, '--artifacts', (Join-Path $Root 'artifacts/bench')) + $Rest
+    & dotnet @arguments
+    exit $LASTEXITCODE
+}
+
+function Invoke-Pack {
+    Assert-Dotnet
+    $out = Join-Path $Root 'artifacts/packages'
+    Invoke-Checked 'packing the library' 'dotnet' @('pack', 'src/SeqCore/SeqCore.csproj', '-c', 'Release', '-o', $out)
+    Invoke-Checked 'packing the tool' 'dotnet' @('pack', $CliProject, '-c', 'Release', '-o', $out)
+    Write-Output "packages in ${out}:"
+    Get-ChildItem -Path $out -Name
+    Write-Output "install the tool with: dotnet tool install --global --add-source $out SeqCore.Cli"
+}
+
+function Show-Usage {
+    @'
+Usage: ./build.ps1 <verb> [args]
+  test [dotnet test args]   restore, build (Release), run every test; ends with "N passed, N failed, N skipped"
+  demo [bench gemm args]    Release build, then 'seqcore info' and a short GEMM benchmark table
+  run -- ARGS               Release build of the CLI, then run 'seqcore ARGS' (e.g. ./build.ps1 run -- info --json)
+  bench [filter] [args]     BenchmarkDotNet suites in Release; filter defaults to '*' (all: long!), e.g.
+                            ./build.ps1 bench '*Gemm*' --job short; results in artifacts/bench
+  pack                      dotnet pack the library and the seqcore tool into artifacts/packages
+  help                      this text
+'@
+}
+
+$verb = 'help'
+$rest = @()
+if ($args.Count -gt 0) { $verb = [string]$args[0] }
+if ($args.Count -gt 1) { $rest = @($args[1..($args.Count - 1)] | ForEach-Object { [string]$_ }) }
+
+switch ($verb) {
+    'test' { Invoke-Test $rest }
+    'demo' { Invoke-Demo $rest }
+    'run' { Invoke-Run $rest }
+    'bench' { Invoke-Bench $rest }
+    'pack' { Invoke-Pack }
+    { $_ -in @('help', '-h', '--help') } { Show-Usage }
+    default {
+        [Console]::Error.WriteLine((Show-Usage))
+        Stop-Build "unknown verb '$verb'."
+    }
+}

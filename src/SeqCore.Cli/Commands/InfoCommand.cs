@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Json.Serialization;
+using SeqCore.Diagnostics;
+using Spectre.Console;
+
+namespace SeqCore.Cli.Commands;
+
+/// <summary><c>seqcore info</c>: the machine, the runtime, the backends and the measured FMA peak.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var json = CliOptions.Flag("--json", "Print one JSON object instead of tables.");
+        var command = new Command("info", "Show the version, runtime, CPU features, backends and the measured single-core FMA peak.")
+        {
+            json,
+        };
+        command.SetAction(parse =>
+        {
+            var report = Collect();
+            if (parse.GetValue(json)) Output.WriteJsonLine(io.Out, report);
+            else Render(Output.Console(io.Out), report);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Reads the machine and measures the peak (about 0.15 s).</summary>
+    public static InfoReport Collect()
+    {
+        var sys = SystemInfo.Read();
+        var f = FmaPeak.Measure<float>();
+        var d = FmaPeak.Measure<double>();
+        var cuda = CudaDriverProbe.Probe();
+        string driver = cuda.Library is null
+            ? "no CUDA driver on this platform"
+            : $"{cuda.Library} {(cuda.Loadable ? "can be loaded" : "cannot be loaded")}";
+        return new InfoReport(
+            sys.Version, sys.Runtime, sys.Os, System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString(),
+            sys.CpuModel, sys.LogicalCores, sys.SimdWidthBits, sys.Vector256Accelerated, sys.Fma, sys.Avx2, sys.Avx512F,
+            new PeakReport(f.GflopsPerCore, d.GflopsPerCore, f.Method, FmaPeak.Chains, (f.Elapsed + d.Elapsed).TotalMilliseconds),
+            [
+                new BackendReport("cpu", true, $"{sys.LogicalCores} threads, {(sys.SimdWidthBits > 0 ? $"{sys.SimdWidthBits}-bit SIMD" : "scalar")}", null, null),
+                new BackendReport("cuda", false, $"CUDA backend not part of this build yet; {driver}", cuda.Library, cuda.Library is null ? null : cuda.Loadable),
+            ]);
+    }
+
+    private static void Render(IAnsiConsole console, InfoReport r)
+    {
+        static string YesNo(bool b) => b ? "yes" : "no";
+        var table = new Table().Title($"seqcore {r.Version}").AddColumn("Property").AddColumn("Value");
+        void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("Runtime", r.Runtime);
+        Row("OS", $"{r.Os} ({r.Architecture})");
+        Row("CPU", r.CpuModel);
+        Row("Logical cores", r.LogicalCores.ToString());
+        Row("SIMD width", r.SimdWidthBits > 0 ? $"{r.SimdWidthBits} bits (Vector256 accelerated: {YesNo(r.Vector256Accelerated)})" : "none");
+        Row("FMA / AVX2 / AVX-512F", $"{YesNo(r.Fma)} / {YesNo(r.Avx2)} / {YesNo(r.Avx512f)}");
+        Row("FMA peak, float", $"{Output.Sig3(r.FmaPeak.FloatGflopsPerCore)} GFLOP/s per core");
+        Row("FMA peak, double", $"{Output.Sig3(r.FmaPeak.DoubleGflopsPerCore)} GFLOP/s per core");
+        Row("Peak measured with", $"{r.FmaPeak.Method}, {r.FmaPeak.Chains} chains, {r.FmaPeak.MeasureMs:F0} ms");
+        console.Write(table);
+
+        var backends = new Table().Title("Backends").AddColumn("Name").AddColumn("Available").AddColumn("Detail");
+        foreach (var b in r.Backends)
+            backends.AddRow(Markup.Escape(b.Name), b.Available ? "[green]yes[/]" : "[yellow]no[/]", Markup.Escape(b.Detail));
+        console.Write(backends);
+    }
+}
+
+/// <summary>What <c>seqcore info --json</c> prints (snake_case names).</summary>
+internal sealed record InfoReport(
+    string Version, string Runtime, string Os, string Architecture, string CpuModel, int LogicalCores,
+    int SimdWidthBits, bool Vector256Accelerated, bool Fma, bool Avx2, [property: JsonPropertyName("avx512f")] bool Avx512f,
+    PeakReport FmaPeak, BackendReport[] Backends);
+
+/// <summary>Single-core peak in GFLOP/s, measured by <see cref="FmaPeak"/>.</summary>
+internal sealed record PeakReport(double FloatGflopsPerCore, double DoubleGflopsPerCore, string Method, int Chains, double MeasureMs);
+
+/// <summary>One backend: whether this build can use it, and why not.</summary>
+internal sealed record BackendReport(string Name, bool Available, string Detail, string? DriverLibrary, bool? DriverLoadable);
