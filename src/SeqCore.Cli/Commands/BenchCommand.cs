@@ -10,6 +10,9 @@ internal static class BenchCommand
         var command = new Command("bench", "Quick benchmarks of backend operations (for full statistics use './build.sh bench').")
         {
             BenchGemmCommand.Create(io),
+            BenchRecurrentCommand.Create(io, "lstm"),
+            BenchRecurrentCommand.Create(io, "gru"),
+            BenchRecurrentCommand.Create(io, "rnn"),
         };
         CliApp.RequireVerb(command, io, "seqcore bench");
         return command;
