@@ -84,7 +84,8 @@ public sealed unsafe partial class CpuBackend<T>
         job.Mode = mode;
         job.Gates = Ptr(gates, op, "gates"); job.HPrev = Ptr(hPrev, op, "hPrev");
         var (batch, hidden) = hPrev.AsMatrix();
-        Check.Length(op, gates, "gates", 3L * batch * hidden, $"3 gates for 'hPrev' {hPrev.ShapeText}");
+        // The message is built only on failure: this runs every time step, which must not allocate.
+        if (gates.Length != 3L * batch * hidden) Check.Length(op, gates, "gates", 3L * batch * hidden, $"3 gates for 'hPrev' {hPrev.ShapeText}");
         job.Batch = batch; job.Hidden = hidden;
         return job;
     }

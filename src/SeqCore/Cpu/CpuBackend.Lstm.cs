@@ -33,8 +33,10 @@ public sealed unsafe partial class CpuBackend<T>
         job.DPeep = dPeepholes is null ? null : Ptr(dPeepholes, op, "dPeepholes");
         var (batch, hidden) = cPrev.AsMatrix();
         CheckLstmShapes(op, gates, cPrev, peepholes, batch, hidden);
-        foreach (var (t, role) in new[] { (c, "c"), (dh, "dh"), (dc, "dc"), (dcPrev, "dcPrev") })
-            Check.SameLength(op, t, role, cPrev, "cPrev");
+        Check.SameLength(op, c, "c", cPrev, "cPrev");
+        Check.SameLength(op, dh, "dh", cPrev, "cPrev");
+        Check.SameLength(op, dc, "dc", cPrev, "cPrev");
+        Check.SameLength(op, dcPrev, "dcPrev", cPrev, "cPrev");
         Check.SameLength(op, dGates, "dGates", gates, "gates");
         if ((peepholes is null) != (dPeepholes is null))
             throw new ArgumentException($"{op}: pass both 'peepholes' and 'dPeepholes' or neither.");
@@ -46,8 +48,10 @@ public sealed unsafe partial class CpuBackend<T>
 
     private static void CheckLstmShapes(string op, Tensor<T> gates, Tensor<T> cPrev, Tensor<T>? peepholes, int batch, int hidden)
     {
-        Check.Length(op, gates, "gates", 4L * batch * hidden, $"4 gates for 'cPrev' {cPrev.ShapeText}");
-        if (peepholes is not null) Check.Length(op, peepholes, "peepholes", 3L * hidden, $"3 peephole vectors of width {hidden}");
+        // Messages are built only on failure: this runs every time step, which must not allocate.
+        if (gates.Length != 4L * batch * hidden) Check.Length(op, gates, "gates", 4L * batch * hidden, $"4 gates for 'cPrev' {cPrev.ShapeText}");
+        if (peepholes is not null && peepholes.Length != 3L * hidden)
+            Check.Length(op, peepholes, "peepholes", 3L * hidden, $"3 peephole vectors of width {hidden}");
     }
 
     private void RunLstm(LstmJob job, int batch, int hidden, bool parallel)

@@ -79,7 +79,8 @@ public sealed unsafe partial class CpuBackend<T>
     {
         T* pl = Ptr(lengths, op, "lengths");
         (rows, cols) = x.AsMatrix();
-        Check.Length(op, lengths, "lengths", rows, $"one length per row of '{role}' {x.ShapeText}");
+        // The message is built only on failure: masks run every time step, which must not allocate.
+        if (lengths.Length != rows) Check.Length(op, lengths, "lengths", rows, $"one length per row of '{role}' {x.ShapeText}");
         return pl;
     }
 
