@@ -130,6 +130,41 @@ public abstract class RecurrentDirection<T> : IHasParameters<T>, IDisposable whe
         else Backend.Copy(initial, destination);
     }
 
+    /// <summary>
+    /// Ends forward step t: with lengths, rows inactive at t keep <paramref name="hPrev"/> in <paramref name="hCur"/> and
+    /// output zeros; the step's output is <paramref name="hCur"/> otherwise.
+    /// </summary>
+    protected void FinishForwardStep(Tensor<T>? lengths, int t, Tensor<T> hCur, Tensor<T> hPrev)
+    {
+        if (lengths is null) { Backend.Copy(hCur, OutputSteps[t]); return; }
+        Backend.SelectRows(lengths, t, hCur, hPrev, hCur);
+        Backend.MaskRows(lengths, t, keepActive: true, hCur, OutputSteps[t]);
+    }
+
+    /// <summary>
+    /// Starts backward step t: <paramref name="dhNew"/> <c>[B, P]</c> = the gradient reaching step t's new state
+    /// (its output gradient plus <paramref name="dhState"/>, the gradient from the step processed after it), zero on rows
+    /// inactive at t. Those rows' gradient goes to <paramref name="carry"/> instead (state carried unchanged): the
+    /// caller adds it back with <see cref="FinishBackwardStep"/> once the cell has written the new
+    /// <paramref name="dhState"/>. Without lengths, <paramref name="carry"/> is not touched.
+    /// </summary>
+    protected void StartBackwardStep(Tensor<T>? lengths, int t, Tensor<T> dhState, Tensor<T> dhNew, Tensor<T> carry)
+    {
+        var be = Backend;
+        if (lengths is null) { be.Add(OutputGradientSteps[t], dhState, dhNew); return; }
+        // Outputs at inactive steps are constant zeros; an inactive step passes its state gradient straight through.
+        be.MaskRows(lengths, t, keepActive: true, OutputGradientSteps[t], dhNew);
+        be.Add(dhNew, dhState, dhNew);
+        be.MaskRows(lengths, t, keepActive: false, dhNew, carry);
+        be.MaskRows(lengths, t, keepActive: true, dhNew, dhNew);
+    }
+
+    /// <summary>Ends backward step t: adds the carried gradient of inactive rows to the new <paramref name="dhState"/>.</summary>
+    protected void FinishBackwardStep(Tensor<T>? lengths, Tensor<T> dhState, Tensor<T> carry)
+    {
+        if (lengths is not null) Backend.Add(dhState, carry, dhState);
+    }
+
     /// <summary>Releases the arena and the parameters.</summary>
     public virtual void Dispose()
     {

@@ -3,20 +3,20 @@ using SeqCore.Random;
 
 namespace SeqCore.Layers.Recurrent;
 
-/// <summary>The recurrent cell of a <see cref="RecurrentLayer{T}"/>.</summary>
+/// <summary>The recurrent cell of a <see cref="RecurrentLayer{T}"/>; each is one <see cref="RecurrentDirection{T}"/> subclass.</summary>
 public enum CellKind
 {
-    /// <summary>Elman RNN, <c>h = tanh(W_ih x + b_ih + W_hh h + b_hh)</c>.</summary>
+    /// <summary>Elman RNN, <c>h' = tanh(W_ih x + b_ih + W_hh h + b_hh)</c> (<see cref="RnnDirection{T}"/>; PyTorch's <c>nn.RNN</c>).</summary>
     RnnTanh,
-    /// <summary>Elman RNN with ReLU.</summary>
+    /// <summary>Elman RNN with ReLU, <c>h' = max(0, W_ih x + b_ih + W_hh h + b_hh)</c> (<see cref="RnnDirection{T}"/>).</summary>
     RnnRelu,
-    /// <summary>LSTM (PyTorch gate order i, f, g, o).</summary>
+    /// <summary>LSTM, PyTorch gate order i, f, g, o, optional projection and peepholes (<see cref="LstmDirection{T}"/>).</summary>
     Lstm,
-    /// <summary>GRU (gate order r, z, n).</summary>
+    /// <summary>GRU, gate order r, z, n, <c>h' = (1 − z)⊙n + z⊙h</c>, in either <see cref="GruForm"/> (<see cref="GruDirection{T}"/>).</summary>
     Gru,
 }
 
-/// <summary>Where a GRU applies its reset gate.</summary>
+/// <summary>Where a GRU applies its reset gate. Both forms have the same parameters (PyTorch's <c>nn.GRU</c> layout).</summary>
 public enum GruForm
 {
     /// <summary>PyTorch / cuDNN: <c>n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))</c>.</summary>
@@ -50,19 +50,20 @@ public sealed record RecurrentOptions
     public bool Peepholes { get; init; }
     /// <summary>LSTM only: if set, the forget-gate slice of <c>bias_ih</c> starts at this value and that of <c>bias_hh</c> at 0.</summary>
     public double? ForgetBias { get; init; }
-    /// <summary>GRU only: where the reset gate applies.</summary>
+    /// <summary>GRU only: where the reset gate applies (PyTorch's <c>nn.GRU</c> is <see cref="GruForm.PyTorch"/>).</summary>
     public GruForm GruForm { get; init; } = GruForm.PyTorch;
 }
 
 /// <summary>
-/// A stack of recurrent layers, optionally bidirectional, over batches of variable-length sequences, with
-/// explicit Forward and Backward. Parameters are named and laid out as PyTorch's state_dict
+/// A stack of recurrent layers (Elman RNN with tanh or ReLU, LSTM, or GRU in either form), optionally bidirectional,
+/// over batches of variable-length sequences, with explicit Forward and Backward. Parameters are named and laid out as PyTorch's state_dict
 /// (<c>weight_ih_l0</c>, <c>weight_hh_l0_reverse</c>, …), so weights move between the two without reshuffling.
 /// </summary>
 /// <remarks>
 /// Shapes (time-major; swap the first two dimensions with <see cref="RecurrentOptions.BatchFirst"/>):
 /// input <c>[T, B, I]</c>; output <c>[T, B, D·P]</c> with D = 2 when bidirectional and P = proj size or H;
-/// states <c>h [L·D, B, P]</c>, <c>c [L·D, B, H]</c> (LSTM), index <c>l·D + d</c> as PyTorch.
+/// states <c>h [L·D, B, P]</c>, <c>c [L·D, B, H]</c> (LSTM only; RNN and GRU layers have no cell state and take null
+/// for c0, cn, dcn and dc0), index <c>l·D + d</c> as PyTorch.
 /// Truncated BPTT: pass the previous chunk's final states as this chunk's initial states and do not propagate
 /// their gradients (pass null for dh0/dc0): the gradient stops at the chunk boundary.
 /// </remarks>
@@ -106,7 +107,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
             foreach (var layer in _dirs)
                 foreach (var dir in layer)
                 {
-                    var lstm = (LstmDirection<T>)dir;
+                    if (dir is not LstmDirection<T> lstm) continue; // Validate allows a forget bias only for the LSTM
                     backend.Fill(T.CreateTruncating(fb), lstm.ForgetBias!);
                     backend.Fill(T.Zero, dir.Parameters.First(p => p.Name.StartsWith("bias_hh")).Value.Slice(options.HiddenSize, options.HiddenSize));
                 }
@@ -124,11 +125,14 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
     /// <summary>Width of each output step: D·P.</summary>
     public int OutputSize => Directions * OutputStateSize;
 
-    /// <summary>True for LSTM (a cell state c exists).</summary>
-    public bool HasCellState => Options.Cell == CellKind.Lstm;
+    /// <summary>True for LSTM (a cell state c exists); false for RNN and GRU.</summary>
+    public bool HasCellState => _dirs[0][0].HasCellState;
 
     /// <inheritdoc />
     public IReadOnlyList<Parameter<T>> Parameters => _parameters;
+
+    /// <summary>The direction <paramref name="direction"/> (0 forwards, 1 reverse) of layer <paramref name="layer"/>.</summary>
+    internal RecurrentDirection<T> Direction(int layer, int direction) => _dirs[layer][direction];
 
     private static void Validate(RecurrentOptions o)
     {
@@ -137,6 +141,8 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         if (o.Dropout is < 0 or >= 1) throw new ArgumentException($"RecurrentLayer: dropout must be in [0, 1), got {o.Dropout}.");
         if (o.Cell != CellKind.Lstm && (o.ProjSize != 0 || o.Peepholes || o.ForgetBias is not null))
             throw new ArgumentException($"RecurrentLayer: proj size, peepholes and forget bias are LSTM options, not {o.Cell} ones.");
+        if (o.Cell != CellKind.Gru && o.GruForm != GruForm.PyTorch)
+            throw new ArgumentException($"RecurrentLayer: the GRU form is a GRU option, not a {o.Cell} one.");
         if (o.ProjSize < 0 || o.ProjSize >= o.HiddenSize && o.ProjSize != 0)
             throw new ArgumentException($"RecurrentLayer: proj size must be in [1, hidden size) or 0, got {o.ProjSize} with hidden size {o.HiddenSize}.");
     }
@@ -144,7 +150,10 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
     private static RecurrentDirection<T> CreateDirection(IBackend<T> backend, RecurrentOptions o, int inputSize, bool reverse, string suffix) => o.Cell switch
     {
         CellKind.Lstm => new LstmDirection<T>(backend, inputSize, o.HiddenSize, o.ProjSize, o.Bias, o.Peepholes, reverse, suffix),
-        _ => throw new NotSupportedException($"RecurrentLayer: the {o.Cell} cell is not available in this build."),
+        CellKind.Gru => new GruDirection<T>(backend, inputSize, o.HiddenSize, o.Bias, o.GruForm, reverse, suffix),
+        CellKind.RnnTanh => new RnnDirection<T>(backend, inputSize, o.HiddenSize, o.Bias, relu: false, reverse, suffix),
+        CellKind.RnnRelu => new RnnDirection<T>(backend, inputSize, o.HiddenSize, o.Bias, relu: true, reverse, suffix),
+        _ => throw new ArgumentOutOfRangeException(nameof(o), $"RecurrentLayer: unknown cell kind {o.Cell}."),
     };
 
     private void EnsureArena(int steps, int batch)
@@ -201,10 +210,10 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
     {
         var (steps, batch) = SequenceShape(input, Options.InputSize, "input");
         CheckShape(output, steps, batch, OutputSize, "output");
-        CheckState(h0, "h0", batch, OutputStateSize); CheckState(hn, "hn", batch, OutputStateSize);
-        CheckState(c0, "c0", batch, Options.HiddenSize); CheckState(cn, "cn", batch, Options.HiddenSize);
         if (!HasCellState && (c0 is not null || cn is not null))
             throw new ArgumentException($"RecurrentLayer.Forward: a {Options.Cell} layer has no cell state; pass null for c0 and cn.");
+        CheckState(h0, "h0", batch, OutputStateSize); CheckState(hn, "hn", batch, OutputStateSize);
+        CheckState(c0, "c0", batch, Options.HiddenSize); CheckState(cn, "cn", batch, Options.HiddenSize);
         EnsureArena(steps, batch);
         SetLengths(lengths, steps, batch);
         var be = _backend;
@@ -280,6 +289,8 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         CheckShape(dOutput, steps, batch, OutputSize, "dOutput");
         if (dInput is not null) CheckShape(dInput, steps, batch, Options.InputSize, "dInput");
         CheckState(dhn, "dhn", batch, p); CheckState(dh0, "dh0", batch, p);
+        if (!HasCellState && (dcn is not null || dc0 is not null))
+            throw new ArgumentException($"RecurrentLayer.Backward: a {Options.Cell} layer has no cell state; pass null for dcn and dc0.");
         CheckState(dcn, "dcn", batch, Options.HiddenSize); CheckState(dc0, "dc0", batch, Options.HiddenSize);
         var be = _backend;
 
