@@ -93,6 +93,34 @@ public static class Reference
         return dx;
     }
 
+    /// <summary>Per element, y·(|dy| + Σⱼ|dyⱼ·yⱼ|): the size of the terms the softmax backward subtracts (its error scale).</summary>
+    public static double[] SoftmaxBackwardScale(double[] y, double[] dy, int rows, int cols)
+    {
+        var s = new double[y.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * cols;
+            double dot = 0;
+            for (int j = 0; j < cols; j++) dot += Math.Abs(dy[o + j] * y[o + j]);
+            for (int j = 0; j < cols; j++) s[o + j] = Math.Abs(y[o + j]) * (Math.Abs(dy[o + j]) + dot);
+        }
+        return s;
+    }
+
+    /// <summary>Per element, |dy| + exp(y)·Σⱼ|dyⱼ|: the size of the terms the log-softmax backward subtracts.</summary>
+    public static double[] LogSoftmaxBackwardScale(double[] y, double[] dy, int rows, int cols)
+    {
+        var s = new double[y.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * cols;
+            double total = 0;
+            for (int j = 0; j < cols; j++) total += Math.Abs(dy[o + j]);
+            for (int j = 0; j < cols; j++) s[o + j] = Math.Abs(dy[o + j]) + Math.Exp(y[o + j]) * total;
+        }
+        return s;
+    }
+
     /// <summary>dx = dy − exp(y)·Σⱼ dyⱼ per row.</summary>
     public static double[] LogSoftmaxBackward(double[] y, double[] dy, int rows, int cols)
     {

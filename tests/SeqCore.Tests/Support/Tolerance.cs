@@ -12,7 +12,7 @@ public static class Tolerance
     /// are a few ulp, so 1e-5 relative (≈ 80 ulp) leaves room without hiding a wrong formula. The 1e-6
     /// absolute term covers results that are small only because of cancellation, where float can do no
     /// better than an ulp of the operands: <c>1 − y²</c> for y near 1, <c>1 + tanh(u)</c> for very negative u
-    /// (tanh-GELU), <c>dy − Σ…</c> in the softmax backward.
+    /// (tanh-GELU).
     /// </summary>
     public const double FloatAbs = 1e-6, FloatRel = 1e-5;
 
@@ -30,7 +30,9 @@ public static class Tolerance
     /// <summary>
     /// Sums (SumRows, SumCols) are compared with the relative term applied to <c>Σ|xᵢ|</c> instead of
     /// <c>|Σxᵢ|</c>: that is the standard forward-error bound of summation (the result may be small by
-    /// cancellation while every partial sum carried the rounding of larger numbers).
+    /// cancellation while every partial sum carried the rounding of larger numbers). The softmax backward ops,
+    /// which subtract a row sum from dy, use the same idea: the relative term applies to the magnitudes of the
+    /// terms subtracted (<c>y·(|dy| + Σ|dy·y|)</c> and <c>|dy| + e^y·Σ|dy|</c>).
     /// </summary>
     public static (double Abs, double Rel) For<T>() =>
         typeof(T) == typeof(float) ? (FloatAbs, FloatRel) : (DoubleAbs, DoubleRel);
