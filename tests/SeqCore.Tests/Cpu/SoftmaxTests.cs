@@ -80,6 +80,14 @@ public class SoftmaxTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPoint
     }
 
     /// <summary>
+    /// Log-softmax of logits ≈ ±1000 to the usual tolerance. The exact result is well conditioned (its inputs are
+    /// exact T values and (x − max) is exact), so a float result should be good to a few ulp of |y|, as PyTorch's.
+    /// </summary>
+    [TestCase(3, 17)]
+    [TestCase(2, 1000)]
+    public void LogSoftmaxOfLargeLogitsIsAccurate(int rows, int cols) => CheckForward(true, rows, cols, 1, LargeLogits(rows, cols), "of logits ≈ ±1000");
+
+    /// <summary>
     /// −∞ logits (masked positions) get probability exactly 0 (log-probability −∞); the other entries are the
     /// softmax of the finite ones, and the backward pass gives finite gradients (exactly dy where y = −∞ in log space).
     /// </summary>
