@@ -181,6 +181,26 @@ public class RandomTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPointI
         Approx.AssertAll(b.ToArray(y), three, "low = high");
     }
 
+    /// <summary>
+    /// Uniform values must stay below high even where low + (high − low)·u rounds up: in float on [1000, 1001)
+    /// an ulp is 2^-14, so a u within 2^-15 of 1 (about one draw in 33000) rounds to 1001 unless the fill guards it.
+    /// </summary>
+    [TestCase(-1.0, 1.0)]
+    [TestCase(0.0, 1.0)]
+    [TestCase(1000.0, 1001.0)]
+    [TestCase(-1001.0, -1000.0)]
+    public void UniformNeverReachesHigh(double low, double high)
+    {
+        var b = Cpu(2);
+        using var y = b.Allocate(400_000);
+        T lo = T.CreateTruncating(low), hi = T.CreateTruncating(high);
+        b.FillUniform(new RandomStream(31), lo, hi, y);
+        var v = b.ToArray(y);
+        Assert.That(v.Min(), Is.GreaterThanOrEqualTo(lo));
+        int reached = v.Count(x => x >= hi);
+        Assert.That(reached, Is.Zero, $"{reached} of {v.Length} values equal high = {high}");
+    }
+
     [Test]
     public void ArgumentErrorsAreThrownBeforeAnyCounterIsUsed()
     {
