@@ -84,6 +84,11 @@ public class SteadyStateAllocationTests<T> : CpuFixture<T> where T : unmanaged, 
         Assert.That(rounds.Min(), Is.Zero, $"{op} allocated in every round of 10 steady-state calls: {string.Join(", ", rounds)} bytes");
     }
 
+    /// <summary>A bias gradient (SumRows) and per-row sums (SumCols) run every training step, so they are held to the same rule.</summary>
+    [TestCase("SumRows")]
+    [TestCase("SumCols")]
+    public void SumRowsAndSumColsAllocateNothing(string op) => AssertNoAllocation(op);
+
     [TestCaseSource(nameof(PointwiseOps))]
     public void PointwiseOpsAllocateNothing(string op) => AssertNoAllocation(op);
 
