@@ -59,11 +59,21 @@ public sealed unsafe partial class CpuBackend<T>
                 var (w0, w1, w2, w3) = Philox.Generate(Seed, Start + (ulong)i);
                 Y[i] = Kind switch
                 {
-                    Distribution.Uniform => P0 + (P1 - P0) * Uniform(w0, w1),
+                    Distribution.Uniform => UniformIn(P0, P1, Uniform(w0, w1)),
                     Distribution.Normal => P0 + P1 * T.CreateTruncating(Philox.StandardNormal(w0, w1, w2, w3)),
                     _ => Uniform(w0, w1) < P0 ? P1 : T.Zero,
                 };
             }
+        }
+
+        /// <summary>
+        /// low + (high − low)·u, kept below <paramref name="high"/>: when |low| is large next to the range, the product
+        /// can round up to high itself, and the next representable value below high is used instead.
+        /// </summary>
+        private static T UniformIn(T low, T high, T u)
+        {
+            T v = low + (high - low) * u;
+            return v >= high && high > low ? T.BitDecrement(high) : v;
         }
 
         /// <summary>float: 24 bits of word 0; double: 53 bits of words 0–1.</summary>

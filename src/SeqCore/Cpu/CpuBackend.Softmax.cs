@@ -99,8 +99,9 @@ public sealed unsafe partial class CpuBackend<T>
         }
         if (log)
         {
-            T shift = max + T.Log(sum);
-            Pointwise.Unary(new ShiftOp(shift), x, y, n);
+            // (x − max) − log Σ, not x − (max + log Σ): with large logits the sum max + log Σ would be rounded
+            // to the coarse spacing of floats near max before the subtraction.
+            Pointwise.Unary(new LogSoftmaxOp(max, T.Log(sum)), x, y, n);
         }
         else Pointwise.Unary(new ScaleOp(T.One / sum), y, y, n);
     }
@@ -145,10 +146,10 @@ public sealed unsafe partial class CpuBackend<T>
         Pointwise.Binary(new LogSoftmaxGradOp(total), y, dy, dx, n);
     }
 
-    private readonly struct ShiftOp(T shift) : IUnaryOp<T>
+    private readonly struct LogSoftmaxOp(T max, T logSum) : IUnaryOp<T>
     {
-        public T Invoke(T x) => x - shift;
-        public Vector256<T> Invoke(Vector256<T> x) => x - Vector256.Create(shift);
+        public T Invoke(T x) => (x - max) - logSum;
+        public Vector256<T> Invoke(Vector256<T> x) => (x - Vector256.Create(max)) - Vector256.Create(logSum);
     }
 
     /// <summary>(y, dy) ↦ y·(dy − Σ dy·y).</summary>
