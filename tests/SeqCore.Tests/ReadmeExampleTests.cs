@@ -1,4 +1,6 @@
 using SeqCore.Cpu;
+using SeqCore.Layers.Recurrent;
+using SeqCore.Random;
 
 namespace SeqCore.Tests;
 
@@ -10,6 +12,8 @@ public class ReadmeExampleTests
 {
     private const string Begin = "// README-EXAMPLE-BEGIN";
     private const string End = "// README-EXAMPLE-END";
+    private const string LstmBegin = "// README-LSTM-BEGIN";
+    private const string LstmEnd = "// README-LSTM-END";
 
     private static float[] RunExample()
     {
@@ -22,6 +26,48 @@ public class ReadmeExampleTests
         float[] result = cpu.ToArray(c);                                // [58, 64, 139, 154]
         // README-EXAMPLE-END
         return result;
+    }
+
+    private static (float[] Output, string[] Names, double GradientNorm) RunLstmExample()
+    {
+        // README-LSTM-BEGIN
+        using var cpu = new CpuBackend<float>();
+        var options = new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 8, HiddenSize = 16, NumLayers = 2, Bidirectional = true };
+        using var lstm = new RecurrentLayer<float>(cpu, options, new RandomStream(1));  // PyTorch-style init
+        using var x = cpu.Allocate(5, 3, 8);                  // [T, B, I]: 5 steps, a batch of 3
+        cpu.FillNormal(new RandomStream(2), 0f, 1f, x);
+        using var y = cpu.Allocate(5, 3, lstm.OutputSize);    // [T, B, 2·16]: both directions
+        int[] lengths = [5, 2, 4];                            // ragged: outputs past each end are 0
+        lstm.Forward(x, lengths, null, null, y, null, null);  // no initial or final states
+        using var dy = cpu.Allocate(5, 3, lstm.OutputSize);   // dLoss/dy from the layer above
+        cpu.Fill(1f, dy);
+        lstm.Backward(dy, null, null, null, null, null);      // accumulates every parameter's gradient
+        foreach (var p in lstm.Parameters)                    // weight_ih_l0, …, bias_hh_l1_reverse
+            Console.WriteLine($"{p.Name} {p.Value.ShapeText} |grad|² = {cpu.SumOfSquares(p.Gradient):G3}");
+        // README-LSTM-END
+        return (cpu.ToArray(y), lstm.Parameters.Select(p => p.Name).ToArray(), lstm.Parameters.Sum(p => cpu.SumOfSquares(p.Gradient)));
+    }
+
+    [Test]
+    public void LstmExampleRunsAForwardAndBackwardPass()
+    {
+        var (y, names, norm) = RunLstmExample();
+        // Sequence 1 has length 2: its outputs at t = 2..4 (32 values each) are zero; at t = 0 they are not.
+        for (int t = 2; t < 5; t++) Assert.That(y.Skip((t * 3 + 1) * 32).Take(32), Is.All.EqualTo(0f), $"t={t}");
+        Assert.That(y.Skip(1 * 32).Take(32), Has.Some.Not.EqualTo(0f));
+        Assert.That(names, Has.Length.EqualTo(16).And.Contains("weight_hh_l1_reverse"));
+        Assert.That(norm, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void ReadmeShowsExactlyTheTestedLstmExample()
+    {
+        string root = RepositoryRoot();
+        string source = Normalize(File.ReadAllText(Path.Combine(root, "tests", "SeqCore.Tests", "ReadmeExampleTests.cs")));
+        string readme = Normalize(File.ReadAllText(Path.Combine(root, "README.md")));
+        string example = Extract(source, LstmBegin, LstmEnd);
+        Assert.That(readme, Does.Contain("```csharp\n" + example + "\n```"),
+            $"README.md must contain this block verbatim (copy it from ReadmeExampleTests.cs):\n{example}");
     }
 
     [Test]
@@ -37,20 +83,20 @@ public class ReadmeExampleTests
         string root = RepositoryRoot();
         string source = Normalize(File.ReadAllText(Path.Combine(root, "tests", "SeqCore.Tests", "ReadmeExampleTests.cs")));
         string readme = Normalize(File.ReadAllText(Path.Combine(root, "README.md")));
-        string example = Extract(source);
+        string example = Extract(source, Begin, End);
         Assert.That(example, Does.Contain("cpu.MatMul(a, b, c);"), "the markers enclose the example");
         Assert.That(readme, Does.Contain("```csharp\n" + example + "\n```"),
             $"README.md must contain this block verbatim (copy it from ReadmeExampleTests.cs):\n{example}");
     }
 
     /// <summary>The lines strictly between the marker lines, with their common indentation removed.</summary>
-    private static string Extract(string source)
+    private static string Extract(string source, string beginMarker, string endMarker)
     {
         var all = source.Split('\n');
-        int begin = Array.FindIndex(all, l => l.Trim() == Begin);
-        int end = Array.FindIndex(all, l => l.Trim() == End);
-        Assert.That(begin, Is.GreaterThanOrEqualTo(0), $"no line '{Begin}'");
-        Assert.That(end, Is.GreaterThan(begin), $"no line '{End}' after '{Begin}'");
+        int begin = Array.FindIndex(all, l => l.Trim() == beginMarker);
+        int end = Array.FindIndex(all, l => l.Trim() == endMarker);
+        Assert.That(begin, Is.GreaterThanOrEqualTo(0), $"no line '{beginMarker}'");
+        Assert.That(end, Is.GreaterThan(begin), $"no line '{endMarker}' after '{beginMarker}'");
         var lines = all[(begin + 1)..end];
         int indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart(' ').Length);
         return string.Join("\n", lines.Select(l => l.Length >= indent ? l[indent..].TrimEnd() : l.TrimEnd()));
