@@ -1,0 +1,30 @@
+namespace SeqCore.Cpu.Gemm;
+
+/// <summary>
+/// Register and cache blocking of the packed GEMM, per element type (the <c>typeof</c> tests fold to constants).
+/// </summary>
+/// <remarks>
+/// A micro-tile of C is MR×NR and lives in 12 Vector256 registers (6 rows × 2 vectors). For one k-slab of depth
+/// KC, a packed sliver of B (KC×NR) stays in L1 while the packed MC×KC block of A it meets stays in L2; the
+/// packed KC×NC panel of B is shared by all threads and lives in L3.
+/// </remarks>
+internal static class GemmBlocking<T> where T : unmanaged
+{
+    /// <summary>Rows of a micro-tile.</summary>
+    public static int MR => 6;
+
+    /// <summary>Columns of a micro-tile: two vectors.</summary>
+    public static int NR => typeof(T) == typeof(float) ? 16 : 8;
+
+    /// <summary>Depth of a k-slab (B sliver of KC×NR: 16 KiB for both types).</summary>
+    public static int KC => 256;
+
+    /// <summary>Upper bound on the rows of one A block (a multiple of MR).</summary>
+    public static int MC => typeof(T) == typeof(float) ? 144 : 72;
+
+    /// <summary>Upper bound on the columns of one B panel (a multiple of NR).</summary>
+    public static int NC => typeof(T) == typeof(float) ? 4096 : 2048;
+
+    /// <summary>Upper bound on the rows of A packed at once (the A slab shared by all threads).</summary>
+    public static int MS => typeof(T) == typeof(float) ? 4032 : 2016;
+}
