@@ -11,7 +11,7 @@ public sealed unsafe partial class CpuBackend<T>
     internal enum GemmPath { Auto, Reference, Direct, Packed }
 
     /// <summary>Products of at most this many multiply-adds skip packing (the direct kernels win below it).</summary>
-    internal const long GemmDirectWork = 24 * 24 * 24;
+    internal const long GemmDirectWork = 10 * 10 * 10;
 
     /// <summary>Products of fewer multiply-adds than this run on one thread (a parallel step costs microseconds).</summary>
     internal const long GemmParallelWork = 64 * 64 * 64;
@@ -112,7 +112,11 @@ public sealed unsafe partial class CpuBackend<T>
     {
         if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated) return GemmPath.Reference;
         if (GemmPathOverride != GemmPath.Auto) return GemmPathOverride;
-        return g.Work <= GemmDirectWork || g.M <= 2 || g.N <= 2 ? GemmPath.Direct : GemmPath.Packed;
+        if (g.Work <= GemmDirectWork) return GemmPath.Direct;
+        // Thin products, where MR×NR tiles would be mostly padding, when a vector form exists for them.
+        if (g.M <= 2 && GemmDirect<T>.IsVectorised(in g)) return GemmPath.Direct;
+        if (g.N <= 2 && !g.TransA && (g.TransB || g.K <= GemmDirect<T>.MaxGather)) return GemmPath.Direct;
+        return GemmPath.Packed;
     }
 
     /// <summary>Whole products of a strided batch, a contiguous range of them per chunk, each on one thread.</summary>

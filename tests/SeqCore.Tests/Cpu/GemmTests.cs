@@ -183,6 +183,26 @@ public class GemmTests
     }
 
     [Test]
+    public void ThinShapes([Values] bool useDouble)
+    {
+        if (useDouble) Thin<double>(); else Thin<float>();
+    }
+
+    /// <summary>Matrix-vector-like products (m or n of 1 or 2), which the auto path sends to the direct kernels.</summary>
+    private static void Thin<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var cpu = new CpuBackend<T>(new CpuBackendOptions { Threads = 2 });
+        int seed = 300;
+        foreach (var (m, n, k) in new[] { (1, 1000, 300), (2, 300, 1000), (300, 1, 1000), (1000, 2, 33), (5, 2, 9000), (1, 1, 5000) })
+            foreach (var (ta, tb) in Transposes())
+            {
+                var cs = Case<T>.Make(ta, tb, m, n, k, alpha: -0.5, beta: 2, seed: seed++);
+                Check(cpu, GemmPath.Auto, cs);
+                Check(cpu, GemmPath.Direct, cs);
+            }
+    }
+
+    [Test]
     public void ShapesOfARecurrentStep([Values] bool transB)
     {
         // The LSTM step h[32×256]·Whhᵀ: B stored 1024×256 (transB) or 256×1024.

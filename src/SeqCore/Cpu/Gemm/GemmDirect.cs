@@ -12,54 +12,90 @@ namespace SeqCore.Cpu.Gemm;
 /// </summary>
 internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Longest column of B gathered on the stack for <see cref="ColumnDots"/> (32 KiB of float).</summary>
+    public const int MaxGather = 8192;
+
     public static void Run(in GemmProblem<T> g)
     {
         if (!Vector256.IsHardwareAccelerated) Reference(in g);
-        else if (!g.TransB) RowCombination(in g);
+        else if (!g.TransB) { if (!g.TransA && g.N <= 4 && g.K <= MaxGather) ColumnDots(in g); else RowCombination(in g); }
         else if (!g.TransA) DotProducts(in g);
         else Reference(in g);
     }
 
-    /// <summary><c>C[i, :] = alpha·Σ_p op(A)[i, p]·B[p, :] + beta·C[i, :]</c>, two vectors of columns at a time.</summary>
+    /// <summary>Whether <see cref="Run"/> has a vector form for this problem (both transposed has none).</summary>
+    public static bool IsVectorised(in GemmProblem<T> g) => !(g.TransA && g.TransB);
+
+    /// <summary>
+    /// <c>C[i, :] = alpha·Σ_p op(A)[i, p]·B[p, :] + beta·C[i, :]</c>: four vectors of columns at a time, even and odd
+    /// p in separate accumulators so eight FMA chains are in flight.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowCombination(in GemmProblem<T> g)
     {
         int v = Vector256<T>.Count, n = g.N, k = g.K;
         long ldb = g.Ldb, aStep = g.TransA ? g.Lda : 1;
-        var alpha = Vector256.Create(g.Alpha);
-        var beta = Vector256.Create(g.Beta);
-        bool readC = g.Beta != T.Zero;
         for (int i = 0; i < g.M; i++)
         {
             T* ai = g.AAt(i, 0), ci = g.C + i * g.Ldc;
             int j = 0;
-            for (; j <= n - 2 * v; j += 2 * v)
+            for (; j <= n - 4 * v; j += 4 * v)
             {
-                Vector256<T> s0 = default, s1 = default;
+                Vector256<T> s0 = default, s1 = default, s2 = default, s3 = default;
+                Vector256<T> t0 = default, t1 = default, t2 = default, t3 = default;
                 T* bp = g.B + j;
-                for (int p = 0; p < k; p++, bp += ldb)
+                int p = 0;
+                for (; p <= k - 2; p += 2, bp += 2 * ldb)
                 {
                     var x = Vector256.Create(ai[p * aStep]);
                     s0 = VectorMath.MultiplyAdd(x, Vector256.Load(bp), s0);
                     s1 = VectorMath.MultiplyAdd(x, Vector256.Load(bp + v), s1);
+                    s2 = VectorMath.MultiplyAdd(x, Vector256.Load(bp + 2 * v), s2);
+                    s3 = VectorMath.MultiplyAdd(x, Vector256.Load(bp + 3 * v), s3);
+                    var y = Vector256.Create(ai[(p + 1) * aStep]);
+                    t0 = VectorMath.MultiplyAdd(y, Vector256.Load(bp + ldb), t0);
+                    t1 = VectorMath.MultiplyAdd(y, Vector256.Load(bp + ldb + v), t1);
+                    t2 = VectorMath.MultiplyAdd(y, Vector256.Load(bp + ldb + 2 * v), t2);
+                    t3 = VectorMath.MultiplyAdd(y, Vector256.Load(bp + ldb + 3 * v), t3);
                 }
-                Vector256.Store(readC ? VectorMath.MultiplyAdd(s0, alpha, Vector256.Load(ci + j) * beta) : s0 * alpha, ci + j);
-                Vector256.Store(readC ? VectorMath.MultiplyAdd(s1, alpha, Vector256.Load(ci + j + v) * beta) : s1 * alpha, ci + j + v);
+                if (p < k)
+                {
+                    var x = Vector256.Create(ai[p * aStep]);
+                    s0 = VectorMath.MultiplyAdd(x, Vector256.Load(bp), s0);
+                    s1 = VectorMath.MultiplyAdd(x, Vector256.Load(bp + v), s1);
+                    s2 = VectorMath.MultiplyAdd(x, Vector256.Load(bp + 2 * v), s2);
+                    s3 = VectorMath.MultiplyAdd(x, Vector256.Load(bp + 3 * v), s3);
+                }
+                StoreRow(g, ci + j, s0 + t0);
+                StoreRow(g, ci + j + v, s1 + t1);
+                StoreRow(g, ci + j + 2 * v, s2 + t2);
+                StoreRow(g, ci + j + 3 * v, s3 + t3);
             }
             for (; j <= n - v; j += v)
             {
-                Vector256<T> s0 = default;
+                Vector256<T> s0 = default, t0 = default;
                 T* bp = g.B + j;
-                for (int p = 0; p < k; p++, bp += ldb)
+                int p = 0;
+                for (; p <= k - 2; p += 2, bp += 2 * ldb)
+                {
                     s0 = VectorMath.MultiplyAdd(Vector256.Create(ai[p * aStep]), Vector256.Load(bp), s0);
-                Vector256.Store(readC ? VectorMath.MultiplyAdd(s0, alpha, Vector256.Load(ci + j) * beta) : s0 * alpha, ci + j);
+                    t0 = VectorMath.MultiplyAdd(Vector256.Create(ai[(p + 1) * aStep]), Vector256.Load(bp + ldb), t0);
+                }
+                if (p < k) s0 = VectorMath.MultiplyAdd(Vector256.Create(ai[p * aStep]), Vector256.Load(bp), s0);
+                StoreRow(g, ci + j, s0 + t0);
             }
             for (; j < n; j++)
             {
-                T sum = T.Zero;
+                T s0 = T.Zero, t0 = T.Zero;
                 T* bp = g.B + j;
-                for (int p = 0; p < k; p++, bp += ldb) sum += ai[p * aStep] * *bp;
-                ci[j] = readC ? g.Alpha * sum + g.Beta * ci[j] : g.Alpha * sum;
+                int p = 0;
+                for (; p <= k - 2; p += 2, bp += 2 * ldb)
+                {
+                    s0 += ai[p * aStep] * *bp;
+                    t0 += ai[(p + 1) * aStep] * bp[ldb];
+                }
+                if (p < k) s0 += ai[p * aStep] * *bp;
+                ci[j] = Finish(g, s0 + t0, ci + j);
             }
         }
     }
@@ -68,32 +104,64 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotProducts(in GemmProblem<T> g)
     {
-        int v = Vector256<T>.Count, k = g.K;
-        bool readC = g.Beta != T.Zero;
         for (int i = 0; i < g.M; i++)
         {
             T* ai = g.A + i * g.Lda, ci = g.C + i * g.Ldc;
-            for (int j = 0; j < g.N; j++)
+            for (int j = 0; j < g.N; j++) ci[j] = Finish(g, Dot(ai, g.B + j * g.Ldb, g.K), ci + j);
+        }
+    }
+
+    /// <summary>
+    /// Few columns of B as stored (n ≤ 4): each column is gathered into a contiguous copy on the stack, then
+    /// <c>C[i, j] = alpha·(A[i, :]·column j) + beta·C[i, j]</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void ColumnDots(in GemmProblem<T> g)
+    {
+        T* column = stackalloc T[g.K];
+        for (int j = 0; j < g.N; j++)
+        {
+            for (int p = 0; p < g.K; p++) column[p] = g.B[p * g.Ldb + j];
+            for (int i = 0; i < g.M; i++)
             {
-                T* bj = g.B + j * g.Ldb;
-                Vector256<T> s0 = default, s1 = default;
-                int p = 0;
-                for (; p <= k - 2 * v; p += 2 * v)
-                {
-                    s0 = VectorMath.MultiplyAdd(Vector256.Load(ai + p), Vector256.Load(bj + p), s0);
-                    s1 = VectorMath.MultiplyAdd(Vector256.Load(ai + p + v), Vector256.Load(bj + p + v), s1);
-                }
-                if (p <= k - v)
-                {
-                    s0 = VectorMath.MultiplyAdd(Vector256.Load(ai + p), Vector256.Load(bj + p), s0);
-                    p += v;
-                }
-                T sum = Vector256.Sum(s0 + s1);
-                for (; p < k; p++) sum += ai[p] * bj[p];
-                ci[j] = readC ? g.Alpha * sum + g.Beta * ci[j] : g.Alpha * sum;
+                T* cij = g.C + i * g.Ldc + j;
+                *cij = Finish(g, Dot(g.A + i * g.Lda, column, g.K), cij);
             }
         }
     }
+
+    /// <summary>x·y over k contiguous elements, four vector accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Dot(T* x, T* y, int k)
+    {
+        int v = Vector256<T>.Count, p = 0;
+        Vector256<T> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; p <= k - 4 * v; p += 4 * v)
+        {
+            s0 = VectorMath.MultiplyAdd(Vector256.Load(x + p), Vector256.Load(y + p), s0);
+            s1 = VectorMath.MultiplyAdd(Vector256.Load(x + p + v), Vector256.Load(y + p + v), s1);
+            s2 = VectorMath.MultiplyAdd(Vector256.Load(x + p + 2 * v), Vector256.Load(y + p + 2 * v), s2);
+            s3 = VectorMath.MultiplyAdd(Vector256.Load(x + p + 3 * v), Vector256.Load(y + p + 3 * v), s3);
+        }
+        for (; p <= k - v; p += v) s0 = VectorMath.MultiplyAdd(Vector256.Load(x + p), Vector256.Load(y + p), s0);
+        T sum = Vector256.Sum((s0 + s1) + (s2 + s3));
+        for (; p < k; p++) sum += x[p] * y[p];
+        return sum;
+    }
+
+    /// <summary>One vector of a row of C: <c>alpha·acc + beta·C</c>, C unread when beta = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(in GemmProblem<T> g, T* c, Vector256<T> acc)
+    {
+        var r = acc * Vector256.Create(g.Alpha);
+        if (g.Beta != T.Zero) r = VectorMath.MultiplyAdd(Vector256.Load(c), Vector256.Create(g.Beta), r);
+        Vector256.Store(r, c);
+    }
+
+    /// <summary>One entry of C: <c>alpha·sum + beta·C</c>, C unread when beta = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Finish(in GemmProblem<T> g, T sum, T* c) => g.Beta == T.Zero ? g.Alpha * sum : g.Alpha * sum + g.Beta * *c;
 
     /// <summary>Reference order, scalar: one dot product per entry of C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -94,6 +94,63 @@ internal static unsafe class GemmMicroKernels
         }
     }
 
+    /// <summary>
+    /// Edge tile of at most 4 rows (from a 6-row packed sliver): 8 accumulators, still enough independent FMA chains
+    /// to cover the FMA latency, at two thirds of the 6-row kernel's cost. Writes <c>acc</c> to a dense 4×16 tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Float4x16(int kc, float* a, float* b, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Avx.BroadcastScalarToVector256(a);
+            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Avx.BroadcastScalarToVector256(a + 1);
+            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Avx.BroadcastScalarToVector256(a + 2);
+            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Avx.BroadcastScalarToVector256(a + 3);
+            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            a += 6;
+            b += 16;
+        }
+        Vector256.Store(c00, tile); Vector256.Store(c01, tile + 8);
+        Vector256.Store(c10, tile + 16); Vector256.Store(c11, tile + 24);
+        Vector256.Store(c20, tile + 32); Vector256.Store(c21, tile + 40);
+        Vector256.Store(c30, tile + 48); Vector256.Store(c31, tile + 56);
+    }
+
+    /// <summary>Edge tile of at most 4 rows, double: see <see cref="Float4x16"/>. Writes a dense 4×8 tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Double4x8(int kc, double* a, double* b, double* tile)
+    {
+        Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<double> c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 4);
+            var x = Avx.BroadcastScalarToVector256(a);
+            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Avx.BroadcastScalarToVector256(a + 1);
+            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Avx.BroadcastScalarToVector256(a + 2);
+            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Avx.BroadcastScalarToVector256(a + 3);
+            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            a += 6;
+            b += 8;
+        }
+        Vector256.Store(c00, tile); Vector256.Store(c01, tile + 4);
+        Vector256.Store(c10, tile + 8); Vector256.Store(c11, tile + 12);
+        Vector256.Store(c20, tile + 16); Vector256.Store(c21, tile + 20);
+        Vector256.Store(c30, tile + 24); Vector256.Store(c31, tile + 28);
+    }
+
     /// <summary>Starts loading the tile's 6 rows of C (first and last element of each) while the k loop runs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchTile<TE>(TE* c, long ldc, int last) where TE : unmanaged

@@ -56,16 +56,23 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
                     s.Ms = Math.Min(msMax, g.M - s.Ic);
                     Plan(ref s, threads, packB: s.Ic == 0 && !s.FuseB);
                     int computeChunks = s.MBlocks * Ceil(s.BSlivers, s.SliversPerPart);
-                    if (pool is null)
+                    // Fused mode packs only an A slab of at most MC×KC: quicker on the caller than as a parallel step.
+                    if (pool is null || s.FuseB)
                     {
                         for (int c = 0; c < s.AChunks + s.BChunks; c++) Pack(in s, c);
-                        for (int c = 0; c < computeChunks; c++) Compute(in s, c);
                     }
                     else
                     {
                         var pack = JobCache<PackJob>.Get();
                         pack.S = s;
                         pool.Run(pack, s.AChunks + s.BChunks);
+                    }
+                    if (pool is null)
+                    {
+                        for (int c = 0; c < computeChunks; c++) Compute(in s, c);
+                    }
+                    else
+                    {
                         var compute = JobCache<ComputeJob>.Get();
                         compute.S = s;
                         pool.Run(compute, computeChunks);
@@ -162,7 +169,8 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
                 }
                 else
                 {
-                    Kernel(s.Kc, ap, bp, edge, NR, scale + 2);
+                    if (h <= 4) EdgeKernel(s.Kc, ap, bp, edge);
+                    else Kernel(s.Kc, ap, bp, edge, NR, scale + 2);
                     StoreEdge(edge, cp, g.Ldc, h, w, g.Alpha, s.Beta);
                 }
             }
@@ -176,6 +184,14 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
             GemmMicroKernels.Float6x16(kc, (float*)a, (float*)b, (float*)c, ldc, (float*)scale);
         else
             GemmMicroKernels.Double6x8(kc, (double*)a, (double*)b, (double*)c, ldc, (double*)scale);
+    }
+
+    /// <summary>The first 4 rows of a tile, unscaled, into a dense scratch tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EdgeKernel(int kc, T* a, T* b, T* tile)
+    {
+        if (typeof(T) == typeof(float)) GemmMicroKernels.Float4x16(kc, (float*)a, (float*)b, (float*)tile);
+        else GemmMicroKernels.Double4x8(kc, (double*)a, (double*)b, (double*)tile);
     }
 
     /// <summary>The h×w corner of a tile computed into scratch: <c>C = alpha·acc + beta·C</c>, C unread when beta = 0.</summary>
