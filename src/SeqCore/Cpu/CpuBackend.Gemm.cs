@@ -14,7 +14,7 @@ public sealed unsafe partial class CpuBackend<T>
     internal const long GemmDirectWork = 10 * 10 * 10;
 
     /// <summary>Products of fewer multiply-adds than this run on one thread (a parallel step costs microseconds).</summary>
-    internal const long GemmParallelWork = 64 * 64 * 64;
+    internal const long GemmParallelWork = 96 * 96 * 96;
 
     private GemmWorkspacePool? _gemmWorkspaces;
 
