@@ -153,8 +153,8 @@ public class GemmTests
     }
 
     /// <summary>
-    /// Awkward and block-crossing shapes. Float blocking is KC 256, MC 144, NC 4096, MS 4032 rows (double: 256, 72,
-    /// 2048, 2016): k = 520 makes three k-slabs, m = 290 several A blocks with an edge tile, n = 4100 two panels,
+    /// Awkward and block-crossing shapes. Float blocking is KC 256, MC 144, NC 2048, MS 4032 rows (double: 256, 144,
+    /// 1024, 2016): k = 520 makes three k-slabs, m = 290 several A blocks with an edge tile, n = 4100 three panels,
     /// m = 4100 two row slabs; m ≤ MC takes the fused-B route, larger m the shared panel.
     /// </summary>
     private static readonly (int M, int N, int K)[] LargeShapes =
