@@ -68,9 +68,10 @@ public sealed unsafe partial class CpuBackend<T>
             for (int i = 0; i < batchCount; i++) GemmDirect<T>.ScaleC(Entry(g, i, strideA, strideB, strideC));
             return;
         }
-        if (batchCount > 1 && Threads > 1 && g.Work < GemmParallelWork * 8)
+        if (batchCount > 1 && Threads > 1 && g.Work < GemmParallelWork * 8 && g.Work * batchCount >= GemmParallelWork)
         {
-            // Each product is too small to split well: whole products go to the workers instead.
+            // Each product is too small to split well, but together they are worth the workers: whole products go
+            // to the workers instead.
             var job = JobCache<GemmBatchJob>.Get();
             job.Backend = this; job.Problem = g; job.StrideA = strideA; job.StrideB = strideB; job.StrideC = strideC;
             job.Count = batchCount; job.Chunks = Math.Min(batchCount, 8 * Threads);
