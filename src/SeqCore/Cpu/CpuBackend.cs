@@ -115,5 +115,6 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
         if (_disposed) return;
         _disposed = true;
         _pool.Dispose();
+        _gemmWorkspaces?.Dispose();
     }
 }
