@@ -82,6 +82,25 @@ verb_bench() {
   dotnet run -c Release --project bench/SeqCore.Bench -- --filter "$filter" --artifacts "$ROOT/artifacts/bench" "$@"
 }
 
+# PyTorch for the side-by-side comparison: Debian's python3-torch, with OpenBLAS as the BLAS it calls
+# (without it, Debian's torch falls back to the reference BLAS and every ratio would flatter SeqCore).
+require_torch() {
+  if /usr/bin/python3 -c "import torch" >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then return; fi
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "build.sh: installing python3-torch and libopenblas0-pthread (Debian) for the PyTorch side of the comparison" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread >/dev/null \
+      || die "could not install python3-torch libopenblas0-pthread with apt-get."
+  else
+    die "PyTorch is missing: install Debian's python3-torch and libopenblas0-pthread (as root: apt-get install python3-torch libopenblas0-pthread)."
+  fi
+}
+
+verb_compare() {
+  build_cli
+  require_torch
+  /usr/bin/python3 bench/compare/compare.py --seqcore "dotnet $CLI_DLL" --out "$ROOT/artifacts/compare" "$@"
+}
+
 verb_pack() {
   require_dotnet
   local out="$ROOT/artifacts/packages"
@@ -100,6 +119,8 @@ Usage: ./build.sh <verb> [args]
   run -- ARGS               Release build of the CLI, then run 'seqcore ARGS' (e.g. ./build.sh run -- info --json)
   bench [filter] [args]     BenchmarkDotNet suites in Release; filter defaults to '*' (all: long!), e.g.
                             ./build.sh bench '*Gemm*' --job short; results in artifacts/bench
+  compare [filter] [--quick]  SeqCore and PyTorch (Debian's python3-torch, installed if missing) on the same cases
+                            in one run: table of SeqCore ms, PyTorch ms and ratio; CSV and SVG in artifacts/compare
   pack                      dotnet pack the library and the seqcore tool into artifacts/packages
   help                      this text
 USAGE
@@ -112,6 +133,7 @@ case "$verb" in
   demo) verb_demo "$@" ;;
   run) verb_run "$@" ;;
   bench) verb_bench "$@" ;;
+  compare) verb_compare "$@" ;;
   pack) verb_pack "$@" ;;
   help|-h|--help) usage ;;
   *) usage >&2; die "unknown verb '$verb'." ;;

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Runs SeqCore and PyTorch on the same cases in one go and reports them side by side.
+
+    ./build.sh compare [filter] [--quick]        (builds the CLI, then calls this script)
+    /usr/bin/python3 bench/compare/compare.py --seqcore "dotnet path/to/SeqCore.Cli.dll" [filter] [--quick]
+
+For every case both sides run with 1 and with 2 threads (torch: OpenMP and BLAS threads pinned by
+torch_bench.py) and the best median of each side is compared: ratio = PyTorch ms / SeqCore ms, so a ratio
+above 1 means SeqCore is faster. Writes artifacts/compare/compare.csv and compare.svg next to the table.
+"""
+import argparse
+import csv
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TORCH = [sys.executable, str(HERE / "torch_bench.py")]
+
+# (name, seqcore args, torch args); each side prints JSON lines with median_ms.
+QUICK = [
+    ("gemm.1024x1024x1024", ["bench", "gemm", "--shapes", "1024x1024x1024"], ["gemm", "--shapes", "1024x1024x1024"]),
+    ("gemm.32x1024x256", ["bench", "gemm", "--shapes", "32x1024x256"], ["gemm", "--shapes", "32x1024x256"]),
+    ("gemm.2048x1024x256", ["bench", "gemm", "--shapes", "2048x1024x256"], ["gemm", "--shapes", "2048x1024x256"]),
+    ("lstm.T64.B32.I256.H256", ["bench", "lstm"], ["lstm"]),
+    ("gru.T64.B32.I256.H256", ["bench", "gru"], ["gru"]),
+    ("rnn.T64.B32.I256.H256", ["bench", "rnn"], ["rnn"]),
+]
+
+
+def full_grid():
+    cases = list(QUICK)
+    for n in (64, 128, 256, 512, 2048):
+        s = f"{n}x{n}x{n}"
+        cases.append((f"gemm.{s}", ["bench", "gemm", "--shapes", s], ["gemm", "--shapes", s]))
+    for cell in ("lstm", "gru", "rnn"):
+        for t in (16, 64, 256):
+            for b in (1, 8, 32, 128):
+                for h in (128, 256, 512, 1024):
+                    name = f"{cell}.T{t}.B{b}.I{h}.H{h}"
+                    if any(c[0] == name for c in cases):
+                        continue
+                    dims = ["--seq", str(t), "--batch", str(b), "--input", str(h), "--hidden", str(h)]
+                    cases.append((name, ["bench", cell, *dims], [cell, *dims]))
+    return cases
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def best(cmd_base, threads_flag):
+    results = []
+    for threads in (1, 2):
+        for r in run_json(cmd_base + [threads_flag, str(threads)]):
+            results.append(r)
+    return min(results, key=lambda r: r["median_ms"])
+
+
+def svg(rows, path):
+    width, bar, gap, left = 760, 14, 10, 230
+    height = 60 + len(rows) * (2 * bar + gap)
+    scale = (width - left - 80) / max(max(r["seqcore_ms"], r["pytorch_ms"]) for r in rows)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+             '<text x="10" y="20" font-size="14">SeqCore vs PyTorch (CPU), median ms, best of 1 and 2 threads; lower is faster</text>',
+             f'<rect x="{left}" y="30" width="12" height="10" fill="#2b6cb0"/><text x="{left + 16}" y="39">SeqCore</text>',
+             f'<rect x="{left + 90}" y="30" width="12" height="10" fill="#c05621"/><text x="{left + 106}" y="39">PyTorch</text>']
+    y = 50
+    for r in rows:
+        parts.append(f'<text x="10" y="{y + bar + 4}">{r["case"]} (×{r["ratio"]:.2f})</text>')
+        for value, colour, dy in ((r["seqcore_ms"], "#2b6cb0", 0), (r["pytorch_ms"], "#c05621", bar)):
+            w = max(1.0, value * scale)
+            parts.append(f'<rect x="{left}" y="{y + dy}" width="{w:.1f}" height="{bar - 2}" fill="{colour}"/>')
+            parts.append(f'<text x="{left + w + 4:.1f}" y="{y + dy + bar - 4}">{value:.3g} ms</text>')
+        y += 2 * bar + gap
+    parts.append("</svg>")
+    path.write_text("\n".join(parts) + "\n")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("filter", nargs="?", default="", help="run only cases whose name contains this text")
+    p.add_argument("--quick", action="store_true", help="the representative subset (a few minutes)")
+    p.add_argument("--seqcore", required=True, help="command that runs the seqcore CLI")
+    p.add_argument("--out", default="artifacts/compare", help="folder for compare.csv and compare.svg")
+    args = p.parse_args()
+    seqcore = shlex.split(args.seqcore)
+    cases = [c for c in (QUICK if args.quick else full_grid()) if args.filter in c[0]]
+    if not cases:
+        print(f"compare: no case matches '{args.filter}'", file=sys.stderr)
+        return 2
+    rows = []
+    print(f"{'case':<28} {'SeqCore ms':>11} {'PyTorch ms':>11} {'ratio':>7}   (ratio = PyTorch / SeqCore; best of 1 and 2 threads)")
+    for name, sc_args, torch_args in cases:
+        s = best(seqcore + sc_args + ["--json"], "--threads")
+        t = best(TORCH + torch_args, "--threads")
+        row = {"case": name, "seqcore_ms": s["median_ms"], "seqcore_threads": s["threads"],
+               "pytorch_ms": t["median_ms"], "pytorch_threads": t["threads"], "ratio": t["median_ms"] / s["median_ms"],
+               "seqcore_forward_ms": s.get("forward_ms", ""), "pytorch_forward_ms": t.get("forward_ms", ""),
+               "blas": t.get("blas", ""), "torch_version": t.get("torch_version", "")}
+        rows.append(row)
+        print(f"{name:<28} {row['seqcore_ms']:>11.3f} {row['pytorch_ms']:>11.3f} {row['ratio']:>7.2f}", flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "compare.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    svg(rows, out / "compare.svg")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"torch {rows[0]['torch_version']} with {rows[0]['blas']}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"wrote {out / 'compare.csv'} and {out / 'compare.svg'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
