@@ -132,6 +132,7 @@ public sealed class Conv1d<T> : IHasParameters<T>, IDisposable where T : unmanag
         if (y.Rank != 3 || y.Dim(0) != batch || y.Dim(1) != OutChannels || y.Dim(2) != _outLength)
             throw new ArgumentException($"Conv1d.Forward: 'y' has shape {y.ShapeText}; 'x' {x.ShapeText} with kernel {KernelSize}, stride {Stride}, dilation {Dilation} and {Padding} padding gives [{batch}, {OutChannels}, {_outLength}].");
         int ck = InChannels * KernelSize, n = batch * _outLength;
+        if (n == 0) return; // no output steps (an input shorter than a valid convolution's receptive field) or no sequences
         var be = _backend;
         be.Im2Col(x, InChannels, length, KernelSize, Stride, Dilation, _padLeft, _outLength, _cols!);
         if (Bias is not null) be.Gemm(Transpose.No, Transpose.No, OutChannels, n, 1, T.One, Bias.Value, 1, _ones!, n, T.Zero, _yT!, n);
@@ -152,6 +153,11 @@ public sealed class Conv1d<T> : IHasParameters<T>, IDisposable where T : unmanag
             throw new ArgumentException($"Conv1d.Backward: 'dx' has shape {dx.ShapeText}; the last Forward's input was [{_batch}, {InChannels}, {_length}].");
         int ck = InChannels * KernelSize, n = _batch * _outLength;
         var be = _backend;
+        if (n == 0)
+        {
+            if (dx is not null) be.Fill(T.Zero, dx); // no output step read the input
+            return;
+        }
         be.SwapLeadingAxes(dy, _batch, OutChannels, _dyT!);
         be.Gemm(Transpose.No, Transpose.Yes, OutChannels, ck, n, T.One, _dyT!, n, _cols!, n, T.One, Weight.Gradient, ck);
         if (Bias is not null) be.SumCols(_dyT!, accumulate: true, Bias.Gradient);
