@@ -58,7 +58,7 @@ public sealed class LayerNorm<T> : IHasParameters<T>, IDisposable where T : unma
     /// <summary><c>[R]</c> row <c>1/√(σ² + ε)</c> of the last Forward (null before the first).</summary>
     public Tensor<T>? Rstd => _rstd;
 
-    /// <summary><paramref name="x"/> <c>[..., D]</c> → <paramref name="y"/> (same shape; may be x itself).</summary>
+    /// <summary><paramref name="x"/> <c>[..., D]</c> → <paramref name="y"/> (same shape; may be x itself when no Backward follows, since Backward reads x).</summary>
     public void Forward(Tensor<T> x, Tensor<T> y)
     {
         int rows = Rows(x, "x", "Forward");

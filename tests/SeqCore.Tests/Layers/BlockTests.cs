@@ -568,6 +568,61 @@ public class BlockTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPointIe
         Assert.That(ex.Message, Does.Contain("[3, 4]").And.Contain("5"));
     }
 
+    /// <summary>The new ops with valid arguments (shapes distinct per argument), for the ownership and liveness rules.</summary>
+    private static readonly BackendCall<T>[] NewOps =
+    [
+        new("LayerNormForward", ["x", "weight", "bias", "y", "mean", "rstd"], [[3, 4], [4], [4], [2, 6], [3], [3]],
+            (b, t) => b.LayerNormForward(t[0], t[1], t[2], T.One, t[3], t[4], t[5])),
+        new("LayerNormBackward", ["x", "weight", "mean", "rstd", "dy", "dx", "dWeight", "dBias"], [[3, 4], [4], [3], [3], [2, 6], [12], [4], [4]],
+            (b, t) => b.LayerNormBackward(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7])),
+        new("AddPositionRows", ["x", "table", "y"], [[2, 3, 4], [5, 4], [6, 4]], (b, t) => b.AddPositionRows(t[0], t[1], 1, false, t[2])),
+        new("AccumulatePositionRows", ["dy", "dTable"], [[2, 3, 4], [5, 4]], (b, t) => b.AccumulatePositionRows(t[0], 1, false, t[1])),
+        new("Im2Col", ["x", "columns"], [[2, 3, 5], [9, 10]], (b, t) => b.Im2Col(t[0], 3, 5, 3, 1, 1, 1, 5, t[1])),
+        new("Col2Im", ["columns", "dx"], [[9, 10], [2, 3, 5]], (b, t) => b.Col2Im(t[0], 3, 5, 3, 1, 1, 1, 5, t[1])),
+        new("GlobalAvgPoolForward", ["x", "lengths", "y"], [[2, 3, 5], [2], [6]], (b, t) => b.GlobalAvgPoolForward(t[0], t[1], t[2])),
+        new("GlobalAvgPoolBackward", ["lengths", "dy", "dx"], [[2], [6], [2, 3, 5]], (b, t) => b.GlobalAvgPoolBackward(t[0], t[1], t[2])),
+        new("GlobalMaxPoolForward", ["x", "lengths", "y", "argmax"], [[2, 3, 5], [2], [6], [2, 3]], (b, t) => b.GlobalMaxPoolForward(t[0], t[1], t[2], t[3])),
+        new("GlobalMaxPoolBackward", ["argmax", "dy", "dx"], [[2, 3], [6], [2, 3, 5]], (b, t) => b.GlobalMaxPoolBackward(t[0], t[1], t[2])),
+    ];
+
+    public static IEnumerable<string> NewOpNames() => NewOps.Select(c => c.Name);
+
+    /// <summary>
+    /// The contract's argument rule for the new ops (as ErrorTests does for the older ones): the roles are the interface's
+    /// parameter names; valid arguments pass; a released tensor or one of another backend throws naming the role and shape.
+    /// </summary>
+    [TestCaseSource(nameof(NewOpNames))]
+    public void NewOpsCheckOwnershipAndLivenessNamingTheArgument(string op)
+    {
+        var call = NewOps.Single(c => c.Name == op);
+        var method = typeof(IBackend<T>).GetMethod(call.Method)!;
+        Assert.That(method.GetParameters().Where(p => p.ParameterType == typeof(Tensor<T>)).Select(p => p.Name), Is.EqualTo(call.Roles));
+        var be = Cpu(1);
+        using var other = new CpuBackend<T>(new CpuBackendOptions { Threads = 1 });
+        Tensor<T>[] Make(int replace, Func<int[], Tensor<T>>? replacement) => call.Shapes.Select((s, i) =>
+        {
+            if (i == replace) return replacement!(s);
+            var t = be.Allocate(s);
+            if (call.Roles[i] == "lengths") be.Fill(T.CreateTruncating(2), t);
+            return t;
+        }).ToArray();
+        var ok = Make(-1, null);
+        Assert.DoesNotThrow(() => call.Invoke(be, ok));
+        foreach (var t in ok) t.Dispose();
+        for (int arg = 0; arg < call.Roles.Length; arg++)
+        {
+            var released = Make(arg, s => { var r = be.Allocate(s); r.Dispose(); return r; });
+            var ex = Assert.Throws<ObjectDisposedException>(() => call.Invoke(be, released))!;
+            Assert.That(ex.Message, Does.Contain(Tensor<T>.FormatShape(call.Shapes[arg])).And.Contain(call.Method).And.Contain($"'{call.Roles[arg]}'"));
+            foreach (var t in released) t.Dispose();
+            var foreign = Make(arg, s => other.Allocate(s));
+            var ax = Assert.Throws<ArgumentException>(() => call.Invoke(be, foreign))!;
+            Assert.That(ax.Message, Does.Contain("belongs to backend").And.Contain(Tensor<T>.FormatShape(call.Shapes[arg])));
+            Assert.That(ax.ParamName, Is.EqualTo(call.Roles[arg]));
+            foreach (var t in foreign) t.Dispose();
+        }
+    }
+
     // ----- allocation ------------------------------------------------------------------------------------------
 
     [TestCase("LayerNormForward")]
