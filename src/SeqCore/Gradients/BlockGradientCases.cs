@@ -37,6 +37,8 @@ internal static class BlockGradientCases
                 yield return new(name, be => ConvCase(be, name, k, s, d, pad, bias));
             }
 
+            yield return new("block.prenorm.residual", be => PreNormResidualCase(be, "block.prenorm.residual"));
+
             yield return new("pooling.avg", be => PoolingCase(be, "pooling.avg", PoolingKind.Average, []));
             yield return new("pooling.avg.lengths", be => PoolingCase(be, "pooling.avg.lengths", PoolingKind.Average, [6, 0, 3]));
             yield return new("pooling.max", be => PoolingCase(be, "pooling.max", PoolingKind.Max, []));
@@ -148,6 +150,41 @@ internal static class BlockGradientCases
         layer.Forward(x, y);
         layer.Backward(dy, dx);
         return Check(be, name, y, w, () => layer.Forward(x, y), [.. CheckData.ParameterInputs(layer.Parameters), new GradientCheckInput("x", x, dx)]);
+    }
+
+    /// <summary>
+    /// The documented composition of a pre-norm transformer sub-layer, <c>y = x + FeedForward(LayerNorm(x))</c>: the
+    /// residual sum is <see cref="IBackend{T}.Add"/>, and in backward the gradient reaching x is the block's input
+    /// gradient plus dy itself (a second Add).
+    /// </summary>
+    private static GradientCheckResult PreNormResidualCase(IBackend<double> be, string name)
+    {
+        const int n = 6, dim = 5, hidden = 8;
+        var random = new RandomStream(27);
+        using var norm = new LayerNorm<double>(be, dim, prefix: "norm.");
+        be.CopyFromHost(CheckData.Uniform(random, dim), norm.Weight!.Value);
+        be.CopyFromHost(CheckData.Uniform(random, dim), norm.Bias!.Value);
+        using var ff = new FeedForward<double>(be, dim, hidden, random, GeluApproximation.Tanh, prefix: "ff.");
+        using var x = CheckData.Tensor(be, random, n, dim);
+        using var u = be.Allocate(n, dim);
+        using var v = be.Allocate(n, dim);
+        using var y = be.Allocate(n, dim);
+        using var du = be.Allocate(n, dim);
+        using var dx = be.Allocate(n, dim);
+        double[] w = CheckData.Uniform(random, y.Length);
+        using var dy = be.FromHost(w, n, dim);
+        void Forward()
+        {
+            norm.Forward(x, u);
+            ff.Forward(u, v);
+            be.Add(x, v, y); // the residual
+        }
+        Forward();
+        ff.Backward(u, dy, du);
+        norm.Backward(x, du, dx);
+        be.Add(dx, dy, dx); // the residual's gradient: dy reaches x directly as well
+        return Check(be, name, y, w, Forward,
+            [.. CheckData.ParameterInputs(norm.Parameters), .. CheckData.ParameterInputs(ff.Parameters), new GradientCheckInput("x", x, dx)]);
     }
 
     private static GradientCheckResult PoolingCase(IBackend<double> be, string name, PoolingKind kind, int[] lengths)
