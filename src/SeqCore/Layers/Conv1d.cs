@@ -28,7 +28,7 @@ public enum Conv1dPadding
 /// </summary>
 /// <remarks>
 /// <para>Input <c>[B, C_in, L]</c> and output <c>[B, C_out, L_out]</c>, channels before time as in PyTorch (Keras is
-/// channels-last: swap the last two axes, and its kernel <c>[K, C_in, C_out]</c> is this weight transposed).</para>
+/// channels-last: swap the last two axes, and its kernel <c>[K, C_in, C_out]</c> is this weight with the axes reversed: <c>kernel[k, c, o] = weight[o, c, k]</c>).</para>
 /// <para>Forward is im2col plus one GEMM for the whole batch: <c>cols [C_in·K, B·L_out]</c> (<see cref="IBackend{T}.Im2Col"/>),
 /// <c>Y' [C_out, B·L_out] = W·cols</c> (the bias added by a rank-1 GEMM with a row of ones), then
 /// <c>Y' [C_out, B, L_out] → y [B, C_out, L_out]</c>. Backward: <c>dW += dY'·colsᵀ</c>, <c>db += Σ_columns dY'</c>,

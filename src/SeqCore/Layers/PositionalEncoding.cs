@@ -17,8 +17,11 @@ public sealed class SinusoidalPositionalEncoding<T> : IDisposable where T : unma
 {
     private readonly IBackend<T> _backend;
 
-    /// <summary>Creates the table for positions <c>0 .. maxLength−1</c> and width <paramref name="dim"/>.</summary>
-    public SinusoidalPositionalEncoding(IBackend<T> backend, int maxLength, int dim, bool batchFirst = false, double @base = 10000)
+    /// <summary>
+    /// Creates the table for positions <c>0 .. maxLength−1</c> and width <paramref name="dim"/>; <paramref name="timescale"/>
+    /// is the 10000 of the formula. An odd D ends with a sine column.
+    /// </summary>
+    public SinusoidalPositionalEncoding(IBackend<T> backend, int maxLength, int dim, bool batchFirst = false, double timescale = 10000)
     {
         if (maxLength <= 0 || dim <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"SinusoidalPositionalEncoding needs positive sizes, got {maxLength}×{dim}.");
         _backend = backend;
@@ -29,7 +32,7 @@ public sealed class SinusoidalPositionalEncoding<T> : IDisposable where T : unma
         for (int p = 0; p < maxLength; p++)
             for (int j = 0; j < dim; j++)
             {
-                double angle = p / Math.Pow(@base, (j - j % 2) / (double)dim);
+                double angle = p / Math.Pow(timescale, (j - j % 2) / (double)dim);
                 table[(long)p * dim + j] = T.CreateTruncating(j % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
             }
         Table = backend.FromHost(table, maxLength, dim);
