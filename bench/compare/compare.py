@@ -33,6 +33,14 @@ QUICK = [
 ]
 
 
+# One tiny case per suite kind, for the end-to-end test of this script (seconds, not minutes).
+TINY = [
+    ("gemm.16x16x16", ["bench", "gemm", "--shapes", "16x16x16", "--repeat", "5"], ["gemm", "--shapes", "16x16x16", "--repeat", "5"]),
+    ("lstm.T4.B2.I8.H8", ["bench", "lstm", "--seq", "4", "--batch", "2", "--input", "8", "--hidden", "8", "--repeat", "5"],
+     ["lstm", "--seq", "4", "--batch", "2", "--input", "8", "--hidden", "8", "--repeat", "5"]),
+]
+
+
 def full_grid():
     cases = list(QUICK)
     for n in (64, 128, 256, 512, 2048):
@@ -87,11 +95,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("filter", nargs="?", default="", help="run only cases whose name contains this text")
     p.add_argument("--quick", action="store_true", help="the representative subset (a few minutes)")
+    p.add_argument("--tiny", action="store_true", help="two tiny cases (for the end-to-end test)")
     p.add_argument("--seqcore", required=True, help="command that runs the seqcore CLI")
     p.add_argument("--out", default="artifacts/compare", help="folder for compare.csv and compare.svg")
     args = p.parse_args()
     seqcore = shlex.split(args.seqcore)
-    cases = [c for c in (QUICK if args.quick else full_grid()) if args.filter in c[0]]
+    cases = [c for c in (TINY if args.tiny else QUICK if args.quick else full_grid()) if args.filter in c[0]]
     if not cases:
         print(f"compare: no case matches '{args.filter}'", file=sys.stderr)
         return 2

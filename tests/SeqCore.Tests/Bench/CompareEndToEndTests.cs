@@ -1,0 +1,64 @@
+using System.Diagnostics;
+
+namespace SeqCore.Tests.Bench;
+
+/// <summary>
+/// Runs bench/compare/compare.py on its two tiny cases against the CLI built next to this test assembly: the
+/// table, the CSV and the SVG must come out with a finite positive time on both sides. Skipped (with the reason)
+/// where Debian's PyTorch is not installed, since the comparison needs it.
+/// </summary>
+public class CompareEndToEndTests
+{
+    [Test]
+    public void CompareScriptRunsBothSidesOnATinyCase()
+    {
+        const string python = "/usr/bin/python3";
+        if (!File.Exists(python) || Run(python, "-c \"import torch\"", out _) != 0)
+            Assert.Ignore("PyTorch is not installed (Debian's python3-torch), so the comparison cannot run here.");
+        string root = RepositoryRoot();
+        string cli = Path.Combine(AppContext.BaseDirectory, "SeqCore.Cli.dll");
+        Assert.That(File.Exists(cli), $"the CLI is not next to the tests: {cli}");
+        string outDir = Path.Combine(Path.GetTempPath(), "seqcore-compare-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            int rc = Run(python, $"\"{Path.Combine(root, "bench", "compare", "compare.py")}\" --tiny --seqcore \"dotnet {cli}\" --out \"{outDir}\"", out string output);
+            Assert.That(rc, Is.Zero, output);
+            Assert.That(output, Does.Contain("gemm.16x16x16").And.Contain("lstm.T4.B2.I8.H8").And.Contain("ratio"));
+            string[] csv = File.ReadAllLines(Path.Combine(outDir, "compare.csv"));
+            Assert.That(csv, Has.Length.EqualTo(3), "header and two cases");
+            var header = csv[0].Split(',');
+            foreach (string line in csv[1..])
+            {
+                var f = line.Split(',');
+                double seqcore = double.Parse(f[Array.IndexOf(header, "seqcore_ms")], System.Globalization.CultureInfo.InvariantCulture);
+                double torch = double.Parse(f[Array.IndexOf(header, "pytorch_ms")], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.That(seqcore, Is.GreaterThan(0).And.LessThan(1e4), line);
+                Assert.That(torch, Is.GreaterThan(0).And.LessThan(1e4), line);
+            }
+            Assert.That(File.ReadAllText(Path.Combine(outDir, "compare.svg")), Does.StartWith("<svg").And.Contain("lstm.T4.B2.I8.H8"));
+        }
+        finally
+        {
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+        }
+    }
+
+    private static int Run(string file, string args, out string output)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        output += stderr.Result;
+        return p.ExitCode;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SeqCore.sln"))) return dir.FullName;
+        Assert.Fail("no SeqCore.sln above the test assembly");
+        return "";
+    }
+}
