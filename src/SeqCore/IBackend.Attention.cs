@@ -45,9 +45,9 @@ public readonly record struct AttentionSpec
     public int CausalOffset { get; init; }
     /// <summary>Score scale; 0 means <c>1/√HeadDim</c>.</summary>
     public double Scale { get; init; }
-    /// <summary>Query rows per tile (the unit of parallel work); 0 means 64.</summary>
+    /// <summary>Query rows per tile (the unit of parallel work); 0 means 64. The CPU backend allows at most 1024.</summary>
     public int QueryTile { get; init; }
-    /// <summary>Keys per tile (the online-softmax step); 0 means 64.</summary>
+    /// <summary>Keys per tile (the online-softmax step); 0 means 64. The CPU backend allows at most 1024.</summary>
     public int KeyTile { get; init; }
     /// <summary>Layout of q and dq; default dense <c>[B, heads, Tq, d]</c>.</summary>
     public AttentionStrides QueryStrides { get; init; }

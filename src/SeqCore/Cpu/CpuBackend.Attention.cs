@@ -1,37 +1,14 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace SeqCore.Cpu;
 
 public sealed unsafe partial class CpuBackend<T>
 {
-    // Per-thread scratch of the attention kernels: one row of scores plus a few per-row statistics (forward), or the
-    // per-row D_i of one head (backward). Grown on demand, never shrunk, so steady-state calls allocate nothing.
-    [ThreadStatic] private static T* t_attnScratch;
-    [ThreadStatic] private static long t_attnScratchLength;
-
-    private static T* AttentionScratch(long length)
-    {
-        if (t_attnScratchLength < length)
-        {
-            if (t_attnScratch != null) NativeMemory.AlignedFree(t_attnScratch);
-            long n = Math.Max(length, 256);
-            t_attnScratch = (T*)NativeMemory.AlignedAlloc((nuint)(n * sizeof(T)), Alignment);
-            t_attnScratchLength = n;
-        }
-        return t_attnScratch;
-    }
-
-    /// <summary>
-    /// Elements of per-thread scratch the tiled forward needs for <paramref name="spec"/>: a key tile of scores and two
-    /// statistics per query row of a tile. Independent of the sequence lengths (the backward needs Tq more).
-    /// </summary>
-    public static long AttentionForwardScratchElements(in AttentionSpec spec) => spec.EffectiveKeyTile + 2L * spec.EffectiveQueryTile;
-
-    /// <summary>Elements of per-thread scratch the backward needs: D_i for the Tq rows of one head and one key tile of scores.</summary>
-    public static long AttentionBackwardScratchElements(in AttentionSpec spec) => spec.QueryLength + (long)spec.EffectiveKeyTile;
+    /// <summary>The largest tile size: a kernel keeps one key tile of scores and two statistics per query row of a
+    /// tile on the stack (at most 3·1024 elements), so it needs no scratch memory of its own.</summary>
+    public const int MaxAttentionTile = 1024;
 
     /// <summary>Validated, resolved arguments shared by the three attention kernels.</summary>
     private struct AttnArgs
@@ -60,8 +37,8 @@ public sealed unsafe partial class CpuBackend<T>
     {
         if (s.Batch < 0 || s.Heads < 0 || s.QueryLength < 0 || s.KeyLength < 0 || s.HeadDim <= 0 || s.ValueDim < 0)
             throw new ArgumentException($"{op}: sizes must be non-negative and the head dimension positive, got B={s.Batch}, heads={s.Heads}, Tq={s.QueryLength}, Tk={s.KeyLength}, d={s.HeadDim}, dv={s.ValueDim}.");
-        if (s.QueryTile < 0 || s.KeyTile < 0)
-            throw new ArgumentException($"{op}: tile sizes must be positive (or 0 for the default), got query tile {s.QueryTile}, key tile {s.KeyTile}.");
+        if (s.QueryTile < 0 || s.KeyTile < 0 || s.QueryTile > MaxAttentionTile || s.KeyTile > MaxAttentionTile)
+            throw new ArgumentException($"{op}: tile sizes must be in 1..{MaxAttentionTile} (or 0 for the default), got query tile {s.QueryTile}, key tile {s.KeyTile}.");
         if (double.IsNaN(s.Scale) || double.IsInfinity(s.Scale))
             throw new ArgumentException($"{op}: the scale must be finite, got {s.Scale}.");
         var a = new AttnArgs
@@ -235,7 +212,7 @@ public sealed unsafe partial class CpuBackend<T>
             T* v = V + b * a.Vs.Batch + h * a.Vs.Head;
             T* o = O + b * a.Os.Batch + h * a.Os.Head;
             T* lse = Lse + (long)bh * a.Tq;
-            T* s = AttentionScratch(a.BK + 2L * a.BQ);
+            T* s = stackalloc T[a.BK + 2 * a.BQ];
             T* m = s + a.BK, l = m + a.BQ;
             for (int r = 0; r < rows; r++) { m[r] = T.NegativeInfinity; l[r] = T.Zero; }
             ZeroRows(o + i0 * a.Os.Row, a.Os.Row, rows, a.Dv);
@@ -301,9 +278,7 @@ public sealed unsafe partial class CpuBackend<T>
             ZeroRows(dq, a.Qs.Row, a.Tq, a.D);
             ZeroRows(dk, a.Ks.Row, a.Tk, a.D);
             ZeroRows(dv, a.Vs.Row, a.Tk, a.Dv);
-            T* dRow = AttentionScratch(a.Tq + (long)a.BK);
-            T* s = dRow + a.Tq;
-            for (int i = 0; i < a.Tq; i++) dRow[i] = Dot(dout + i * a.Os.Row, o + i * a.Os.Row, a.Dv);
+            T* s = stackalloc T[a.BK];
 
             int kEnd = KeyLimit(a, Lengths, b);
             if (a.Causal) kEnd = Math.Min(kEnd, Math.Max(0, a.Tq + a.Offset));
@@ -321,7 +296,8 @@ public sealed unsafe partial class CpuBackend<T>
                     T* qi = q + i * a.Qs.Row, doi = dout + i * a.Os.Row, dqi = dq + i * a.Qs.Row;
                     ScoreRow(qi, kt, a.Ks.Row, a.D, n, a.Scale, s);
                     ExpShiftRow(s, l, n); // P_ij = exp(S_ij − lse_i)
-                    T di = dRow[i];
+                    T di = Dot(doi, o + i * a.Os.Row, a.Dv); // D_i, recomputed per key tile instead of stored: O(T) less memory
+
                     for (int c = 0; c < n; c++)
                     {
                         T p = s[c];
