@@ -133,4 +133,39 @@ public partial interface IBackend<T> where T : unmanaged, IFloatingPointIeee754<
     /// <param name="spec">As in <see cref="AttentionForward"/> (value and output layouts unused).</param>
     /// <param name="weights">Out: <c>[B, heads, Tq, Tk]</c> dense.</param>
     void AttentionWeights(Tensor<T> q, Tensor<T> k, Tensor<T>? keyLengths, in AttentionSpec spec, Tensor<T> weights);
+
+    /// <summary>
+    /// Additive (Bahdanau) attention scores: <c>scores[b, i, j] = Σ_a v[a]·tanh(queryProj[b, i, a] + keyProj[b, j, a])</c>
+    /// for <c>j &lt; keyLengths[b]</c>, −∞ beyond (so a row-wise <see cref="Softmax"/> gives 0 there). The
+    /// <c>[B, Tq, Tk, A]</c> tanh values are never stored; the backward recomputes them.
+    /// </summary>
+    /// <param name="queryProj"><c>[B, Tq, A]</c> projected queries (<c>W_q·q</c>).</param>
+    /// <param name="keyProj"><c>[B, Tk, A]</c> projected keys (<c>W_k·k + b</c>).</param>
+    /// <param name="v"><c>[A]</c>.</param>
+    /// <param name="keyLengths"><c>[B]</c> valid keys per batch entry (values of T), or null.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="queryLength">Tq.</param>
+    /// <param name="keyLength">Tk.</param>
+    /// <param name="scores">Out: <c>[B, Tq, Tk]</c>.</param>
+    void AdditiveScores(Tensor<T> queryProj, Tensor<T> keyProj, Tensor<T> v, Tensor<T>? keyLengths,
+        int batch, int queryLength, int keyLength, Tensor<T> scores);
+
+    /// <summary>
+    /// Backward of <see cref="AdditiveScores"/>: with <c>t = tanh(queryProj_i + keyProj_j)</c> and
+    /// <c>g_ij = dScores_ij·v⊙(1 − t²)</c>: <c>dQueryProj_i = Σ_j g_ij</c>, <c>dKeyProj_j = Σ_i g_ij</c>,
+    /// <c>dv = Σ_ij dScores_ij·t</c>, over visible (i, j) only. All three outputs are overwritten.
+    /// </summary>
+    /// <param name="queryProj"><c>[B, Tq, A]</c>.</param>
+    /// <param name="keyProj"><c>[B, Tk, A]</c>.</param>
+    /// <param name="v"><c>[A]</c>.</param>
+    /// <param name="dScores"><c>[B, Tq, Tk]</c> gradient of the scores (masked entries are ignored).</param>
+    /// <param name="keyLengths">As in forward.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="queryLength">Tq.</param>
+    /// <param name="keyLength">Tk.</param>
+    /// <param name="dQueryProj">Out: <c>[B, Tq, A]</c>.</param>
+    /// <param name="dKeyProj">Out: <c>[B, Tk, A]</c>.</param>
+    /// <param name="dv">Out: <c>[A]</c>.</param>
+    void AdditiveScoresBackward(Tensor<T> queryProj, Tensor<T> keyProj, Tensor<T> v, Tensor<T> dScores, Tensor<T>? keyLengths,
+        int batch, int queryLength, int keyLength, Tensor<T> dQueryProj, Tensor<T> dKeyProj, Tensor<T> dv);
 }

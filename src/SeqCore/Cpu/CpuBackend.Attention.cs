@@ -336,4 +336,133 @@ public sealed unsafe partial class CpuBackend<T>
             }
         }
     }
+
+    // ----- additive (Bahdanau) scores ----------------------------------------------------------------------------
+
+    private T* AdditiveArgs(string op, Tensor<T> queryProj, Tensor<T> keyProj, Tensor<T> v, Tensor<T>? keyLengths,
+        int batch, int tq, int tk, Tensor<T> scores, string scoresRole)
+    {
+        if (batch < 0 || tq < 0 || tk < 0)
+            throw new ArgumentException($"{op}: sizes must be non-negative, got B={batch}, Tq={tq}, Tk={tk}.");
+        int width = (int)v.Length;
+        Check.Length(op, queryProj, "queryProj", (long)batch * tq * width, "[B, Tq, A] with A the length of 'v'", v);
+        Check.Length(op, keyProj, "keyProj", (long)batch * tk * width, "[B, Tk, A] with A the length of 'v'", v);
+        Check.Length(op, scores, scoresRole, (long)batch * tq * tk, "[B, Tq, Tk] of 'queryProj'", queryProj);
+        if (keyLengths is null) return null;
+        T* lens = Ptr(keyLengths, op, "keyLengths");
+        Check.Length(op, keyLengths, "keyLengths", batch, "one length per batch entry of 'queryProj'", queryProj);
+        for (int b = 0; b < batch; b++)
+        {
+            T len = lens[b];
+            if (!(len >= T.Zero && len <= T.CreateTruncating(tk)) || len != T.Floor(len))
+                throw new ArgumentException($"{op}: keyLengths[{b}] is {len} but must be a whole number in 0..{tk} (the key length of 'keyProj' {keyProj.ShapeText}).");
+        }
+        return lens;
+    }
+
+    /// <inheritdoc />
+    public void AdditiveScores(Tensor<T> queryProj, Tensor<T> keyProj, Tensor<T> v, Tensor<T>? keyLengths,
+        int batch, int queryLength, int keyLength, Tensor<T> scores)
+    {
+        const string op = "AdditiveScores";
+        T* pq = Ptr(queryProj, op, "queryProj"), pk = Ptr(keyProj, op, "keyProj"), pv = Ptr(v, op, "v"), ps = Ptr(scores, op, "scores");
+        T* lens = AdditiveArgs(op, queryProj, keyProj, v, keyLengths, batch, queryLength, keyLength, scores, "scores");
+        var job = JobCache<AdditiveJob>.Get();
+        job.Q = pq; job.K = pk; job.V = pv; job.S = ps; job.Lengths = lens;
+        job.Tq = queryLength; job.Tk = keyLength; job.A = (int)v.Length;
+        RunAttention(job, batch * queryLength, (long)batch * queryLength * keyLength * job.A * 8);
+    }
+
+    /// <inheritdoc />
+    public void AdditiveScoresBackward(Tensor<T> queryProj, Tensor<T> keyProj, Tensor<T> v, Tensor<T> dScores, Tensor<T>? keyLengths,
+        int batch, int queryLength, int keyLength, Tensor<T> dQueryProj, Tensor<T> dKeyProj, Tensor<T> dv)
+    {
+        const string op = "AdditiveScoresBackward";
+        T* pq = Ptr(queryProj, op, "queryProj"), pk = Ptr(keyProj, op, "keyProj"), pv = Ptr(v, op, "v"), pds = Ptr(dScores, op, "dScores");
+        T* pdq = Ptr(dQueryProj, op, "dQueryProj"), pdk = Ptr(dKeyProj, op, "dKeyProj"), pdv = Ptr(dv, op, "dv");
+        T* lens = AdditiveArgs(op, queryProj, keyProj, v, keyLengths, batch, queryLength, keyLength, dScores, "dScores");
+        Check.SameLength(op, queryProj, "queryProj", dQueryProj, "dQueryProj");
+        Check.SameLength(op, keyProj, "keyProj", dKeyProj, "dKeyProj");
+        Check.SameLength(op, v, "v", dv, "dv");
+        int a = (int)v.Length;
+        new Span<T>(pdq, (int)dQueryProj.Length).Clear();
+        new Span<T>(pdk, (int)dKeyProj.Length).Clear();
+        new Span<T>(pdv, a).Clear();
+        // Serial: dkeyProj rows are shared by all queries of a batch entry and dv by everything. The work is
+        // B·Tq·Tk·A, small next to the projections for the encoder–decoder sizes this serves.
+        for (int b = 0; b < batch; b++)
+        {
+            int kLen = lens == null ? keyLength : int.CreateTruncating(lens[b]);
+            for (int i = 0; i < queryLength; i++)
+            {
+                long row = (long)b * queryLength + i;
+                T* qi = pq + row * a, dqi = pdq + row * a, dsi = pds + row * keyLength;
+                for (int j = 0; j < kLen; j++)
+                {
+                    T ds = dsi[j];
+                    if (ds == T.Zero) continue;
+                    long krow = (long)b * keyLength + j;
+                    AdditiveBackwardRow(qi, pk + krow * a, pv, ds, dqi, pdk + krow * a, pdv, a);
+                }
+            }
+        }
+    }
+
+    /// <summary>s = Σ_a v_a·tanh(q_a + k_a).</summary>
+    private static T AdditiveScore(T* q, T* k, T* v, int n)
+    {
+        int i = 0;
+        T s = T.Zero;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var acc = Vector256<T>.Zero;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                acc = VectorMath.MultiplyAdd(Vector256.Load(v + i), VectorMath.Tanh(Vector256.Load(q + i) + Vector256.Load(k + i)), acc);
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) s += v[i] * T.Tanh(q[i] + k[i]);
+        return s;
+    }
+
+    /// <summary>With t = tanh(q + k): g = ds·v⊙(1 − t²); dq += g; dk += g; dv += ds·t.</summary>
+    private static void AdditiveBackwardRow(T* q, T* k, T* v, T ds, T* dq, T* dk, T* dv, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vds = Vector256.Create(ds);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var t = VectorMath.Tanh(Vector256.Load(q + i) + Vector256.Load(k + i));
+                var g = vds * Vector256.Load(v + i) * (Vector256<T>.One - t * t);
+                Vector256.Store(Vector256.Load(dq + i) + g, dq + i);
+                Vector256.Store(Vector256.Load(dk + i) + g, dk + i);
+                Vector256.Store(VectorMath.MultiplyAdd(vds, t, Vector256.Load(dv + i)), dv + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            T t = T.Tanh(q[i] + k[i]);
+            T g = ds * v[i] * (T.One - t * t);
+            dq[i] += g;
+            dk[i] += g;
+            dv[i] += ds * t;
+        }
+    }
+
+    /// <summary>One chunk is one query row (b, i).</summary>
+    private sealed class AdditiveJob : IParallelJob
+    {
+        public T* Q, K, V, S, Lengths;
+        public int Tq, Tk, A;
+
+        public void Execute(int chunk)
+        {
+            int b = chunk / Tq;
+            int kLen = Lengths == null ? Tk : int.CreateTruncating(Lengths[b]);
+            T* q = Q + (long)chunk * A, s = S + (long)chunk * Tk;
+            for (int j = 0; j < kLen; j++) s[j] = AdditiveScore(q, K + ((long)b * Tk + j) * A, V, A);
+            for (int j = kLen; j < Tk; j++) s[j] = T.NegativeInfinity;
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using SeqCore.Layers;
 using SeqCore.Layers.Attention;
 using SeqCore.Random;
 
@@ -44,7 +45,48 @@ internal static class AttentionGradientCases
         MhaCase("mha.heads2.batchfirst.causal.padding", new(BatchFirst: true, Causal: true, Lengths: [3, 5])),
         MhaCase("mha.heads4.cross.batchfirst.tile2", new(Heads: 4, Tq: 5, Tk: 3, Cross: true, BatchFirst: true, Tile: 2)),
         MhaCase("mha.heads2.nobias", new(Bias: false)),
+
+        Seq2SeqCase("attention.additive", Additive: true, Bias: true, Tq: 3, Lengths: null),
+        Seq2SeqCase("attention.additive.masked", Additive: true, Bias: true, Tq: 3, Lengths: [5, 2, 4]),
+        Seq2SeqCase("attention.additive.nobias.step", Additive: true, Bias: false, Tq: 1, Lengths: [3, 5, 1]),
+        Seq2SeqCase("attention.luong.dot", Additive: false, Bias: false, Tq: 3, Lengths: null, Score: LuongScore.Dot),
+        Seq2SeqCase("attention.luong.dot.masked", Additive: false, Bias: false, Tq: 3, Lengths: [5, 0, 2], Score: LuongScore.Dot),
+        Seq2SeqCase("attention.luong.general.masked", Additive: false, Bias: false, Tq: 4, Lengths: [1, 5, 3], Score: LuongScore.General),
+        Seq2SeqCase("attention.luong.general.step", Additive: false, Bias: false, Tq: 1, Lengths: null, Score: LuongScore.General),
     ];
+
+    /// <summary>Encoder–decoder attention (B = 3, Tk = 5, Dq = 4, Dk = 3 or 4 for the dot score, A = 6): loss Σ w⊙context.</summary>
+    private static GradientCase Seq2SeqCase(string name, bool Additive, bool Bias, int Tq, int[]? Lengths, LuongScore Score = LuongScore.Dot)
+        => new(name, be =>
+        {
+            const int batch = 3, tk = 5, dq = 4;
+            int dk = !Additive && Score == LuongScore.Dot ? dq : 3;
+            var random = new RandomStream(41);
+            using var additive = Additive ? new AdditiveAttention<double>(be, dq, dk, 6, random, Bias) : null;
+            using var luong = Additive ? null : new DotProductAttention<double>(be, Score, dq, dk, random);
+            IReadOnlyList<Parameter<double>> parameters = Additive ? additive!.Parameters : luong!.Parameters;
+            using var query = CheckData.Tensor(be, random, batch, Tq, dq);
+            using var memory = CheckData.Tensor(be, random, batch, tk, dk);
+            using var context = be.Allocate(batch, Tq, dk);
+            double[] w = CheckData.Uniform(random, context.Length);
+            using var dContext = be.FromHost(w, batch, Tq, dk);
+            using var dQuery = be.Allocate(query.Shape.ToArray());
+            using var dMemory = be.Allocate(memory.Shape.ToArray());
+            int[] lengths = Lengths ?? [];
+            void Forward()
+            {
+                if (additive is not null) additive.Forward(query, memory, lengths, context);
+                else luong!.Forward(query, memory, lengths, context);
+            }
+            CheckData.ZeroGradients(be, parameters);
+            Forward();
+            if (additive is not null) additive.Backward(dContext, dQuery, dMemory);
+            else luong!.Backward(dContext, dQuery, dMemory);
+            var inputs = CheckData.ParameterInputs(parameters).ToList();
+            inputs.Add(new GradientCheckInput("query", query, dQuery));
+            inputs.Add(new GradientCheckInput("memory", memory, dMemory));
+            return GradientChecker.Check(name, be, () => { Forward(); return GradientChecker.WeightedSum(be, context, w); }, inputs);
+        });
 
     private static GradientCase SdpaCase(string name, Sdpa c) => new(name, be => RunSdpa(be, name, c));
 
