@@ -6,8 +6,7 @@ namespace SeqCore.Cpu;
 
 public sealed unsafe partial class CpuBackend<T>
 {
-    /// <summary>The largest tile size: a kernel keeps one key tile of scores and two statistics per query row of a
-    /// tile on the stack (at most 3·1024 elements), so it needs no scratch memory of its own.</summary>
+    /// <summary>The largest tile size (the per-thread scratch grows with the product of the tile sizes).</summary>
     public const int MaxAttentionTile = 1024;
 
     /// <summary>Validated, resolved arguments shared by the three attention kernels.</summary>
@@ -195,6 +194,115 @@ public sealed unsafe partial class CpuBackend<T>
         for (int r = 0; r < rows; r++) new Span<T>(p + r * ld, width).Clear();
     }
 
+    // ----- small GEMM micro-kernel for the tiles ------------------------------------------------------------------
+
+    /// <summary>
+    /// <c>C[m, n] += A[m, k]·B[k, n]</c> for the tiles of the attention kernels. A is addressed with a row step and a
+    /// k step (<c>a[i·rsA + p·csA]</c>, so a transposed tile is just other steps), B and C are row-major with
+    /// leading dimensions. Register blocking of 4 rows × 2 vectors (8 accumulators, 2 B loads and 4 broadcasts per
+    /// k step); remainders take one vector column at a time with partial loads.
+    /// </summary>
+    private static void TileGemm(int m, int n, int k, T* a, long rsA, long csA, T* b, long ldb, T* c, long ldc)
+    {
+        if (m <= 0 || n <= 0 || k <= 0) return;
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++)
+                {
+                    T x = a[i * rsA + p * csA];
+                    for (int j = 0; j < n; j++) c[i * ldc + j] += x * b[p * ldb + j];
+                }
+            return;
+        }
+        int w = Vector256<T>.Count;
+        int i0 = 0;
+        for (; i0 + 4 <= m; i0 += 4)
+        {
+            int j = 0;
+            for (; j + 2 * w <= n; j += 2 * w) Kernel4x2(k, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
+            for (; j < n; j += w) KernelColumn(4, Math.Min(w, n - j), k, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
+        }
+        if (i0 < m)
+            for (int j = 0; j < n; j += w) KernelColumn(m - i0, Math.Min(w, n - j), k, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
+    }
+
+    private static void Kernel4x2(int k, T* a, long rsA, long csA, T* b, long ldb, T* c, long ldc)
+    {
+        int w = Vector256<T>.Count;
+        T* c0 = c, c1 = c + ldc, c2 = c + 2 * ldc, c3 = c + 3 * ldc;
+        T* a0 = a, a1 = a + rsA, a2 = a + 2 * rsA, a3 = a + 3 * rsA;
+        var x00 = Vector256.Load(c0); var x01 = Vector256.Load(c0 + w);
+        var x10 = Vector256.Load(c1); var x11 = Vector256.Load(c1 + w);
+        var x20 = Vector256.Load(c2); var x21 = Vector256.Load(c2 + w);
+        var x30 = Vector256.Load(c3); var x31 = Vector256.Load(c3 + w);
+        for (int p = 0; p < k; p++)
+        {
+            T* bp = b + p * ldb;
+            var b0 = Vector256.Load(bp);
+            var b1 = Vector256.Load(bp + w);
+            long o = p * csA;
+            var v = Vector256.Create(a0[o]); x00 = VectorMath.MultiplyAdd(v, b0, x00); x01 = VectorMath.MultiplyAdd(v, b1, x01);
+            v = Vector256.Create(a1[o]); x10 = VectorMath.MultiplyAdd(v, b0, x10); x11 = VectorMath.MultiplyAdd(v, b1, x11);
+            v = Vector256.Create(a2[o]); x20 = VectorMath.MultiplyAdd(v, b0, x20); x21 = VectorMath.MultiplyAdd(v, b1, x21);
+            v = Vector256.Create(a3[o]); x30 = VectorMath.MultiplyAdd(v, b0, x30); x31 = VectorMath.MultiplyAdd(v, b1, x31);
+        }
+        Vector256.Store(x00, c0); Vector256.Store(x01, c0 + w);
+        Vector256.Store(x10, c1); Vector256.Store(x11, c1 + w);
+        Vector256.Store(x20, c2); Vector256.Store(x21, c2 + w);
+        Vector256.Store(x30, c3); Vector256.Store(x31, c3 + w);
+    }
+
+    /// <summary>Up to 4 rows × one vector column of <paramref name="count"/> ≤ W lanes (the remainder path).</summary>
+    private static void KernelColumn(int rows, int count, int k, T* a, long rsA, long csA, T* b, long ldb, T* c, long ldc)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            T* cr = c + r * ldc, ar = a + r * rsA;
+            var acc = Lanes.Load(cr, count);
+            if (count == Vector256<T>.Count)
+                for (int p = 0; p < k; p++) acc = VectorMath.MultiplyAdd(Vector256.Create(ar[p * csA]), Vector256.Load(b + p * ldb), acc);
+            else
+                for (int p = 0; p < k; p++) acc = VectorMath.MultiplyAdd(Vector256.Create(ar[p * csA]), Lanes.Load(b + p * ldb, count), acc);
+            Lanes.Store(acc, cr, count);
+        }
+    }
+
+    /// <summary>Copies rows <c>x[c·ld ..][0..d)</c>, c &lt; n, transposed into <c>y[p·ldy + c]</c>.</summary>
+    private static void PackTransposed(T* x, long ld, int n, int d, T* y, int ldy)
+    {
+        for (int c = 0; c < n; c++)
+        {
+            T* xc = x + c * ld;
+            for (int p = 0; p < d; p++) y[p * ldy + c] = xc[p];
+        }
+    }
+
+    // Per-thread scratch for the tiles, a managed array (collected with its thread), grown on demand and then reused,
+    // so steady-state calls allocate nothing. Its size depends on the tile sizes and head widths only, never on T.
+    [ThreadStatic] private static T[]? t_attnScratch;
+
+    private static T[] AttentionScratch(long length)
+    {
+        var s = t_attnScratch;
+        if (s is null || s.Length < length) t_attnScratch = s = new T[length];
+        return s;
+    }
+
+    /// <summary>Elements of per-thread scratch the forward kernel uses for <paramref name="spec"/> (independent of Tq and Tk).</summary>
+    public static long AttentionForwardScratchElements(in AttentionSpec spec)
+    {
+        long bq = spec.EffectiveQueryTile, bk = spec.EffectiveKeyTile;
+        return bq * bk + spec.HeadDim * bk + bq * spec.EffectiveValueDim + 2 * bq;
+    }
+
+    /// <summary>Elements of per-thread scratch the backward kernel uses for <paramref name="spec"/> (independent of Tq and Tk).</summary>
+    public static long AttentionBackwardScratchElements(in AttentionSpec spec)
+    {
+        long bq = spec.EffectiveQueryTile, bk = spec.EffectiveKeyTile, d = spec.HeadDim, dv = spec.EffectiveValueDim;
+        return 2 * (d + dv) * bk + 2 * bq * bk + bq;
+    }
+
     /// <summary>Forward: one chunk is one tile of query rows of one (batch, head).</summary>
     private sealed class AttnForwardJob : IParallelJob
     {
@@ -207,59 +315,73 @@ public sealed unsafe partial class CpuBackend<T>
             ref readonly AttnArgs a = ref A;
             int qt = chunk % QueryTiles, bh = chunk / QueryTiles, b = bh / a.H, h = bh % a.H;
             int i0 = qt * a.BQ, i1 = Math.Min(a.Tq, i0 + a.BQ), rows = i1 - i0;
-            T* q = Q + b * a.Qs.Batch + h * a.Qs.Head;
+            int bk = a.BK, d = a.D, dv = a.Dv;
+            T* q = Q + b * a.Qs.Batch + h * a.Qs.Head + i0 * a.Qs.Row;
             T* k = K + b * a.Ks.Batch + h * a.Ks.Head;
             T* v = V + b * a.Vs.Batch + h * a.Vs.Head;
-            T* o = O + b * a.Os.Batch + h * a.Os.Head;
-            T* lse = Lse + (long)bh * a.Tq;
-            T* s = stackalloc T[a.BK + 2 * a.BQ];
-            T* m = s + a.BK, l = m + a.BQ;
-            for (int r = 0; r < rows; r++) { m[r] = T.NegativeInfinity; l[r] = T.Zero; }
-            ZeroRows(o + i0 * a.Os.Row, a.Os.Row, rows, a.Dv);
-
-            // Keys past the length, and (causal) past the last row's diagonal, are never visited.
-            int kEnd = KeyLimit(a, Lengths, b);
-            if (a.Causal) kEnd = Math.Min(kEnd, Math.Max(0, i1 + a.Offset));
-            for (int j0 = 0; j0 < kEnd; j0 += a.BK)
+            T* o = O + b * a.Os.Batch + h * a.Os.Head + i0 * a.Os.Row;
+            T* lse = Lse + (long)bh * a.Tq + i0;
+            var scratch = AttentionScratch((long)a.BQ * bk + (long)d * bk + (long)a.BQ * dv + 2L * a.BQ);
+            fixed (T* sp = scratch)
             {
-                int j1 = Math.Min(kEnd, j0 + a.BK);
-                T* kt = k + j0 * a.Ks.Row, vt = v + j0 * a.Vs.Row;
+                T* s = sp, kt = s + (long)a.BQ * bk, acc = kt + (long)d * bk, m = acc + (long)a.BQ * dv, l = m + a.BQ;
+                for (int r = 0; r < rows; r++) { m[r] = T.NegativeInfinity; l[r] = T.Zero; }
+                new Span<T>(acc, rows * dv).Clear();
+
+                // Keys past the length, and (causal) past the last row's diagonal, are never visited.
+                int kEnd = KeyLimit(a, Lengths, b);
+                if (a.Causal) kEnd = Math.Min(kEnd, Math.Max(0, i1 + a.Offset));
+                for (int j0 = 0; j0 < kEnd; j0 += bk)
+                {
+                    int n = Math.Min(kEnd, j0 + bk) - j0;
+                    PackTransposed(k + j0 * a.Ks.Row, a.Ks.Row, n, d, kt, bk);
+                    new Span<T>(s, rows * bk).Clear();
+                    TileGemm(rows, n, d, q, a.Qs.Row, 1, kt, bk, s, bk); // S = Q·Kᵀ (unscaled)
+                    for (int r = 0; r < rows; r++)
+                    {
+                        T* sr = s + r * bk;
+                        int visible = a.Causal ? Math.Clamp(i0 + r + a.Offset + 1 - j0, 0, n) : n; // the diagonal tile is masked here
+                        if (visible == 0) { new Span<T>(sr, n).Clear(); continue; }
+                        ScaleRow(a.Scale, sr, visible);
+                        T mOld = m[r], mNew = T.Max(mOld, RowMax(sr, visible));
+                        T sum = ExpShiftRow(sr, mNew, visible);
+                        if (visible < n) new Span<T>(sr + visible, n - visible).Clear();
+                        if (mOld != mNew)
+                        {
+                            T alpha = T.Exp(mOld - mNew); // 0 on the row's first tile (mOld = −∞, acc and l still 0)
+                            ScaleRow(alpha, acc + r * dv, dv);
+                            l[r] *= alpha;
+                        }
+                        l[r] += sum;
+                        m[r] = mNew;
+                    }
+                    TileGemm(rows, dv, n, s, bk, 1, v + j0 * a.Vs.Row, a.Vs.Row, acc, dv); // acc += P·V
+                }
                 for (int r = 0; r < rows; r++)
                 {
-                    int i = i0 + r;
-                    int n = (a.Causal ? Math.Min(j1, i + a.Offset + 1) : j1) - j0; // the diagonal tile is masked here
-                    if (n <= 0) continue;
-                    T* oi = o + i * a.Os.Row;
-                    T tileMax = ScoreRow(q + i * a.Qs.Row, kt, a.Ks.Row, a.D, n, a.Scale, s);
-                    T mOld = m[r], mNew = T.Max(mOld, tileMax);
-                    T sum = ExpShiftRow(s, mNew, n);
-                    if (mOld != mNew)
+                    T* orow = o + r * a.Os.Row;
+                    if (l[r] > T.Zero)
                     {
-                        T alpha = T.Exp(mOld - mNew); // 0 on the row's first tile (mOld = −∞, O and l still 0)
-                        ScaleRow(alpha, oi, a.Dv);
-                        l[r] *= alpha;
+                        T inv = T.One / l[r];
+                        T* ar = acc + r * dv;
+                        for (int c = 0; c < dv; c++) orow[c] = ar[c] * inv;
+                        lse[r] = m[r] + T.Log(l[r]);
                     }
-                    l[r] += sum;
-                    m[r] = mNew;
-                    for (int c = 0; c < n; c++) AxpyRow(s[c], vt + c * a.Vs.Row, oi, a.Dv);
+                    else
+                    {
+                        new Span<T>(orow, dv).Clear(); // no visible key
+                        lse[r] = T.NegativeInfinity;
+                    }
                 }
-            }
-            for (int r = 0; r < rows; r++)
-            {
-                int i = i0 + r;
-                if (l[r] > T.Zero)
-                {
-                    ScaleRow(T.One / l[r], o + i * a.Os.Row, a.Dv);
-                    lse[i] = m[r] + T.Log(l[r]);
-                }
-                else lse[i] = T.NegativeInfinity; // no visible key: output stays 0
             }
         }
     }
 
     /// <summary>
     /// Backward: one chunk is one (batch, head), so dq, dk and dv of a head have one writer (no atomics, deterministic).
-    /// Key tiles are the outer loop, so a tile's k, v, dk, dv stay in cache while the query rows stream past.
+    /// Key tiles are the outer loop: a tile's Kᵀ and Vᵀ are packed once and its dk, dv accumulate in scratch while the
+    /// query tiles stream past; per (query tile, key tile) five small GEMMs: S = Q·Kᵀ, dP = dO·Vᵀ, dV += Pᵀ·dO,
+    /// dK += dSᵀ·Q, dQ += dS·K.
     /// </summary>
     private sealed class AttnBackwardJob : IParallelJob
     {
@@ -270,42 +392,60 @@ public sealed unsafe partial class CpuBackend<T>
         {
             ref readonly AttnArgs a = ref A;
             int b = chunk / a.H, h = chunk % a.H;
+            int bq = a.BQ, bk = a.BK, d = a.D, dv = a.Dv;
             T* q = Q + b * a.Qs.Batch + h * a.Qs.Head, dq = DQ + b * a.Qs.Batch + h * a.Qs.Head;
             T* k = K + b * a.Ks.Batch + h * a.Ks.Head, dk = DK + b * a.Ks.Batch + h * a.Ks.Head;
-            T* v = V + b * a.Vs.Batch + h * a.Vs.Head, dv = DV + b * a.Vs.Batch + h * a.Vs.Head;
+            T* v = V + b * a.Vs.Batch + h * a.Vs.Head, dvp = DV + b * a.Vs.Batch + h * a.Vs.Head;
             T* o = O + b * a.Os.Batch + h * a.Os.Head, dout = DO + b * a.Os.Batch + h * a.Os.Head;
             T* lse = Lse + (long)chunk * a.Tq;
-            ZeroRows(dq, a.Qs.Row, a.Tq, a.D);
-            ZeroRows(dk, a.Ks.Row, a.Tk, a.D);
-            ZeroRows(dv, a.Vs.Row, a.Tk, a.Dv);
-            T* s = stackalloc T[a.BK];
-
-            int kEnd = KeyLimit(a, Lengths, b);
-            if (a.Causal) kEnd = Math.Min(kEnd, Math.Max(0, a.Tq + a.Offset));
-            for (int j0 = 0; j0 < kEnd; j0 += a.BK)
+            ZeroRows(dq, a.Qs.Row, a.Tq, d);
+            var scratch = AttentionScratch(2L * (d + dv) * bk + 2L * bq * bk + bq);
+            fixed (T* sp = scratch)
             {
-                int j1 = Math.Min(kEnd, j0 + a.BK);
-                T* kt = k + j0 * a.Ks.Row, vt = v + j0 * a.Vs.Row, dkt = dk + j0 * a.Ks.Row, dvt = dv + j0 * a.Vs.Row;
-                int iStart = a.Causal ? Math.Max(0, j0 - a.Offset) : 0; // rows above the tile see none of its keys
-                for (int i = iStart; i < a.Tq; i++)
+                T* kt = sp, vt = kt + (long)d * bk, dkAcc = vt + (long)dv * bk, dvAcc = dkAcc + (long)bk * d;
+                T* p = dvAcc + (long)bk * dv, ds = p + (long)bq * bk, dRow = ds + (long)bq * bk;
+                int kEnd = KeyLimit(a, Lengths, b);
+                if (a.Causal) kEnd = Math.Min(kEnd, Math.Max(0, a.Tq + a.Offset));
+                ZeroRows(dk + (long)kEnd * a.Ks.Row, a.Ks.Row, a.Tk - kEnd, d); // keys no query sees
+                ZeroRows(dvp + (long)kEnd * a.Vs.Row, a.Vs.Row, a.Tk - kEnd, dv);
+                for (int j0 = 0; j0 < kEnd; j0 += bk)
                 {
-                    T l = lse[i];
-                    if (T.IsNegativeInfinity(l)) continue;
-                    int n = (a.Causal ? Math.Min(j1, i + a.Offset + 1) : j1) - j0;
-                    if (n <= 0) continue;
-                    T* qi = q + i * a.Qs.Row, doi = dout + i * a.Os.Row, dqi = dq + i * a.Qs.Row;
-                    ScoreRow(qi, kt, a.Ks.Row, a.D, n, a.Scale, s);
-                    ExpShiftRow(s, l, n); // P_ij = exp(S_ij − lse_i)
-                    T di = Dot(doi, o + i * a.Os.Row, a.Dv); // D_i, recomputed per key tile instead of stored: O(T) less memory
-
+                    int n = Math.Min(kEnd, j0 + bk) - j0;
+                    T* kj = k + j0 * a.Ks.Row, vj = v + j0 * a.Vs.Row;
+                    PackTransposed(kj, a.Ks.Row, n, d, kt, bk);
+                    PackTransposed(vj, a.Vs.Row, n, dv, vt, bk);
+                    new Span<T>(dkAcc, n * d).Clear();
+                    new Span<T>(dvAcc, n * dv).Clear();
+                    int iFirst = a.Causal ? Math.Max(0, j0 - a.Offset) : 0; // rows above it see none of the tile's keys
+                    for (int i0 = iFirst / bq * bq; i0 < a.Tq; i0 += bq)
+                    {
+                        int rows = Math.Min(a.Tq, i0 + bq) - i0;
+                        T* qi = q + i0 * a.Qs.Row, doi = dout + i0 * a.Os.Row;
+                        new Span<T>(p, rows * bk).Clear();
+                        new Span<T>(ds, rows * bk).Clear();
+                        TileGemm(rows, n, d, qi, a.Qs.Row, 1, kt, bk, p, bk);   // S = Q·Kᵀ
+                        TileGemm(rows, n, dv, doi, a.Os.Row, 1, vt, bk, ds, bk); // dP = dO·Vᵀ
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int i = i0 + r;
+                            T* pr = p + r * bk, dsr = ds + r * bk;
+                            T li = lse[i];
+                            int visible = T.IsNegativeInfinity(li) ? 0 : a.Causal ? Math.Clamp(i + a.Offset + 1 - j0, 0, n) : n;
+                            if (visible < n) { new Span<T>(pr + visible, n - visible).Clear(); new Span<T>(dsr + visible, n - visible).Clear(); }
+                            if (visible == 0) continue;
+                            ScaleRow(a.Scale, pr, visible);
+                            ExpShiftRow(pr, li, visible); // P = exp(S − lse)
+                            T di = Dot(doi + r * a.Os.Row, o + i * a.Os.Row, dv); // D_i, recomputed per tile instead of stored
+                            for (int c = 0; c < visible; c++) dsr[c] = a.Scale * pr[c] * (dsr[c] - di);
+                        }
+                        TileGemm(n, dv, rows, p, 1, bk, doi, a.Os.Row, dvAcc, dv);  // dV += Pᵀ·dO
+                        TileGemm(n, d, rows, ds, 1, bk, qi, a.Qs.Row, dkAcc, d);    // dK += dSᵀ·Q
+                        TileGemm(rows, d, n, ds, bk, 1, kj, a.Ks.Row, dq + i0 * a.Qs.Row, a.Qs.Row); // dQ += dS·K
+                    }
                     for (int c = 0; c < n; c++)
                     {
-                        T p = s[c];
-                        T* vc = vt + c * a.Vs.Row;
-                        AxpyRow(p, doi, dvt + c * a.Vs.Row, a.Dv);
-                        T ds = a.Scale * p * (Dot(doi, vc, a.Dv) - di);
-                        AxpyRow(ds, kt + c * a.Ks.Row, dqi, a.D);
-                        AxpyRow(ds, qi, dkt + c * a.Ks.Row, a.D);
+                        new Span<T>(dkAcc + c * d, d).CopyTo(new Span<T>(dk + (j0 + c) * a.Ks.Row, d));
+                        new Span<T>(dvAcc + c * dv, dv).CopyTo(new Span<T>(dvp + (j0 + c) * a.Vs.Row, dv));
                     }
                 }
             }
