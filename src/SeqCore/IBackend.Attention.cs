@@ -81,9 +81,10 @@ public partial interface IBackend<T> where T : unmanaged, IFloatingPointIeee754<
     /// <see cref="AttentionSpec.QueryTile"/> query rows, the key tiles of <see cref="AttentionSpec.KeyTile"/> keys are
     /// visited in order; each row keeps a running maximum m and sum l, and on a new tile with scores s
     /// <c>m' = max(m, max s)</c>, <c>l' = l·e^(m − m') + Σ e^(s − m')</c>, <c>O ← O·e^(m − m') + Σ_j e^(s_j − m')·v_j</c>;
-    /// at the end <c>O /= l</c> and <c>lse = m + log l</c>. Working memory is one S tile per thread plus O(T·d)
-    /// tensors. Key tiles that the causal mask hides completely, and those past the key length, are skipped, not masked;
-    /// a tile that straddles the diagonal is masked element by element.</para>
+    /// at the end <c>O /= l</c> and <c>lse = m + log l</c>. Besides the O(T·d) tensors of the arguments, working memory
+    /// is a few tiles per thread (on the CPU: S, a packed Kᵀ and an output accumulator), independent of Tq and Tk.
+    /// Key tiles that the causal mask hides completely, and those past the key length, are skipped, not masked;
+    /// a tile that straddles the diagonal is masked element by element. Each tile product is a small GEMM.</para>
     /// <para>Masks: key j is visible to query i of batch entry b when <c>j &lt; keyLengths[b]</c> (when given) and,
     /// if <see cref="AttentionSpec.Causal"/>, <c>j ≤ i + CausalOffset</c>. This is PyTorch's right-padded
     /// <c>key_padding_mask</c> (True = ignore) and its upper-triangular −∞ <c>attn_mask</c>. A row that sees no key
