@@ -84,7 +84,10 @@ public sealed unsafe partial class CpuBackend<T>
         var job = JobCache<AttnForwardJob>.Get();
         job.A = a; job.Q = pq; job.K = pk; job.V = pv; job.O = po; job.Lse = pl; job.Lengths = lens;
         job.QueryTiles = (a.Tq + a.BQ - 1) / a.BQ;
-        RunAttention(job, a.B * a.H * job.QueryTiles, (long)a.B * a.H * a.Tq * a.Tk * (a.D + a.Dv));
+        long tiles = (long)a.B * a.H * job.QueryTiles;
+        job.Tiles = tiles;
+        job.TilesPerChunk = (int)((tiles + WorkerPool.MaxChunks - 1) / WorkerPool.MaxChunks); // 1 unless a run has over 10⁶ tiles
+        RunAttention(job, (int)((tiles + job.TilesPerChunk - 1) / job.TilesPerChunk), (long)a.B * a.H * a.Tq * a.Tk * (a.D + a.Dv));
     }
 
     /// <inheritdoc />
@@ -127,20 +130,6 @@ public sealed unsafe partial class CpuBackend<T>
     }
 
     // ----- row helpers (SIMD over the feature dimension) ----------------------------------------------------------
-
-    /// <summary><c>y += alpha·x</c> over n elements.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AxpyRow(T alpha, T* x, T* y, int n)
-    {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var va = Vector256.Create(alpha);
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
-                Vector256.Store(VectorMath.MultiplyAdd(va, Vector256.Load(x + i), Vector256.Load(y + i)), y + i);
-        }
-        for (; i < n; i++) y[i] += alpha * x[i];
-    }
 
     /// <summary><c>y *= alpha</c> over n elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -308,12 +297,19 @@ public sealed unsafe partial class CpuBackend<T>
     {
         public AttnArgs A;
         public T* Q, K, V, O, Lse, Lengths;
-        public int QueryTiles;
+        public int QueryTiles, TilesPerChunk;
+        public long Tiles;
 
         public void Execute(int chunk)
         {
+            long end = Math.Min(Tiles, (long)(chunk + 1) * TilesPerChunk);
+            for (long tile = (long)chunk * TilesPerChunk; tile < end; tile++) Tile((int)tile);
+        }
+
+        private void Tile(int tile)
+        {
             ref readonly AttnArgs a = ref A;
-            int qt = chunk % QueryTiles, bh = chunk / QueryTiles, b = bh / a.H, h = bh % a.H;
+            int qt = tile % QueryTiles, bh = tile / QueryTiles, b = bh / a.H, h = bh % a.H;
             int i0 = qt * a.BQ, i1 = Math.Min(a.Tq, i0 + a.BQ), rows = i1 - i0;
             int bk = a.BK, d = a.D, dv = a.Dv;
             T* q = Q + b * a.Qs.Batch + h * a.Qs.Head + i0 * a.Qs.Row;
