@@ -3,11 +3,12 @@
 
     /usr/bin/python3 bench/compare/torch_bench.py gemm --shapes 1024x1024x1024 --threads 1
     /usr/bin/python3 bench/compare/torch_bench.py lstm --seq 64 --batch 32 --input 256 --hidden 256 --threads 2
+    /usr/bin/python3 bench/compare/torch_bench.py mha --seq 256 --batch 16 --embed 512 --heads 8 --threads 2
 
 The thread count is fixed before torch is imported, for torch's own pool (OpenMP) and for the BLAS it calls
 (OpenBLAS or another libblas.so.3), so "1 thread" is one thread: otherwise OpenBLAS starts one thread per core
-under every OpenMP thread. Fields: suite, case, median_ms (forward + backward for recurrent cells), min_ms,
-forward_ms (recurrent), threads, blas (the BLAS library torch resolved), torch_version.
+under every OpenMP thread. Fields: suite, case, median_ms (forward + backward for recurrent cells and mha), min_ms,
+forward_ms (recurrent, mha), threads, blas (the BLAS library torch resolved), torch_version.
 """
 import argparse
 import json
@@ -18,12 +19,15 @@ import time
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn"])
+    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn", "mha"])
     p.add_argument("--shapes", default="1024x1024x1024", help="gemm: MxNxK[,MxNxK...]")
     p.add_argument("--seq", type=int, default=64)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--input", type=int, default=256)
     p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--embed", type=int, default=512, help="mha: embedding width E")
+    p.add_argument("--heads", type=int, default=8, help="mha: heads")
+    p.add_argument("--no-causal", action="store_true", help="mha: full attention instead of the causal attn_mask")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeat", type=int, default=0, help="timed runs (default: about 1 s worth, 5..50)")
     return p.parse_args()
@@ -72,6 +76,30 @@ def main():
             out = {"suite": "gemm", "case": f"torch.mm.{m}x{n}x{k}.t{args.threads}", "median_ms": med, "min_ms": best,
                    "gflops": 2.0 * m * n * k / (med * 1e-3) / 1e9, "repeat": runs, "blas": blas_library(), **common}
             print(json.dumps(out), flush=True)
+        return
+    if args.suite == "mha":
+        # nn.MultiheadAttention self-attention, batch_first, need_weights=False, causal as a boolean attn_mask:
+        # the same work as 'seqcore bench mha'.
+        T, B, E = args.seq, args.batch, args.embed
+        causal = not args.no_causal
+        model = torch.nn.MultiheadAttention(E, args.heads, batch_first=True)
+        x = torch.randn(B, T, E, requires_grad=True)
+        dy = torch.randn(B, T, E)
+        mask = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1) if causal else None
+
+        def forward():
+            with torch.no_grad():
+                model(x, x, x, attn_mask=mask, need_weights=False)
+
+        def step():
+            y, _ = model(x, x, x, attn_mask=mask, need_weights=False)
+            y.backward(dy)
+
+        fwd, _, _ = timed(forward, args.repeat)
+        med, best, runs = timed(step, args.repeat)
+        out = {"suite": "attention", "case": f"torch.mha.T{T}.B{B}.E{E}.h{args.heads}{'.causal' if causal else ''}.t{args.threads}",
+               "forward_ms": fwd, "median_ms": med, "min_ms": best, "repeat": runs, "blas": blas_library(), **common}
+        print(json.dumps(out), flush=True)
         return
     cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.suite]
     model = cls(args.input, args.hidden)

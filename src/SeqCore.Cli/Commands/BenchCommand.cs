@@ -13,6 +13,7 @@ internal static class BenchCommand
             BenchRecurrentCommand.Create(io, "lstm"),
             BenchRecurrentCommand.Create(io, "gru"),
             BenchRecurrentCommand.Create(io, "rnn"),
+            BenchAttentionCommand.Create(io),
         };
         CliApp.RequireVerb(command, io, "seqcore bench");
         return command;

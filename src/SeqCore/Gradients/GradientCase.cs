@@ -11,7 +11,8 @@ public sealed record GradientCase(string Name, Func<IBackend<double>, GradientCh
 public static class GradientCases
 {
     /// <summary>All cases, in a stable order.</summary>
-    public static IReadOnlyList<GradientCase> All { get; } = [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases];
+    public static IReadOnlyList<GradientCase> All { get; } =
+        [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases, .. AttentionGradientCases.Cases];
 
     /// <summary>Cases whose name contains <paramref name="filter"/> (case-insensitive); all when it is empty.</summary>
     public static IEnumerable<GradientCase> Matching(string? filter) =>

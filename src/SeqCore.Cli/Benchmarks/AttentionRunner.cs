@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Numerics;
+using SeqCore.Cpu;
+using SeqCore.Layers.Attention;
+using SeqCore.Random;
+
+namespace SeqCore.Cli.Benchmarks;
+
+/// <summary>One multi-head self-attention benchmark case: batch-first <c>[B, T, E]</c> input, h heads.</summary>
+internal sealed record AttentionCase(int Seq, int Batch, int Embed, int Heads, bool Causal, int Threads, string Type)
+{
+    public string Name => $"mha.T{Seq}.B{Batch}.E{Embed}.h{Heads}{(Causal ? ".causal" : "")}.{Type}.t{Threads}";
+}
+
+/// <summary>The JSON line of one attention case; <c>median_ms</c> is one training step (forward + backward).</summary>
+internal sealed record AttentionResult(string Suite, string Case, string Type, int Threads, int Seq, int Batch, int Embed, int Heads, bool Causal,
+    double ForwardMs, double MedianMs, double MinMs, int Repeat, double Gflops, long AllocatedBytesPerStep);
+
+/// <summary>Times <see cref="MultiHeadAttention{T}"/> self-attention: forward alone, then forward + backward.</summary>
+internal static class AttentionRunner
+{
+    public static AttentionResult Run(AttentionCase c, int? repeat) => c.Type == "double" ? Run<double>(c, repeat) : Run<float>(c, repeat);
+
+    private static AttentionResult Run<T>(AttentionCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var be = new CpuBackend<T>(new CpuBackendOptions { Threads = c.Threads });
+        var random = new RandomStream(1);
+        using var layer = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbedDim = c.Embed, NumHeads = c.Heads, BatchFirst = true }, random);
+        using var x = be.Allocate(c.Batch, c.Seq, c.Embed);
+        using var y = be.Allocate(c.Batch, c.Seq, c.Embed);
+        using var dy = be.Allocate(c.Batch, c.Seq, c.Embed);
+        using var dx = be.Allocate(c.Batch, c.Seq, c.Embed);
+        be.FillUniform(random, -T.One, T.One, x);
+        be.FillUniform(random, -T.One, T.One, dy);
+
+        Action forwardOnly = () => layer.Forward(x, x, x, [], c.Causal, y);
+        Action step = () => { forwardOnly(); layer.Backward(dy, dx); };
+
+        for (int i = 0; i < 3; i++) step(); // warm-up: JIT tiers, arenas, worker threads
+        int runs = repeat ?? Math.Clamp((int)(1.0 / Math.Max(1e-4, Time(step))), 5, 50);
+        double forward = Median(runs, forwardOnly);
+        var times = new double[runs];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < runs; i++) times[i] = Time(step);
+        long allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / runs;
+        Array.Sort(times);
+        double median = times[times.Length / 2] * 1e3;
+        return new AttentionResult("attention", c.Name, c.Type, c.Threads, c.Seq, c.Batch, c.Embed, c.Heads, c.Causal,
+            forward, median, times[0] * 1e3, runs, Flops(c) / (median * 1e-3) / 1e9, allocated);
+    }
+
+    /// <summary>
+    /// FLOPs of one training step as the work needed (causal attention counts the visible half): projections
+    /// 2·N·E·4E forward (N = B·T) and twice that backward; attention 4·B·T²·E forward (Q·Kᵀ and P·V) and
+    /// 2.5 times that backward (S recomputed, dP, dV, dK, dQ).
+    /// </summary>
+    private static double Flops(AttentionCase c)
+    {
+        double n = (double)c.Batch * c.Seq, proj = 3 * 2 * n * c.Embed * 4.0 * c.Embed;
+        double attn = 3.5 * 4 * c.Batch * (double)c.Seq * c.Seq * c.Embed * (c.Causal ? 0.5 : 1);
+        return proj + attn;
+    }
+
+    private static double Time(Action a)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        a();
+        return Stopwatch.GetElapsedTime(t0).TotalSeconds;
+    }
+
+    private static double Median(int runs, Action a)
+    {
+        var t = Enumerable.Range(0, runs).Select(_ => Time(a)).Order().ToArray();
+        return t[t.Length / 2] * 1e3;
+    }
+}
