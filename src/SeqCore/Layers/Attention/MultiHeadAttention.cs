@@ -63,7 +63,7 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
 
     /// <summary>Creates the layer, initialised as PyTorch: <c>in_proj_weight</c> Xavier-uniform, <c>out_proj.weight</c>
     /// U(−1/√E, 1/√E), both biases 0.</summary>
-    public MultiHeadAttention(IBackend<T> backend, MultiHeadAttentionOptions options, RandomStream init)
+    public MultiHeadAttention(IBackend<T> backend, MultiHeadAttentionOptions options, RandomStream init, string prefix = "")
     {
         if (options.EmbedDim <= 0 || options.NumHeads <= 0 || options.EmbedDim % options.NumHeads != 0)
             throw new ArgumentException($"MultiHeadAttention: embed dim {options.EmbedDim} must be positive and divisible by the number of heads {options.NumHeads}.");
@@ -72,16 +72,16 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
         _backend = backend;
         Options = options;
         int e = options.EmbedDim;
-        InProjWeight = Parameter<T>.Create(backend, "in_proj_weight", 3 * e, e);
-        OutProjWeight = Parameter<T>.Create(backend, "out_proj.weight", e, e);
+        InProjWeight = Parameter<T>.Create(backend, prefix + "in_proj_weight", 3 * e, e);
+        OutProjWeight = Parameter<T>.Create(backend, prefix + "out_proj.weight", e, e);
         T xavier = T.Sqrt(T.CreateTruncating(6.0 / (e + 3 * e)));
         backend.FillUniform(init, -xavier, xavier, InProjWeight.Value);
         T bound = T.One / T.Sqrt(T.CreateTruncating(e));
         backend.FillUniform(init, -bound, bound, OutProjWeight.Value);
         if (options.Bias)
         {
-            InProjBias = Parameter<T>.Create(backend, "in_proj_bias", 3 * e);
-            OutProjBias = Parameter<T>.Create(backend, "out_proj.bias", e);
+            InProjBias = Parameter<T>.Create(backend, prefix + "in_proj_bias", 3 * e);
+            OutProjBias = Parameter<T>.Create(backend, prefix + "out_proj.bias", e);
             Parameters = [InProjWeight, InProjBias, OutProjWeight, OutProjBias];
         }
         else Parameters = [InProjWeight, OutProjWeight];
