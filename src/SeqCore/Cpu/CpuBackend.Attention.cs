@@ -81,6 +81,7 @@ public sealed unsafe partial class CpuBackend<T>
         T* pq = Ptr(q, op, "q"), pk = Ptr(k, op, "k"), pv = Ptr(v, op, "v"), po = Ptr(output, op, "output"), pl = Ptr(logSumExp, op, "logSumExp");
         var a = AttentionPrepare(op, spec, q, k, v, output, keyLengths, true, logSumExp, out T* lens);
         if (a.B == 0 || a.H == 0 || a.Tq == 0) return;
+        a.BQ = spec.EffectiveForwardQueryTile;
         var job = JobCache<AttnForwardJob>.Get();
         job.A = a; job.Q = pq; job.K = pk; job.V = pv; job.O = po; job.Lse = pl; job.Lengths = lens;
         job.QueryTiles = (a.Tq + a.BQ - 1) / a.BQ;
@@ -297,7 +298,7 @@ public sealed unsafe partial class CpuBackend<T>
     /// <summary>Elements of per-thread scratch the forward kernel uses for <paramref name="spec"/> (independent of Tq and Tk).</summary>
     public static long AttentionForwardScratchElements(in AttentionSpec spec)
     {
-        long bq = spec.EffectiveQueryTile, bk = spec.EffectiveKeyTile;
+        long bq = spec.EffectiveForwardQueryTile, bk = spec.EffectiveKeyTile;
         return bq * bk + spec.HeadDim * bk + bq * spec.EffectiveValueDim + 2 * bq;
     }
 
