@@ -171,6 +171,14 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     [Test]
+    public void DefaultTilesOnSequencesLongerThanATile()
+    {
+        // T = 300 is more than two default tiles (128 query rows forward, 64 backward, 64 keys) and not a multiple.
+        RunOne(1, 2, 300, 300, 16, 16, true, 0, [300], 0, 0, 11);
+        RunOne(2, 1, 200, 300, 9, 8, false, 0, [290, 131], 0, 0, 12);
+    }
+
+    [Test]
     public void EmptyKeyRangeGivesZeroOutputAndNoGradient()
     {
         RunOne(2, 1, 4, 5, 3, 3, false, 0, [0, 5], 2, 2, 7);
@@ -344,6 +352,17 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
             AssertClose(Down(w), ew, Tol, $"{kind} weights");
             AssertClose(Down(ctx), ec, Tol, $"{kind} context");
         }
+    }
+
+    [Test]
+    public void KeyPaddingMaskConvertsToLengths()
+    {
+        bool[] mask = [false, false, true, true, false, false, false, false, true, true, true, true];
+        Assert.That(MultiHeadAttention<T>.KeyLengthsFromPaddingMask(mask, 3, 4), Is.EqualTo(new[] { 2, 4, 0 }));
+        bool[] holes = [false, true, false, false];
+        var e = Assert.Throws<ArgumentException>(() => MultiHeadAttention<T>.KeyLengthsFromPaddingMask(holes, 1, 4))!;
+        Assert.That(e.Message, Does.Contain("row 0").And.Contain("right padding"));
+        Assert.Throws<ArgumentException>(() => MultiHeadAttention<T>.KeyLengthsFromPaddingMask(mask, 2, 4));
     }
 
     [Test]
