@@ -400,6 +400,32 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     [Test]
+    public void EncoderDecoderLayersAllocateNothingInSteadyState()
+    {
+        using var be = new CpuBackend<T>(new CpuBackendOptions { Threads = 2 });
+        using var additive = new AdditiveAttention<T>(be, 6, 5, 7, new RandomStream(1));
+        using var general = new DotProductAttention<T>(be, LuongScore.General, 6, 5, new RandomStream(2));
+        using var q = be.FromHost(Uniform(new RandomStream(3), 4 * 1 * 6).Select(T.CreateTruncating).ToArray(), 4, 1, 6);
+        using var mem = be.FromHost(Uniform(new RandomStream(4), 4 * 9 * 5).Select(T.CreateTruncating).ToArray(), 4, 9, 5);
+        using var ctx = be.Allocate(4, 1, 5);
+        using var w = be.Allocate(4, 1, 9);
+        using var dq = be.Allocate(4, 1, 6);
+        using var dm = be.Allocate(4, 9, 5);
+        int[] lengths = [9, 3, 5, 1];
+        void Step()
+        {
+            additive.Forward(q, mem, lengths, ctx, w);
+            additive.Backward(ctx, dq, dm);
+            general.Forward(q, mem, lengths, ctx, w);
+            general.Backward(ctx, dq, dm);
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Step();
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "managed bytes allocated by 3 decoder steps");
+    }
+
+    [Test]
     public void ErrorsNameTheShapes()
     {
         using var q = _be.Allocate(2, 2, 5, 4);
