@@ -45,7 +45,9 @@ public readonly record struct AttentionSpec
     public int CausalOffset { get; init; }
     /// <summary>Score scale; 0 means <c>1/√HeadDim</c>.</summary>
     public double Scale { get; init; }
-    /// <summary>Query rows per tile (the unit of parallel work); 0 means 64. The CPU backend allows at most 1024.</summary>
+    /// <summary>Query rows per tile (the unit of parallel work); 0 lets the backend choose (the CPU backend: 128 in the
+    /// forward pass, where a larger tile spreads the packing of each key tile over more rows, and 64 in the backward
+    /// pass). The CPU backend allows at most 1024.</summary>
     public int QueryTile { get; init; }
     /// <summary>Keys per tile (the online-softmax step); 0 means 64. The CPU backend allows at most 1024.</summary>
     public int KeyTile { get; init; }
@@ -62,8 +64,11 @@ public readonly record struct AttentionSpec
     public int EffectiveValueDim => ValueDim == 0 ? HeadDim : ValueDim;
     /// <summary><see cref="Scale"/> with the default applied.</summary>
     public double EffectiveScale => Scale == 0 ? 1.0 / Math.Sqrt(HeadDim) : Scale;
-    /// <summary><see cref="QueryTile"/> with the default applied.</summary>
+    /// <summary><see cref="QueryTile"/> with the backward pass's default (64) applied.</summary>
     public int EffectiveQueryTile => QueryTile == 0 ? 64 : QueryTile;
+
+    /// <summary><see cref="QueryTile"/> with the forward pass's default (128) applied.</summary>
+    public int EffectiveForwardQueryTile => QueryTile == 0 ? 128 : QueryTile;
     /// <summary><see cref="KeyTile"/> with the default applied.</summary>
     public int EffectiveKeyTile => KeyTile == 0 ? 64 : KeyTile;
 }

@@ -81,6 +81,7 @@ public sealed unsafe partial class CpuBackend<T>
         T* pq = Ptr(q, op, "q"), pk = Ptr(k, op, "k"), pv = Ptr(v, op, "v"), po = Ptr(output, op, "output"), pl = Ptr(logSumExp, op, "logSumExp");
         var a = AttentionPrepare(op, spec, q, k, v, output, keyLengths, true, logSumExp, out T* lens);
         if (a.B == 0 || a.H == 0 || a.Tq == 0) return;
+        a.BQ = spec.EffectiveForwardQueryTile;
         var job = JobCache<AttnForwardJob>.Get();
         job.A = a; job.Q = pq; job.K = pk; job.V = pv; job.O = po; job.Lse = pl; job.Lengths = lens;
         job.QueryTiles = (a.Tq + a.BQ - 1) / a.BQ;
@@ -190,8 +191,13 @@ public sealed unsafe partial class CpuBackend<T>
     /// k step (<c>a[i·rsA + p·csA]</c>, so a transposed tile is just other steps), B and C are row-major with
     /// leading dimensions. Register blocking of 4 rows × 2 vectors (8 accumulators, 2 B loads and 4 broadcasts per
     /// k step); remainders take one vector column at a time with partial loads.
+    /// <para>Causal tiles: with <paramref name="visibleBase"/> = b, row i of the tile sees only columns (or, with
+    /// <paramref name="limitsK"/>, k indices) below <c>i + b + 1</c>, so a block of rows stops at the last one its
+    /// bottom row needs: on the diagonal tile about half the work is skipped instead of computed and masked. The
+    /// skipped C entries are left as they are (the callers mask them, or the skipped A entries are 0).</para>
     /// </summary>
-    private static void TileGemm(int m, int n, int k, T* a, long rsA, long csA, T* b, long ldb, T* c, long ldc)
+    private static void TileGemm(int m, int n, int k, T* a, long rsA, long csA, T* b, long ldb, T* c, long ldc,
+        int visibleBase = int.MaxValue / 2, bool limitsK = false)
     {
         if (m <= 0 || n <= 0 || k <= 0) return;
         if (!Vector256.IsHardwareAccelerated)
@@ -208,13 +214,24 @@ public sealed unsafe partial class CpuBackend<T>
         int i0 = 0;
         for (; i0 + 4 <= m; i0 += 4)
         {
+            int limit = (int)Math.Clamp((long)visibleBase + i0 + 4, 0, int.MaxValue);
+            // Columns are cut at whole vector pairs (partial vectors take the slow lane-by-lane path).
+            int nb = limitsK ? n : Math.Min(n, RoundUp(limit, 2 * w)), kb = limitsK ? Math.Min(k, limit) : k;
+            if (nb <= 0 || kb <= 0) continue;
             int j = 0;
-            for (; j + 2 * w <= n; j += 2 * w) Kernel4x2(k, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
-            for (; j < n; j += w) KernelColumn(4, Math.Min(w, n - j), k, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
+            for (; j + 2 * w <= nb; j += 2 * w) Kernel4x2(kb, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
+            for (; j < nb; j += w) KernelColumn(4, Math.Min(w, nb - j), kb, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
         }
         if (i0 < m)
-            for (int j = 0; j < n; j += w) KernelColumn(m - i0, Math.Min(w, n - j), k, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
+        {
+            int limit = (int)Math.Clamp((long)visibleBase + m, 0, int.MaxValue);
+            int nb = limitsK ? n : Math.Min(n, RoundUp(limit, w)), kb = limitsK ? Math.Min(k, limit) : k;
+            if (nb <= 0 || kb <= 0) return;
+            for (int j = 0; j < nb; j += w) KernelColumn(m - i0, Math.Min(w, nb - j), kb, a + i0 * rsA, rsA, csA, b + j, ldb, c + i0 * ldc + j, ldc);
+        }
     }
+
+    private static int RoundUp(int x, int multiple) => x >= int.MaxValue - multiple ? int.MaxValue : (x + multiple - 1) / multiple * multiple;
 
     private static void Kernel4x2(int k, T* a, long rsA, long csA, T* b, long ldb, T* c, long ldc)
     {
@@ -281,7 +298,7 @@ public sealed unsafe partial class CpuBackend<T>
     /// <summary>Elements of per-thread scratch the forward kernel uses for <paramref name="spec"/> (independent of Tq and Tk).</summary>
     public static long AttentionForwardScratchElements(in AttentionSpec spec)
     {
-        long bq = spec.EffectiveQueryTile, bk = spec.EffectiveKeyTile;
+        long bq = spec.EffectiveForwardQueryTile, bk = spec.EffectiveKeyTile;
         return bq * bk + spec.HeadDim * bk + bq * spec.EffectiveValueDim + 2 * bq;
     }
 
@@ -332,7 +349,8 @@ public sealed unsafe partial class CpuBackend<T>
                     int n = Math.Min(kEnd, j0 + bk) - j0;
                     PackTransposed(k + j0 * a.Ks.Row, a.Ks.Row, n, d, kt, bk);
                     new Span<T>(s, rows * bk).Clear();
-                    TileGemm(rows, n, d, q, a.Qs.Row, 1, kt, bk, s, bk); // S = Q·Kᵀ (unscaled)
+                    int vb = a.Causal ? i0 + a.Offset - j0 : int.MaxValue / 2; // row r sees keys below r + vb + 1 of the tile
+                    TileGemm(rows, n, d, q, a.Qs.Row, 1, kt, bk, s, bk, vb); // S = Q·Kᵀ (unscaled)
                     for (int r = 0; r < rows; r++)
                     {
                         T* sr = s + r * bk;
@@ -351,7 +369,7 @@ public sealed unsafe partial class CpuBackend<T>
                         l[r] += sum;
                         m[r] = mNew;
                     }
-                    TileGemm(rows, dv, n, s, bk, 1, v + j0 * a.Vs.Row, a.Vs.Row, acc, dv); // acc += P·V
+                    TileGemm(rows, dv, n, s, bk, 1, v + j0 * a.Vs.Row, a.Vs.Row, acc, dv, vb, limitsK: true); // acc += P·V
                 }
                 for (int r = 0; r < rows; r++)
                 {
@@ -419,8 +437,9 @@ public sealed unsafe partial class CpuBackend<T>
                         T* qi = q + i0 * a.Qs.Row, doi = dout + i0 * a.Os.Row;
                         new Span<T>(p, rows * bk).Clear();
                         new Span<T>(ds, rows * bk).Clear();
-                        TileGemm(rows, n, d, qi, a.Qs.Row, 1, kt, bk, p, bk);   // S = Q·Kᵀ
-                        TileGemm(rows, n, dv, doi, a.Os.Row, 1, vt, bk, ds, bk); // dP = dO·Vᵀ
+                        int vb = a.Causal ? i0 + a.Offset - j0 : int.MaxValue / 2;
+                        TileGemm(rows, n, d, qi, a.Qs.Row, 1, kt, bk, p, bk, vb);   // S = Q·Kᵀ
+                        TileGemm(rows, n, dv, doi, a.Os.Row, 1, vt, bk, ds, bk, vb); // dP = dO·Vᵀ
                         for (int r = 0; r < rows; r++)
                         {
                             int i = i0 + r;
@@ -436,7 +455,7 @@ public sealed unsafe partial class CpuBackend<T>
                         }
                         TileGemm(n, dv, rows, p, 1, bk, doi, a.Os.Row, dvAcc, dv);  // dV += Pᵀ·dO
                         TileGemm(n, d, rows, ds, 1, bk, qi, a.Qs.Row, dkAcc, d);    // dK += dSᵀ·Q
-                        TileGemm(rows, d, n, ds, bk, 1, kj, a.Ks.Row, dq + i0 * a.Qs.Row, a.Qs.Row); // dQ += dS·K
+                        TileGemm(rows, d, n, ds, bk, 1, kj, a.Ks.Row, dq + i0 * a.Qs.Row, a.Qs.Row, vb, limitsK: true); // dQ += dS·K
                     }
                     for (int c = 0; c < n; c++)
                     {

@@ -171,6 +171,14 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     [Test]
+    public void DefaultTilesOnSequencesLongerThanATile()
+    {
+        // T = 300 is more than two default tiles (128 query rows forward, 64 backward, 64 keys) and not a multiple.
+        RunOne(1, 2, 300, 300, 16, 16, true, 0, [300], 0, 0, 11);
+        RunOne(2, 1, 200, 300, 9, 8, false, 0, [290, 131], 0, 0, 12);
+    }
+
+    [Test]
     public void EmptyKeyRangeGivesZeroOutputAndNoGradient()
     {
         RunOne(2, 1, 4, 5, 3, 3, false, 0, [0, 5], 2, 2, 7);
@@ -347,6 +355,17 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     [Test]
+    public void KeyPaddingMaskConvertsToLengths()
+    {
+        bool[] mask = [false, false, true, true, false, false, false, false, true, true, true, true];
+        Assert.That(MultiHeadAttention<T>.KeyLengthsFromPaddingMask(mask, 3, 4), Is.EqualTo(new[] { 2, 4, 0 }));
+        bool[] holes = [false, true, false, false];
+        var e = Assert.Throws<ArgumentException>(() => MultiHeadAttention<T>.KeyLengthsFromPaddingMask(holes, 1, 4))!;
+        Assert.That(e.Message, Does.Contain("row 0").And.Contain("right padding"));
+        Assert.Throws<ArgumentException>(() => MultiHeadAttention<T>.KeyLengthsFromPaddingMask(mask, 2, 4));
+    }
+
+    [Test]
     public void ReleasedArgumentsAreNamed()
     {
         using var q = _be.Allocate(1, 1, 3, 2);
@@ -378,6 +397,32 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
             mha.Backward(y, dx);
         }
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "managed bytes allocated by 3 steady-state steps");
+    }
+
+    [Test]
+    public void EncoderDecoderLayersAllocateNothingInSteadyState()
+    {
+        using var be = new CpuBackend<T>(new CpuBackendOptions { Threads = 2 });
+        using var additive = new AdditiveAttention<T>(be, 6, 5, 7, new RandomStream(1));
+        using var general = new DotProductAttention<T>(be, LuongScore.General, 6, 5, new RandomStream(2));
+        using var q = be.FromHost(Uniform(new RandomStream(3), 4 * 1 * 6).Select(T.CreateTruncating).ToArray(), 4, 1, 6);
+        using var mem = be.FromHost(Uniform(new RandomStream(4), 4 * 9 * 5).Select(T.CreateTruncating).ToArray(), 4, 9, 5);
+        using var ctx = be.Allocate(4, 1, 5);
+        using var w = be.Allocate(4, 1, 9);
+        using var dq = be.Allocate(4, 1, 6);
+        using var dm = be.Allocate(4, 9, 5);
+        int[] lengths = [9, 3, 5, 1];
+        void Step()
+        {
+            additive.Forward(q, mem, lengths, ctx, w);
+            additive.Backward(ctx, dq, dm);
+            general.Forward(q, mem, lengths, ctx, w);
+            general.Backward(ctx, dq, dm);
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Step();
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "managed bytes allocated by 3 decoder steps");
     }
 
     [Test]

@@ -114,6 +114,28 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
     public long WorkspaceBytes => _arena.Sum(t => t.Length) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()
         + (_headWeights?.Length ?? 0) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
+    /// <summary>
+    /// Converts a PyTorch <c>key_padding_mask</c> (<c>[B, Tk]</c> row-major, True = ignore) into the key lengths this
+    /// layer takes. Only right padding can be expressed (each row some Falses then only Trues); any other mask throws,
+    /// naming the row.
+    /// </summary>
+    public static int[] KeyLengthsFromPaddingMask(ReadOnlySpan<bool> mask, int batch, int keyLength)
+    {
+        if (batch < 0 || keyLength < 0 || mask.Length != batch * keyLength)
+            throw new ArgumentException($"KeyLengthsFromPaddingMask: a mask of {mask.Length} values is not [{batch}, {keyLength}].");
+        var lengths = new int[batch];
+        for (int b = 0; b < batch; b++)
+        {
+            var row = mask.Slice(b * keyLength, keyLength);
+            int len = row.IndexOf(true);
+            if (len < 0) len = keyLength;
+            if (row[len..].Contains(false))
+                throw new ArgumentException($"KeyLengthsFromPaddingMask: row {b} of the key padding mask is not right padding (an attended key follows an ignored one); only trailing padding can be expressed as a length.");
+            lengths[b] = len;
+        }
+        return lengths;
+    }
+
     private (int B, int T) SeqDims(Tensor<T> x, string role)
     {
         if (x.Rank != 3 || x.Dim(2) != Options.EmbedDim)
