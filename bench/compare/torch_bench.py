@@ -29,6 +29,7 @@ def parse_args():
     p.add_argument("--heads", type=int, default=8, help="mha: heads")
     p.add_argument("--no-causal", action="store_true", help="mha: full attention instead of the causal attn_mask")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--blas-threads", type=int, default=0, help="threads of the BLAS library (default: the same as --threads)")
     p.add_argument("--repeat", type=int, default=0, help="timed runs (default: about 1 s worth, 5..50)")
     return p.parse_args()
 
@@ -61,13 +62,15 @@ def timed(fn, repeat):
 
 def main():
     args = parse_args()
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    blas_threads = args.blas_threads or args.threads
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+        os.environ[var] = str(blas_threads)
     import torch  # after the environment is set
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    common = {"threads": args.threads, "torch_version": torch.__version__}
+    common = {"threads": args.threads, "blas_threads": blas_threads, "torch_version": torch.__version__}
     if args.suite == "gemm":
         for shape in args.shapes.split(","):
             m, n, k = (int(v) for v in shape.lower().split("x"))

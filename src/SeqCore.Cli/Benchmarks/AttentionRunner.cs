@@ -14,7 +14,8 @@ internal sealed record AttentionCase(int Seq, int Batch, int Embed, int Heads, b
 
 /// <summary>The JSON line of one attention case; <c>median_ms</c> is one training step (forward + backward).</summary>
 internal sealed record AttentionResult(string Suite, string Case, string Type, int Threads, int Seq, int Batch, int Embed, int Heads, bool Causal,
-    double ForwardMs, double MedianMs, double MinMs, int Repeat, double Gflops, long AllocatedBytesPerStep);
+    double ForwardMs, double MedianMs, double MinMs, int Repeat, double Gflops, long AllocatedBytesPerStep,
+    long WorkspaceBytes, long AttentionScratchBytesPerThread);
 
 /// <summary>Times <see cref="MultiHeadAttention{T}"/> self-attention: forward alone, then forward + backward.</summary>
 internal static class AttentionRunner
@@ -46,7 +47,8 @@ internal static class AttentionRunner
         Array.Sort(times);
         double median = times[times.Length / 2] * 1e3;
         return new AttentionResult("attention", c.Name, c.Type, c.Threads, c.Seq, c.Batch, c.Embed, c.Heads, c.Causal,
-            forward, median, times[0] * 1e3, runs, Flops(c) / (median * 1e-3) / 1e9, allocated);
+            forward, median, times[0] * 1e3, runs, Flops(c) / (median * 1e-3) / 1e9, allocated,
+            layer.WorkspaceBytes, AttentionScratch<T>(c));
     }
 
     /// <summary>
@@ -72,5 +74,13 @@ internal static class AttentionRunner
     {
         var t = Enumerable.Range(0, runs).Select(_ => Time(a)).Order().ToArray();
         return t[t.Length / 2] * 1e3;
+    }
+
+    /// <summary>Bytes of per-thread tile scratch of the attention kernels (forward or backward, the larger): independent of T.</summary>
+    private static long AttentionScratch<T>(AttentionCase c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var spec = new AttentionSpec { Batch = c.Batch, Heads = c.Heads, QueryLength = c.Seq, KeyLength = c.Seq, HeadDim = c.Embed / c.Heads, Causal = c.Causal };
+        long elements = Math.Max(CpuBackend<T>.AttentionForwardScratchElements(spec), CpuBackend<T>.AttentionBackwardScratchElements(spec));
+        return elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
     }
 }

@@ -12,19 +12,26 @@ internal static class BenchAttentionCommand
     {
         var seq = CliOptions.PositiveIntList("--seq", "Sequence length T; a comma list runs each value.", [256]);
         var batch = CliOptions.PositiveIntList("--batch", "Batch size B; a comma list runs each value.", [16]);
-        var embed = CliOptions.PositiveIntList("--embed", "Embedding width E; a comma list runs each value.", [512]);
+        var embed = CliOptions.PositiveIntList("--embed", "Embedding width E (alias --dim); a comma list runs each value.", [512], "--dim");
         var heads = CliOptions.PositiveIntList("--heads", "Heads h (E must be divisible by h); a comma list runs each value.", [8]);
         var noCausal = CliOptions.Flag("--no-causal", "Full attention instead of the causal mask.");
+        var causal = CliOptions.Flag("--causal", "The causal mask (the default; accepted for symmetry with --no-causal).");
         var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
         var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
         var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50).");
         var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
         var command = new Command("mha", "Time multi-head self-attention (batch-first, packed QKV projection, tiled attention, output projection) on the CPU backend: forward alone and one training step (forward + backward), median ms, GFLOP/s and managed bytes allocated per step. Compare with 'bench/compare/torch_bench.py mha'.")
         {
-            seq, batch, embed, heads, noCausal, threads, type, repeat, json,
+            seq, batch, embed, heads, noCausal, causal, threads, type, repeat, json,
         };
+        command.Aliases.Add("attention");
         command.SetAction(parse =>
         {
+            if (parse.GetValue(causal) && parse.GetValue(noCausal))
+            {
+                io.Error.WriteLine("seqcore: bench attention: --causal and --no-causal contradict each other.");
+                return ExitCodes.Usage;
+            }
             var cases = (from t in parse.GetValue(type)!
                          from s in parse.GetValue(seq)!
                          from b in parse.GetValue(batch)!
