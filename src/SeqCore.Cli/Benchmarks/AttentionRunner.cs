@@ -37,7 +37,10 @@ internal static class AttentionRunner
         Action forwardOnly = () => layer.Forward(x, x, x, [], c.Causal, y);
         Action step = () => { forwardOnly(); layer.Backward(dy, dx); };
 
-        for (int i = 0; i < 3; i++) step(); // warm-up: JIT tiers, arenas, worker threads
+        // Warm-up: arenas, worker threads, and the tiered JIT, which recompiles hot methods on a background thread
+        // (on a 2-core machine that thread takes a core): at least 3 steps and 0.5 s of each thing that is timed.
+        Warm(step);
+        Warm(forwardOnly);
         int runs = repeat ?? Math.Clamp((int)(1.0 / Math.Max(1e-4, Time(step))), 5, 50);
         double forward = Median(runs, forwardOnly);
         var times = new double[runs];
@@ -61,6 +64,12 @@ internal static class AttentionRunner
         double n = (double)c.Batch * c.Seq, proj = 3 * 2 * n * c.Embed * 4.0 * c.Embed;
         double attn = 3.5 * 4 * c.Batch * (double)c.Seq * c.Seq * c.Embed * (c.Causal ? 0.5 : 1);
         return proj + attn;
+    }
+
+    private static void Warm(Action a)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 0; i < 3 || System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds < 0.5; i++) a();
     }
 
     private static double Time(Action a)

@@ -44,7 +44,10 @@ internal static class RecurrentRunner
         Action forwardOnly = () => layer.Forward(x, [], null, null, y, null, null);
         Action step = () => { forwardOnly(); layer.Backward(dy, null, null, dx, null, null); };
 
-        for (int i = 0; i < 3; i++) step(); // warm-up: JIT tiers, arenas, worker threads
+        // Warm-up: arenas, worker threads, and the tiered JIT, which recompiles hot methods on a background thread
+        // (on a 2-core machine that thread takes a core): at least 3 steps and 0.5 s of each thing that is timed.
+        Warm(step);
+        Warm(forwardOnly);
         int runs = repeat ?? Math.Clamp((int)(1.0 / Math.Max(1e-4, Time(step))), 5, 50);
         double forward = Median(runs, forwardOnly);
         var times = new double[runs];
@@ -62,6 +65,12 @@ internal static class RecurrentRunner
     {
         int gates = cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
         return 3.0 * 2 * c.Steps * c.Batch * (double)(c.Input + c.Hidden) * gates * c.Hidden * c.Layers * (c.Bidirectional ? 2 : 1);
+    }
+
+    private static void Warm(Action a)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 0; i < 3 || System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds < 0.5; i++) a();
     }
 
     private static double Time(Action a)

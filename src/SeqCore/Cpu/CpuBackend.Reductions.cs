@@ -12,8 +12,29 @@ public sealed unsafe partial class CpuBackend<T>
         var (rows, cols) = x.AsMatrix();
         Check.Length("SumRows", y, "y", cols, "the sum over the rows of 'x'", x);
         if (!accumulate) new Span<T>(py, cols).Clear();
-        // Row by row, each row added to y with SIMD: y stays in L1 for the usual bias widths.
-        for (int r = 0; r < rows; r++) Pointwise.Binary(new AddOp(), px + (long)r * cols, py, py, cols);
+        // Row by row, each row added to y with SIMD (y stays in L1); large inputs split into column blocks, one per chunk.
+        const int block = 256;
+        int blocks = (cols + block - 1) / block;
+        if ((long)rows * cols < Pointwise.ParallelThreshold || blocks == 1 || _pool.Threads == 1)
+        {
+            for (int r = 0; r < rows; r++) Pointwise.Binary(new AddOp(), px + (long)r * cols, py, py, cols);
+            return;
+        }
+        var job = JobCache<SumRowsJob>.Get();
+        job.X = px; job.Y = py; job.Rows = rows; job.Cols = cols; job.Block = block;
+        _pool.Run(job, blocks);
+    }
+
+    private sealed class SumRowsJob : IParallelJob
+    {
+        public T* X, Y;
+        public int Rows, Cols, Block;
+
+        public void Execute(int chunk)
+        {
+            int c0 = chunk * Block, width = Math.Min(Block, Cols - c0);
+            for (int r = 0; r < Rows; r++) Pointwise.Binary(new AddOp(), X + (long)r * Cols + c0, Y + c0, Y + c0, width);
+        }
     }
 
     /// <inheritdoc />

@@ -182,8 +182,10 @@ public sealed class LstmDirection<T> : RecurrentDirection<T> where T : unmanaged
         be.Gemm(Transpose.Yes, Transpose.No, 4 * h, p, rows, T.One, _dGates, 4 * h, Reverse ? _hPrevReverse : _hPrevForward, p, T.One, _whh.Gradient, p);
         if (_bih is not null)
         {
-            be.SumRows(_dGates, accumulate: true, _bih.Gradient);
-            be.SumRows(_dGates, accumulate: true, _bhh!.Gradient);
+            // Both biases get the same row sum of the gate gradients: sum once (into the bias scratch, free until the next Forward).
+            be.SumRows(_dGates, accumulate: false, _bias);
+            be.Add(_bias, _bih.Gradient, _bih.Gradient);
+            be.Add(_bias, _bhh!.Gradient, _bhh.Gradient);
         }
         if (HasProjection)
             be.Gemm(Transpose.Yes, Transpose.No, p, h, rows, T.One, _dR, p, _hraw, h, T.One, _whr!.Gradient, h);

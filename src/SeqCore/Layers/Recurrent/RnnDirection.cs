@@ -130,8 +130,10 @@ public sealed class RnnDirection<T> : RecurrentDirection<T> where T : unmanaged,
         be.Gemm(Transpose.Yes, Transpose.No, h, h, rows, T.One, _dPre, h, Reverse ? _hPrevReverse : _hPrevForward, h, T.One, _whh.Gradient, h);
         if (_bih is not null)
         {
-            be.SumRows(_dPre, accumulate: true, _bih.Gradient);
-            be.SumRows(_dPre, accumulate: true, _bhh!.Gradient);
+            // Both biases get the same row sum of the gate gradients: sum once (into the bias scratch, free until the next Forward).
+            be.SumRows(_dPre, accumulate: false, _bias);
+            be.Add(_bias, _bih.Gradient, _bih.Gradient);
+            be.Add(_bias, _bhh!.Gradient, _bhh.Gradient);
         }
         be.Gemm(Transpose.No, Transpose.No, rows, InputSize, h, T.One, _dPre, h, _wih.Value, InputSize,
             accumulateDx ? T.One : T.Zero, dx, InputSize);
