@@ -43,6 +43,16 @@ TINY = [
 ]
 
 
+def scaling():
+    """LSTM around the reference shape T=64, B=32, I=H=256: one sweep over each of H, B and T."""
+    cases = []
+    sweeps = [(64, 32, h) for h in (128, 256, 512, 1024)] + [(64, b, 256) for b in (1, 8, 128)] + [(t, 32, 256) for t in (16, 256)]
+    for t, b, h in sweeps:
+        dims = ["--seq", str(t), "--batch", str(b), "--input", str(h), "--hidden", str(h)]
+        cases.append((f"lstm.T{t}.B{b}.I{h}.H{h}", ["bench", "lstm", *dims], ["lstm", *dims]))
+    return cases
+
+
 def full_grid():
     cases = list(QUICK)
     for n in (64, 128, 256, 512, 2048):
@@ -104,11 +114,13 @@ def main():
     p.add_argument("filter", nargs="?", default="", help="run only cases whose name contains this text")
     p.add_argument("--quick", action="store_true", help="the representative subset (a few minutes)")
     p.add_argument("--tiny", action="store_true", help="two tiny cases (for the end-to-end test)")
+    p.add_argument("--scaling", action="store_true", help="LSTM sweeps over H, B and T around T=64, B=32, H=256")
     p.add_argument("--seqcore", required=True, help="command that runs the seqcore CLI")
     p.add_argument("--out", default="artifacts/compare", help="folder for compare.csv and compare.svg")
     args = p.parse_args()
     seqcore = shlex.split(args.seqcore)
-    cases = [c for c in (TINY if args.tiny else QUICK if args.quick else full_grid()) if args.filter in c[0]]
+    chosen = TINY if args.tiny else QUICK if args.quick else scaling() if args.scaling else full_grid()
+    cases = [c for c in chosen if args.filter in c[0]]
     if not cases:
         print(f"compare: no case matches '{args.filter}'", file=sys.stderr)
         return 2
