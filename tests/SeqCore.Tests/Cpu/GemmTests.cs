@@ -224,7 +224,7 @@ public class GemmTests
         using var cpu = new CpuBackend<T>(new CpuBackendOptions { Threads = 2 });
         foreach (var path in Paths)
             foreach (var (ta, tb) in Transposes())
-                foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 17, 3), (33, 7, 17), (200, 130, 300), (13, 70, 1) })
+                foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 17, 3), (33, 7, 17), (200, 130, 300), (13, 70, 1), (40, 50, 300) })
                 {
                     var cs = Case<T>.Make(ta, tb, m, n, k, alpha: -1.5, beta: 0, seed: m * 31 + n, nanC: true);
                     Check(cpu, path, cs);

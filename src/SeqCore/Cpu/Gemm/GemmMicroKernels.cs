@@ -95,6 +95,57 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>
+    /// A full 6-row tile whose B sliver is read straight from B as stored (row p of the sliver at <c>b + p·ldb</c>)
+    /// and copied to the packed sliver <paramref name="packed"/> on the way, for the sliver's other tiles. The copy
+    /// rides on the loads the tile needs anyway, and the FMAs overlap the misses of the strided rows, which a
+    /// separate packing loop would wait for. Otherwise as <see cref="Float6x16"/> (TE float) or <see cref="Double6x8"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackingTile<TE>(int kc, TE* a, TE* b, long ldb, TE* packed, TE* c, long ldc, TE* scale) where TE : unmanaged
+    {
+        int v = Vector256<TE>.Count;
+        // A plain compare: EqualityComparer here made the JIT spill the accumulators on every iteration.
+        bool overwrite = typeof(TE) == typeof(float) ? *(float*)(scale + 1) == 0f : *(double*)(scale + 1) == 0d;
+        Vector256<TE> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<TE> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc, 2 * v - 1);
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + v);
+            Vector256.Store(b0, packed);
+            Vector256.Store(b1, packed + v);
+            var x = Vector256.Create(a[0]);
+            c00 = VectorMath.MultiplyAdd(x, b0, c00); c01 = VectorMath.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = VectorMath.MultiplyAdd(x, b0, c10); c11 = VectorMath.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = VectorMath.MultiplyAdd(x, b0, c20); c21 = VectorMath.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = VectorMath.MultiplyAdd(x, b0, c30); c31 = VectorMath.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = VectorMath.MultiplyAdd(x, b0, c40); c41 = VectorMath.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = VectorMath.MultiplyAdd(x, b0, c50); c51 = VectorMath.MultiplyAdd(x, b1, c51);
+            a += 6;
+            b += ldb;
+            packed += 2 * v;
+        }
+        var va = Vector256.Create(scale[0]);
+        if (overwrite)
+        {
+            Store(c, c00, c01, va); Store(c + ldc, c10, c11, va); Store(c + 2 * ldc, c20, c21, va);
+            Store(c + 3 * ldc, c30, c31, va); Store(c + 4 * ldc, c40, c41, va); Store(c + 5 * ldc, c50, c51, va);
+        }
+        else
+        {
+            var vb = Vector256.Create(scale[1]);
+            Update(c, c00, c01, va, vb); Update(c + ldc, c10, c11, va, vb); Update(c + 2 * ldc, c20, c21, va, vb);
+            Update(c + 3 * ldc, c30, c31, va, vb); Update(c + 4 * ldc, c40, c41, va, vb); Update(c + 5 * ldc, c50, c51, va, vb);
+        }
+    }
+
+    /// <summary>
     /// Edge tile of at most 4 rows (from a 6-row packed sliver): 8 accumulators, still enough independent FMA chains
     /// to cover the FMA latency, at two thirds of the 6-row kernel's cost. Writes <c>acc</c> to a dense 4×16 tile.
     /// </summary>

@@ -151,14 +151,21 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         {
             int col = j * NR, w = Math.Min(NR, s.Nc - col);
             T* bp;
+            T* cCol = g.C + s.Ic * g.Ldc + s.Jc + col;
+            int t = t0;
             if (s.FuseB)
             {
-                GemmPacking<T>.PackBSliver(g.TransB, bCorner, g.Ldb, s.Nc, s.Kc, j, sliver);
                 bp = sliver;
+                if (!g.TransB && w == NR && Math.Min(MR, s.Ms - t * MR) == MR)
+                {
+                    // B as stored has the sliver's rows contiguous: the first tile packs while it computes.
+                    GemmMicroKernels.PackingTile(s.Kc, s.PackedA + t * MR * kc, bCorner + col, g.Ldb, sliver, cCol + t * MR * g.Ldc, g.Ldc, scale);
+                    t++;
+                }
+                else GemmPacking<T>.PackBSliver(g.TransB, bCorner, g.Ldb, s.Nc, s.Kc, j, sliver);
             }
             else bp = bPanel + j * NR * kc;
-            T* cCol = g.C + s.Ic * g.Ldc + s.Jc + col;
-            for (int t = t0; t < t1; t++)
+            for (; t < t1; t++)
             {
                 int row = t * MR, h = Math.Min(MR, s.Ms - row);
                 T* ap = s.PackedA + t * MR * kc;
