@@ -172,33 +172,16 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
                 T* cp = cCol + row * g.Ldc;
                 if (h == MR && w == NR)
                 {
-                    Kernel(s.Kc, ap, bp, cp, g.Ldc, scale);
+                    GemmMicroKernels.Tile(s.Kc, ap, bp, cp, g.Ldc, scale);
                 }
                 else
                 {
-                    if (h <= 4) EdgeKernel(s.Kc, ap, bp, edge);
-                    else Kernel(s.Kc, ap, bp, edge, NR, scale + 2);
+                    if (h <= 4) GemmMicroKernels.Edge4(s.Kc, ap, bp, edge);
+                    else GemmMicroKernels.Tile(s.Kc, ap, bp, edge, NR, scale + 2);
                     StoreEdge(edge, cp, g.Ldc, h, w, g.Alpha, s.Beta);
                 }
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel(int kc, T* a, T* b, T* c, long ldc, T* scale)
-    {
-        if (typeof(T) == typeof(float))
-            GemmMicroKernels.Float6x16(kc, (float*)a, (float*)b, (float*)c, ldc, (float*)scale);
-        else
-            GemmMicroKernels.Double6x8(kc, (double*)a, (double*)b, (double*)c, ldc, (double*)scale);
-    }
-
-    /// <summary>The first 4 rows of a tile, unscaled, into a dense scratch tile.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void EdgeKernel(int kc, T* a, T* b, T* tile)
-    {
-        if (typeof(T) == typeof(float)) GemmMicroKernels.Float4x16(kc, (float*)a, (float*)b, (float*)tile);
-        else GemmMicroKernels.Double4x8(kc, (double*)a, (double*)b, (double*)tile);
     }
 
     /// <summary>The h×w corner of a tile computed into scratch: <c>C = alpha·acc + beta·C</c>, C unread when beta = 0.</summary>
