@@ -298,6 +298,28 @@ public class GemmTests
             }
     }
 
+    [Test]
+    public void ConcurrentCallersShareOneBackend()
+    {
+        // Two threads calling into one backend: one gets the workers, the other runs inline, each with its own pack
+        // buffers. Every result must still match.
+        using var cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = 2 });
+        var cases = new[]
+        {
+            Case<float>.Make(false, false, 200, 180, 300, alpha: 1, beta: 0.5, seed: 71),
+            Case<float>.Make(true, true, 150, 220, 260, alpha: -1, beta: 0, seed: 72),
+        };
+        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        var threads = cases.Select(cs => new Thread(() =>
+        {
+            try { for (int r = 0; r < 10; r++) AssertMatches(cs, cs.Run(cpu), cs.C, "concurrent:"); }
+            catch (Exception e) { errors.Add(e); }
+        })).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        Assert.That(errors, Is.Empty);
+    }
+
     // ----- strided batches --------------------------------------------------------------------------
 
     [TestCase(4, 5, 6, 7, false, true)]       // small products: spread across the workers whole
