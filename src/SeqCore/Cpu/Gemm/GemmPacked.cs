@@ -138,8 +138,7 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         ref readonly var g = ref s.P;
         long kc = s.Kc;
         T* edge = stackalloc T[GemmBlocking<T>.MR * GemmBlocking<T>.NR];
-        // alpha and beta go by address: as register arguments they would pin two vector registers, pushing the
-        // kernel's 15th and 16th values into EVEX-only registers, which measured ~12% slower.
+        // alpha, beta for C, then 1, 0 for the edge scratch; by address (see GemmMicroKernels.Tile).
         T* scale = stackalloc T[4];
         scale[0] = g.Alpha; scale[1] = s.Beta; scale[2] = T.One; scale[3] = T.Zero;
         // Fused mode: one B sliver (≤ KC×NR, 16 KiB) packed on this stack, 64-byte aligned.
