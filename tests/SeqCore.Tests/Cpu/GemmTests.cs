@@ -224,7 +224,7 @@ public class GemmTests
         using var cpu = new CpuBackend<T>(new CpuBackendOptions { Threads = 2 });
         foreach (var path in Paths)
             foreach (var (ta, tb) in Transposes())
-                foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 17, 3), (33, 7, 17), (200, 130, 300), (13, 70, 1) })
+                foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 17, 3), (33, 7, 17), (200, 130, 300), (13, 70, 1), (40, 50, 300) })
                 {
                     var cs = Case<T>.Make(ta, tb, m, n, k, alpha: -1.5, beta: 0, seed: m * 31 + n, nanC: true);
                     Check(cpu, path, cs);
@@ -296,6 +296,28 @@ public class GemmTests
                 for (int i = 0; i < r1.Length; i++)
                     if (!r1[i].Equals(r2[i])) Assert.Fail($"{cs.Describe()}: element {i} is {r1[i]} on 1 thread, {r2[i]} on 2.");
             }
+    }
+
+    [Test]
+    public void ConcurrentCallersShareOneBackend()
+    {
+        // Two threads calling into one backend: one gets the workers, the other runs inline, each with its own pack
+        // buffers. Every result must still match.
+        using var cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = 2 });
+        var cases = new[]
+        {
+            Case<float>.Make(false, false, 200, 180, 300, alpha: 1, beta: 0.5, seed: 71),
+            Case<float>.Make(true, true, 150, 220, 260, alpha: -1, beta: 0, seed: 72),
+        };
+        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        var threads = cases.Select(cs => new Thread(() =>
+        {
+            try { for (int r = 0; r < 10; r++) AssertMatches(cs, cs.Run(cpu), cs.C, "concurrent:"); }
+            catch (Exception e) { errors.Add(e); }
+        })).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        Assert.That(errors, Is.Empty);
     }
 
     // ----- strided batches --------------------------------------------------------------------------

@@ -5,90 +5,104 @@ using System.Runtime.Intrinsics.X86;
 namespace SeqCore.Cpu.Gemm;
 
 /// <summary>
-/// AVX2+FMA micro-kernels: one MR×NR tile of C from a packed A sliver (MR values per depth) and a packed B sliver
-/// (NR values per depth). Per depth p, the tile gains the outer product <c>a[p]·b[p]ᵀ</c>: two B vectors are loaded,
+/// AVX2+FMA micro-kernels, for TE float or double: one MR×NR tile of C from a packed A sliver (MR values per depth)
+/// and a packed B sliver (NR values per depth). Per depth p, the tile gains the outer product <c>a[p]·b[p]ᵀ</c>: two B vectors are loaded,
 /// each A value is broadcast, and 12 FMAs update 12 accumulators held in registers for the whole k loop.
 /// The tile is then written as <c>C = alpha·acc + beta·C</c>, where beta = 0 does not read C.
 /// </summary>
 internal static unsafe class GemmMicroKernels
 {
-    /// <summary>6×16 float tile (12 × Vector256&lt;float&gt; accumulators).</summary>
+    /// <summary>
+    /// One 6×(2 vectors) tile: 6×16 for float, 6×8 for double, 12 Vector256 accumulators. <paramref name="scale"/>
+    /// holds alpha and beta: passed by address, because as register arguments they pinned two vector registers and
+    /// pushed the loop's temporaries into EVEX-only registers, which measured ~12% slower on this Zen 4.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Float6x16(int kc, float* a, float* b, float* c, long ldc, float* scale)
+    public static void Tile<TE>(int kc, TE* a, TE* b, TE* c, long ldc, TE* scale) where TE : unmanaged
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        PrefetchTile(c, ldc, 15);
+        int v = Vector256<TE>.Count;
+        bool overwrite = IsZero(scale + 1);
+        Vector256<TE> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<TE> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc, 2 * v - 1);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
-            var x = Avx.BroadcastScalarToVector256(a);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            x = Avx.BroadcastScalarToVector256(a + 4);
-            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-            x = Avx.BroadcastScalarToVector256(a + 5);
-            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            var b1 = Vector256.Load(b + v);
+            var x = Vector256.Create(a[0]);
+            c00 = VectorMath.MultiplyAdd(x, b0, c00); c01 = VectorMath.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = VectorMath.MultiplyAdd(x, b0, c10); c11 = VectorMath.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = VectorMath.MultiplyAdd(x, b0, c20); c21 = VectorMath.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = VectorMath.MultiplyAdd(x, b0, c30); c31 = VectorMath.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = VectorMath.MultiplyAdd(x, b0, c40); c41 = VectorMath.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = VectorMath.MultiplyAdd(x, b0, c50); c51 = VectorMath.MultiplyAdd(x, b1, c51);
             a += 6;
-            b += 16;
+            b += 2 * v;
         }
-        float alpha = scale[0], beta = scale[1];
-        var va = Vector256.Create(alpha);
-        if (beta == 0f)
+        var va = Vector256.Create(scale[0]);
+        if (overwrite)
         {
             Store(c, c00, c01, va); Store(c + ldc, c10, c11, va); Store(c + 2 * ldc, c20, c21, va);
             Store(c + 3 * ldc, c30, c31, va); Store(c + 4 * ldc, c40, c41, va); Store(c + 5 * ldc, c50, c51, va);
         }
         else
         {
-            var vb = Vector256.Create(beta);
+            var vb = Vector256.Create(scale[1]);
             Update(c, c00, c01, va, vb); Update(c + ldc, c10, c11, va, vb); Update(c + 2 * ldc, c20, c21, va, vb);
             Update(c + 3 * ldc, c30, c31, va, vb); Update(c + 4 * ldc, c40, c41, va, vb); Update(c + 5 * ldc, c50, c51, va, vb);
         }
     }
 
-    /// <summary>6×8 double tile (12 × Vector256&lt;double&gt; accumulators).</summary>
+    /// <summary>
+    /// A full 6-row tile whose B sliver is read straight from B as stored (row p of the sliver at <c>b + p·ldb</c>)
+    /// and copied to the packed sliver <paramref name="packed"/> on the way, for the sliver's other tiles. The copy
+    /// rides on the loads the tile needs anyway, and the FMAs overlap the misses of the strided rows, which a
+    /// separate packing loop would wait for. Otherwise as <see cref="Tile{TE}"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Double6x8(int kc, double* a, double* b, double* c, long ldc, double* scale)
+    public static void PackingTile<TE>(int kc, TE* a, TE* b, long ldb, TE* packed, TE* c, long ldc, TE* scale) where TE : unmanaged
     {
-        Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<double> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        PrefetchTile(c, ldc, 7);
+        int v = Vector256<TE>.Count;
+        bool overwrite = IsZero(scale + 1);
+        Vector256<TE> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<TE> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc, 2 * v - 1);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 4);
-            var x = Avx.BroadcastScalarToVector256(a);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            x = Avx.BroadcastScalarToVector256(a + 4);
-            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-            x = Avx.BroadcastScalarToVector256(a + 5);
-            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            var b1 = Vector256.Load(b + v);
+            Vector256.Store(b0, packed);
+            Vector256.Store(b1, packed + v);
+            var x = Vector256.Create(a[0]);
+            c00 = VectorMath.MultiplyAdd(x, b0, c00); c01 = VectorMath.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = VectorMath.MultiplyAdd(x, b0, c10); c11 = VectorMath.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = VectorMath.MultiplyAdd(x, b0, c20); c21 = VectorMath.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = VectorMath.MultiplyAdd(x, b0, c30); c31 = VectorMath.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = VectorMath.MultiplyAdd(x, b0, c40); c41 = VectorMath.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = VectorMath.MultiplyAdd(x, b0, c50); c51 = VectorMath.MultiplyAdd(x, b1, c51);
             a += 6;
-            b += 8;
+            b += ldb;
+            packed += 2 * v;
         }
-        double alpha = scale[0], beta = scale[1];
-        var va = Vector256.Create(alpha);
-        if (beta == 0d)
+        var va = Vector256.Create(scale[0]);
+        if (overwrite)
         {
             Store(c, c00, c01, va); Store(c + ldc, c10, c11, va); Store(c + 2 * ldc, c20, c21, va);
             Store(c + 3 * ldc, c30, c31, va); Store(c + 4 * ldc, c40, c41, va); Store(c + 5 * ldc, c50, c51, va);
         }
         else
         {
-            var vb = Vector256.Create(beta);
+            var vb = Vector256.Create(scale[1]);
             Update(c, c00, c01, va, vb); Update(c + ldc, c10, c11, va, vb); Update(c + 2 * ldc, c20, c21, va, vb);
             Update(c + 3 * ldc, c30, c31, va, vb); Update(c + 4 * ldc, c40, c41, va, vb); Update(c + 5 * ldc, c50, c51, va, vb);
         }
@@ -96,60 +110,39 @@ internal static unsafe class GemmMicroKernels
 
     /// <summary>
     /// Edge tile of at most 4 rows (from a 6-row packed sliver): 8 accumulators, still enough independent FMA chains
-    /// to cover the FMA latency, at two thirds of the 6-row kernel's cost. Writes <c>acc</c> to a dense 4×16 tile.
+    /// to cover the FMA latency, at two thirds of the 6-row tile's cost. Writes the raw sums to a dense 4-row tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Float4x16(int kc, float* a, float* b, float* tile)
+    public static void Edge4<TE>(int kc, TE* a, TE* b, TE* tile) where TE : unmanaged
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        int v = Vector256<TE>.Count;
+        Vector256<TE> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<TE> c20 = default, c21 = default, c30 = default, c31 = default;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
-            var x = Avx.BroadcastScalarToVector256(a);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            var b1 = Vector256.Load(b + v);
+            var x = Vector256.Create(a[0]);
+            c00 = VectorMath.MultiplyAdd(x, b0, c00); c01 = VectorMath.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = VectorMath.MultiplyAdd(x, b0, c10); c11 = VectorMath.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = VectorMath.MultiplyAdd(x, b0, c20); c21 = VectorMath.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = VectorMath.MultiplyAdd(x, b0, c30); c31 = VectorMath.MultiplyAdd(x, b1, c31);
             a += 6;
-            b += 16;
+            b += 2 * v;
         }
-        Vector256.Store(c00, tile); Vector256.Store(c01, tile + 8);
-        Vector256.Store(c10, tile + 16); Vector256.Store(c11, tile + 24);
-        Vector256.Store(c20, tile + 32); Vector256.Store(c21, tile + 40);
-        Vector256.Store(c30, tile + 48); Vector256.Store(c31, tile + 56);
+        Vector256.Store(c00, tile); Vector256.Store(c01, tile + v);
+        Vector256.Store(c10, tile + 2 * v); Vector256.Store(c11, tile + 3 * v);
+        Vector256.Store(c20, tile + 4 * v); Vector256.Store(c21, tile + 5 * v);
+        Vector256.Store(c30, tile + 6 * v); Vector256.Store(c31, tile + 7 * v);
     }
 
-    /// <summary>Edge tile of at most 4 rows, double: see <see cref="Float4x16"/>. Writes a dense 4×8 tile.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Double4x8(int kc, double* a, double* b, double* tile)
-    {
-        Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector256<double> c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 4);
-            var x = Avx.BroadcastScalarToVector256(a);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            a += 6;
-            b += 8;
-        }
-        Vector256.Store(c00, tile); Vector256.Store(c01, tile + 4);
-        Vector256.Store(c10, tile + 8); Vector256.Store(c11, tile + 12);
-        Vector256.Store(c20, tile + 16); Vector256.Store(c21, tile + 20);
-        Vector256.Store(c30, tile + 24); Vector256.Store(c31, tile + 28);
-    }
+    /// <summary>Whether beta (TE float or double) is zero: a plain compare, since a call here (EqualityComparer) made
+    /// the JIT spill the accumulators on every iteration of the k loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsZero<TE>(TE* x) where TE : unmanaged => typeof(TE) == typeof(float) ? *(float*)x == 0f : *(double*)x == 0d;
 
     /// <summary>Starts loading the tile's 6 rows of C (first and last element of each) while the k loop runs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

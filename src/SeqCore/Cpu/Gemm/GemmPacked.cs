@@ -138,8 +138,7 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         ref readonly var g = ref s.P;
         long kc = s.Kc;
         T* edge = stackalloc T[GemmBlocking<T>.MR * GemmBlocking<T>.NR];
-        // alpha and beta go by address: as register arguments they would pin two vector registers, pushing the
-        // kernel's 15th and 16th values into EVEX-only registers, which measured ~12% slower.
+        // alpha, beta for C, then 1, 0 for the edge scratch; by address (see GemmMicroKernels.Tile).
         T* scale = stackalloc T[4];
         scale[0] = g.Alpha; scale[1] = s.Beta; scale[2] = T.One; scale[3] = T.Zero;
         // Fused mode: one B sliver (≤ KC×NR, 16 KiB) packed on this stack, 64-byte aligned.
@@ -151,47 +150,37 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         {
             int col = j * NR, w = Math.Min(NR, s.Nc - col);
             T* bp;
+            T* cCol = g.C + s.Ic * g.Ldc + s.Jc + col;
+            int t = t0;
             if (s.FuseB)
             {
-                GemmPacking<T>.PackBSliver(g.TransB, bCorner, g.Ldb, s.Nc, s.Kc, j, sliver);
                 bp = sliver;
+                if (!g.TransB && w == NR && Math.Min(MR, s.Ms - t * MR) == MR)
+                {
+                    // B as stored has the sliver's rows contiguous: the first tile packs while it computes.
+                    GemmMicroKernels.PackingTile(s.Kc, s.PackedA + t * MR * kc, bCorner + col, g.Ldb, sliver, cCol + t * MR * g.Ldc, g.Ldc, scale);
+                    t++;
+                }
+                else GemmPacking<T>.PackBSliver(g.TransB, bCorner, g.Ldb, s.Nc, s.Kc, j, sliver);
             }
             else bp = bPanel + j * NR * kc;
-            T* cCol = g.C + s.Ic * g.Ldc + s.Jc + col;
-            for (int t = t0; t < t1; t++)
+            for (; t < t1; t++)
             {
                 int row = t * MR, h = Math.Min(MR, s.Ms - row);
                 T* ap = s.PackedA + t * MR * kc;
                 T* cp = cCol + row * g.Ldc;
                 if (h == MR && w == NR)
                 {
-                    Kernel(s.Kc, ap, bp, cp, g.Ldc, scale);
+                    GemmMicroKernels.Tile(s.Kc, ap, bp, cp, g.Ldc, scale);
                 }
                 else
                 {
-                    if (h <= 4) EdgeKernel(s.Kc, ap, bp, edge);
-                    else Kernel(s.Kc, ap, bp, edge, NR, scale + 2);
+                    if (h <= 4) GemmMicroKernels.Edge4(s.Kc, ap, bp, edge);
+                    else GemmMicroKernels.Tile(s.Kc, ap, bp, edge, NR, scale + 2);
                     StoreEdge(edge, cp, g.Ldc, h, w, g.Alpha, s.Beta);
                 }
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel(int kc, T* a, T* b, T* c, long ldc, T* scale)
-    {
-        if (typeof(T) == typeof(float))
-            GemmMicroKernels.Float6x16(kc, (float*)a, (float*)b, (float*)c, ldc, (float*)scale);
-        else
-            GemmMicroKernels.Double6x8(kc, (double*)a, (double*)b, (double*)c, ldc, (double*)scale);
-    }
-
-    /// <summary>The first 4 rows of a tile, unscaled, into a dense scratch tile.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void EdgeKernel(int kc, T* a, T* b, T* tile)
-    {
-        if (typeof(T) == typeof(float)) GemmMicroKernels.Float4x16(kc, (float*)a, (float*)b, (float*)tile);
-        else GemmMicroKernels.Double4x8(kc, (double*)a, (double*)b, (double*)tile);
     }
 
     /// <summary>The h×w corner of a tile computed into scratch: <c>C = alpha·acc + beta·C</c>, C unread when beta = 0.</summary>
