@@ -15,28 +15,13 @@ Masks: "causal" is a boolean upper-triangular attn_mask (True above the diagonal
 right-padded key_padding_mask (True = ignore). The metadata "config" is a JSON object with the options.
 """
 import json
-import struct
 import sys
 from pathlib import Path
 
 import torch
 
+from safetensors_io import write_safetensors
 
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header).encode("utf-8")
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
 
 
 def make_case(name, seed, E=8, heads=1, B=3, Tq=5, Tk=5, cross=False, causal=False, lengths=None,

@@ -16,29 +16,15 @@ for "causal" (Keras' layer_conv_1d(padding = "causal")).
 The metadata "config" is a JSON object with the constructor arguments.
 """
 import json
-import struct
 import sys
 from pathlib import Path
 
 import torch
+
 import torch.nn.functional as F
 
+from safetensors_io import write_safetensors
 
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header).encode("utf-8")
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
 
 
 def finish(name, module, x, output, config, out_dir):

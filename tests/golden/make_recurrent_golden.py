@@ -13,29 +13,15 @@ Ragged cases run through pack_padded_sequence / pad_packed_sequence(total_length
 The metadata "config" is a JSON object with the constructor arguments.
 """
 import json
-import struct
 import sys
 from pathlib import Path
 
 import torch
+
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from safetensors_io import write_safetensors
 
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header).encode("utf-8")
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
 
 
 def make_case(name, cell, seed, T=5, B=3, I=4, H=6, layers=1, bidirectional=False, proj_size=0,

@@ -9,28 +9,13 @@ PyTorch's names; "input" [T, B, E] (time-major); "w_output"; "output"; and "grad
 for the input, of loss = sum(output * w_output). Metadata: "config" (JSON), "lengths" (key padding as lengths).
 """
 import json
-import struct
 import sys
 from pathlib import Path
 
 import torch
 
+from safetensors_io import write_safetensors
 
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header).encode("utf-8")
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
 
 
 def make_case(name, seed, out_dir, T=5, B=3, E=8, heads=2, ff=16, norm_first=True, causal=False, lengths=None, layers=0):

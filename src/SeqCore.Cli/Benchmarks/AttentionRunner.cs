@@ -37,20 +37,9 @@ internal static class AttentionRunner
         Action forwardOnly = () => layer.Forward(x, x, x, [], c.Causal, y);
         Action step = () => { forwardOnly(); layer.Backward(dy, dx); };
 
-        // Warm-up: arenas, worker threads, and the tiered JIT, which recompiles hot methods on a background thread
-        // (on a 2-core machine that thread takes a core): at least 3 steps and 0.5 s of each thing that is timed.
-        Warm(step);
-        Warm(forwardOnly);
-        int runs = repeat ?? Math.Clamp((int)(1.0 / Math.Max(1e-4, Time(step))), 5, 50);
-        double forward = Median(runs, forwardOnly);
-        var times = new double[runs];
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < runs; i++) times[i] = Time(step);
-        long allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / runs;
-        Array.Sort(times);
-        double median = times[times.Length / 2] * 1e3;
+        var s = StepTimer.Measure(forwardOnly, step, repeat);
         return new AttentionResult("attention", c.Name, c.Type, c.Threads, c.Seq, c.Batch, c.Embed, c.Heads, c.Causal,
-            forward, median, times[0] * 1e3, runs, Flops(c) / (median * 1e-3) / 1e9, allocated,
+            s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, Flops(c) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep,
             layer.WorkspaceBytes, AttentionScratch<T>(c));
     }
 
@@ -64,25 +53,6 @@ internal static class AttentionRunner
         double n = (double)c.Batch * c.Seq, proj = 3 * 2 * n * c.Embed * 4.0 * c.Embed;
         double attn = 3.5 * 4 * c.Batch * (double)c.Seq * c.Seq * c.Embed * (c.Causal ? 0.5 : 1);
         return proj + attn;
-    }
-
-    private static void Warm(Action a)
-    {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (int i = 0; i < 3 || System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds < 0.5; i++) a();
-    }
-
-    private static double Time(Action a)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        a();
-        return Stopwatch.GetElapsedTime(t0).TotalSeconds;
-    }
-
-    private static double Median(int runs, Action a)
-    {
-        var t = Enumerable.Range(0, runs).Select(_ => Time(a)).Order().ToArray();
-        return t[t.Length / 2] * 1e3;
     }
 
     /// <summary>Bytes of per-thread tile scratch of the attention kernels (forward or backward, the larger): independent of T.</summary>

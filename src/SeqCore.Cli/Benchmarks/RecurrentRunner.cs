@@ -44,20 +44,9 @@ internal static class RecurrentRunner
         Action forwardOnly = () => layer.Forward(x, [], null, null, y, null, null);
         Action step = () => { forwardOnly(); layer.Backward(dy, null, null, dx, null, null); };
 
-        // Warm-up: arenas, worker threads, and the tiered JIT, which recompiles hot methods on a background thread
-        // (on a 2-core machine that thread takes a core): at least 3 steps and 0.5 s of each thing that is timed.
-        Warm(step);
-        Warm(forwardOnly);
-        int runs = repeat ?? Math.Clamp((int)(1.0 / Math.Max(1e-4, Time(step))), 5, 50);
-        double forward = Median(runs, forwardOnly);
-        var times = new double[runs];
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < runs; i++) times[i] = Time(step);
-        long allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / runs;
-        Array.Sort(times);
-        double median = times[times.Length / 2] * 1e3;
+        var s = StepTimer.Measure(forwardOnly, step, repeat);
         return new RecurrentResult("rnn", c.Name, c.Cell, c.Type, c.Threads, c.Steps, c.Batch, c.Input, c.Hidden,
-            forward, median, times[0] * 1e3, runs, Flops(c, options.Cell) / (median * 1e-3) / 1e9, allocated);
+            s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, Flops(c, options.Cell) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep);
     }
 
     /// <summary>GEMM FLOPs of one training step: forward 2·T·B·(I+H)·G·H; backward twice that (input and weight gradients).</summary>
@@ -65,24 +54,5 @@ internal static class RecurrentRunner
     {
         int gates = cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
         return 3.0 * 2 * c.Steps * c.Batch * (double)(c.Input + c.Hidden) * gates * c.Hidden * c.Layers * (c.Bidirectional ? 2 : 1);
-    }
-
-    private static void Warm(Action a)
-    {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (int i = 0; i < 3 || System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds < 0.5; i++) a();
-    }
-
-    private static double Time(Action a)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        a();
-        return Stopwatch.GetElapsedTime(t0).TotalSeconds;
-    }
-
-    private static double Median(int runs, Action a)
-    {
-        var t = Enumerable.Range(0, runs).Select(_ => Time(a)).Order().ToArray();
-        return t[t.Length / 2] * 1e3;
     }
 }

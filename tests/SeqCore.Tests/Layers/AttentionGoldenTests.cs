@@ -5,6 +5,8 @@ using SeqCore.IO;
 using SeqCore.Layers.Attention;
 using SeqCore.Random;
 
+using SeqCore.Tests.Support;
+
 namespace SeqCore.Tests.Layers;
 
 /// <summary>
@@ -15,11 +17,8 @@ namespace SeqCore.Tests.Layers;
 /// </summary>
 public class AttentionGoldenTests
 {
-    private static string Dir => Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden", "attention");
-
     public static IEnumerable<string> Files() =>
-        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Golden", "attention"), "*.safetensors")
-            .Select(Path.GetFileNameWithoutExtension).Order()!;
+        Golden.Names("attention");
 
     [Test]
     public void GoldenFilesArePresent() => Assert.That(Files().Count(), Is.GreaterThanOrEqualTo(7));
@@ -38,7 +37,7 @@ public class AttentionGoldenTests
 
     private static void Compare<T>(string name, double relTolerance, int tile) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (tensors, metadata) = SafeTensors.Read(Path.Combine(Dir, name + ".safetensors"));
+        var (tensors, metadata) = Golden.Read("attention", name);
         using var config = JsonDocument.Parse(metadata["config"]);
         var c = config.RootElement;
         bool cross = c.GetProperty("cross").GetBoolean(), causal = c.GetProperty("causal").GetBoolean();
@@ -61,10 +60,10 @@ public class AttentionGoldenTests
         foreach (var p in layer.Parameters)
         {
             Assert.That(p.Value.Shape.ToArray(), Is.EqualTo(tensors[p.Name].Shape), $"shape of {p.Name}");
-            be.CopyFromHost(ToT<T>(tensors[p.Name].Data), p.Value);
+            be.CopyFromHost(Golden.ToT<T>(tensors[p.Name].Data), p.Value);
         }
 
-        Tensor<T> Load(string key) => be.FromHost(ToT<T>(tensors[key].Data), tensors[key].Shape);
+        Tensor<T> Load(string key) => be.FromHost(Golden.ToT<T>(tensors[key].Data), tensors[key].Shape);
         using var query = Load("query");
         using var keyOwn = cross ? Load("key") : null;
         using var valueOwn = cross ? Load("value") : null;
@@ -81,20 +80,7 @@ public class AttentionGoldenTests
         var actual = new List<(string, Tensor<T>)> { ("output", output), ("attn_weights", weights), ("grad.query", dQuery) };
         if (cross) actual.AddRange([("grad.key", dKey!), ("grad.value", dValue!)]);
         actual.AddRange(layer.Parameters.Select(p => ("grad." + p.Name, p.Gradient)));
-        Assert.Multiple(() =>
-        {
-            foreach (var (key, tensor) in actual)
-            {
-                double[] a = be.ToArray(tensor).Select(double.CreateTruncating).ToArray();
-                double[] b = tensors[key].Data;
-                Assert.That(a, Has.Length.EqualTo(b.Length), $"{name} {key}: element count");
-                double scale = b.Max(Math.Abs), worst = a.Zip(b, (u, v) => Math.Abs(u - v)).Max();
-                Assert.That(worst, Is.LessThanOrEqualTo(relTolerance * scale), $"{name} {key}: max|a−b| = {worst:E3}, max|b| = {scale:E3}");
-                TestContext.Out.WriteLine($"{name} {typeof(T).Name} tile {tile} {key}: max|a−b|/max|b| = {worst / scale:E2}");
-            }
-        });
+        Golden.AssertMatches(be, name, actual, tensors, relTolerance);
     }
 
-    private static T[] ToT<T>(double[] values) where T : unmanaged, IFloatingPointIeee754<T>
-        => values.Select(T.CreateTruncating).ToArray();
 }

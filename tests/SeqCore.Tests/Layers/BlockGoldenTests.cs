@@ -5,6 +5,8 @@ using SeqCore.IO;
 using SeqCore.Layers;
 using SeqCore.Random;
 
+using SeqCore.Tests.Support;
+
 namespace SeqCore.Tests.Layers;
 
 /// <summary>
@@ -15,11 +17,8 @@ namespace SeqCore.Tests.Layers;
 /// </summary>
 public class BlockGoldenTests
 {
-    private static string Dir => Path.Combine(AppContext.BaseDirectory, "Golden", "blocks");
-
     public static IEnumerable<string> Files() =>
-        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Golden", "blocks"), "*.safetensors")
-            .Select(Path.GetFileNameWithoutExtension).Order()!;
+        Golden.Names("blocks");
 
     [Test]
     public void TheGoldenFilesArePresent() => Assert.That(Files().Count(), Is.GreaterThanOrEqualTo(10));
@@ -32,11 +31,11 @@ public class BlockGoldenTests
 
     private static void Compare<T>(string name, double relTolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (tensors, metadata) = SafeTensors.Read(Path.Combine(Dir, name + ".safetensors"));
+        var (tensors, metadata) = Golden.Read("blocks", name);
         using var config = JsonDocument.Parse(metadata["config"]);
         var c = config.RootElement;
         using var be = new CpuBackend<T>(new CpuBackendOptions { Threads = 2 });
-        Tensor<T> Load(string key) => be.FromHost(ToT<T>(tensors[key].Data), tensors[key].Shape);
+        Tensor<T> Load(string key) => be.FromHost(Golden.ToT<T>(tensors[key].Data), tensors[key].Shape);
         using var x = Load("input");
         using var y = be.Allocate(tensors["output"].Shape);
         using var dy = Load("w_output");
@@ -74,17 +73,7 @@ public class BlockGoldenTests
 
         var actual = new List<(string, Tensor<T>)> { ("output", y), ("grad.input", dx) };
         actual.AddRange(parameters.Select(p => ("grad." + p.Name, p.Gradient)));
-        Assert.Multiple(() =>
-        {
-            foreach (var (key, tensor) in actual)
-            {
-                double[] a = be.ToArray(tensor).Select(double.CreateTruncating).ToArray();
-                double[] b = tensors[key].Data;
-                double scale = b.Max(Math.Abs), worst = a.Zip(b, (u, v) => Math.Abs(u - v)).Max();
-                TestContext.Out.WriteLine($"{name} {typeof(T).Name} {key}: max|a−b|/max|b| = {worst / scale:E2}");
-                Assert.That(worst, Is.LessThanOrEqualTo(relTolerance * scale), $"{name} {key}: max|a−b| = {worst:E3}, max|b| = {scale:E3}");
-            }
-        });
+        Golden.AssertMatches(be, name, actual, tensors, relTolerance);
     }
 
     private static void LoadParameters<T>(CpuBackend<T> be, IReadOnlyDictionary<string, SafeTensor> tensors, IReadOnlyList<Parameter<T>> parameters)
@@ -95,10 +84,8 @@ public class BlockGoldenTests
         foreach (var p in parameters)
         {
             Assert.That(p.Value.Shape.ToArray(), Is.EqualTo(tensors[p.Name].Shape), $"shape of {p.Name}");
-            be.CopyFromHost(ToT<T>(tensors[p.Name].Data), p.Value);
+            be.CopyFromHost(Golden.ToT<T>(tensors[p.Name].Data), p.Value);
         }
     }
 
-    private static T[] ToT<T>(double[] values) where T : unmanaged, IFloatingPointIeee754<T>
-        => values.Select(T.CreateTruncating).ToArray();
 }

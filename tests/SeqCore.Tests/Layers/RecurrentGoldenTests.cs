@@ -5,6 +5,8 @@ using SeqCore.IO;
 using SeqCore.Layers.Recurrent;
 using SeqCore.Random;
 
+using SeqCore.Tests.Support;
+
 namespace SeqCore.Tests.Layers;
 
 /// <summary>
@@ -14,11 +16,8 @@ namespace SeqCore.Tests.Layers;
 /// </summary>
 public class RecurrentGoldenTests
 {
-    private static string Dir => Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden", "recurrent");
-
     public static IEnumerable<string> Files() =>
-        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Golden", "recurrent"), "*.safetensors")
-            .Select(Path.GetFileNameWithoutExtension).Order()!;
+        Golden.Names("recurrent");
 
     [TestCaseSource(nameof(Files))]
     public void FloatMatchesPyTorch(string name) => Compare<float>(name, 1e-5);
@@ -28,7 +27,7 @@ public class RecurrentGoldenTests
 
     private static void Compare<T>(string name, double relTolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (tensors, metadata) = SafeTensors.Read(Path.Combine(Dir, name + ".safetensors"));
+        var (tensors, metadata) = Golden.Read("recurrent", name);
         using var config = JsonDocument.Parse(metadata["config"]);
         var c = config.RootElement;
         string cell = c.GetProperty("cell").GetString()!;
@@ -56,10 +55,10 @@ public class RecurrentGoldenTests
         foreach (var p in layer.Parameters)
         {
             Assert.That(p.Value.Shape.ToArray(), Is.EqualTo(tensors[p.Name].Shape), $"shape of {p.Name}");
-            be.CopyFromHost(ToT<T>(tensors[p.Name].Data), p.Value);
+            be.CopyFromHost(Golden.ToT<T>(tensors[p.Name].Data), p.Value);
         }
 
-        Tensor<T> Load(string key) => be.FromHost(ToT<T>(tensors[key].Data), tensors[key].Shape);
+        Tensor<T> Load(string key) => be.FromHost(Golden.ToT<T>(tensors[key].Data), tensors[key].Shape);
         using var x = Load("input");
         using var h0 = Load("h0");
         using var c0 = lstm ? Load("c0") : null;
@@ -79,18 +78,7 @@ public class RecurrentGoldenTests
         var actual = new List<(string, Tensor<T>)> { ("output", y), ("hn", hn), ("grad.input", dx), ("grad.h0", dh0) };
         if (lstm) actual.AddRange([("cn", cn!), ("grad.c0", dc0!)]);
         actual.AddRange(layer.Parameters.Select(p => ("grad." + p.Name, p.Gradient)));
-        Assert.Multiple(() =>
-        {
-            foreach (var (key, tensor) in actual)
-            {
-                double[] a = be.ToArray(tensor).Select(double.CreateTruncating).ToArray();
-                double[] b = tensors[key].Data;
-                double scale = b.Max(Math.Abs), worst = a.Zip(b, (u, v) => Math.Abs(u - v)).Max();
-                Assert.That(worst, Is.LessThanOrEqualTo(relTolerance * scale), $"{name} {key}: max|a−b| = {worst:E3}, max|b| = {scale:E3}");
-            }
-        });
+        Golden.AssertMatches(be, name, actual, tensors, relTolerance);
     }
 
-    private static T[] ToT<T>(double[] values) where T : unmanaged, IFloatingPointIeee754<T>
-        => values.Select(T.CreateTruncating).ToArray();
 }

@@ -6,6 +6,8 @@ using SeqCore.Layers;
 using SeqCore.Layers.Transformer;
 using SeqCore.Random;
 
+using SeqCore.Tests.Support;
+
 namespace SeqCore.Tests.Layers;
 
 /// <summary>
@@ -16,8 +18,7 @@ namespace SeqCore.Tests.Layers;
 public class TransformerGoldenTests
 {
     public static IEnumerable<string> Files() =>
-        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Golden", "transformer"), "*.safetensors")
-            .Select(Path.GetFileNameWithoutExtension).Order()!;
+        Golden.Names("transformer");
 
     [TestCaseSource(nameof(Files))]
     public void FloatMatchesPyTorch(string name) => Compare<float>(name, 1e-5);
@@ -27,7 +28,7 @@ public class TransformerGoldenTests
 
     private static void Compare<T>(string name, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (tensors, metadata) = SafeTensors.Read(Path.Combine(AppContext.BaseDirectory, "Golden", "transformer", name + ".safetensors"));
+        var (tensors, metadata) = Golden.Read("transformer", name);
         using var config = JsonDocument.Parse(metadata["config"]);
         var c = config.RootElement;
         var options = new TransformerOptions
@@ -62,15 +63,7 @@ public class TransformerGoldenTests
 
             var actual = new List<(string, Tensor<T>)> { ("output", y), ("grad.input", dx) };
             actual.AddRange(layer.Parameters.Select(p => ("grad." + p.Name, p.Gradient)));
-            Assert.Multiple(() =>
-            {
-                foreach (var (key, t) in actual)
-                {
-                    double[] a = be.ToArray(t).Select(double.CreateTruncating).ToArray(), r = tensors[key].Data;
-                    double scale = r.Max(Math.Abs), worst = a.Zip(r, (u, v) => Math.Abs(u - v)).Max();
-                    Assert.That(worst, Is.LessThanOrEqualTo(tolerance * scale), $"{name} {key}: max|a−b| = {worst:E3}, max|b| = {scale:E3}");
-                }
-            });
+            Golden.AssertMatches(be, name, actual, tensors, tolerance);
         }
         finally { ((IDisposable)layer).Dispose(); }
     }
