@@ -306,7 +306,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
                 var dir = _dirs[l][r];
                 int k = l * d + r;
                 be.Copy2D(ColumnView(_dLayerOut[l], r * p), rows, p, d * p, dir.OutputGradient, p);
-                dir.Backward(StateRow(dhn, k), StateRow(dcn, k), dx ?? ScratchInputGradient(l), accumulateDx: r > 0,
+                dir.Backward(StateRow(dhn, k), StateRow(dcn, k), dx ?? ScratchInputGradient(), accumulateDx: r > 0,
                     StateRow(dh0, k), StateRow(dc0, k));
             }
             if (l > 0)
@@ -321,7 +321,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
     private Tensor<T>? _scratchDx;
 
     /// <summary>A place for the first layer's input gradient when the caller does not want it.</summary>
-    private Tensor<T> ScratchInputGradient(int layer)
+    private Tensor<T> ScratchInputGradient()
     {
         if (_scratchDx is null || _scratchDx.Length != (long)_steps * _batch * Options.InputSize)
             _scratchDx = Buffer(_steps, _batch, Options.InputSize);
