@@ -14,8 +14,8 @@ public sealed unsafe partial class CpuBackend<T>
         const string op = "CrossEntropyForward";
         T* px = Ptr(logits, op, "logits");
         T* pl = rowLosses is null ? null : Ptr(rowLosses, op, "rowLosses");
+        if (rowLosses is not null) Check.Length(op, rowLosses, "rowLosses", logits.AsMatrix().Rows, "one loss per row of 'logits'", logits);
         var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
-        if (rowLosses is not null) Check.Length(op, rowLosses, "rowLosses", rows, "one loss per row of 'logits'", logits);
         if (rows == 0) return 0.0;
         fixed (int* pt = targets)
         {
