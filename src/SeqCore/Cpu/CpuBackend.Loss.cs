@@ -181,15 +181,32 @@ public sealed unsafe partial class CpuBackend<T>
     {
         var (rows, cols) = BceArgs("BceWithLogitsForward", logits, targets, posWeight, out T* px, out T* py, out T* pw);
         double total = 0;
+        // Row by row (pos_weight runs along the row), SIMD within a row, each row's sum added in double.
         for (int r = 0; r < rows; r++)
         {
             long o = (long)r * cols;
-            for (int c = 0; c < cols; c++)
+            T* x = px + o, y = py + o;
+            int i = 0;
+            T rowSum = T.Zero;
+            if (Vector256.IsHardwareAccelerated)
             {
-                double x = double.CreateTruncating(px[o + c]), y = double.CreateTruncating(py[o + c]);
-                double w = pw == null ? 1.0 : 1.0 + (double.CreateTruncating(pw[c]) - 1.0) * y;
-                total += (1.0 - y) * x + w * (Math.Log(1.0 + Math.Exp(-Math.Abs(x))) + Math.Max(-x, 0.0));
+                var acc = Vector256<T>.Zero;
+                for (; i <= cols - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    var vx = Vector256.Load(x + i);
+                    var vy = Vector256.Load(y + i);
+                    var w = pw == null ? Vector256<T>.One : Vector256<T>.One + (Vector256.Load(pw + i) - Vector256<T>.One) * vy;
+                    var softplus = VectorMath.Log(Vector256<T>.One + VectorMath.Exp(-Vector256.Abs(vx))) + Vector256.Max(-vx, Vector256<T>.Zero);
+                    acc += (Vector256<T>.One - vy) * vx + w * softplus;
+                }
+                rowSum = Vector256.Sum(acc);
             }
+            for (; i < cols; i++)
+            {
+                T w = pw == null ? T.One : T.One + (pw[i] - T.One) * y[i];
+                rowSum += (T.One - y[i]) * x[i] + w * (T.Log(T.One + T.Exp(-T.Abs(x[i]))) + T.Max(-x[i], T.Zero));
+            }
+            total += double.CreateTruncating(rowSum);
         }
         long count = (long)rows * cols;
         return reduction == LossReduction.Sum ? total : count == 0 ? 0.0 : total / count;
@@ -204,16 +221,27 @@ public sealed unsafe partial class CpuBackend<T>
         Check.SameLength(op, logits, "logits", dLogits, "dLogits");
         long count = (long)rows * cols;
         T k = T.CreateTruncating(reduction == LossReduction.Sum ? scale : count == 0 ? 0.0 : scale / count);
+        var vk = Vector256.Create(k);
         for (int r = 0; r < rows; r++)
         {
             long o = (long)r * cols;
-            for (int c = 0; c < cols; c++)
+            T* x = px + o, y = py + o, d = pd + o;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
             {
-                T x = px[o + c], y = py[o + c];
-                T w = pw == null ? T.One : T.One + (pw[c] - T.One) * y;
-                // σ(−x) = 1/(1 + e^x), stable for either sign of x.
-                T sigNeg = x >= T.Zero ? T.Exp(-x) / (T.One + T.Exp(-x)) : T.One / (T.One + T.Exp(x));
-                pd[o + c] = ((T.One - y) - w * sigNeg) * k;
+                for (; i <= cols - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    var vx = Vector256.Load(x + i);
+                    var vy = Vector256.Load(y + i);
+                    var w = pw == null ? Vector256<T>.One : Vector256<T>.One + (Vector256.Load(pw + i) - Vector256<T>.One) * vy;
+                    Vector256.Store(((Vector256<T>.One - vy) - w * VectorMath.Sigmoid(-vx)) * vk, d + i);
+                }
+            }
+            for (; i < cols; i++)
+            {
+                T w = pw == null ? T.One : T.One + (pw[i] - T.One) * y[i];
+                // σ(−x) = 1/(1 + e^x): e^x overflowing to ∞ gives 0, the right limit.
+                d[i] = ((T.One - y[i]) - w * (T.One / (T.One + T.Exp(x[i])))) * k;
             }
         }
     }
@@ -227,10 +255,27 @@ public sealed unsafe partial class CpuBackend<T>
         Check.SameLength("MseForward", prediction, "prediction", target, "target");
         long n = prediction.Length;
         double total = 0;
-        for (long i = 0; i < n; i++)
+        // SIMD over blocks of 1024 elements, each block's sum added in double.
+        for (long b = 0; b < n; b += 1024)
         {
-            double d = double.CreateTruncating(pp[i]) - double.CreateTruncating(pt[i]);
-            total += d * d;
+            long i = b, end = Math.Min(n, b + 1024);
+            T block = T.Zero;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var acc = Vector256<T>.Zero;
+                for (; i <= end - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    var d = Vector256.Load(pp + i) - Vector256.Load(pt + i);
+                    acc = VectorMath.MultiplyAdd(d, d, acc);
+                }
+                block = Vector256.Sum(acc);
+            }
+            for (; i < end; i++)
+            {
+                T d = pp[i] - pt[i];
+                block += d * d;
+            }
+            total += double.CreateTruncating(block);
         }
         return reduction == LossReduction.Sum ? total : n == 0 ? 0.0 : total / n;
     }

@@ -124,6 +124,35 @@ public class TrainingTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPoin
         Assert.That(ToDouble(be.ToArray(dx)), Is.EqualTo(expectGrad).Within(Tolerance * 4));
     }
 
+    [TestCase(1, 1)] [TestCase(3, 7)] [TestCase(2, 17)] [TestCase(3, 33)] [TestCase(4, 1000)]
+    public void BceAndMseMatchPlainLoops(int n, int c)
+    {
+        var be = Cpu(2);
+        double[] x = ToDouble(ToT(Inputs.Uniform(n * c, c, -30, 30))), y = ToDouble(ToT(Inputs.Uniform(n * c, c + 1, 0, 1)));
+        double[] pw = ToDouble(ToT(Inputs.Uniform(c, c + 2, 0.2, 3)));
+        using var tx = be.FromHost(ToT(x), n, c);
+        using var ty = be.FromHost(ToT(y), n, c);
+        using var tw = be.FromHost(ToT(pw), c);
+        using var dx = be.Allocate(n, c);
+        const double scale = 1.5;
+        double bce = be.BceWithLogitsForward(tx, ty, tw, LossReduction.Sum);
+        be.BceWithLogitsBackward(tx, ty, tw, LossReduction.Sum, scale, dx);
+        double expect = 0, mse = 0;
+        var grad = new double[n * c];
+        for (int i = 0; i < n * c; i++)
+        {
+            double w = 1 + (pw[i % c] - 1) * y[i];
+            expect += (1 - y[i]) * x[i] + w * (Math.Log(1 + Math.Exp(-Math.Abs(x[i]))) + Math.Max(-x[i], 0));
+            grad[i] = ((1 - y[i]) - w / (1 + Math.Exp(x[i]))) * scale;
+            mse += (x[i] - y[i]) * (x[i] - y[i]);
+        }
+        Assert.That(bce, Is.EqualTo(expect).Within(Tolerance * 10 * Math.Abs(expect)));
+        Assert.That(ToDouble(be.ToArray(dx)), Is.EqualTo(grad).Within(Tolerance * 4));
+        Assert.That(be.MseForward(tx, ty, LossReduction.Mean), Is.EqualTo(mse / (n * c)).Within(Tolerance * 10 * mse / (n * c)));
+        be.MseBackward(tx, ty, LossReduction.Mean, scale, dx);
+        Assert.That(ToDouble(be.ToArray(dx)), Is.EqualTo(x.Zip(y, (a, b) => 2 * (a - b) * scale / (n * c)).ToArray()).Within(Tolerance * 60 / (n * c)));
+    }
+
     [TestCase(1)] [TestCase(7)] [TestCase(33)] [TestCase(70_001)]
     public void OptimizerUpdatesMatchPlainLoops(int n)
     {
