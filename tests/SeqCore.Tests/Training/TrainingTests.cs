@@ -240,6 +240,18 @@ public class TrainingTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPoin
     }
 
     [Test]
+    public void CrossEntropyWithEveryRowIgnoredGivesZeroLossAndZeroGradient()
+    {
+        var be = Cpu(1);
+        using var x = be.FromHost(ToT(Inputs.Uniform(6, 5, -2, 2)), 2, 3);
+        using var dx = be.FromHost(ToT([1, 1, 1, 1, 1, 1]), 2, 3);
+        Assert.That(be.CrossEntropyForward(x, [-100, -100], -100, 0.1, LossReduction.Mean, null), Is.EqualTo(0.0));
+        be.CrossEntropyBackward(x, [-100, -100], -100, 0.1, LossReduction.Mean, 1.0, dx);
+        Assert.That(ToDouble(be.ToArray(dx)), Is.All.EqualTo(0.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => be.CrossEntropyForward(x, [0, 1], -100, 1.5, LossReduction.Mean, null));
+    }
+
+    [Test]
     public void CrossEntropyRejectsAnOutOfRangeTargetNamingTheRow()
     {
         var be = Cpu(1);
