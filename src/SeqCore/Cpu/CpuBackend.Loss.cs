@@ -1,0 +1,436 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace SeqCore.Cpu;
+
+public sealed unsafe partial class CpuBackend<T>
+{
+    // ----- softmax cross-entropy ------------------------------------------------------------
+
+    /// <inheritdoc />
+    public double CrossEntropyForward(Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex, double labelSmoothing,
+        LossReduction reduction, Tensor<T>? rowLosses)
+    {
+        const string op = "CrossEntropyForward";
+        T* px = Ptr(logits, op, "logits");
+        T* pl = rowLosses is null ? null : Ptr(rowLosses, op, "rowLosses");
+        if (rowLosses is not null) Check.Length(op, rowLosses, "rowLosses", logits.AsMatrix().Rows, "one loss per row of 'logits'", logits);
+        var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
+        if (rows == 0) return 0.0;
+        fixed (int* pt = targets)
+        {
+            var job = JobCache<CrossEntropyJob>.Get();
+            job.Set(px, pt, null, pl, rows, cols, ignoreIndex, labelSmoothing, 0.0);
+            RunRowJob(job, rows, cols);
+            double total = job.Total();
+            return reduction == LossReduction.Sum ? total : counted == 0 ? 0.0 : total / counted;
+        }
+    }
+
+    /// <inheritdoc />
+    public void CrossEntropyBackward(Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex, double labelSmoothing,
+        LossReduction reduction, double scale, Tensor<T> dLogits)
+    {
+        const string op = "CrossEntropyBackward";
+        T* px = Ptr(logits, op, "logits"), pd = Ptr(dLogits, op, "dLogits");
+        Check.SameLength(op, logits, "logits", dLogits, "dLogits");
+        var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
+        if (rows == 0) return;
+        double k = reduction == LossReduction.Sum ? scale : counted == 0 ? 0.0 : scale / counted;
+        fixed (int* pt = targets)
+        {
+            var job = JobCache<CrossEntropyJob>.Get();
+            job.Set(px, pt, pd, null, rows, cols, ignoreIndex, labelSmoothing, k);
+            RunRowJob(job, rows, cols);
+        }
+    }
+
+    /// <summary>Validates the arguments and counts the rows that are not ignored.</summary>
+    private static (int Rows, int Cols) CrossEntropyArgs(string op, Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex,
+        double labelSmoothing, out int counted)
+    {
+        var (rows, cols) = logits.AsMatrix();
+        if (targets.Length != rows)
+            throw new ArgumentException($"{op}: there are {targets.Length} targets but 'logits' of shape {logits.ShapeText} has {rows} rows; pass one class index per row.", nameof(targets));
+        if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0))
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"{op}: label smoothing must be in [0, 1], got {labelSmoothing}.");
+        counted = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int t = targets[r];
+            if (t == ignoreIndex) continue;
+            if ((uint)t >= (uint)cols)
+                throw new ArgumentOutOfRangeException(nameof(targets), $"{op}: target {t} of row {r} is not a class index in [0, {cols}) of 'logits' {logits.ShapeText} nor the ignore index {ignoreIndex}.");
+            counted++;
+        }
+        return (rows, cols);
+    }
+
+    private void RunRowJob(CrossEntropyJob job, int rows, int cols)
+    {
+        int perChunk = Math.Max(1, (int)Math.Min(rows, (1 << 14) / Math.Max(1, cols)));
+        int chunks = (rows + perChunk - 1) / perChunk;
+        job.Prepare(perChunk, chunks);
+        if ((long)rows * cols < Pointwise.ParallelThreshold || _pool.Threads == 1 || chunks == 1)
+            for (int c = 0; c < chunks; c++) job.Execute(c);
+        else _pool.Run(job, chunks);
+    }
+
+    /// <summary>Forward (partial loss sums per chunk, optional row losses) or backward (dLogits) of the fused cross-entropy.</summary>
+    private sealed class CrossEntropyJob : IParallelJob
+    {
+        private T* _x, _dx, _rowLoss;
+        private int* _targets;
+        private int _rows, _cols, _ignore, _perChunk, _chunks;
+        private double _smoothing, _k;
+        private double[] _partials = new double[16];
+
+        public void Set(T* x, int* targets, T* dx, T* rowLoss, int rows, int cols, int ignore, double smoothing, double k)
+        {
+            _x = x; _targets = targets; _dx = dx; _rowLoss = rowLoss; _rows = rows; _cols = cols;
+            _ignore = ignore; _smoothing = smoothing; _k = k;
+        }
+
+        public void Prepare(int perChunk, int chunks)
+        {
+            _perChunk = perChunk; _chunks = chunks;
+            if (_dx == null && _partials.Length < chunks) _partials = new double[Math.Max(chunks, 2 * _partials.Length)];
+        }
+
+        public double Total()
+        {
+            double s = 0;
+            for (int c = 0; c < _chunks; c++) s += _partials[c];
+            return s;
+        }
+
+        public void Execute(int chunk)
+        {
+            int end = Math.Min(_rows, (chunk + 1) * _perChunk), n = _cols;
+            double partial = 0, eps = _smoothing;
+            for (int r = chunk * _perChunk; r < end; r++)
+            {
+                T* x = _x + (long)r * n;
+                int t = _targets[r];
+                if (t == _ignore)
+                {
+                    if (_dx != null) new Span<T>(_dx + (long)r * n, n).Clear();
+                    else if (_rowLoss != null) _rowLoss[r] = T.Zero;
+                    continue;
+                }
+                T max = RowMax(x, n);
+                double sumExp = double.CreateTruncating(SumExp(x, n, max));
+                if (_dx == null)
+                {
+                    double lse = double.CreateTruncating(max) + Math.Log(sumExp);
+                    double loss = lse - (1.0 - eps) * double.CreateTruncating(x[t]);
+                    if (eps != 0.0) loss -= eps / n * double.CreateTruncating(Sum(x, n));
+                    partial += loss;
+                    if (_rowLoss != null) _rowLoss[r] = T.CreateTruncating(loss);
+                }
+                else
+                {
+                    // dx_c = e^(x_c − m)·k/s − k·ε/C, then dx_t −= k·(1 − ε); dx_t is read from x_t before the correction.
+                    T* dx = _dx + (long)r * n;
+                    Pointwise.Unary(new CrossEntropyGradOp(max, T.CreateTruncating(_k / sumExp), T.CreateTruncating(_k * eps / n)), x, dx, n);
+                    dx[t] -= T.CreateTruncating(_k * (1.0 - eps));
+                }
+            }
+            if (_dx == null) _partials[chunk] = partial;
+        }
+    }
+
+    /// <summary>Σ e^(x − max) over a row.</summary>
+    private static T SumExp(T* x, int n, T max)
+    {
+        int i = 0;
+        T sum = T.Zero;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vmax = Vector256.Create(max);
+            var vs = Vector256<T>.Zero;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count) vs += VectorMath.Exp(Vector256.Load(x + i) - vmax);
+            sum = Vector256.Sum(vs);
+        }
+        for (; i < n; i++) sum += T.Exp(x[i] - max);
+        return sum;
+    }
+
+    /// <summary>x ↦ e^(x − max)·a − b.</summary>
+    private readonly struct CrossEntropyGradOp(T max, T a, T b) : IUnaryOp<T>
+    {
+        public T Invoke(T x) => T.Exp(x - max) * a - b;
+        public Vector256<T> Invoke(Vector256<T> x) => VectorMath.Exp(x - Vector256.Create(max)) * Vector256.Create(a) - Vector256.Create(b);
+    }
+
+    // ----- binary cross-entropy with logits -------------------------------------------------
+
+    private (int Rows, int Cols) BceArgs(string op, Tensor<T> logits, Tensor<T> targets, Tensor<T>? posWeight, out T* px, out T* py, out T* pw)
+    {
+        px = Ptr(logits, op, "logits");
+        py = Ptr(targets, op, "targets");
+        pw = posWeight is null ? null : Ptr(posWeight, op, "posWeight");
+        Check.SameLength(op, logits, "logits", targets, "targets");
+        var (rows, cols) = logits.AsMatrix();
+        if (posWeight is not null) Check.Length(op, posWeight, "posWeight", cols, "one weight per class (the last dimension) of 'logits'", logits);
+        return (rows, cols);
+    }
+
+    /// <inheritdoc />
+    public double BceWithLogitsForward(Tensor<T> logits, Tensor<T> targets, Tensor<T>? posWeight, LossReduction reduction)
+    {
+        var (rows, cols) = BceArgs("BceWithLogitsForward", logits, targets, posWeight, out T* px, out T* py, out T* pw);
+        double total = 0;
+        // Row by row (pos_weight runs along the row), SIMD within a row, each row's sum added in double.
+        for (int r = 0; r < rows; r++)
+        {
+            long o = (long)r * cols;
+            T* x = px + o, y = py + o;
+            int i = 0;
+            T rowSum = T.Zero;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var acc = Vector256<T>.Zero;
+                for (; i <= cols - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    var vx = Vector256.Load(x + i);
+                    var vy = Vector256.Load(y + i);
+                    var w = pw == null ? Vector256<T>.One : Vector256<T>.One + (Vector256.Load(pw + i) - Vector256<T>.One) * vy;
+                    var softplus = VectorMath.Log(Vector256<T>.One + VectorMath.Exp(-Vector256.Abs(vx))) + Vector256.Max(-vx, Vector256<T>.Zero);
+                    acc += (Vector256<T>.One - vy) * vx + w * softplus;
+                }
+                rowSum = Vector256.Sum(acc);
+            }
+            for (; i < cols; i++)
+            {
+                T w = pw == null ? T.One : T.One + (pw[i] - T.One) * y[i];
+                rowSum += (T.One - y[i]) * x[i] + w * (T.Log(T.One + T.Exp(-T.Abs(x[i]))) + T.Max(-x[i], T.Zero));
+            }
+            total += double.CreateTruncating(rowSum);
+        }
+        long count = (long)rows * cols;
+        return reduction == LossReduction.Sum ? total : count == 0 ? 0.0 : total / count;
+    }
+
+    /// <inheritdoc />
+    public void BceWithLogitsBackward(Tensor<T> logits, Tensor<T> targets, Tensor<T>? posWeight, LossReduction reduction, double scale, Tensor<T> dLogits)
+    {
+        const string op = "BceWithLogitsBackward";
+        var (rows, cols) = BceArgs(op, logits, targets, posWeight, out T* px, out T* py, out T* pw);
+        T* pd = Ptr(dLogits, op, "dLogits");
+        Check.SameLength(op, logits, "logits", dLogits, "dLogits");
+        long count = (long)rows * cols;
+        T k = T.CreateTruncating(reduction == LossReduction.Sum ? scale : count == 0 ? 0.0 : scale / count);
+        var vk = Vector256.Create(k);
+        for (int r = 0; r < rows; r++)
+        {
+            long o = (long)r * cols;
+            T* x = px + o, y = py + o, d = pd + o;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i <= cols - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    var vx = Vector256.Load(x + i);
+                    var vy = Vector256.Load(y + i);
+                    var w = pw == null ? Vector256<T>.One : Vector256<T>.One + (Vector256.Load(pw + i) - Vector256<T>.One) * vy;
+                    Vector256.Store(((Vector256<T>.One - vy) - w * VectorMath.Sigmoid(-vx)) * vk, d + i);
+                }
+            }
+            for (; i < cols; i++)
+            {
+                T w = pw == null ? T.One : T.One + (pw[i] - T.One) * y[i];
+                // σ(−x) = 1/(1 + e^x): e^x overflowing to ∞ gives 0, the right limit.
+                d[i] = ((T.One - y[i]) - w * (T.One / (T.One + T.Exp(x[i])))) * k;
+            }
+        }
+    }
+
+    // ----- mean squared error ---------------------------------------------------------------
+
+    /// <inheritdoc />
+    public double MseForward(Tensor<T> prediction, Tensor<T> target, LossReduction reduction)
+    {
+        T* pp = Ptr(prediction, "MseForward", "prediction"), pt = Ptr(target, "MseForward", "target");
+        Check.SameLength("MseForward", prediction, "prediction", target, "target");
+        long n = prediction.Length;
+        double total = 0;
+        // SIMD over blocks of 1024 elements, each block's sum added in double.
+        for (long b = 0; b < n; b += 1024)
+        {
+            long i = b, end = Math.Min(n, b + 1024);
+            T block = T.Zero;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var acc = Vector256<T>.Zero;
+                for (; i <= end - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    var d = Vector256.Load(pp + i) - Vector256.Load(pt + i);
+                    acc = VectorMath.MultiplyAdd(d, d, acc);
+                }
+                block = Vector256.Sum(acc);
+            }
+            for (; i < end; i++)
+            {
+                T d = pp[i] - pt[i];
+                block += d * d;
+            }
+            total += double.CreateTruncating(block);
+        }
+        return reduction == LossReduction.Sum ? total : n == 0 ? 0.0 : total / n;
+    }
+
+    /// <inheritdoc />
+    public void MseBackward(Tensor<T> prediction, Tensor<T> target, LossReduction reduction, double scale, Tensor<T> dPrediction)
+    {
+        const string op = "MseBackward";
+        T* pp = Ptr(prediction, op, "prediction"), pt = Ptr(target, op, "target"), pd = Ptr(dPrediction, op, "dPrediction");
+        Check.SameLength(op, prediction, "prediction", target, "target");
+        Check.SameLength(op, prediction, "prediction", dPrediction, "dPrediction");
+        long n = prediction.Length;
+        T k = T.CreateTruncating(2.0 * (reduction == LossReduction.Sum ? scale : n == 0 ? 0.0 : scale / n));
+        Pointwise.RunBinary(_pool, new ScaledDifferenceOp(k), pp, pt, pd, n);
+    }
+
+    /// <summary>(p, y) ↦ k·(p − y).</summary>
+    private readonly struct ScaledDifferenceOp(T k) : IBinaryOp<T>
+    {
+        public T Invoke(T p, T y) => k * (p - y);
+        public Vector256<T> Invoke(Vector256<T> p, Vector256<T> y) => Vector256.Create(k) * (p - y);
+    }
+
+    // ----- optimizer updates ----------------------------------------------------------------
+
+    private const long UpdateChunk = 1 << 14;
+
+    /// <inheritdoc />
+    public void SgdUpdate(Tensor<T> parameter, Tensor<T> gradient, Tensor<T>? momentumBuffer, double learningRate, double momentum,
+        double dampening, double weightDecay, bool nesterov, bool firstStep)
+    {
+        const string op = "SgdUpdate";
+        T* pp = Ptr(parameter, op, "parameter"), pg = Ptr(gradient, op, "gradient");
+        Check.SameLength(op, parameter, "parameter", gradient, "gradient");
+        T* pb = null;
+        if (momentum != 0.0)
+        {
+            if (momentumBuffer is null) throw new ArgumentNullException(nameof(momentumBuffer), $"{op}: momentum {momentum} needs a momentum buffer.");
+            pb = Ptr(momentumBuffer, op, "momentumBuffer");
+            Check.SameLength(op, parameter, "parameter", momentumBuffer, "momentumBuffer");
+        }
+        var job = JobCache<UpdateJob>.Get();
+        job.Adam = false; job.P = pp; job.G = pg; job.B = pb; job.V = null; job.N = parameter.Length;
+        job.Lr = T.CreateTruncating(learningRate); job.Mu = T.CreateTruncating(momentum); job.Damp = T.CreateTruncating(1.0 - dampening);
+        job.Wd = T.CreateTruncating(weightDecay); job.Nesterov = nesterov; job.First = firstStep;
+        RunUpdate(job);
+    }
+
+    /// <inheritdoc />
+    public void AdamUpdate(Tensor<T> parameter, Tensor<T> gradient, Tensor<T> expAvg, Tensor<T> expAvgSq, double learningRate,
+        double beta1, double beta2, double epsilon, double weightDecay, bool decoupledWeightDecay, int step)
+    {
+        const string op = "AdamUpdate";
+        T* pp = Ptr(parameter, op, "parameter"), pg = Ptr(gradient, op, "gradient"), pm = Ptr(expAvg, op, "expAvg"), pv = Ptr(expAvgSq, op, "expAvgSq");
+        Check.SameLength(op, parameter, "parameter", gradient, "gradient");
+        Check.SameLength(op, parameter, "parameter", expAvg, "expAvg");
+        Check.SameLength(op, parameter, "parameter", expAvgSq, "expAvgSq");
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), $"{op}: the step count is 1-based, got {step}.");
+        var job = JobCache<UpdateJob>.Get();
+        job.Adam = true; job.P = pp; job.G = pg; job.B = pm; job.V = pv; job.N = parameter.Length;
+        job.Lr = T.CreateTruncating(learningRate / (1.0 - Math.Pow(beta1, step)));          // lr / c1
+        job.Mu = T.CreateTruncating(beta1); job.Damp = T.CreateTruncating(beta2);
+        job.Eps = T.CreateTruncating(epsilon);
+        job.SqrtC2 = T.CreateTruncating(Math.Sqrt(1.0 - Math.Pow(beta2, step)));           // √c2 (divided by, as PyTorch)
+        job.Wd = T.CreateTruncating(decoupledWeightDecay ? 0.0 : weightDecay);
+        job.Decay = T.CreateTruncating(decoupledWeightDecay ? 1.0 - learningRate * weightDecay : 1.0);
+        RunUpdate(job);
+    }
+
+    private void RunUpdate(UpdateJob job)
+    {
+        if (job.N < Pointwise.ParallelThreshold || _pool.Threads == 1) { job.Run(0, job.N); return; }
+        _pool.Run(job, (int)((job.N + UpdateChunk - 1) / UpdateChunk));
+    }
+
+    /// <summary>The SGD or Adam update over a range of elements; fields carry the arguments (reused, so dispatch allocates nothing).</summary>
+    private sealed class UpdateJob : IParallelJob
+    {
+        public bool Adam, Nesterov, First;
+        public T* P, G, B, V;
+        public long N;
+        public T Lr, Mu, Damp, Wd, Eps, SqrtC2, Decay;
+
+        public void Execute(int chunk)
+        {
+            long start = chunk * UpdateChunk;
+            Run(start, Math.Min(N, start + UpdateChunk));
+        }
+
+        public void Run(long start, long end)
+        {
+            if (Adam) AdamRange(start, end); else SgdRange(start, end);
+        }
+
+        private void SgdRange(long i, long end)
+        {
+            T lr = Lr, mu = Mu, damp = Damp, wd = Wd;
+            bool hasBuffer = B != null;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<T> vlr = Vector256.Create(lr), vmu = Vector256.Create(mu), vdamp = Vector256.Create(damp), vwd = Vector256.Create(wd);
+                for (; i <= end - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    var p = Vector256.Load(P + i);
+                    var g = Vector256.Load(G + i) + vwd * p;
+                    if (hasBuffer)
+                    {
+                        var b = First ? g : vmu * Vector256.Load(B + i) + vdamp * g;
+                        Vector256.Store(b, B + i);
+                        g = Nesterov ? g + vmu * b : b;
+                    }
+                    Vector256.Store(p - vlr * g, P + i);
+                }
+            }
+            for (; i < end; i++)
+            {
+                T p = P[i], g = G[i] + wd * p;
+                if (hasBuffer)
+                {
+                    T b = First ? g : mu * B[i] + damp * g;
+                    B[i] = b;
+                    g = Nesterov ? g + mu * b : b;
+                }
+                P[i] = p - lr * g;
+            }
+        }
+
+        private void AdamRange(long i, long end)
+        {
+            // Mu = β1, Damp = β2, Lr = lr/c1, SqrtC2 = √c2, Wd = L2 coefficient (Adam), Decay = 1 − lr·λ (AdamW).
+            T b1 = Mu, b2 = Damp, c1b = T.One - Mu, c2b = T.One - Damp, step = Lr, eps = Eps, sc2 = SqrtC2, wd = Wd, decay = Decay;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<T> vb1 = Vector256.Create(b1), vb2 = Vector256.Create(b2), v1b = Vector256.Create(c1b), v2b = Vector256.Create(c2b),
+                    vstep = Vector256.Create(step), veps = Vector256.Create(eps), vsc2 = Vector256.Create(sc2), vwd = Vector256.Create(wd), vdecay = Vector256.Create(decay);
+                for (; i <= end - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    var p = Vector256.Load(P + i) * vdecay;
+                    var g = Vector256.Load(G + i) + vwd * p;
+                    var m = vb1 * Vector256.Load(B + i) + v1b * g;
+                    var v = vb2 * Vector256.Load(V + i) + v2b * (g * g);
+                    Vector256.Store(m, B + i);
+                    Vector256.Store(v, V + i);
+                    Vector256.Store(p - vstep * m / (Vector256.Sqrt(v) / vsc2 + veps), P + i);
+                }
+            }
+            for (; i < end; i++)
+            {
+                T p = P[i] * decay;
+                T g = G[i] + wd * p;
+                T m = b1 * B[i] + c1b * g;
+                T v = b2 * V[i] + c2b * (g * g);
+                B[i] = m; V[i] = v;
+                P[i] = p - step * m / (T.Sqrt(v) / sc2 + eps);
+            }
+        }
+    }
+}
