@@ -99,6 +99,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     /// <summary>
     /// Loads GPT-2's vocabulary: <paramref name="encoderJsonPath"/> (<c>encoder.json</c>, an object from token to id)
     /// and <paramref name="vocabBpePath"/> (<c>vocab.bpe</c>, a <c>#version</c> line then one merge per line).
+    /// Encoding then gives the ids of GPT-2's encoder. Merge ranks are keyed by the pair of tokens, as in OpenAI's
+    /// Python encoder; the JavaScript port (npm <c>gpt-3-encoder</c>) keys them by the string <c>left + "," + right</c>,
+    /// which could in principle confuse pairs such as (<c>",</c>, <c>"</c>) and (<c>"</c>, <c>,"</c>), but an exhaustive
+    /// check of all punctuation strings up to six characters found no text where the two differ.
     /// </summary>
     public static ByteLevelBpeTokenizer LoadGpt2(string encoderJsonPath, string vocabBpePath)
     {
