@@ -54,6 +54,15 @@ const cases = [
   ['mixed-script', 'Hello世界123abc!?'],
 ];
 
+// Long pieces (no spaces) exercise the tokenizer's long-piece path; a fixed generator keeps them reproducible.
+let seed = 20261122;
+const rand = n => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+const pick = (alphabet, n) => Array.from({ length: n }, () => alphabet[rand(alphabet.length)]).join('');
+cases.push(['long-letters', pick('abcdefghijklmnopqrstuvwxyz', 600)]);
+cases.push(['long-base64', pick('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 400) + '==']);
+cases.push(['long-mixed-script', pick('aéß日本한😀𝐀', 200)]);
+cases.push(['long-repeats', 'a'.repeat(300) + ' ' + 'ab'.repeat(150) + ' ' + '!'.repeat(100) + ' '.repeat(120) + 'x' + '\n'.repeat(80)]);
+
 const lines = fs.readFileSync(kjvPath, 'utf8').split('\n');
 const paragraph = (from, count) => lines.slice(from - 1, from - 1 + count).join('\n');
 cases.push(['kjv-genesis-1', paragraph(1, 8)]);

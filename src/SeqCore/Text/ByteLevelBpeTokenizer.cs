@@ -94,7 +94,23 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             _merges[r] = (a, b);
             _ranks.TryAdd(Key(a, b), (r, id)); // a repeated merge keeps its first (lowest) rank
         }
+        // The fast path for long pieces merges one pair at a time; it equals the reference's "all occurrences of the
+        // best pair, then look again" when every merge ranks after every merge that creates one of its parts (true of
+        // GPT-2's list and of every trained list).
+        var lastCreated = new int[tokens.Length];
+        Array.Fill(lastCreated, -1);
+        for (int r = 0; r < _merges.Length; r++)
+        {
+            int id = _ranks[Key(_merges[r].Left, _merges[r].Right)].Id;
+            lastCreated[id] = r;
+        }
+        _heapSafe = true;
+        for (int r = 0; r < _merges.Length && _heapSafe; r++)
+            if (lastCreated[_merges[r].Left] >= r || lastCreated[_merges[r].Right] >= r) _heapSafe = false;
     }
+
+    readonly bool _heapSafe;
+    const int HeapThreshold = 48;
 
     /// <summary>
     /// Loads GPT-2's vocabulary: <paramref name="encoderJsonPath"/> (<c>encoder.json</c>, an object from token to id)
@@ -224,14 +240,58 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             Span<byte> bytes = byteCount <= buffer.Length ? buffer[..byteCount] : new byte[byteCount];
             Encoding.UTF8.GetBytes(piece, bytes);
             var result = Bpe(bytes);
-            if (_cache.Count >= CacheLimit) _cache.Clear();
-            _cache.TryAdd(key, result);
+            if (key.Length <= 256)
+            {
+                if (_cache.Count >= CacheLimit) _cache.Clear();
+                _cache.TryAdd(key, result);
+            }
             ids.AddRange(result);
         }
         return ids.ToArray();
     }
 
-    int[] Bpe(ReadOnlySpan<byte> bytes)
+    int[] Bpe(ReadOnlySpan<byte> bytes) => _heapSafe && bytes.Length > HeapThreshold ? BpeLong(bytes) : BpeShort(bytes);
+
+    /// <summary>
+    /// BPE for long pieces in O(n log n): a linked list of symbols and a queue of adjacent pairs ordered by (rank,
+    /// position); stale entries are skipped when popped.
+    /// </summary>
+    internal int[] BpeLong(ReadOnlySpan<byte> bytes)
+    {
+        int n = bytes.Length;
+        var sym = new int[n];
+        var prev = new int[n];
+        var next = new int[n];
+        for (int i = 0; i < n; i++) { sym[i] = _byteIds[bytes[i]]; prev[i] = i - 1; next[i] = i + 1 < n ? i + 1 : -1; }
+        var queue = new PriorityQueue<(int Pos, int Left, int Right, int Id), long>(n);
+        void Push(int pos)
+        {
+            if (pos < 0) return;
+            int q = next[pos];
+            if (q < 0) return;
+            if (_ranks.TryGetValue(Key(sym[pos], sym[q]), out var m))
+                queue.Enqueue((pos, sym[pos], sym[q], m.Id), ((long)m.Rank << 32) | (uint)pos);
+        }
+        for (int i = 0; i + 1 < n; i++) Push(i);
+        int count = n;
+        while (queue.TryDequeue(out var e, out _))
+        {
+            int q = next[e.Pos];
+            if (sym[e.Pos] != e.Left || q < 0 || sym[q] != e.Right) continue; // stale
+            sym[e.Pos] = e.Id;
+            sym[q] = -1;
+            next[e.Pos] = next[q];
+            if (next[q] >= 0) prev[next[q]] = e.Pos;
+            count--;
+            Push(prev[e.Pos]);
+            Push(e.Pos);
+        }
+        var result = new int[count];
+        for (int i = 0, k = 0; i >= 0; i = next[i]) result[k++] = sym[i];
+        return result;
+    }
+
+    internal int[] BpeShort(ReadOnlySpan<byte> bytes)
     {
         var word = new List<int>(bytes.Length);
         foreach (byte b in bytes) word.Add(_byteIds[b]);

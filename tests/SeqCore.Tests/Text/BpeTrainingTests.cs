@@ -75,3 +75,23 @@ public class BpeTrainingTests
         finally { File.Delete(path); }
     }
 }
+
+public class BpeLongPieceTests
+{
+    /// <summary>The queue-based merge for long pieces must agree with the plain repeated scan, piece by piece.</summary>
+    [Test]
+    public void Long_piece_path_matches_the_plain_scan()
+    {
+        var gpt2 = Gpt2GoldenTests.Gpt2;
+        var trained = ByteLevelBpeTokenizer.Train(string.Join("\n", Gpt2GoldenTests.Cases().Where(c => c.Name.StartsWith("kjv-", StringComparison.Ordinal)).Select(c => c.Text)), 200);
+        var random = new System.Random(7);
+        const string alphabet = "aaabbcdeeefghilmnoorsttuy";
+        for (int trial = 0; trial < 40; trial++)
+        {
+            int n = 1 + random.Next(400);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(new string(Enumerable.Range(0, n).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray()));
+            Assert.That(gpt2.BpeLong(bytes), Is.EqualTo(gpt2.BpeShort(bytes)), $"gpt2 trial {trial}");
+            Assert.That(trained.BpeLong(bytes), Is.EqualTo(trained.BpeShort(bytes)), $"trained trial {trial}");
+        }
+    }
+}
