@@ -12,6 +12,9 @@ namespace SeqCore.Text;
 /// strings over the 256 printable characters of <see cref="ByteToUnicode"/>, so any byte sequence is encodable and
 /// decoding is lossless for any text (an unpaired surrogate becomes U+FFFD, as in UTF-8).
 /// Load GPT-2's own vocabulary with <see cref="LoadGpt2"/>, or learn one with <see cref="Train"/>.
+/// Pieces are cached (up to 200,000 pieces of at most 256 characters); pieces over 48 bytes are merged with a
+/// priority queue in O(n log n), so a long unbroken run (a base64 blob) costs no more than ordinary text.
+/// Training rescans the distinct pieces for every merge: about 3 s for 1,000 merges on the 4 MB King James Bible.
 /// Instances are thread-safe.
 /// </summary>
 public sealed class ByteLevelBpeTokenizer : ITokenizer
