@@ -17,19 +17,24 @@ public static class ExitCodes
 }
 
 /// <summary>
-/// The <c>seqcore</c> command line. <see cref="Run"/> is the whole program; <c>Program.cs</c> only passes
+/// The <c>seqcore</c> command line. <see cref="Run(string[], TextReader, TextWriter, TextWriter)"/> is the whole program; <c>Program.cs</c> only passes
 /// the console streams, so tests run the CLI in-process with <see cref="StringWriter"/>s.
 /// </summary>
 public static class CliApp
 {
     /// <summary>Parses <paramref name="args"/>, runs the verb, and returns the process exit code
     /// (<see cref="ExitCodes"/>). Everything is written to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, TextReader.Null, stdout, stderr);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, with <paramref name="stdin"/> for verbs that read
+    /// standard input (<c>tokenize</c>).</summary>
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdin);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var io = new CliIO(stdout, stderr);
+        var io = new CliIO(stdout, stderr) { In = stdin };
         var root = BuildRoot(io);
         var parse = root.Parse(args);
 
@@ -58,10 +63,11 @@ public static class CliApp
     /// <summary>The root command with every verb; exposed so tests can inspect the tree.</summary>
     internal static RootCommand BuildRoot(CliIO io)
     {
-        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs so far: info, bench, gradcheck.");
+        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs so far: info, bench, gradcheck, tokenize.");
         root.Subcommands.Add(InfoCommand.Create(io));
         root.Subcommands.Add(BenchCommand.Create(io));
         root.Subcommands.Add(GradcheckCommand.Create(io));
+        root.Subcommands.Add(TokenizeCommand.Create(io));
         RequireVerb(root, io, "seqcore");
         return root;
     }
@@ -97,6 +103,9 @@ public static class CliApp
 /// <summary>The output streams a verb writes to.</summary>
 internal sealed record CliIO(TextWriter Out, TextWriter Error)
 {
+    /// <summary>Standard input (empty unless the caller gives one).</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
     /// <summary>Streams that discard everything.</summary>
     public static CliIO Null { get; } = new(TextWriter.Null, TextWriter.Null);
 }

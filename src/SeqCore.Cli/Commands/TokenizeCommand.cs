@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Text.Json;
+using SeqCore.Text;
+
+namespace SeqCore.Cli.Commands;
+
+/// <summary>
+/// <c>seqcore tokenize</c>: text on standard input → token ids as one JSON array on standard output, or the reverse
+/// with <c>--decode</c>. The tokenizer is GPT-2's files (<c>--vocab encoder.json --merges vocab.bpe</c>) or a tokenizer
+/// file saved by SeqCore (<c>--tokenizer FILE</c>: character, word or byte-level BPE).
+/// </summary>
+internal static class TokenizeCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var vocab = new Option<FileInfo?>("--vocab") { Description = "GPT-2 style encoder.json (token → id); needs --merges.", HelpName = "FILE" };
+        var merges = new Option<FileInfo?>("--merges") { Description = "GPT-2 style vocab.bpe (the merge list); needs --vocab.", HelpName = "FILE" };
+        var tokenizer = new Option<FileInfo?>("--tokenizer") { Description = "A tokenizer saved by SeqCore (char, word or byte-level BPE).", HelpName = "FILE" };
+        var decode = CliOptions.Flag("--decode", "Read a JSON array of ids and print the text.");
+        var command = new Command("tokenize", "Encode text from standard input to token ids (a JSON array), or decode ids back to text with --decode.")
+        {
+            vocab, merges, tokenizer, decode,
+        };
+        command.SetAction(parse => Execute(io, parse.GetValue(vocab), parse.GetValue(merges), parse.GetValue(tokenizer), parse.GetValue(decode)));
+        return command;
+    }
+
+    private static int Execute(CliIO io, FileInfo? vocab, FileInfo? merges, FileInfo? tokenizerFile, bool decode)
+    {
+        bool gpt2 = vocab is not null || merges is not null;
+        if (gpt2 == (tokenizerFile is not null))
+            return Usage(io, "give either --vocab and --merges (GPT-2 files) or --tokenizer FILE.");
+        if (gpt2 && (vocab is null || merges is null))
+            return Usage(io, $"{(vocab is null ? "--vocab" : "--merges")} is missing: GPT-2 needs both encoder.json (--vocab) and vocab.bpe (--merges).");
+        foreach (var f in new[] { vocab, merges, tokenizerFile })
+            if (f is not null && !f.Exists) return Usage(io, $"file not found: {f.FullName}");
+
+        ITokenizer tokenizer;
+        try
+        {
+            tokenizer = gpt2 ? ByteLevelBpeTokenizer.LoadGpt2(vocab!.FullName, merges!.FullName) : TokenizerFile.Load(tokenizerFile!.FullName);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or JsonException)
+        {
+            io.Error.WriteLine($"seqcore: tokenize: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        string input = io.In.ReadToEnd();
+        if (!decode)
+        {
+            io.Out.WriteLine(JsonSerializer.Serialize(tokenizer.Encode(input)));
+            return ExitCodes.Ok;
+        }
+        int[]? ids;
+        try { ids = JsonSerializer.Deserialize<int[]>(input); }
+        catch (JsonException e) { return Usage(io, $"--decode expects a JSON array of integers on standard input: {e.Message}"); }
+        if (ids is null) return Usage(io, "--decode expects a JSON array of integers on standard input, got null.");
+        foreach (int id in ids)
+            if (id < 0 || id >= tokenizer.VocabularySize)
+                return Usage(io, $"token id {id} is outside the vocabulary of {tokenizer.VocabularySize}.");
+        io.Out.Write(tokenizer.Decode(ids));
+        return ExitCodes.Ok;
+    }
+
+    private static int Usage(CliIO io, string message)
+    {
+        io.Error.WriteLine($"seqcore: tokenize: {message}");
+        return ExitCodes.Usage;
+    }
+}
