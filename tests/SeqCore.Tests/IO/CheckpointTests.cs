@@ -212,41 +212,68 @@ public class CheckpointTests
         AssertError(() => Checkpoint.Load(path, layer.Parameters, be), path, "'weight_ih_l0'", "[48, 8]", "[64, 8]");
     }
 
+    /// <summary>Writes a safetensors file by hand from raw tensor bytes (for dtypes SafeTensors.Write does not produce).</summary>
+    private static void WriteRaw(string path, IEnumerable<(string Name, string DType, int[] Shape, byte[] Bytes)> tensors)
+    {
+        var header = new System.Text.Json.Nodes.JsonObject();
+        var data = new MemoryStream();
+        foreach (var (name, dtype, shape, bytes) in tensors)
+        {
+            header[name] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["dtype"] = dtype,
+                ["shape"] = new System.Text.Json.Nodes.JsonArray(shape.Select(d => (System.Text.Json.Nodes.JsonNode)d).ToArray()),
+                ["data_offsets"] = new System.Text.Json.Nodes.JsonArray(data.Length, data.Length + bytes.Length),
+            };
+            data.Write(bytes);
+        }
+        byte[] h = Encoding.UTF8.GetBytes(header.ToJsonString());
+        using var f = File.Create(path);
+        var len = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(len, h.Length);
+        f.Write(len); f.Write(h); data.Position = 0; data.CopyTo(f);
+    }
+
     [Test]
     public void WrongDTypeIsReported()
     {
         using var be = new CpuBackend<float>();
         using var layer = MakeLstm(be, 1);
         var p0 = layer.Parameters[0];
-        foreach (var dtype in new[] { "I32", "F8_E4M3" })
+        foreach (var (dtype, size) in new[] { ("I32", 4), ("I64", 8), ("F8_E4M3", 1) })
         {
-            // Hand-written file: the first parameter stored as dtype (4 bytes per element for I32), the rest F32.
-            var header = new System.Text.Json.Nodes.JsonObject();
-            long offset = 0;
-            var data = new MemoryStream();
-            foreach (var p in layer.Parameters)
-            {
-                string dt = p == p0 ? dtype : "F32";
-                long bytes = p.Value.Length * (dt == "F8_E4M3" ? 1 : 4);
-                header[p.Name] = new System.Text.Json.Nodes.JsonObject
-                {
-                    ["dtype"] = dt,
-                    ["shape"] = new System.Text.Json.Nodes.JsonArray(p.Value.Shape.ToArray().Select(d => (System.Text.Json.Nodes.JsonNode)d).ToArray()),
-                    ["data_offsets"] = new System.Text.Json.Nodes.JsonArray(offset, offset + bytes),
-                };
-                data.Write(new byte[bytes]);
-                offset += bytes;
-            }
-            byte[] h = Encoding.UTF8.GetBytes(header.ToJsonString());
             string path = Path.Combine(_dir, $"d-{dtype}.safetensors");
-            using (var f = File.Create(path))
-            {
-                var len = new byte[8];
-                BinaryPrimitives.WriteInt64LittleEndian(len, h.Length);
-                f.Write(len); f.Write(h); data.Position = 0; data.CopyTo(f);
-            }
+            WriteRaw(path, layer.Parameters.Select(p => p == p0
+                ? (p.Name, dtype, p.Value.Shape.ToArray(), new byte[p.Value.Length * size])
+                : (p.Name, "F32", p.Value.Shape.ToArray(), new byte[p.Value.Length * 4])));
             AssertError(() => Checkpoint.Load(path, layer.Parameters, be), path, $"'{p0.Name}'", dtype);
         }
+    }
+
+    [Test]
+    public void HalfAndBFloat16AreConverted()
+    {
+        using var be = new CpuBackend<double>();
+        using var layer = MakeLstm(be, 1);
+        // Values exactly representable in both F16 and BF16 (few mantissa bits, small exponents).
+        double Value(int i) => ((i % 17) - 8) / 16.0;
+        byte[] Encode(string dtype, long n)
+        {
+            var bytes = new byte[n * 2];
+            for (int i = 0; i < n; i++)
+            {
+                ushort bits = dtype == "F16" ? BitConverter.HalfToUInt16Bits((Half)Value(i))
+                                             : (ushort)(BitConverter.SingleToUInt32Bits((float)Value(i)) >> 16);
+                BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), bits);
+            }
+            return bytes;
+        }
+        string path = Path.Combine(_dir, "half.safetensors");
+        string DType(int i) => i % 2 == 0 ? "F16" : "BF16"; // alternate the two
+        WriteRaw(path, layer.Parameters.Select((p, i) => (p.Name, DType(i), p.Value.Shape.ToArray(), Encode(DType(i), p.Value.Length))));
+        Checkpoint.Load(path, layer.Parameters, be);
+        foreach (var p in layer.Parameters)
+            Assert.That(Host(be, p.Value), Is.EqualTo(Enumerable.Range(0, (int)p.Value.Length).Select(Value).ToArray()), p.Name);
     }
 
     [Test]
