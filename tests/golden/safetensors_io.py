@@ -10,12 +10,14 @@ import struct
 import torch
 
 
-def write_safetensors(path, tensors, metadata):
+def write_safetensors(path, tensors, metadata, dtypes=None):
+    """dtypes: optional map of tensor name to "F32" (default "F64" for every tensor)."""
     header = {"__metadata__": metadata}
     blobs, offset = [], 0
     for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        dtype = (dtypes or {}).get(name, "F64")
+        data = t.detach().contiguous().to(torch.float32 if dtype == "F32" else torch.float64).numpy().tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
     raw = json.dumps(header).encode("utf-8")
@@ -25,3 +27,20 @@ def write_safetensors(path, tensors, metadata):
         f.write(raw)
         for b in blobs:
             f.write(b)
+
+
+def read_safetensors(path):
+    """Returns ({name: float64 tensor}, metadata) for a file of F32/F64 tensors."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    metadata = header.pop("__metadata__", {})
+    types = {"F32": torch.float32, "F64": torch.float64}
+    tensors = {}
+    for name, h in header.items():
+        b, e = h["data_offsets"]
+        data = bytearray(raw[8 + n + b:8 + n + e])
+        t = torch.frombuffer(data, dtype=types[h["dtype"]]) if data else torch.zeros(0, dtype=types[h["dtype"]])
+        tensors[name] = t.reshape(h["shape"]).to(torch.float64)
+    return tensors, metadata
