@@ -17,7 +17,7 @@ if (pkg.name !== 'gpt-3-encoder' || pkg.version !== '1.1.4') {
   console.error(`expected gpt-3-encoder 1.1.4, found ${pkg.name} ${pkg.version}`); process.exit(1);
 }
 const { encode, decode } = require(path.resolve(pkgDir));
-const kjvPath = process.argv[3] || path.join(__dirname, '../../../shared/data/kjv.txt');
+const kjvPath = process.argv[3] || path.join(__dirname, '../../data/kjv.txt');
 
 const cases = [
   ['empty', ''],
