@@ -1,0 +1,46 @@
+using System.Xml.Linq;
+using SeqCore.Cli;
+using SeqCore.Cli.Plots;
+
+namespace SeqCore.Tests.Cli;
+
+public class SvgChartTests
+{
+    [Test]
+    public void Renders_well_formed_svg_with_every_series_marker_and_legend()
+    {
+        var chart = new SvgChart { Title = "loss <&>", XLabel = "step", YLabel = "loss" }
+            .Add(new SvgSeries("train", [(1, 3.0), (2, 2.0), (3, double.NaN), (4, 1.0)]))
+            .Add(new SvgSeries("baseline", [(1, 2.5), (4, 2.5)], Dashed: true))
+            .Marker(2.5, "held out");
+        var doc = XDocument.Parse(chart.Render());
+        XNamespace svg = "http://www.w3.org/2000/svg";
+        var paths = doc.Descendants(svg + "path").Select(p => (string)p.Attribute("d")!).ToList();
+        Assert.That(paths, Has.Count.EqualTo(2));
+        Assert.That(paths[0].Count(c => c == 'M'), Is.EqualTo(2), "the NaN point breaks the line");
+        var texts = doc.Descendants(svg + "text").Select(t => t.Value).ToList();
+        Assert.That(texts, Does.Contain("loss <&>").And.Contain("train").And.Contain("baseline").And.Contain("held out"));
+    }
+
+    [TestCase(0, 1, 8, 0.1)]
+    [TestCase(0, 144, 8, 20)]
+    [TestCase(-3, 7, 6, 2)]
+    public void Ticks_are_round_and_cover_the_range(double lo, double hi, int target, double step)
+    {
+        var ticks = SvgChart.Ticks(lo, hi, target).ToList();
+        Assert.That(ticks.First(), Is.GreaterThanOrEqualTo(lo).And.LessThan(lo + step + 1e-9));
+        Assert.That(ticks.Zip(ticks.Skip(1), (a, b) => b - a), Has.All.EqualTo(step).Within(1e-9));
+    }
+
+    [Test]
+    public void Atomic_write_leaves_nothing_behind_on_failure()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"seqcore-atomic-{Guid.NewGuid():N}");
+        string path = Path.Combine(dir, "out.svg");
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, tmp => { File.WriteAllText(tmp, "half"); throw new InvalidOperationException(); }));
+        Assert.That(Directory.GetFiles(dir), Is.Empty);
+        AtomicFile.WriteAllText(path, "whole");
+        Assert.That(File.ReadAllText(path), Is.EqualTo("whole"));
+        Directory.Delete(dir, true);
+    }
+}
