@@ -4,6 +4,7 @@
     /usr/bin/python3 bench/compare/torch_bench.py gemm --shapes 1024x1024x1024 --threads 1
     /usr/bin/python3 bench/compare/torch_bench.py lstm --seq 64 --batch 32 --input 256 --hidden 256 --threads 2
     /usr/bin/python3 bench/compare/torch_bench.py mha --seq 256 --batch 16 --embed 512 --heads 8 --threads 2
+    /usr/bin/python3 bench/compare/torch_bench.py lm --arch lstm --vocab 96 --embed 256 --hidden 512 --layers 2 --seq 64 --batch 32
 
 The thread count is fixed before torch is imported, for torch's own pool (OpenMP) and for the BLAS it calls
 (OpenBLAS or another libblas.so.3), so "1 thread" is one thread: otherwise OpenBLAS starts one thread per core
@@ -19,7 +20,10 @@ import time
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn", "mha"])
+    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn", "mha", "lm"])
+    p.add_argument("--arch", default="lstm", choices=["rnn", "lstm", "gru"], help="lm: the recurrent stack")
+    p.add_argument("--vocab", type=int, default=96, help="lm: vocabulary size")
+    p.add_argument("--layers", type=int, default=2, help="lm: recurrent layers")
     p.add_argument("--shapes", default="1024x1024x1024", help="gemm: MxNxK[,MxNxK...]")
     p.add_argument("--seq", type=int, default=64)
     p.add_argument("--batch", type=int, default=32)
@@ -104,6 +108,9 @@ def main():
                "forward_ms": fwd, "median_ms": med, "min_ms": best, "repeat": runs, "blas": blas_library(), **common}
         print(json.dumps(out), flush=True)
         return
+    if args.suite == "lm":
+        lm_step(args, common, torch)
+        return
     cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.suite]
     model = cls(args.input, args.hidden)
     x = torch.randn(args.seq, args.batch, args.input, requires_grad=True)
@@ -121,6 +128,40 @@ def main():
     med, best, runs = timed(step, args.repeat)
     out = {"suite": "rnn", "case": f"torch.{args.suite}.T{args.seq}.B{args.batch}.I{args.input}.H{args.hidden}.t{args.threads}",
            "forward_ms": fwd, "median_ms": med, "min_ms": best, "repeat": runs, "blas": blas_library(), **common}
+    print(json.dumps(out), flush=True)
+
+
+def lm_step(args, common, torch):
+    """One training step of a recurrent language model: embedding -> rnn/lstm/gru stack -> linear head -> mean
+    cross-entropy over T*B tokens -> backward -> gradient clipping (norm 1) -> Adam step. The same work as
+    'seqcore bench lm' (same sizes, hidden state starting at zero)."""
+    T, B, V, E, H = args.seq, args.batch, args.vocab, args.embed, args.hidden
+    rnn_cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.arch]
+    embedding, rnn, head = torch.nn.Embedding(V, E), rnn_cls(E, H, args.layers), torch.nn.Linear(H, V)
+    params = [*embedding.parameters(), *rnn.parameters(), *head.parameters()]
+    opt = torch.optim.Adam(params, lr=1e-3)
+    tokens = torch.randint(0, V, (T + 1, B))
+    inputs, targets = tokens[:-1], tokens[1:].reshape(-1)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def forward():
+        with torch.no_grad():
+            y, _ = rnn(embedding(inputs))
+            loss_fn(head(y).reshape(-1, V), targets)
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        y, _ = rnn(embedding(inputs))
+        loss = loss_fn(head(y).reshape(-1, V), targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    fwd, _, _ = timed(forward, args.repeat)
+    med, best, runs = timed(step, args.repeat)
+    out = {"suite": "lm", "case": f"torch.lm.{args.arch}.L{args.layers}.V{V}.E{E}.H{H}.T{T}.B{B}.t{args.threads}",
+           "forward_ms": fwd, "median_ms": med, "min_ms": best, "tokens_per_s": T * B / (med * 1e-3), "repeat": runs,
+           "blas": blas_library(), **common}
     print(json.dumps(out), flush=True)
 
 
