@@ -49,11 +49,11 @@ public class Seq2SeqTests
         var pairs = ReversePairs(400, 3);
         var vocab = Seq2SeqVocabulary.Build(pairs);
         var examples = Encode(vocab, pairs);
-        using var model = new Seq2Seq<float>(_cpu, Tiny(vocab, cell, attention, embedding: 16, hidden: 24), new RandomStream(5));
+        using var model = new Seq2Seq<float>(_cpu, Tiny(vocab, cell, attention, embedding: 16, hidden: 16), new RandomStream(5));
         var task = new Seq2SeqTraining<float>(model, examples[..360], examples[360..], batchSize: 32, teacherForcing: 1.0, seed: 9);
         double start = task.Evaluate()!.Value.Loss;
         using var adam = new Adam<float>(_cpu, model.Parameters, learningRate: 0.01);
-        var result = new Trainer<float>(_cpu, adam, new TrainerOptions { Steps = 80, ClipNorm = 5, EvalEvery = 80 }).Run(task);
+        var result = new Trainer<float>(_cpu, adam, new TrainerOptions { Steps = 50, ClipNorm = 5, EvalEvery = 50 }).Run(task);
         double end = result.BestEvalLoss!.Value;
         TestContext.Out.WriteLine($"held-out loss {start:F3} → {end:F3}, token accuracy {task.LastTokenAccuracy:P1}");
         Assert.That(end, Is.LessThan(0.35 * start));
