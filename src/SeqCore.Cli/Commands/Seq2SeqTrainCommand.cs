@@ -207,8 +207,8 @@ internal static class Seq2SeqTrainCommand
     private static SvgChart LossChart(TrainingResult result, string data)
     {
         var chart = new SvgChart { Title = $"seq2seq on {Path.GetFileName(data)}: cross-entropy per target token", XLabel = "step", YLabel = "loss (nats)", LogY = true };
-        chart.Add(new SvgSeries("training batch", [.. result.History.Select(h => ((double)h.Step, h.Loss))], "#9ecae1"));
-        chart.Add(new SvgSeries("training (moving average)", [.. result.History.Select(h => ((double)h.Step, h.SmoothedLoss))], "#1f77b4"));
+        // Per-batch losses: on a log axis the trainer's moving average lags far behind a loss falling by decades.
+        chart.Add(new SvgSeries("training batch", [.. result.History.Select(h => ((double)h.Step, h.Loss))], "#1f77b4"));
         var eval = result.History.Where(h => h.EvalLoss is not null).Select(h => ((double)h.Step, h.EvalLoss!.Value)).ToList();
         if (eval.Count > 0) chart.Add(new SvgSeries("held out", eval, "#d62728"));
         return chart;
