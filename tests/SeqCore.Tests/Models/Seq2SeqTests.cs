@@ -163,6 +163,35 @@ public class Seq2SeqTests
         Assert.That(beam.Select(b => b.Score), Is.Ordered.Descending);
     }
 
+    /// <summary>After &lt;bos&gt;: eos and A each p = 0.5; after A: A 0.9, eos 0.1. "eos" has log p −0.69 and length 1, "A eos"
+    /// has log p −3.0 and length 2: plain log-probability prefers "eos", a strong length normalisation "A eos".</summary>
+    private sealed class ShortOrLongScorer : IBeamScorer
+    {
+        public int Rows => 2;
+        public int VocabularySize => 4;
+        public void Next(ReadOnlySpan<int> tokens, Span<double> logProbs)
+        {
+            for (int r = 0; r < 2; r++)
+            {
+                double[] p = tokens[r] switch { 1 => [0, 0, 0.5, 0.5], 3 => [0, 0, 0.1, 0.9], _ => [0, 0, 1, 0] };
+                for (int v = 0; v < 4; v++) logProbs[r * 4 + v] = Math.Log(p[v]);
+            }
+        }
+        public void Reorder(ReadOnlySpan<int> parents) { }
+        public ReadOnlySpan<double> Attention(int row) => [];
+    }
+
+    [Test]
+    public void LengthNormalisationDecidesBetweenAShortAndALongHypothesis()
+    {
+        var plain = BeamSearch.Run(new ShortOrLongScorer(), start: 1, end: 2, maxLength: 4, alpha: 0);
+        Assert.That(plain[0].Tokens, Is.EqualTo(new[] { 2 }));
+        Assert.That(plain.Select(h => h.Tokens.Length), Is.EquivalentTo(new[] { 1, 2 }), "both hypotheses finished");
+        var normalised = BeamSearch.Run(new ShortOrLongScorer(), start: 1, end: 2, maxLength: 4, alpha: 10);
+        Assert.That(normalised[0].Tokens, Is.EqualTo(new[] { 3, 2 }));
+        Assert.That(normalised[0].Score, Is.EqualTo(Math.Log(0.05) / Math.Pow(7.0 / 6.0, 10)).Within(1e-12));
+    }
+
     [Test]
     public void LengthPenaltyIsGnmts()
     {
