@@ -19,7 +19,7 @@ internal static class Seq2SeqTrainCommand
 {
     private sealed record Settings(string Data, string Cell, string Attention, int Embedding, int Hidden, bool Unidirectional, bool NoInputFeeding,
         int Steps, double? TimeSeconds, int Batch, double LearningRate, double Clip, double TeacherForcing, double HeldOut, int EvalEvery,
-        int Beam, double Alpha, int? MaxLength, ulong Seed, string Out, string? LossSvg, string? AttentionSvg, bool Json);
+        int Beam, double Alpha, int? MaxLength, ulong Seed, int? Threads, string Out, string? LossSvg, string? AttentionSvg, bool Json);
 
     public static Command Create(CliIO io)
     {
@@ -52,6 +52,7 @@ internal static class Seq2SeqTrainCommand
         var alpha = NumberOptions.Real("--alpha", "Length normalisation α of beam search (GNMT)", 0.6, 0, 10);
         var maxLength = NumberOptions.OptionalPositive("--max-length", "Longest output decoded (default: the longest target + 10).");
         var seed = NumberOptions.Seed();
+        var threads = NumberOptions.OptionalPositive("--threads", "CPU threads (default: all cores).");
         var output = new Option<string>("--out") { Description = "Checkpoint to write (default seq2seq.safetensors); the SVGs go beside it.", HelpName = "FILE", DefaultValueFactory = _ => "seq2seq.safetensors" };
         var lossSvg = new Option<string?>("--loss-svg") { Description = "Loss-curve SVG (default: <out>.loss.svg).", HelpName = "FILE" };
         var attentionSvg = new Option<string?>("--attention-svg") { Description = "Attention-map SVG of the first held-out pair (default: <out>.attention.svg).", HelpName = "FILE" };
@@ -59,12 +60,12 @@ internal static class Seq2SeqTrainCommand
         var command = new Command("train", "Train an encoder–decoder with attention on source<TAB>target pairs; print held-out exact-match accuracy; write the checkpoint, a loss curve and an attention map.")
         {
             data, cell, attention, embedding, hidden, unidirectional, noFeeding, steps, time, batch, lr, clip, teacher, heldOut, evalEvery,
-            beam, alpha, maxLength, seed, output, lossSvg, attentionSvg, json,
+            beam, alpha, maxLength, seed, threads, output, lossSvg, attentionSvg, json,
         };
         command.SetAction(parse => Execute(io, new Settings(parse.GetValue(data)!, parse.GetValue(cell)!.Last(), parse.GetValue(attention)!.Last(),
             parse.GetValue(embedding), parse.GetValue(hidden), parse.GetValue(unidirectional), parse.GetValue(noFeeding), parse.GetValue(steps),
             parse.GetValue(time), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(clip), parse.GetValue(teacher), parse.GetValue(heldOut),
-            parse.GetValue(evalEvery), parse.GetValue(beam), parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(seed),
+            parse.GetValue(evalEvery), parse.GetValue(beam), parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(seed), parse.GetValue(threads),
             parse.GetValue(output)!, parse.GetValue(lossSvg), parse.GetValue(attentionSvg), parse.GetValue(json))));
         return command;
     }
@@ -105,7 +106,7 @@ internal static class Seq2SeqTrainCommand
         {
             return Seq2SeqCommand.Fail(io, "train", $"cannot create the output folder: {e.Message}");
         }
-        using var backend = new CpuBackend<float>();
+        using var backend = new CpuBackend<float>(new CpuBackendOptions { Threads = s.Threads ?? 0 });
         using var model = new Seq2Seq<float>(backend, config, new RandomStream(s.Seed));
         var task = new Seq2SeqTraining<float>(model, train, heldOut, s.Batch, s.TeacherForcing, s.Seed + 1);
         using var adam = new Adam<float>(backend, model.Parameters, s.LearningRate);

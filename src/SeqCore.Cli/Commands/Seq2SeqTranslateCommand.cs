@@ -19,23 +19,24 @@ internal static class Seq2SeqTranslateCommand
         var alpha = NumberOptions.Real("--alpha", "Length normalisation α of beam search (GNMT)", 0.6, 0, 10);
         var maxLength = NumberOptions.OptionalPositive("--max-length", "Longest output decoded (default: the longest training target + 10).");
         var attentionSvg = new Option<string?>("--attention-svg") { Description = "Write the attention map of the first input to this SVG file.", HelpName = "FILE" };
+        var threads = NumberOptions.OptionalPositive("--threads", "CPU threads (default: all cores).");
         var json = CliOptions.Flag("--json", "One JSON object per input.");
         var inputs = new Argument<string[]>("text") { Description = "Inputs to translate; none: read standard input, one per line.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("translate", "Translate inputs with a trained seq2seq checkpoint (greedy or beam search).")
         {
-            model, beam, alpha, maxLength, attentionSvg, json, inputs,
+            model, beam, alpha, maxLength, attentionSvg, threads, json, inputs,
         };
         command.SetAction(parse => Execute(io, parse.GetValue(model)!, parse.GetValue(beam), parse.GetValue(alpha), parse.GetValue(maxLength),
-            parse.GetValue(attentionSvg), parse.GetValue(json), parse.GetValue(inputs) ?? []));
+            parse.GetValue(attentionSvg), parse.GetValue(threads), parse.GetValue(json), parse.GetValue(inputs) ?? []));
         return command;
     }
 
-    private static int Execute(CliIO io, string modelPath, int beam, double alpha, int? maxLengthOption, string? attentionSvg, bool json, string[] args)
+    private static int Execute(CliIO io, string modelPath, int beam, double alpha, int? maxLengthOption, string? attentionSvg, int? threads, bool json, string[] args)
     {
         if (!File.Exists(modelPath)) return Seq2SeqCommand.Fail(io, "translate", $"file not found: {Path.GetFullPath(modelPath)}");
         var texts = args.Length > 0 ? args.ToList() : ReadLines(io.In);
         if (texts.Count == 0) return Seq2SeqCommand.Fail(io, "translate", "nothing to translate: give the inputs as arguments or on standard input.");
-        using var backend = new CpuBackend<float>();
+        using var backend = new CpuBackend<float>(new CpuBackendOptions { Threads = threads ?? 0 });
         Seq2Seq<float> seq2seq;
         Seq2SeqVocabulary vocabulary;
         IReadOnlyDictionary<string, string> meta;
