@@ -62,6 +62,27 @@ public class Seq2SeqCommandTests
     }
 
     [Test]
+    public void PlainOutputReportsAccuracyAndThePathsWritten()
+    {
+        File.WriteAllLines(P("pairs.tsv"), Enumerable.Range(0, 30).Select(i => $"{i}\t{i * 2}"));
+        var (code, stdout, stderr) = Run(["seq2seq", "train", "--data", P("pairs.tsv"), "--steps", "5", "--beam", "2", "--out", P("m.safetensors"), .. TinyModel]);
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("step 5/5").And.Contain("exact match, greedy:").And.Contain("exact match, beam 2")
+            .And.Contain(P("m.safetensors")).And.Contain(P("m.loss.svg")).And.Contain(P("m.attention.svg")));
+        Assert.That(File.ReadAllText(P("m.loss.svg")), Does.StartWith("<svg").And.Contain("held out"));
+    }
+
+    [TestCase("make-data", "--task", "--count")]
+    [TestCase("train", "--data", "--beam", "--teacher-forcing", "--attention", "--held-out")]
+    [TestCase("translate", "--model", "--beam", "--alpha", "--attention-svg")]
+    public void HelpListsTheOptions(string verb, params string[] options)
+    {
+        var (code, stdout, _) = Run("seq2seq", verb, "--help");
+        Assert.That(code, Is.Zero);
+        foreach (var o in options) Assert.That(stdout, Does.Contain(o));
+    }
+
+    [Test]
     public void TrainingIsReproducibleWithASeed()
     {
         File.WriteAllLines(P("pairs.tsv"), Enumerable.Range(0, 40).Select(i => $"{(char)('a' + i % 7)}{(char)('a' + i % 5)}{(char)('a' + i % 3)}\t{(char)('a' + i % 3)}{(char)('a' + i % 5)}{(char)('a' + i % 7)}"));
