@@ -1,0 +1,26 @@
+using System.CommandLine;
+
+namespace SeqCore.Cli.Commands;
+
+/// <summary><c>seqcore seq2seq</c>: make a built-in data set, train an encoder–decoder with attention, translate with it.</summary>
+internal static class Seq2SeqCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var command = new Command("seq2seq", "Sequence-to-sequence with attention over characters: make-data (built-in tasks), train (from a TSV of source<TAB>target pairs), translate (greedy or beam search).")
+        {
+            Seq2SeqMakeDataCommand.Create(io),
+            Seq2SeqTrainCommand.Create(io),
+            Seq2SeqTranslateCommand.Create(io),
+        };
+        CliApp.RequireVerb(command, io, "seqcore seq2seq");
+        return command;
+    }
+
+    /// <summary>Prints one error line for the sub-verb and returns the usage exit code.</summary>
+    internal static int Fail(CliIO io, string verb, string message)
+    {
+        io.Error.WriteLine($"seqcore: seq2seq {verb}: {message}");
+        return ExitCodes.Usage;
+    }
+}

@@ -1,0 +1,149 @@
+using System.Numerics;
+using SeqCore.Layers;
+using SeqCore.Layers.Attention;
+using SeqCore.Layers.Recurrent;
+using SeqCore.Random;
+using SeqCore.Training;
+
+namespace SeqCore.Models;
+
+/// <summary>
+/// An encoder–decoder with attention (Luong et al. 2015's global attention, with Bahdanau's additive score or Luong's
+/// dot/general score), with explicit forward and backward passes.
+/// </summary>
+/// <remarks>
+/// <para>Encoder: source embedding → LSTM or GRU (optionally bidirectional) over ragged sources, giving the memory
+/// <c>m [B, S, Dk]</c>, Dk = D·H. The decoder's width is Dk too; its initial state is the encoder's final states with the
+/// directions concatenated.</para>
+/// <para>Decoder step t: <c>x_t = [emb(y_{t−1}); h̃_{t−1}]</c> (h̃ only with input feeding, h̃_{−1} = 0);
+/// <c>h_t = cell(x_t, h_{t−1})</c>; <c>c_t, α_t = attention(h_t, m)</c> with the source padding masked;
+/// <c>h̃_t = tanh(W_c·[c_t; h_t] + b_c)</c>; <c>logits_t = W_o·h̃_t + b_o</c>. Loss: cross-entropy over the target tokens
+/// (target padding ignored).</para>
+/// <para>Backward walks the decoder steps in reverse. The cell and the attention keep only their last forward, so each
+/// step re-runs its cell and attention forward from the saved inputs (h_{t−1}, c_{t−1}, x_t, h_t) right before their
+/// backward: one extra cheap forward per step instead of a cache per step, and the step reuses the already
+/// gradient-checked layers. The generator's backward is one GEMM over all T·B rows.</para>
+/// <para>Parameters (state_dict names): <c>source_embedding.weight</c>, <c>encoder.*</c> (<c>nn.LSTM</c>/<c>nn.GRU</c>
+/// names), <c>target_embedding.weight</c>, <c>decoder.*</c> (a one-layer <c>nn.LSTM</c>/<c>nn.GRU</c>),
+/// <c>attention.*</c> (see <see cref="AdditiveAttention{T}"/>, <see cref="DotProductAttention{T}"/>),
+/// <c>combine.weight [Dk, 2·Dk]</c>, <c>combine.bias</c>, <c>generator.weight [V, Dk]</c>, <c>generator.bias</c>.</para>
+/// </remarks>
+public sealed partial class Seq2Seq<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly IBackend<T> _be;
+    private readonly Embedding<T> _sourceEmbedding, _targetEmbedding;
+    private readonly RecurrentLayer<T> _encoder, _decoder;
+    private readonly AdditiveAttention<T>? _additive;
+    private readonly DotProductAttention<T>? _luong;
+    private readonly Linear<T> _combine, _generator;
+    private readonly List<Parameter<T>> _parameters = new();
+    private readonly CrossEntropyLoss<T> _loss;
+
+    /// <summary>Creates the model with PyTorch-style initialisation drawn from <paramref name="init"/>.</summary>
+    public Seq2Seq(IBackend<T> backend, Seq2SeqConfig config, RandomStream init)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(init);
+        config.Validate();
+        _be = backend;
+        Config = config;
+        int e = config.EmbeddingSize, dk = config.DecoderSize;
+        _sourceEmbedding = new Embedding<T>(backend, config.SourceVocabSize, e, init, Seq2SeqVocabulary.Pad, "source_embedding.");
+        _encoder = new RecurrentLayer<T>(backend, new RecurrentOptions
+        {
+            Cell = config.Cell, InputSize = e, HiddenSize = config.HiddenSize, Bidirectional = config.Bidirectional, BatchFirst = true,
+        }, init);
+        _targetEmbedding = new Embedding<T>(backend, config.TargetVocabSize, e, init, Seq2SeqVocabulary.Pad, "target_embedding.");
+        _decoder = new RecurrentLayer<T>(backend, new RecurrentOptions { Cell = config.Cell, InputSize = config.DecoderInputSize, HiddenSize = dk }, init);
+        if (config.Attention == Seq2SeqAttention.Additive) _additive = new AdditiveAttention<T>(backend, dk, dk, config.AdditiveSize, init);
+        else _luong = new DotProductAttention<T>(backend, config.Attention == Seq2SeqAttention.Dot ? LuongScore.Dot : LuongScore.General, dk, dk, init);
+        _combine = new Linear<T>(backend, 2 * dk, dk, init, prefix: "combine.");
+        _generator = new Linear<T>(backend, dk, config.TargetVocabSize, init, prefix: "generator.");
+        _loss = new CrossEntropyLoss<T>(backend) { IgnoreIndex = Seq2SeqBatch.IgnoreIndex };
+
+        _parameters.AddRange(_sourceEmbedding.Parameters);
+        _parameters.AddRange(Prefixed("encoder.", _encoder.Parameters));
+        _parameters.AddRange(_targetEmbedding.Parameters);
+        _parameters.AddRange(Prefixed("decoder.", _decoder.Parameters));
+        _parameters.AddRange(Prefixed("attention.", _additive?.Parameters ?? _luong!.Parameters));
+        _parameters.AddRange(_combine.Parameters);
+        _parameters.AddRange(_generator.Parameters);
+    }
+
+    private static IEnumerable<Parameter<T>> Prefixed(string prefix, IEnumerable<Parameter<T>> parameters) =>
+        parameters.Select(p => new Parameter<T>(prefix + p.Name, p.Value, p.Gradient));
+
+    /// <summary>The configuration.</summary>
+    public Seq2SeqConfig Config { get; }
+
+    /// <summary>The backend.</summary>
+    public IBackend<T> Backend => _be;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter<T>> Parameters => _parameters;
+
+    private bool IsLstm => Config.Cell == CellKind.Lstm;
+
+    private void AttentionForward(Tensor<T> query, Tensor<T> memory, ReadOnlySpan<int> lengths, Tensor<T> context, Tensor<T>? weights = null)
+    {
+        if (_additive is not null) _additive.Forward(query, memory, lengths, context, weights);
+        else _luong!.Forward(query, memory, lengths, context, weights);
+    }
+
+    private void AttentionBackward(Tensor<T> dContext, Tensor<T> dQuery, Tensor<T> dMemory)
+    {
+        if (_additive is not null) _additive.Backward(dContext, dQuery, dMemory);
+        else _luong!.Backward(dContext, dQuery, dMemory);
+    }
+
+    /// <summary>Embeds and encodes a batch-first padded source: memory <c>[B, S, Dk]</c> and the decoder's initial
+    /// states <c>h0, c0 [1, B, Dk]</c> (c0 only for the LSTM).</summary>
+    private void Encode(ReadOnlySpan<int> sourceIds, ReadOnlySpan<int> lengths, int batch, int steps,
+        Tensor<T> embedded, Tensor<T> memory, Tensor<T> finalH, Tensor<T>? finalC, Tensor<T> h0, Tensor<T>? c0)
+    {
+        _sourceEmbedding.Forward(sourceIds, embedded);
+        _encoder.Forward(embedded, IsAllFull(lengths, steps) ? [] : lengths, null, null, memory, finalH, finalC);
+        Bridge(finalH, h0, batch);
+        if (finalC is not null) Bridge(finalC, c0!, batch);
+    }
+
+    private static bool IsAllFull(ReadOnlySpan<int> lengths, int steps)
+    {
+        foreach (int l in lengths) if (l != steps) return false;
+        return true;
+    }
+
+    /// <summary>Encoder final states <c>[D, B, H]</c> → decoder state <c>[1, B, D·H]</c> (directions side by side).</summary>
+    private void Bridge(Tensor<T> encoderState, Tensor<T> decoderState, int batch)
+    {
+        int h = Config.HiddenSize, dk = Config.DecoderSize;
+        for (int d = 0; d < Config.Directions; d++)
+            _be.Copy2D(encoderState.Slice((long)d * batch * h, batch, h), batch, h, h, Columns(decoderState, d * h), dk);
+    }
+
+    /// <summary>Backward of <see cref="Bridge"/>.</summary>
+    private void BridgeBackward(Tensor<T> dDecoderState, Tensor<T> dEncoderState, int batch)
+    {
+        int h = Config.HiddenSize, dk = Config.DecoderSize;
+        for (int d = 0; d < Config.Directions; d++)
+            _be.Copy2D(Columns(dDecoderState, d * h), batch, h, dk, dEncoderState.Slice((long)d * batch * h, batch, h), h);
+    }
+
+    /// <summary>A flat view starting at column <paramref name="column"/> of a row-major buffer (for strided copies).</summary>
+    private static Tensor<T> Columns(Tensor<T> t, int column) => column == 0 ? t : t.Slice(column, checked((int)(t.Length - column)));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _arena?.Dispose();
+        _sourceEmbedding.Dispose();
+        _encoder.Dispose();
+        _targetEmbedding.Dispose();
+        _decoder.Dispose();
+        _additive?.Dispose();
+        _luong?.Dispose();
+        _combine.Dispose();
+        _generator.Dispose();
+    }
+}

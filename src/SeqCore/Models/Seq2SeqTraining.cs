@@ -1,0 +1,125 @@
+using System.Numerics;
+using SeqCore.Layers;
+using SeqCore.Random;
+using SeqCore.Training;
+
+namespace SeqCore.Models;
+
+/// <summary>One (source, target) example as ids: the source ends with the source <c>&lt;eos&gt;</c>, the target is bare.</summary>
+/// <param name="Source">Source ids.</param>
+/// <param name="Target">Target ids.</param>
+public sealed record Seq2SeqExample(int[] Source, int[] Target);
+
+/// <summary>Held-out quality of a <see cref="Seq2Seq{T}"/>.</summary>
+/// <param name="Examples">Held-out examples decoded.</param>
+/// <param name="ExactMatches">Decoded sequences equal to the reference.</param>
+/// <param name="Predictions">The decoded target ids, one per example (without <c>&lt;eos&gt;</c>).</param>
+public sealed record Seq2SeqAccuracy(int Examples, int ExactMatches, IReadOnlyList<int[]> Predictions)
+{
+    /// <summary>Exact-match sequence accuracy in [0, 1].</summary>
+    public double ExactMatch => Examples == 0 ? 0 : (double)ExactMatches / Examples;
+}
+
+/// <summary>
+/// A <see cref="Seq2Seq{T}"/> with its training and held-out examples, as the <see cref="Trainer{T}"/> sees it:
+/// each step draws a random batch (with replacement, from a seeded stream), trains on it with the configured
+/// teacher-forcing ratio, and <see cref="Evaluate"/> gives the teacher-forced held-out loss and token accuracy.
+/// <see cref="Decode(int, double, int)"/> measures exact-match sequence accuracy with greedy or beam-search decoding.
+/// </summary>
+public sealed class Seq2SeqTraining<T> : ITrainable<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Seq2Seq<T> _model;
+    private readonly IReadOnlyList<Seq2SeqExample> _train, _heldOut;
+    private readonly RandomStream _sampling, _teacher;
+
+    /// <summary>Creates the trainable. <paramref name="seed"/> drives batch sampling and teacher forcing.</summary>
+    public Seq2SeqTraining(Seq2Seq<T> model, IReadOnlyList<Seq2SeqExample> train, IReadOnlyList<Seq2SeqExample> heldOut,
+        int batchSize, double teacherForcing, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        if (train.Count == 0) throw new ArgumentException("Seq2SeqTraining: there are no training examples.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Seq2SeqTraining: the batch size must be positive, got {batchSize}.");
+        if (teacherForcing is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(teacherForcing), $"Seq2SeqTraining: the teacher-forcing ratio must be in [0, 1], got {teacherForcing}.");
+        _model = model;
+        _train = train;
+        _heldOut = heldOut;
+        BatchSize = batchSize;
+        TeacherForcing = teacherForcing;
+        _sampling = new RandomStream(seed);
+        _teacher = new RandomStream(seed ^ 0x5eed_7eac_4e55UL);
+    }
+
+    /// <summary>Examples per training batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Probability that a decoder input is the reference token (1 = full teacher forcing).</summary>
+    public double TeacherForcing { get; }
+
+    /// <summary>Teacher-forced token accuracy of the last <see cref="Evaluate"/> (NaN before).</summary>
+    public double LastTokenAccuracy { get; private set; } = double.NaN;
+
+    /// <inheritdoc />
+    public string ItemUnit => "tokens";
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter<T>> Parameters => _model.Parameters;
+
+    /// <inheritdoc />
+    public BatchLoss TrainBatch(int step)
+    {
+        var sources = new int[BatchSize][];
+        var targets = new int[BatchSize][];
+        for (int i = 0; i < BatchSize; i++)
+        {
+            var ex = _train[_sampling.NextInt(_train.Count)];
+            (sources[i], targets[i]) = (ex.Source, ex.Target);
+        }
+        var loss = _model.TrainStep(new Seq2SeqBatch(sources, targets), TeacherForcing, _teacher);
+        return new BatchLoss(loss.Loss, loss.Tokens);
+    }
+
+    /// <inheritdoc />
+    public BatchLoss? Evaluate()
+    {
+        if (_heldOut.Count == 0) return null;
+        double total = 0;
+        long tokens = 0, correct = 0;
+        foreach (var chunk in _heldOut.Chunk(BatchSize))
+        {
+            var r = _model.Loss(new Seq2SeqBatch([.. chunk.Select(e => e.Source)], [.. chunk.Select(e => e.Target)]));
+            total += r.Loss * r.Tokens;
+            tokens += r.Tokens;
+            correct += r.CorrectTokens;
+        }
+        LastTokenAccuracy = (double)correct / tokens;
+        return new BatchLoss(total / tokens, tokens);
+    }
+
+    /// <summary>Decodes the held-out sources (greedy when <paramref name="beamWidth"/> is 1, else beam search with
+    /// length normalisation <paramref name="alpha"/>) and counts exact matches.</summary>
+    public Seq2SeqAccuracy Decode(int beamWidth, double alpha, int maxLength) => Decode(_model, _heldOut, beamWidth, alpha, maxLength, BatchSize);
+
+    /// <summary>Decodes <paramref name="examples"/> and counts the predictions equal to their targets.</summary>
+    public static Seq2SeqAccuracy Decode(Seq2Seq<T> model, IReadOnlyList<Seq2SeqExample> examples, int beamWidth, double alpha, int maxLength, int batchSize = 64)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(examples);
+        var predictions = new List<int[]>(examples.Count);
+        if (beamWidth <= 1)
+        {
+            foreach (var chunk in examples.Chunk(Math.Max(1, batchSize)))
+                predictions.AddRange(model.Greedy([.. chunk.Select(e => e.Source)], maxLength).Select(Strip));
+        }
+        else
+        {
+            foreach (var ex in examples) predictions.Add(Strip(model.Beam(ex.Source, beamWidth, maxLength, alpha)[0]));
+        }
+        int exact = 0;
+        for (int i = 0; i < examples.Count; i++) if (predictions[i].AsSpan().SequenceEqual(examples[i].Target)) exact++;
+        return new Seq2SeqAccuracy(examples.Count, exact, predictions);
+    }
+
+    private static int[] Strip(DecodedSequence d) => d.Finished ? d.Tokens[..^1] : d.Tokens;
+}
