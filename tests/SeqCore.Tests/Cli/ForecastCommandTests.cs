@@ -74,6 +74,28 @@ public class ForecastCommandTests
     }
 
     [Test]
+    public void Holdout_0_forecasts_the_future_past_the_end_of_the_file()
+    {
+        string outDir = Path.Combine(_dir, "future");
+        var (code, stdout, stderr) = Run("forecast", "--csv", Path.Combine(Data, "airpassengers.csv"), "--column", "passengers",
+            "--holdout", "0", "--horizon", "6", "--season", "12", "--window", "12", "--log", "--difference", "12", "--hidden", "4", "--steps", "20",
+            "--out", outDir, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        using var result = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        var r = result.RootElement;
+        Assert.That(r.GetProperty("forecast").GetArrayLength(), Is.EqualTo(6));
+        Assert.That(r.TryGetProperty("rmse", out _), Is.False, "nothing to score against");
+        string[] rows = File.ReadAllLines(Path.Combine(outDir, "forecast.csv"));
+        Assert.That(rows, Has.Length.EqualTo(1 + 150));
+        Assert.That(rows[^1], Does.StartWith("1961.41").And.Contain(",,")); // June 1961: a forecast, no actual value
+        Assert.That(File.ReadAllText(Path.Combine(outDir, "forecast.svg")), Does.Contain("forecast starts"));
+
+        (code, _, stderr) = Run("forecast", "--csv", Path.Combine(Data, "airpassengers.csv"), "--column", "passengers", "--holdout", "0", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--horizon"));
+    }
+
+    [Test]
     public void Bad_inputs_exit_2_with_one_message_and_write_nothing()
     {
         string air = Path.Combine(Data, "airpassengers.csv");
