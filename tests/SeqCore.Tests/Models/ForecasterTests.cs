@@ -140,6 +140,24 @@ public class ForecasterTests
     }
 
     [Test]
+    public void A_multi_step_forecast_is_one_step_forecasts_fed_their_own_predictions()
+    {
+        // Past the lag, the differencing is undone against earlier forecasts: the same as appending each forecast to the
+        // history and forecasting one step again.
+        using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
+        double[] y = Enumerable.Range(0, 40).Select(t => 20 + 0.5 * t + 4 * Math.Sin(2 * Math.PI * t / 6)).ToArray();
+        var series = new ForecastSeries(y);
+        var config = ForecastTransform.FitScaling(new ForecasterConfig { Window = 6, Hidden = 5, Log = true, DifferenceLag = 3 }, series, 40);
+        using var model = new Forecaster<double>(be, config, new RandomStream(12));
+        double[] multi = model.Forecast(series, 8);
+        for (int h = 0; h < multi.Length; h++)
+        {
+            double one = model.Forecast(new ForecastSeries([.. y, .. multi[..h]]), 1)[0];
+            Assert.That(one, Is.EqualTo(multi[h]).Within(1e-9 * multi[h]), $"step {h}");
+        }
+    }
+
+    [Test]
     public void Metrics_and_baselines()
     {
         Assert.That(ForecastMetrics.Rmse([1, 2, 3], [1, 2, 6]), Is.EqualTo(Math.Sqrt(3)).Within(1e-15));
