@@ -69,6 +69,8 @@ public static class CliApp
         root.Subcommands.Add(GradcheckCommand.Create(io));
         root.Subcommands.Add(TokenizeCommand.Create(io));
         root.Subcommands.Add(Seq2SeqCommand.Create(io));
+        root.Subcommands.Add(ForecastCommand.Create(io));
+        root.Subcommands.Add(Word2VecCommand.Create(io));
         RequireVerb(root, io, "seqcore");
         return root;
     }

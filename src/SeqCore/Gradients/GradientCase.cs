@@ -13,7 +13,9 @@ public static class GradientCases
     /// <summary>All cases, in a stable order.</summary>
     public static IReadOnlyList<GradientCase> All { get; } =
         [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases, .. AttentionGradientCases.Cases, .. TransformerGradientCases.Cases, .. LossGradientCases.Cases,
-         .. Seq2SeqGradientCases.Cases];
+         .. Seq2SeqGradientCases.Cases,
+         .. ForecasterGradientCases.Cases,
+         .. Word2VecGradientCases.Cases];
 
     /// <summary>Cases whose name contains <paramref name="filter"/> (case-insensitive); all when it is empty.</summary>
     public static IEnumerable<GradientCase> Matching(string? filter) =>

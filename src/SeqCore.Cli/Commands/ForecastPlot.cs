@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text;
+using SeqCore.Cli.Plots;
+using SeqCore.IO;
+
+namespace SeqCore.Cli.Commands;
+
+/// <summary>The pictures and tables <c>seqcore forecast</c> writes: the time axis, the SVG chart and the CSV of values.</summary>
+internal static class ForecastPlot
+{
+    /// <summary>
+    /// x values for <paramref name="count"/> steps: the file's first column when it is not the target and reads as numbers
+    /// (e.g. 1991.496) or as <c>yyyy-MM</c> / <c>yyyy-MM-dd</c> dates (as fractional years), continued past the file's end
+    /// at the last spacing; otherwise the row number.
+    /// </summary>
+    public static double[] TimeAxis(NumericCsv table, string target, int count)
+    {
+        var x = new double[count];
+        int n = table.RowCount;
+        double[]? parsed = null;
+        if (table.Header.Count > 1 && table.ColumnIndex(target) != 0 && n >= 2)
+        {
+            string[] text = table.Text(0);
+            parsed = new double[n];
+            for (int i = 0; i < n && parsed is not null; i++)
+                if (!TryTime(text[i], out parsed[i])) parsed = null;
+        }
+        for (int i = 0; i < count; i++)
+            x[i] = parsed is null ? i : i < n ? parsed[i] : parsed[n - 1] + (i - n + 1) * (parsed[n - 1] - parsed[n - 2]);
+        return x;
+    }
+
+    private static bool TryTime(string text, out double value)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return true;
+        if (DateTime.TryParseExact(text, ["yyyy-MM", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        {
+            value = d.Year + (d.Month - 1) / 12.0 + (d.Day - 1) / 365.25;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Training part, held-out actual, forecast and baseline, with a marker where the held-out part starts.</summary>
+    public static SvgChart Chart(ForecastRequest r, double[] target, int trainRows, double[] x, double[] forecast, double[] baseline, int season, Scores? scores)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string subtitle = scores is null ? "" : string.Create(c, $": RMSE {scores.Rmse:F1} vs baseline {scores.BaselineRmse:F1}");
+        var chart = new SvgChart { Title = $"{r.Column}: {forecast.Length}-step forecast{subtitle}", XLabel = "time", YLabel = r.Column };
+        chart.Add(new SvgSeries("training data", Enumerable.Range(0, trainRows).Select(i => (x[i], target[i])).ToList(), "#1f77b4"));
+        if (target.Length > trainRows)
+            // Start at the last training point so the lines join.
+            chart.Add(new SvgSeries("held-out actual", Enumerable.Range(trainRows - 1, target.Length - trainRows + 1).Select(i => (x[i], target[i])).ToList(), "#2ca02c"));
+        chart.Add(new SvgSeries("forecast", Enumerable.Range(0, forecast.Length).Select(h => (x[trainRows + h], forecast[h])).Prepend((x[trainRows - 1], target[trainRows - 1])).ToList(), "#d62728"));
+        chart.Add(new SvgSeries(season > 1 ? $"seasonal naive (season {season})" : "naive (last value)",
+            Enumerable.Range(0, baseline.Length).Select(h => (x[trainRows + h], baseline[h])).ToList(), "#7f7f7f", Dashed: true));
+        chart.Marker((x[trainRows - 1] + x[trainRows]) / 2, target.Length > trainRows ? "held-out part starts" : "forecast starts");
+        return chart;
+    }
+
+    /// <summary><c>x,actual,forecast,baseline,one_step</c> for every step (empty cells where a value does not exist).</summary>
+    public static string Csv(double[] x, double[] target, int trainRows, double[] forecast, double[] baseline, double[] oneStep)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder("x,actual,forecast,baseline,one_step\n");
+        int rows = Math.Max(target.Length, trainRows + forecast.Length);
+        for (int i = 0; i < rows; i++)
+        {
+            int h = i - trainRows;
+            sb.Append(x[i].ToString("R", c)).Append(',')
+              .Append(i < target.Length ? target[i].ToString("R", c) : "").Append(',')
+              .Append(h >= 0 && h < forecast.Length ? forecast[h].ToString("R", c) : "").Append(',')
+              .Append(h >= 0 && h < baseline.Length ? baseline[h].ToString("R", c) : "").Append(',')
+              .Append(h >= 0 && h < oneStep.Length ? oneStep[h].ToString("R", c) : "").Append('\n');
+        }
+        return sb.ToString();
+    }
+}

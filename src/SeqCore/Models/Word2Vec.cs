@@ -1,0 +1,257 @@
+using System.Numerics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SeqCore.IO;
+using SeqCore.Layers;
+using SeqCore.Random;
+
+namespace SeqCore.Models;
+
+/// <summary>
+/// Skip-gram word2vec with negative sampling (Mikolov et al. 2013): an input embedding v (the word vectors) and an
+/// output embedding u. For a center word c, its context word o and k noise words n₁…n_k the loss is
+/// <c>−log σ(u_o·v_c) − Σ_j log σ(−u_{n_j}·v_c)</c>, which is binary cross-entropy on the logits
+/// <c>x_j = u_j·v_c</c> with target 1 for the context and 0 for the negatives.
+/// </summary>
+/// <remarks>
+/// <para>Forward on a batch of B examples with K = k + 1 output words each, all on the backend:
+/// <c>V = Gather(in, centers) [B, D]</c>, <c>U = Gather(out, outputs) [B·K, D]</c>, logits <c>X[b] = U[b]·V[b]</c>
+/// (a strided-batched GEMM of B products <c>[K, D]·[D, 1]</c>), loss = Σ BCE-with-logits(X, Y).</para>
+/// <para>Backward: <c>dX = σ(X) − Y</c>; <c>dV[b] = dX[b]ᵀ·U[b]</c> (B products <c>[1, K]·[K, D]</c>),
+/// <c>dU[b] = dX[b]·V[b]ᵀ</c> (B outer products <c>[K, 1]·[1, D]</c>); then ScatterAddRows adds them into the rows of
+/// the two tables' gradients.</para>
+/// <para>The loss is the <em>sum</em> over the batch's examples and the gradients are of that sum, so each example
+/// moves the vectors as much as one update of word2vec's per-example SGD does and the learning rate means the same
+/// (word2vec's α = 0.025).</para>
+/// Parameters: <c>in_embed.weight [V, D]</c> (initialised U(−0.5/D, 0.5/D)) and <c>out_embed.weight [V, D]</c>
+/// (initialised to 0), as word2vec does.
+/// </remarks>
+public sealed class Word2Vec<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The config's <c>model</c> field in a checkpoint.</summary>
+    public const string ModelName = "word2vec";
+
+    /// <summary>Metadata key of the vocabulary (a JSON array of the words by id).</summary>
+    public const string VocabularyKey = "seqcore.vocabulary";
+
+    private readonly IBackend<T> _be;
+    private int _batch = -1, _k1 = -1;
+    private Tensor<T>? _v, _u, _x, _y, _dx, _dv, _du;
+    private int[] _centers = [], _outputs = [];
+    private double[]? _unit; // [V, D] row-normalised input vectors for similarity queries
+
+    /// <summary>Creates the model with word2vec's initialisation.</summary>
+    public Word2Vec(IBackend<T> backend, Word2VecVocabulary vocabulary, int dim, RandomStream init)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        if (dim <= 0) throw new ArgumentOutOfRangeException(nameof(dim), $"Word2Vec: dimension must be positive, got {dim}.");
+        _be = backend;
+        Vocabulary = vocabulary;
+        Dim = dim;
+        InEmbedding = Parameter<T>.Create(backend, "in_embed.weight", vocabulary.Count, dim);
+        OutEmbedding = Parameter<T>.Create(backend, "out_embed.weight", vocabulary.Count, dim);
+        T bound = T.CreateTruncating(0.5 / dim);
+        backend.FillUniform(init, -bound, bound, InEmbedding.Value);
+        Parameters = [InEmbedding, OutEmbedding];
+    }
+
+    /// <summary>The words.</summary>
+    public Word2VecVocabulary Vocabulary { get; }
+
+    /// <summary>Vector width D.</summary>
+    public int Dim { get; }
+
+    /// <summary><c>in_embed.weight [V, D]</c>: the word vectors.</summary>
+    public Parameter<T> InEmbedding { get; }
+
+    /// <summary><c>out_embed.weight [V, D]</c>: the context vectors.</summary>
+    public Parameter<T> OutEmbedding { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter<T>> Parameters { get; }
+
+    /// <summary>
+    /// The summed loss of B examples: <paramref name="centers"/> <c>[B]</c>, <paramref name="outputs"/> <c>[B, K]</c>
+    /// with the context first and K − 1 negatives after it. Keeps what <see cref="Backward"/> needs.
+    /// </summary>
+    public double Forward(ReadOnlySpan<int> centers, ReadOnlySpan<int> outputs)
+    {
+        int b = centers.Length;
+        if (b == 0 || outputs.Length % b != 0 || outputs.Length / b < 2)
+            throw new ArgumentException($"Word2Vec.Forward: {outputs.Length} output ids for {b} centers; expected B·K with K ≥ 2 (a context and at least one negative).");
+        int k1 = outputs.Length / b, d = Dim;
+        Ensure(b, k1);
+        centers.CopyTo(_centers);
+        outputs.CopyTo(_outputs);
+        _be.Gather(InEmbedding.Value, centers, _v!);
+        _be.Gather(OutEmbedding.Value, outputs, _u!);
+        // X[b] [K, 1] = U[b] [K, D] · V[b] [D, 1]
+        _be.GemmStridedBatched(Transpose.No, Transpose.No, k1, 1, d, T.One, _u!, d, (long)k1 * d, _v!, 1, d, T.Zero, _x!, 1, k1, b);
+        return _be.BceWithLogitsForward(_x!, _y!, null, LossReduction.Sum);
+    }
+
+    /// <summary>Backward of the last <see cref="Forward"/> (of the summed loss): adds into both tables' gradients.</summary>
+    public void Backward()
+    {
+        if (_x is null) throw new InvalidOperationException("Word2Vec.Backward called before Forward.");
+        int b = _batch, k1 = _k1, d = Dim;
+        _be.BceWithLogitsBackward(_x, _y!, null, LossReduction.Sum, 1.0, _dx!);
+        // dV[b] [1, D] = dX[b]ᵀ [1, K] · U[b] [K, D]
+        _be.GemmStridedBatched(Transpose.No, Transpose.No, 1, d, k1, T.One, _dx!, k1, k1, _u!, d, (long)k1 * d, T.Zero, _dv!, d, d, b);
+        // dU[b] [K, D] = dX[b] [K, 1] · V[b] [1, D]
+        _be.GemmStridedBatched(Transpose.No, Transpose.No, k1, d, 1, T.One, _dx!, 1, k1, _v!, d, d, T.Zero, _du!, d, (long)k1 * d, b);
+        _be.ScatterAddRows(_dv!, _centers, -1, InEmbedding.Gradient);
+        _be.ScatterAddRows(_du!, _outputs, -1, OutEmbedding.Gradient);
+        _unit = null;
+    }
+
+    private void Ensure(int batch, int k1)
+    {
+        if (batch == _batch && k1 == _k1) return;
+        foreach (var t in new[] { _v, _u, _x, _y, _dx, _dv, _du }) t?.Dispose();
+        _batch = batch;
+        _k1 = k1;
+        _v = _be.Allocate(batch, Dim);
+        _u = _be.Allocate(batch * k1, Dim);
+        _x = _be.Allocate(batch, k1);
+        _dx = _be.Allocate(batch, k1);
+        _dv = _be.Allocate(batch, Dim);
+        _du = _be.Allocate(batch * k1, Dim);
+        _y = _be.Allocate(batch, k1);
+        var targets = new T[batch * k1];
+        for (int i = 0; i < batch; i++) targets[i * k1] = T.One; // the context is the positive, the rest are noise
+        _be.CopyFromHost(targets, _y);
+        _centers = new int[batch];
+        _outputs = new int[batch * k1];
+    }
+
+    /// <summary>Forgets cached unit vectors (call after changing the weights other than through <see cref="Backward"/>).</summary>
+    public void InvalidateSimilarityCache() => _unit = null;
+
+    /// <summary>The word vector of <paramref name="word"/>, or null when it is not in the vocabulary.</summary>
+    public double[]? Vector(string word)
+    {
+        int id = Vocabulary.IdOf(word);
+        if (id < 0) return null;
+        var row = new T[Dim];
+        _be.CopyToHost(InEmbedding.Value.Row(id), row);
+        return row.Select(double.CreateTruncating).ToArray();
+    }
+
+    /// <summary>The <paramref name="top"/> words most cosine-similar to <paramref name="word"/> (itself excluded).</summary>
+    /// <exception cref="KeyNotFoundException">The word is not in the vocabulary; the message names it.</exception>
+    public IReadOnlyList<(string Word, double Similarity)> Neighbours(string word, int top = 10)
+    {
+        int id = Id(word);
+        double[] unit = UnitVectors();
+        return Nearest(unit.AsSpan(id * Dim, Dim), top, [id]);
+    }
+
+    /// <summary>
+    /// The analogy "<paramref name="a"/> is to <paramref name="b"/> as ? is to <paramref name="c"/>": the words nearest
+    /// (cosine) to <c>â − b̂ + ĉ</c> of the unit vectors, excluding the three query words (3CosAdd).
+    /// For example <c>Analogy("king", "man", "woman")</c> should give "queen".
+    /// </summary>
+    public IReadOnlyList<(string Word, double Similarity)> Analogy(string a, string b, string c, int top = 5)
+    {
+        int ia = Id(a), ib = Id(b), ic = Id(c);
+        double[] unit = UnitVectors();
+        var q = new double[Dim];
+        for (int i = 0; i < Dim; i++) q[i] = unit[ia * Dim + i] - unit[ib * Dim + i] + unit[ic * Dim + i];
+        return Nearest(q, top, [ia, ib, ic]);
+    }
+
+    private int Id(string word)
+    {
+        int id = Vocabulary.IdOf(word);
+        return id >= 0 ? id : throw new KeyNotFoundException($"'{word}' is not in the vocabulary ({Vocabulary.Count} words).");
+    }
+
+    private List<(string, double)> Nearest(ReadOnlySpan<double> query, int top, int[] exclude)
+    {
+        double[] unit = UnitVectors();
+        double qn = 0;
+        foreach (double v in query) qn += v * v;
+        qn = Math.Sqrt(qn) is > 0 and var n ? n : 1;
+        var scores = new (int Id, double Sim)[Vocabulary.Count];
+        for (int w = 0; w < Vocabulary.Count; w++)
+        {
+            double dot = 0;
+            var row = unit.AsSpan(w * Dim, Dim);
+            for (int i = 0; i < Dim; i++) dot += row[i] * query[i];
+            scores[w] = (w, exclude.Contains(w) ? double.NegativeInfinity : dot / qn);
+        }
+        return scores.OrderByDescending(s => s.Sim).ThenBy(s => s.Id).Take(Math.Max(0, Math.Min(top, Vocabulary.Count - exclude.Length)))
+            .Select(s => (Vocabulary.Words[s.Id], s.Sim)).ToList();
+    }
+
+    private double[] UnitVectors()
+    {
+        if (_unit is not null) return _unit;
+        var host = _be.ToArray(InEmbedding.Value);
+        var unit = new double[host.Length];
+        for (int w = 0; w < Vocabulary.Count; w++)
+        {
+            double s = 0;
+            for (int i = 0; i < Dim; i++) { double v = double.CreateTruncating(host[w * Dim + i]); unit[w * Dim + i] = v; s += v * v; }
+            double inv = s > 0 ? 1 / Math.Sqrt(s) : 0;
+            for (int i = 0; i < Dim; i++) unit[w * Dim + i] *= inv;
+        }
+        return _unit = unit;
+    }
+
+    /// <summary>Writes both embeddings, the config and the vocabulary (with counts) atomically as a SeqCore checkpoint.</summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? extraConfig = null)
+    {
+        var config = new JsonObject { ["model"] = ModelName, ["dim"] = Dim, ["vocab_size"] = Vocabulary.Count };
+        if (extraConfig is not null) foreach (var (k, v) in extraConfig) config[k] = v;
+        var meta = new Dictionary<string, string>
+        {
+            [Checkpoint.ConfigKey] = config.ToJsonString(),
+            [VocabularyKey] = JsonSerializer.Serialize(Vocabulary.Words),
+            [VocabularyKey + ".counts"] = JsonSerializer.Serialize(Vocabulary.Counts),
+        };
+        Checkpoint.Save(path, Parameters, meta, _be);
+    }
+
+    /// <summary>Loads a checkpoint written by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a word2vec checkpoint, or corrupt; the message names the file.</exception>
+    public static Word2Vec<T> Load(IBackend<T> backend, string path)
+    {
+        var meta = Checkpoint.ReadMetadata(path);
+        if (!meta.TryGetValue(Checkpoint.ConfigKey, out string? configJson))
+            throw new InvalidDataException($"{path}: the checkpoint has no model config ('{Checkpoint.ConfigKey}' metadata).");
+        Word2VecVocabulary vocabulary;
+        int dim;
+        try
+        {
+            var config = JsonNode.Parse(configJson) as JsonObject ?? throw new InvalidDataException($"{path}: the model config is not a JSON object.");
+            string? model = config["model"]?.GetValue<string>();
+            if (model != ModelName) throw new InvalidDataException($"{path}: the checkpoint holds a '{model}' model, not {ModelName}.");
+            dim = config["dim"]?.GetValue<int>() ?? throw new InvalidDataException($"{path}: the model config has no 'dim'.");
+            if (!meta.TryGetValue(VocabularyKey, out string? wordsJson))
+                throw new InvalidDataException($"{path}: the checkpoint has no vocabulary ('{VocabularyKey}' metadata).");
+            string[] words = JsonSerializer.Deserialize<string[]>(wordsJson) ?? throw new InvalidDataException($"{path}: the vocabulary is null.");
+            long[] counts = meta.TryGetValue(VocabularyKey + ".counts", out string? countsJson)
+                ? JsonSerializer.Deserialize<long[]>(countsJson) ?? new long[words.Length]
+                : new long[words.Length];
+            vocabulary = new Word2VecVocabulary(words, counts);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: invalid word2vec metadata: {e.Message}");
+        }
+        var result = new Word2Vec<T>(backend, vocabulary, dim, new RandomStream(0));
+        try { Checkpoint.Load(path, result.Parameters, backend); }
+        catch { result.Dispose(); throw; }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in new[] { _v, _u, _x, _y, _dx, _dv, _du }) t?.Dispose();
+        foreach (var p in Parameters) { p.Value.Dispose(); p.Gradient.Dispose(); }
+    }
+}

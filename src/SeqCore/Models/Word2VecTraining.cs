@@ -1,0 +1,52 @@
+using System.Numerics;
+using SeqCore.Layers;
+using SeqCore.Training;
+
+namespace SeqCore.Models;
+
+/// <summary>
+/// A <see cref="Word2Vec{T}"/> and its <see cref="SkipGramSampler"/>, as the <see cref="Trainer{T}"/> sees them: each
+/// step takes the next <c>batch</c> (center, context, k negatives) examples and adds the gradient of their summed loss.
+/// The reported loss is the mean per example. Word2vec has no held-out loss: <see cref="Evaluate"/> returns null.
+/// Use plain SGD (no momentum or weight decay): rows a batch does not touch then stay exactly as they are, which is
+/// word2vec's sparse update.
+/// </summary>
+public sealed class Word2VecTraining<T> : ITrainable<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Word2Vec<T> _model;
+    private readonly SkipGramSampler _sampler;
+    private readonly int[] _centers, _outputs;
+
+    /// <summary>Creates the trainable with <paramref name="batch"/> examples per step.</summary>
+    public Word2VecTraining(Word2Vec<T> model, SkipGramSampler sampler, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sampler);
+        if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), $"Word2Vec: batch must be positive, got {batch}.");
+        _model = model;
+        _sampler = sampler;
+        _centers = new int[batch];
+        _outputs = new int[batch * (sampler.Negatives + 1)];
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter<T>> Parameters => _model.Parameters;
+
+    /// <inheritdoc />
+    public string ItemUnit => "pairs";
+
+    /// <summary>The sampler (epochs done, progress).</summary>
+    public SkipGramSampler Sampler => _sampler;
+
+    /// <inheritdoc />
+    public BatchLoss TrainBatch(int step)
+    {
+        _sampler.Next(_centers, _outputs);
+        double loss = _model.Forward(_centers, _outputs);
+        _model.Backward();
+        return new BatchLoss(loss / _centers.Length, _centers.Length);
+    }
+
+    /// <inheritdoc />
+    public BatchLoss? Evaluate() => null;
+}

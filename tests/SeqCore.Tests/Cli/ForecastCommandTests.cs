@@ -1,0 +1,156 @@
+using System.Text.Json;
+using SeqCore.Cli;
+using SeqCore.Models;
+
+namespace SeqCore.Tests.Cli;
+
+/// <summary><c>seqcore forecast</c> in-process on the shipped AirPassengers and EU stock market files, and its errors.</summary>
+public class ForecastCommandTests
+{
+    private static readonly string Data = Path.Combine(AppContext.BaseDirectory, "Data");
+    private string _dir = "";
+
+    [SetUp]
+    public void MakeFolder() => _dir = Path.Combine(Path.GetTempPath(), $"seqcore-forecast-{Guid.NewGuid():N}");
+
+    [TearDown]
+    public void RemoveFolder()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Test]
+    public void Trains_forecasts_the_holdout_and_writes_the_checkpoint_plot_and_numbers()
+    {
+        string outDir = Path.Combine(_dir, "run");
+        var (code, stdout, stderr) = Run("forecast", "--csv", Path.Combine(Data, "airpassengers.csv"), "--column", "passengers",
+            "--holdout", "12", "--season", "12", "--window", "12", "--log", "--difference", "12", "--hidden", "8", "--steps", "60",
+            "--out", outDir, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Does.Contain("\"event\":\"progress\""));
+        using var result = JsonDocument.Parse(lines[^1]);
+        var r = result.RootElement;
+        Assert.That(r.GetProperty("event").GetString(), Is.EqualTo("result"));
+        Assert.That(r.GetProperty("rows").GetInt32(), Is.EqualTo(144));
+        Assert.That(r.GetProperty("train_rows").GetInt32(), Is.EqualTo(132));
+        Assert.That(r.GetProperty("forecast").GetArrayLength(), Is.EqualTo(12));
+        // The seasonal-naive baseline for 1960 is 1959 repeated: its RMSE is fixed by the data.
+        double[] y = File.ReadLines(Path.Combine(Data, "airpassengers.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        double baseline = ForecastMetrics.Rmse(y.AsSpan(132), y.AsSpan(120, 12));
+        Assert.That(r.GetProperty("baseline_rmse").GetDouble(), Is.EqualTo(baseline).Within(1e-9));
+        Assert.That(r.GetProperty("rmse").GetDouble(), Is.GreaterThan(0).And.LessThan(1000));
+        foreach (string f in new[] { "forecast.safetensors", "forecast.svg", "forecast.csv" })
+            Assert.That(File.Exists(Path.Combine(outDir, f)), f);
+        string svg = File.ReadAllText(Path.Combine(outDir, "forecast.svg"));
+        Assert.That(svg, Does.Contain("held-out actual").And.Contain("seasonal naive (season 12)").And.Contain("held-out part starts"));
+        Assert.That(File.ReadLines(Path.Combine(outDir, "forecast.csv")).Count(), Is.EqualTo(145));
+        Assert.That(Directory.GetFiles(outDir, ".*tmp*"), Is.Empty);
+    }
+
+    [Test]
+    public void Multivariate_with_extra_inputs_and_a_naive_baseline()
+    {
+        // A short slice of the four markets keeps this fast; the model reads DAX and the three others.
+        string csv = Path.Combine(_dir, "markets.csv");
+        Directory.CreateDirectory(_dir);
+        File.WriteAllLines(csv, File.ReadLines(Path.Combine(Data, "eu_stock_markets.csv")).Take(121));
+        var (code, stdout, stderr) = Run("forecast", "--csv", csv, "--column", "DAX", "--inputs", "SMI,CAC,FTSE", "--holdout", "10",
+            "--window", "10", "--log", "--difference", "1", "--hidden", "8", "--steps", "30", "--out", Path.Combine(_dir, "o"), "--json");
+        Assert.That(code, Is.Zero, stderr);
+        using var result = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        var r = result.RootElement;
+        Assert.That(r.GetProperty("inputs").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "SMI", "CAC", "FTSE" }));
+        Assert.That(r.GetProperty("baseline").GetString(), Is.EqualTo("naive (last value)"));
+        Assert.That(r.GetProperty("future_inputs").GetString(), Is.EqualTo("last-value"));
+    }
+
+    [Test]
+    public void Holdout_0_forecasts_the_future_past_the_end_of_the_file()
+    {
+        string outDir = Path.Combine(_dir, "future");
+        var (code, stdout, stderr) = Run("forecast", "--csv", Path.Combine(Data, "airpassengers.csv"), "--column", "passengers",
+            "--holdout", "0", "--horizon", "6", "--season", "12", "--window", "12", "--log", "--difference", "12", "--hidden", "4", "--steps", "20",
+            "--out", outDir, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        using var result = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        var r = result.RootElement;
+        Assert.That(r.GetProperty("forecast").GetArrayLength(), Is.EqualTo(6));
+        Assert.That(r.TryGetProperty("rmse", out _), Is.False, "nothing to score against");
+        string[] rows = File.ReadAllLines(Path.Combine(outDir, "forecast.csv"));
+        Assert.That(rows, Has.Length.EqualTo(1 + 150));
+        Assert.That(rows[^1], Does.StartWith("1961.41").And.Contain(",,")); // June 1961: a forecast, no actual value
+        Assert.That(File.ReadAllText(Path.Combine(outDir, "forecast.svg")), Does.Contain("forecast starts"));
+
+        (code, _, stderr) = Run("forecast", "--csv", Path.Combine(Data, "airpassengers.csv"), "--column", "passengers", "--holdout", "0", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--horizon"));
+    }
+
+    [Test]
+    public void Bad_inputs_exit_2_with_one_message_and_write_nothing()
+    {
+        string air = Path.Combine(Data, "airpassengers.csv");
+        string outDir = Path.Combine(_dir, "never");
+        var (code, _, err) = Run("forecast", "--csv", "/nonexistent/x.csv", "--column", "y", "--out", outDir);
+        Assert.That((code, err), Is.EqualTo((2, err)));
+        Assert.That(err, Does.Contain("file not found").And.Contain("/nonexistent/x.csv"));
+
+        (code, _, err) = Run("forecast", "--csv", air, "--column", "pasengers", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("no column 'pasengers'").And.Contain("'month', 'passengers'"));
+
+        (code, _, err) = Run("forecast", "--csv", air, "--column", "passengers", "--inputs", "nope", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("no column 'nope'"));
+
+        Directory.CreateDirectory(_dir);
+        string bad = Path.Combine(_dir, "bad.csv");
+        File.WriteAllText(bad, "t,y\n1,10\n2,11\n3,n/a\n4,13\n");
+        (code, _, err) = Run("forecast", "--csv", bad, "--column", "y", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("bad.csv:4:2").And.Contain("'n/a'"));
+
+        (code, _, err) = Run("forecast", "--csv", air, "--column", "passengers", "--holdout", "110", "--window", "36", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("144 rows are too few"));
+
+        string zero = Path.Combine(_dir, "zero.csv");
+        File.WriteAllLines(zero, ["t,y", .. Enumerable.Range(0, 60).Select(i => $"{i},{(i == 5 ? 0 : i + 1)}")]);
+        (code, _, err) = Run("forecast", "--csv", zero, "--column", "y", "--log", "--holdout", "5", "--window", "5", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("positive values").And.Contain("'y'"));
+
+        string empty = Path.Combine(_dir, "empty.csv");
+        File.WriteAllText(empty, "");
+        (code, _, err) = Run("forecast", "--csv", empty, "--column", "y", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("empty"));
+
+        (code, _, err) = Run("forecast", "--csv", air, "--column", "passengers", "--cell", "transformer");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("--cell").And.Contain("'transformer'"));
+
+        (code, _, err) = Run("forecast", "--csv", air, "--column", "passengers", "--window", "0");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("--window").And.Contain("'0'"));
+
+        Assert.That(Directory.Exists(outDir), Is.False);
+    }
+
+    [Test]
+    public void Help_lists_the_options()
+    {
+        var (code, stdout, _) = Run("forecast", "--help");
+        Assert.That(code, Is.Zero);
+        Assert.That(stdout, Does.Contain("--holdout").And.Contain("--season").And.Contain("--inputs").And.Contain("--json"));
+    }
+}
