@@ -68,6 +68,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(io));
         root.Subcommands.Add(GradcheckCommand.Create(io));
         root.Subcommands.Add(TokenizeCommand.Create(io));
+        root.Subcommands.Add(Commands.Classify.ClassifyCommand.Create(io));
         RequireVerb(root, io, "seqcore");
         return root;
     }
