@@ -113,6 +113,8 @@ public sealed record SequenceClassifierConfig
     /// </summary>
     public static SequenceClassifierConfig FromJson(string json, string source)
     {
+        CheckWord(json, "encoder", Enum.GetNames<ClassifierEncoder>(), source);
+        CheckWord(json, "pooling", Enum.GetNames<ClassifierPooling>(), source);
         SequenceClassifierConfig? config;
         try { config = JsonSerializer.Deserialize<SequenceClassifierConfig>(json, JsonOptions); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: the classifier config is not valid: {e.Message}", e); }
@@ -120,5 +122,17 @@ public sealed record SequenceClassifierConfig
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
         return config;
+    }
+
+    /// <summary>Names an unknown encoder or pooling word in the error, which the serializer's own message does not.</summary>
+    private static void CheckWord(string json, string field, string[] names, string source)
+    {
+        System.Text.Json.Nodes.JsonNode? node;
+        try { node = System.Text.Json.Nodes.JsonNode.Parse(json); }
+        catch (JsonException) { return; } // reported with the deserializer's message
+        if (node is not System.Text.Json.Nodes.JsonObject o || !o.TryGetPropertyValue(field, out var value) || value is null) return;
+        string[] allowed = [.. names.Select(n => n.ToLowerInvariant())];
+        if (value.GetValueKind() != JsonValueKind.String || !allowed.Contains(value.GetValue<string>()))
+            throw new InvalidDataException($"{source}: unknown {field} {value.ToJsonString()} in the classifier config; expected {string.Join(", ", allowed)}.");
     }
 }
