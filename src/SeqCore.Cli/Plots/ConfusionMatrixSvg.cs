@@ -10,7 +10,7 @@ namespace SeqCore.Cli.Plots;
 /// </summary>
 public static class ConfusionMatrixSvg
 {
-    private const int Cell = 56, Left = 130, Top = 110, Right = 30, Bottom = 60;
+    private const int Cell = 56, Left = 130, Top = 140, Right = 30, Bottom = 60;
 
     /// <summary>The SVG document for <paramref name="confusion"/> <c>[true][predicted]</c> with class names <paramref name="labels"/>.</summary>
     public static string Render(IReadOnlyList<string> labels, int[][] confusion, string title)
@@ -26,7 +26,7 @@ public static class ConfusionMatrixSvg
         svg.Append(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\">\n");
         svg.Append(c, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n");
         svg.Append(c, $"<text x=\"{width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">{Escape(title)}</text>\n");
-        svg.Append(c, $"<text x=\"{Left + k * Cell / 2}\" y=\"{Top - 78}\" text-anchor=\"middle\" font-size=\"13\">predicted</text>\n");
+        svg.Append(c, $"<text x=\"{Left + k * Cell / 2}\" y=\"52\" text-anchor=\"middle\" font-size=\"13\">predicted</text>\n");
         svg.Append(c, $"<text x=\"16\" y=\"{Top + k * Cell / 2}\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 16 {Top + k * Cell / 2})\">true</text>\n");
         for (int j = 0; j < k; j++)
         {

@@ -29,6 +29,7 @@ internal sealed record ClassifyOptions
     public int Batch { get; init; } = 64;
     public double LearningRate { get; init; } = 2e-3;
     public double Clip { get; init; } = 1.0;
+    public string Schedule { get; init; } = "cosine";
     public int Patience { get; init; } = 3;
     public double TestFraction { get; init; } = 0.2;
     public double ValidFraction { get; init; } = 0.1;
@@ -67,6 +68,7 @@ internal static class ClassifyCommand
         var time = PositiveDouble("--time", "Stop training after this many seconds (checked after each step).", "SECONDS");
         var batch = CliOptions.PositiveInt("--batch", "Texts per batch (default 64).");
         var lr = PositiveDouble("--lr", "Adam learning rate (default 0.002).", "X");
+        var schedule = CliOptions.Choices("--schedule", "Learning rate over the run: constant, or cosine decay from --lr to 0 over the planned steps.", ["cosine", "constant"], ["cosine"]);
         var clip = PositiveDouble("--clip", "Clip the global gradient norm to this (default 1).", "X");
         var patience = NonNegativeInt("--patience", "Stop after this many epochs without a better validation loss; 0 = never (default 3).");
         var testFraction = Fraction("--test-fraction", "Share of each label held out for the test (--tsv; seeded, stratified; default 0.2).", allowZero: false);
@@ -78,7 +80,7 @@ internal static class ClassifyCommand
         var command = new Command("classify", "Train a text classifier (embedding → LSTM/GRU/conv → pooling → dense) and report held-out accuracy and a confusion matrix, or classify text with a saved one.")
         {
             tsv, imdb, model, predict, tokens, vocab, maxLen, encoder, bidirectional, pooling, embedding, hidden, layers, kernel, dropout,
-            epochs, steps, time, batch, lr, clip, patience, testFraction, validFraction, seed, threads, output, json,
+            epochs, steps, time, batch, lr, schedule, clip, patience, testFraction, validFraction, seed, threads, output, json,
         };
         command.SetAction(parse =>
         {
@@ -106,6 +108,7 @@ internal static class ClassifyCommand
                 Batch = parse.GetValue(batch) ?? d.Batch,
                 LearningRate = parse.GetValue(lr) ?? d.LearningRate,
                 Clip = parse.GetValue(clip) ?? d.Clip,
+                Schedule = parse.GetValue(schedule)![0],
                 Patience = parse.GetValue(patience) ?? d.Patience,
                 TestFraction = parse.GetValue(testFraction) ?? d.TestFraction,
                 ValidFraction = parse.GetValue(validFraction) ?? d.ValidFraction,
@@ -115,7 +118,7 @@ internal static class ClassifyCommand
                 Json = parse.GetValue(json),
             };
             Option[] trainingOnly = [tokens, vocab, maxLen, encoder, bidirectional, pooling, embedding, hidden, layers, kernel, dropout,
-                epochs, steps, time, batch, lr, clip, patience, testFraction, validFraction, output];
+                epochs, steps, time, batch, lr, schedule, clip, patience, testFraction, validFraction, output];
             string? given = trainingOnly.FirstOrDefault(x => parse.GetResult(x) is OptionResult { Implicit: false })?.Name;
             return Execute(io, o, given);
         });

@@ -50,6 +50,7 @@ internal static class ClassifyTrain
             Patience = o.Patience,
             ClipNorm = o.Clip,
             TimeBudget = o.TimeSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+            Schedule = o.Schedule == "cosine" && steps > 1 ? new WarmupCosineSchedule(o.LearningRate, 0, steps) : null,
         };
         long parameterCount = model.Parameters.Sum(p => p.Value.Length);
         if (!o.Json) WriteHeader(io, o, data, config, parameterCount);
@@ -93,7 +94,7 @@ internal static class ClassifyTrain
             Output.WriteJsonLine(io.Out, new
             {
                 Event = "result", data.Source, Labels = data.Labels, TrainCount = data.Train.Length, ValidCount = data.Valid.Length, TestCount = data.Test.Length,
-                Tokens = data.TokenKind, Vocabulary = data.Tokenizer.VocabularySize, Config = new { Encoder = config.Encoder.ToString().ToLowerInvariant(), config.Bidirectional, Pooling = config.Pooling.ToString().ToLowerInvariant(), config.EmbeddingDim, config.HiddenSize, config.Layers, config.Dropout },
+                Tokens = data.TokenKind, Vocabulary = data.Tokenizer.VocabularySize, Config = new { Encoder = config.Encoder.ToString().ToLowerInvariant(), config.Bidirectional, Pooling = config.Pooling.ToString().ToLowerInvariant(), config.EmbeddingDim, config.HiddenSize, config.Layers, config.KernelSize, config.Dropout, config.MaxLength, o.Batch, o.LearningRate, o.Schedule, o.Seed },
                 Parameters = parameterCount, result.Steps, Epochs = epochs, StopReason = result.Reason.ToString(), result.BestEvalLoss, result.BestStep, RestoredBest = restored,
                 ValidationAccuracy = training.LastValidationAccuracy, ElapsedS = result.Elapsed.TotalSeconds,
                 report.Accuracy, report.MacroF1, BaselineMajority = baselines.Majority, BaselineNaiveBayes = baselines.NaiveBayes, NaiveBayesOrder = baselines.Order,
@@ -129,7 +130,7 @@ internal static class ClassifyTrain
         chart.Add(new SvgSeries("training (smoothed)", [.. result.History.Select(p => ((double)p.Step, p.SmoothedLoss))]));
         var eval = result.History.Where(p => p.EvalLoss is not null).Select(p => ((double)p.Step, p.EvalLoss!.Value)).ToList();
         if (eval.Count > 0) chart.Add(new SvgSeries("validation", eval));
-        if (result.BestStep > 0) chart.Marker(result.BestStep, "best (kept)");
+        if (result.BestStep > 0 && result.BestStep < result.Steps) chart.Marker(result.BestStep, "best (kept)");
         return chart;
     }
 
@@ -143,7 +144,7 @@ internal static class ClassifyTrain
         };
         io.Out.WriteLine(string.Create(c, $"data: {data.Source}{(data.HeaderSkipped ? " (header line skipped)" : "")}: {data.Labels.Length} labels; train {data.Train.Length:N0}, validation {data.Valid.Length:N0}, test {data.Test.Length:N0} ({data.SplitDescription})"));
         io.Out.WriteLine(string.Create(c, $"tokens: {data.TokenKind}, vocabulary {data.Tokenizer.VocabularySize:N0}{(data.MaxLength > 0 ? $", texts cut to {data.MaxLength} tokens" : "")}"));
-        io.Out.WriteLine(string.Create(c, $"model: embedding {config.EmbeddingDim} → {encoder} → {config.Pooling.ToString().ToLowerInvariant()} pooling → dropout {config.Dropout} → {config.Classes} classes; {parameters:N0} parameters; batch {o.Batch}, Adam lr {o.LearningRate}, seed {o.Seed}"));
+        io.Out.WriteLine(string.Create(c, $"model: embedding {config.EmbeddingDim} → {encoder} → {config.Pooling.ToString().ToLowerInvariant()} pooling → dropout {config.Dropout} → {config.Classes} classes; {parameters:N0} parameters; batch {o.Batch}, Adam lr {o.LearningRate} ({o.Schedule}), seed {o.Seed}"));
         io.Out.Flush();
     }
 
