@@ -150,6 +150,7 @@ public class ClassifyCommandTests
         AssertUsageError("give one of --tsv FILE or --imdb DIR", "", "classify", "--tsv", tsv, "--imdb", root);
         AssertUsageError("--bidirectional and --layers are recurrent options", "", "classify", "--tsv", tsv, "--encoder", "conv", "--bidirectional");
         AssertUsageError("--predict needs --model", "", "classify", "--tsv", tsv, "--predict", "abc");
+        AssertUsageError("--threads: give one value", "", "classify", "--tsv", tsv, "--threads", "1,2");
     }
 
     [Test]

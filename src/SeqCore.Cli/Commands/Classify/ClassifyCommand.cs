@@ -75,6 +75,7 @@ internal static class ClassifyCommand
         var validFraction = Fraction("--valid-fraction", "Share of each label of the training part used for validation and early stopping (default 0.1).", allowZero: false);
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the split, the initial weights, the shuffles and dropout (default 1).", HelpName = "N" };
         var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core.", [0], "all");
+        threads.HelpName = "N|all";
         var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for classifier.safetensors, loss.svg and confusion.svg.", HelpName = "DIR" };
         var json = CliOptions.Flag("--json", "Progress and the final result as JSON lines (the result is the last line).");
         var command = new Command("classify", "Train a text classifier (embedding → LSTM/GRU/conv → pooling → dense) and report held-out accuracy and a confusion matrix, or classify text with a saved one.")
@@ -113,7 +114,7 @@ internal static class ClassifyCommand
                 TestFraction = parse.GetValue(testFraction) ?? d.TestFraction,
                 ValidFraction = parse.GetValue(validFraction) ?? d.ValidFraction,
                 Seed = parse.GetValue(seed) ?? d.Seed,
-                Threads = parse.GetValue(threads)![0],
+                Threads = parse.GetValue(threads) is [int th] ? th : -1,
                 Out = parse.GetValue(output)?.FullName,
                 Json = parse.GetValue(json),
             };
@@ -129,6 +130,7 @@ internal static class ClassifyCommand
     {
         int sources = (o.Tsv is null ? 0 : 1) + (o.Imdb is null ? 0 : 1) + (o.Model is null ? 0 : 1);
         if (sources != 1) return Usage(io, "give one of --tsv FILE or --imdb DIR (to train) or --model FILE (to classify).");
+        if (o.Threads < 0) return Usage(io, "--threads: give one value (a count, or 'all').");
         if (o.Model is not null)
         {
             if (trainingOptionGiven is not null)

@@ -43,7 +43,7 @@ internal sealed class ClassifyData
             var (kept, held) = LabeledText.StratifiedSplit(all, o.TestFraction, o.Seed);
             trainPart = [.. kept.Select(i => examples[i])];
             testPart = [.. held.Select(i => examples[i])];
-            split = $"test {o.TestFraction:0.###} of each label (stratified, seed {o.Seed})";
+            split = $"test: {o.TestFraction:0.###} of each label, stratified, seed {o.Seed}";
         }
         else
         {
@@ -53,11 +53,11 @@ internal sealed class ClassifyData
             testPart = [.. LabeledText.ReadImdbSplit(o.Imdb!, "test")];
             labels = LabeledText.CheckLabels(trainPart, Path.Combine(o.Imdb!, "train"));
             LabeledText.CheckLabels(testPart, Path.Combine(o.Imdb!, "test"), minPerLabel: 1);
-            split = "aclImdb train/ and test/";
+            split = "test: aclImdb test/";
         }
         int[] trainIdx = Indices(trainPart, labels);
         var (fit, valid) = LabeledText.StratifiedSplit(trainIdx, o.ValidFraction, o.Seed + 1);
-        split += $"; validation {o.ValidFraction:0.###} of the training part";
+        split += $"; validation: {o.ValidFraction:0.###} of each label of the rest";
 
         string kind = o.Tokens ?? (o.Imdb is not null ? "word" : "char");
         string corpus = string.Join('\n', fit.Select(i => trainPart[i].Text));
