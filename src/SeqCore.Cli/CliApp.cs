@@ -71,6 +71,7 @@ public static class CliApp
         root.Subcommands.Add(Seq2SeqCommand.Create(io));
         root.Subcommands.Add(ForecastCommand.Create(io));
         root.Subcommands.Add(Word2VecCommand.Create(io));
+        root.Subcommands.Add(Commands.Classify.ClassifyCommand.Create(io));
         RequireVerb(root, io, "seqcore");
         return root;
     }

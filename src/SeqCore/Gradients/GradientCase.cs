@@ -15,7 +15,8 @@ public static class GradientCases
         [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases, .. AttentionGradientCases.Cases, .. TransformerGradientCases.Cases, .. LossGradientCases.Cases,
          .. Seq2SeqGradientCases.Cases,
          .. ForecasterGradientCases.Cases,
-         .. Word2VecGradientCases.Cases];
+         .. Word2VecGradientCases.Cases,
+         .. ClassifierGradientCases.Cases];
 
     /// <summary>Cases whose name contains <paramref name="filter"/> (case-insensitive); all when it is empty.</summary>
     public static IEnumerable<GradientCase> Matching(string? filter) =>

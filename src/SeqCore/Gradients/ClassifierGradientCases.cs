@@ -1,0 +1,69 @@
+using SeqCore.Layers;
+using SeqCore.Models;
+using SeqCore.Random;
+
+namespace SeqCore.Gradients;
+
+/// <summary>
+/// Gradient checks of the whole <see cref="SequenceClassifier{T}"/>: the mean cross-entropy of a ragged batch (lengths
+/// 5, 2, 1, 4 padded to 5) with respect to every parameter, for every encoder (LSTM, GRU, each one- and two-directional;
+/// Conv1d + ReLU) and every pooling (masked mean, masked max, last state / last valid step), plus a two-layer case with
+/// dropout between the layers and on the pooled features (masks frozen by a fixed stream). The embedding's padding row
+/// is held at zero by design (it gets no gradient), so the check covers the V token rows.
+/// </summary>
+/// <remarks>
+/// Max pooling and ReLU have kinks: where a runner-up step lies within the checker's ±2h of the maximum, or a ReLU input
+/// within reach of 0, the finite difference straddles the kink and disagrees with either one-sided derivative. The
+/// initialisation seed is fixed to one whose every case stays clear of them (other seeds put, e.g., a max-pooling
+/// runner-up 3.6e-4 below the maximum); the remaining differences are rounding, about 1e-13 in absolute terms.
+/// </remarks>
+internal static class ClassifierGradientCases
+{
+    public static IEnumerable<GradientCase> Cases
+    {
+        get
+        {
+            foreach (var encoder in new[] { ClassifierEncoder.Lstm, ClassifierEncoder.Gru, ClassifierEncoder.Conv })
+                foreach (bool bidirectional in encoder == ClassifierEncoder.Conv ? new[] { false } : [false, true])
+                    foreach (var pooling in new[] { ClassifierPooling.Mean, ClassifierPooling.Max, ClassifierPooling.Last })
+                    {
+                        var config = Tiny(encoder, pooling) with { Bidirectional = bidirectional };
+                        string name = $"classifier.{encoder.ToString().ToLowerInvariant()}{(bidirectional ? ".bidirectional" : "")}.{pooling.ToString().ToLowerInvariant()}.ragged";
+                        yield return new(name, be => Run(be, name, config));
+                    }
+            var deep = Tiny(ClassifierEncoder.Lstm, ClassifierPooling.Mean) with { Layers = 2, Bidirectional = true, Dropout = 0.3 };
+            yield return new("classifier.lstm.2layers.bidirectional.mean.dropout.ragged", be => Run(be, "classifier.lstm.2layers.bidirectional.mean.dropout.ragged", deep));
+            var convDrop = Tiny(ClassifierEncoder.Conv, ClassifierPooling.Mean) with { Dropout = 0.4, KernelSize = 5 };
+            yield return new("classifier.conv.k5.mean.dropout.ragged", be => Run(be, "classifier.conv.k5.mean.dropout.ragged", convDrop));
+        }
+    }
+
+    private static SequenceClassifierConfig Tiny(ClassifierEncoder encoder, ClassifierPooling pooling) => new()
+    {
+        VocabularySize = 6, Classes = 3, EmbeddingDim = 3, HiddenSize = 4, Encoder = encoder, Pooling = pooling,
+        KernelSize = 3, Dropout = 0,
+    };
+
+    private static GradientCheckResult Run(IBackend<double> be, string name, SequenceClassifierConfig config)
+    {
+        using var model = new SequenceClassifier<double>(be, config, new RandomStream(39));
+        // U(−1, 1) token rows instead of N(0, 1): no saturated gate leaves a gradient at the level of rounding noise.
+        int tokenRows = config.VocabularySize * config.EmbeddingDim; // rows 0..V−1; row V is the padding row, kept 0
+        var embedding = model.Parameters[0];
+        be.CopyFromHost(CheckData.Uniform(new RandomStream(32), tokenRows), embedding.Value.Slice(0, tokenRows));
+        int[][] batch = [[0, 3, 5, 1, 2], [4, 4], [2], [5, 1, 0, 3]];
+        int[] labels = [2, 0, 1, 1];
+        RandomStream? Mask() => config.Dropout > 0 ? new RandomStream(8) : null; // the same masks at every evaluation
+        CheckData.ZeroGradients(be, model.Parameters);
+        model.Forward(batch, Mask());
+        model.Backward(labels);
+        var inputs = new List<GradientCheckInput>();
+        foreach (var p in model.Parameters)
+        {
+            if (ReferenceEquals(p, embedding))
+                inputs.Add(new GradientCheckInput(p.Name, p.Value.Slice(0, tokenRows), p.Gradient.Slice(0, tokenRows)));
+            else inputs.Add(new GradientCheckInput(p.Name, p.Value, p.Gradient));
+        }
+        return GradientChecker.Check(name, be, () => { model.Forward(batch, Mask()); return model.Loss(labels); }, inputs);
+    }
+}

@@ -1,0 +1,174 @@
+using System.Numerics;
+using SeqCore.Layers;
+using SeqCore.Random;
+using SeqCore.Training;
+
+namespace SeqCore.Models;
+
+/// <summary>
+/// A <see cref="SequenceClassifier{T}"/> with its training and validation data, as the <see cref="Trainer{T}"/> sees it.
+/// Each epoch the training sequences are shuffled with a seeded <see cref="RandomStream"/>, cut into pools of 50
+/// batches, each pool sorted by length and cut into batches (so a batch holds sequences of similar length and little
+/// padding), and the batches are shuffled again. <see cref="Evaluate"/> gives the mean held-out loss and records the
+/// held-out accuracy; <see cref="KeepBest"/> / <see cref="RestoreBest"/> keep the weights of the best evaluation.
+/// </summary>
+public sealed class ClassifierTraining<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int PoolBatches = 50;
+    private readonly SequenceClassifier<T> _model;
+    private readonly IReadOnlyList<int[]> _train, _valid;
+    private readonly IReadOnlyList<int> _trainLabels, _validLabels;
+    private readonly int _batchSize;
+    private readonly RandomStream _shuffle, _dropout;
+    private readonly List<int[]> _batches = [];
+    private readonly List<int[]> _batchSequences = [];
+    private int[] _batchLabels = [];
+    private int _next;
+    private Tensor<T>[]? _best;
+
+    /// <summary>
+    /// Training sequences and labels (cut to the model's maximum length when it has one), optional validation data, the
+    /// batch size, and the seed of the shuffles and dropout masks.
+    /// </summary>
+    public ClassifierTraining(SequenceClassifier<T> model, IReadOnlyList<int[]> train, IReadOnlyList<int> trainLabels,
+        IReadOnlyList<int[]>? valid, IReadOnlyList<int>? validLabels, int batchSize, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(trainLabels);
+        if (train.Count == 0) throw new ArgumentException("ClassifierTraining: no training sequences.");
+        if (train.Count != trainLabels.Count) throw new ArgumentException($"ClassifierTraining: {train.Count} training sequences but {trainLabels.Count} labels.");
+        if ((valid is null) != (validLabels is null) || (valid is not null && valid.Count != validLabels!.Count))
+            throw new ArgumentException("ClassifierTraining: validation sequences and labels must come together and match in number.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"ClassifierTraining: the batch size must be positive, got {batchSize}.");
+        _model = model;
+        _train = train.Select(model.Truncate).ToArray();
+        _trainLabels = trainLabels;
+        _valid = valid?.Select(model.Truncate).ToArray() ?? [];
+        _validLabels = validLabels ?? [];
+        _batchSize = Math.Min(batchSize, train.Count);
+        _shuffle = new RandomStream(seed);
+        _dropout = new RandomStream(seed ^ 0x5EC0C1A55UL);
+        BatchesPerEpoch = (train.Count + _batchSize - 1) / _batchSize;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter<T>> Parameters => _model.Parameters;
+
+    /// <inheritdoc />
+    public string ItemUnit => "sequences";
+
+    /// <summary>Batches in one pass over the training data.</summary>
+    public int BatchesPerEpoch { get; }
+
+    /// <summary>Epochs started so far (1 during the first pass).</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>Held-out accuracy of the last <see cref="Evaluate"/>, or null before it.</summary>
+    public double? LastValidationAccuracy { get; private set; }
+
+    /// <inheritdoc />
+    public BatchLoss TrainBatch(int step)
+    {
+        if (_next >= _batches.Count) NewEpoch();
+        int[] members = _batches[_next++];
+        _batchSequences.Clear();
+        if (_batchLabels.Length != members.Length) _batchLabels = new int[members.Length];
+        for (int i = 0; i < members.Length; i++)
+        {
+            _batchSequences.Add(_train[members[i]]);
+            _batchLabels[i] = _trainLabels[members[i]];
+        }
+        _model.Forward(_batchSequences, _dropout);
+        double loss = _model.Loss(_batchLabels);
+        _model.Backward(_batchLabels);
+        return new BatchLoss(loss, members.Length);
+    }
+
+    /// <inheritdoc />
+    public BatchLoss? Evaluate()
+    {
+        if (_valid.Count == 0) return null;
+        var (loss, accuracy) = LossAndAccuracy(_model, _valid, _validLabels);
+        LastValidationAccuracy = accuracy;
+        return new BatchLoss(loss, _valid.Count);
+    }
+
+    /// <summary>Mean cross-entropy and accuracy of <paramref name="model"/> (no dropout) on labelled sequences, in batches of 256 by length.</summary>
+    public static (double Loss, double Accuracy) LossAndAccuracy(SequenceClassifier<T> model, IReadOnlyList<int[]> sequences, IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (sequences.Count == 0 || sequences.Count != labels.Count) throw new ArgumentException($"LossAndAccuracy: {sequences.Count} sequences and {labels.Count} labels.");
+        int[] order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i].Length).ToArray();
+        var batch = new List<int[]>(256);
+        double total = 0;
+        int correct = 0, k = model.Config.Classes;
+        for (int start = 0; start < order.Length; start += 256)
+        {
+            int n = Math.Min(256, order.Length - start);
+            batch.Clear();
+            var y = new int[n];
+            for (int i = 0; i < n; i++) { batch.Add(model.Truncate(sequences[order[start + i]])); y[i] = labels[order[start + i]]; }
+            var logits = model.Backend.ToArray(model.Forward(batch));
+            total += model.Loss(y) * n;
+            for (int i = 0; i < n; i++)
+            {
+                int best = 0;
+                for (int c = 1; c < k; c++) if (logits[i * k + c] > logits[i * k + best]) best = c;
+                if (best == y[i]) correct++;
+            }
+        }
+        return (total / sequences.Count, (double)correct / sequences.Count);
+    }
+
+    /// <summary>Copies the current weights aside (call it when the held-out loss improves).</summary>
+    public void KeepBest()
+    {
+        var be = _model.Backend;
+        _best ??= [.. _model.Parameters.Select(p => be.Allocate(p.Value.Shape.ToArray()))];
+        for (int i = 0; i < _best.Length; i++) be.Copy(_model.Parameters[i].Value, _best[i]);
+    }
+
+    /// <summary>Puts the weights kept by <see cref="KeepBest"/> back; returns false (and changes nothing) when none were kept.</summary>
+    public bool RestoreBest()
+    {
+        if (_best is null) return false;
+        for (int i = 0; i < _best.Length; i++) _model.Backend.Copy(_best[i], _model.Parameters[i].Value);
+        return true;
+    }
+
+    private void NewEpoch()
+    {
+        Epoch++;
+        int n = _train.Count;
+        var order = Enumerable.Range(0, n).ToArray();
+        for (int i = n - 1; i > 0; i--) // Fisher–Yates
+        {
+            int j = _shuffle.NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        _batches.Clear();
+        int pool = _batchSize * PoolBatches;
+        for (int start = 0; start < n; start += pool)
+        {
+            var members = order.AsSpan(start, Math.Min(pool, n - start)).ToArray();
+            var sorted = members.OrderBy(i => _train[i].Length).ToArray(); // stable: equal lengths keep the shuffled order
+            for (int b = 0; b < sorted.Length; b += _batchSize)
+                _batches.Add(sorted[b..Math.Min(b + _batchSize, sorted.Length)]);
+        }
+        for (int i = _batches.Count - 1; i > 0; i--)
+        {
+            int j = _shuffle.NextInt(i + 1);
+            (_batches[i], _batches[j]) = (_batches[j], _batches[i]);
+        }
+        _next = 0;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_best is null) return;
+        foreach (var t in _best) t.Dispose();
+        _best = null;
+    }
+}

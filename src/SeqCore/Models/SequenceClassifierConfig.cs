@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SeqCore.Models;
+
+/// <summary>The encoder of a <see cref="SequenceClassifier{T}"/>.</summary>
+public enum ClassifierEncoder
+{
+    /// <summary>A stack of LSTM layers (optionally bidirectional).</summary>
+    Lstm,
+    /// <summary>A stack of GRU layers (PyTorch form, optionally bidirectional).</summary>
+    Gru,
+    /// <summary>One 1-D convolution over time with "same" zero padding, then ReLU.</summary>
+    Conv,
+}
+
+/// <summary>How a <see cref="SequenceClassifier{T}"/> turns the encoder's per-step features into one vector per sequence.</summary>
+public enum ClassifierPooling
+{
+    /// <summary>The mean over each sequence's own valid steps.</summary>
+    Mean,
+    /// <summary>The maximum over each sequence's own valid steps, per feature.</summary>
+    Max,
+    /// <summary>Recurrent encoders: the last layer's final state of each direction (the forward direction after the
+    /// sequence's last token, the reverse one after its first). Conv: the output at the sequence's last valid step.</summary>
+    Last,
+}
+
+/// <summary>
+/// The shape of a <see cref="SequenceClassifier{T}"/>; stored as JSON under <c>seqcore.config</c> in its checkpoint,
+/// which is all that is needed to rebuild the model before loading the weights.
+/// </summary>
+public sealed record SequenceClassifierConfig
+{
+    /// <summary>The value of the <c>"model"</c> field, which tells a classifier config from other models' configs.</summary>
+    public const string ModelName = "sequence-classifier";
+
+    /// <summary>Always <see cref="ModelName"/> (written to the JSON so a loader can check what it reads).</summary>
+    public string Model { get; init; } = ModelName;
+
+    /// <summary>Number of token ids V; the embedding has V + 1 rows, the last one (id V) being the zero padding row.</summary>
+    public int VocabularySize { get; init; }
+
+    /// <summary>Number of classes K.</summary>
+    public int Classes { get; init; }
+
+    /// <summary>Embedding width E.</summary>
+    public int EmbeddingDim { get; init; } = 32;
+
+    /// <summary>The encoder kind.</summary>
+    public ClassifierEncoder Encoder { get; init; } = ClassifierEncoder.Lstm;
+
+    /// <summary>Recurrent hidden size H per direction, or the number of convolution channels.</summary>
+    public int HiddenSize { get; init; } = 64;
+
+    /// <summary>Stacked recurrent layers (recurrent encoders only; the conv encoder has one layer).</summary>
+    public int Layers { get; init; } = 1;
+
+    /// <summary>Run recurrent layers in both directions (recurrent encoders only).</summary>
+    public bool Bidirectional { get; init; }
+
+    /// <summary>Convolution kernel width (conv encoder only; odd, so "same" padding is symmetric).</summary>
+    public int KernelSize { get; init; } = 5;
+
+    /// <summary>The pooling over time.</summary>
+    public ClassifierPooling Pooling { get; init; } = ClassifierPooling.Mean;
+
+    /// <summary>Dropout probability on the pooled features (and between stacked recurrent layers), in [0, 1).</summary>
+    public double Dropout { get; init; } = 0.1;
+
+    /// <summary>Sequences are cut to their first this many tokens before classification (0: no limit).</summary>
+    public int MaxLength { get; init; }
+
+    /// <summary>Whether the encoder is recurrent (LSTM or GRU).</summary>
+    [JsonIgnore]
+    public bool IsRecurrent => Encoder != ClassifierEncoder.Conv;
+
+    /// <summary>Width F of the pooled feature vector: D·H for recurrent encoders (D = 2 when bidirectional), H for conv.</summary>
+    [JsonIgnore]
+    public int FeatureSize => IsRecurrent && Bidirectional ? 2 * HiddenSize : HiddenSize;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (Model != ModelName) throw new ArgumentException($"SequenceClassifierConfig: \"model\" is '{Model}', expected '{ModelName}'.");
+        if (VocabularySize <= 0) throw new ArgumentException($"SequenceClassifierConfig: the vocabulary size must be positive, got {VocabularySize}.");
+        if (Classes < 2) throw new ArgumentException($"SequenceClassifierConfig: a classifier needs at least 2 classes, got {Classes}.");
+        if (EmbeddingDim <= 0) throw new ArgumentException($"SequenceClassifierConfig: the embedding size must be positive, got {EmbeddingDim}.");
+        if (HiddenSize <= 0) throw new ArgumentException($"SequenceClassifierConfig: the hidden size must be positive, got {HiddenSize}.");
+        if (Layers <= 0) throw new ArgumentException($"SequenceClassifierConfig: the number of layers must be positive, got {Layers}.");
+        if (!IsRecurrent && (Layers != 1 || Bidirectional))
+            throw new ArgumentException("SequenceClassifierConfig: the conv encoder has one layer and no direction; layers and bidirectional are recurrent options.");
+        if (KernelSize <= 0 || KernelSize % 2 == 0) throw new ArgumentException($"SequenceClassifierConfig: the kernel size must be a positive odd number, got {KernelSize}.");
+        if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout)) throw new ArgumentException($"SequenceClassifierConfig: dropout must be in [0, 1), got {Dropout}.");
+        if (MaxLength < 0) throw new ArgumentException($"SequenceClassifierConfig: the maximum length must be ≥ 0, got {MaxLength}.");
+        if (!Enum.IsDefined(Encoder)) throw new ArgumentException($"SequenceClassifierConfig: unknown encoder {Encoder}.");
+        if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"SequenceClassifierConfig: unknown pooling {Pooling}.");
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>The config as one line of JSON (snake_case names, enums as lower-case words).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>
+    /// Parses and validates a config written by <see cref="ToJson"/>; <paramref name="source"/> (a file name) starts
+    /// every error message. Throws <see cref="InvalidDataException"/> for malformed JSON, unknown fields or values out of range.
+    /// </summary>
+    public static SequenceClassifierConfig FromJson(string json, string source)
+    {
+        CheckWord(json, "encoder", Enum.GetNames<ClassifierEncoder>(), source);
+        CheckWord(json, "pooling", Enum.GetNames<ClassifierPooling>(), source);
+        SequenceClassifierConfig? config;
+        try { config = JsonSerializer.Deserialize<SequenceClassifierConfig>(json, JsonOptions); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: the classifier config is not valid: {e.Message}", e); }
+        if (config is null) throw new InvalidDataException($"{source}: the classifier config is null.");
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+        return config;
+    }
+
+    /// <summary>Names an unknown encoder or pooling word in the error, which the serializer's own message does not.</summary>
+    private static void CheckWord(string json, string field, string[] names, string source)
+    {
+        System.Text.Json.Nodes.JsonNode? node;
+        try { node = System.Text.Json.Nodes.JsonNode.Parse(json); }
+        catch (JsonException) { return; } // reported with the deserializer's message
+        if (node is not System.Text.Json.Nodes.JsonObject o || !o.TryGetPropertyValue(field, out var value) || value is null) return;
+        string[] allowed = [.. names.Select(n => n.ToLowerInvariant())];
+        if (value.GetValueKind() != JsonValueKind.String || !allowed.Contains(value.GetValue<string>()))
+            throw new InvalidDataException($"{source}: unknown {field} {value.ToJsonString()} in the classifier config; expected {string.Join(", ", allowed)}.");
+    }
+}
