@@ -12,7 +12,8 @@ public static class GradientCases
 {
     /// <summary>All cases, in a stable order.</summary>
     public static IReadOnlyList<GradientCase> All { get; } =
-        [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases, .. AttentionGradientCases.Cases, .. TransformerGradientCases.Cases, .. LossGradientCases.Cases];
+        [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases, .. AttentionGradientCases.Cases, .. TransformerGradientCases.Cases, .. LossGradientCases.Cases,
+         .. LanguageModelGradientCases.Cases];
 
     /// <summary>Cases whose name contains <paramref name="filter"/> (case-insensitive); all when it is empty.</summary>
     public static IEnumerable<GradientCase> Matching(string? filter) =>
