@@ -68,6 +68,9 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(io));
         root.Subcommands.Add(GradcheckCommand.Create(io));
         root.Subcommands.Add(TokenizeCommand.Create(io));
+        root.Subcommands.Add(TrainCommand.Create(io));
+        root.Subcommands.Add(EvalCommand.Create(io));
+        root.Subcommands.Add(GenerateCommand.Create(io));
         RequireVerb(root, io, "seqcore");
         return root;
     }
