@@ -43,7 +43,7 @@ internal static class LanguageModelTraining
         int steps = s.Int(c.Steps, time is null ? 1000 : int.MaxValue);
         int batch = s.Int(c.Batch, 32);
         int bptt = s.Int(o.Bptt, 64);
-        double lr = s.Double(c.LearningRate, 2e-3, 0, 10, minExclusive: true);
+        double lr = s.Double(c.LearningRate, 2e-3, 0, double.MaxValue, minExclusive: true);
         string optimizerName = s.Choice(c.Optimizer, "adam", ["adam", "adamw", "sgd"]);
         double weightDecay = s.Double(c.WeightDecay, optimizerName == "adamw" ? 0.01 : 0, 0, 10);
         double momentum = s.Double(c.Momentum, 0.9, 0, 0.999999);
