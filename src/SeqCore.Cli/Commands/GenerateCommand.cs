@@ -59,7 +59,7 @@ internal static class GenerateCommand
         {
             int[] ids = ModelFile.Encode(tokenizer, prompt, "--prompt");
             if (ids.Length == 0) throw new UsageException("--prompt: the prompt encodes to no tokens.");
-            var printer = new StreamingDecoder(tokenizer);
+            var printer = new StreamingDecoder(tokenizer, ids);
             if (!json) { io.Out.Write(prompt); io.Out.Flush(); }
             int[] generated = TextGenerator.Generate(model, ids, count, options, seed, json ? null : id =>
             {
@@ -80,26 +80,44 @@ internal static class GenerateCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Turns tokens into text as they come; a token that ends inside a UTF-8 character (byte-level BPE) is held
-    /// back until the character is complete.</summary>
-    private sealed class StreamingDecoder(ITokenizer tokenizer)
+    /// <summary>
+    /// Turns tokens into text as they come, decoding the prompt and everything generated so far and printing what is new,
+    /// so tokenizers that join tokens (a word tokenizer's spaces) print as the whole text decodes. A token that ends inside
+    /// a UTF-8 character (byte-level BPE) is held back until the character is complete (at most 8 tokens).
+    /// </summary>
+    private sealed class StreamingDecoder
     {
-        private readonly List<int> _pending = [];
+        private readonly ITokenizer _tokenizer;
+        private readonly List<int> _ids;
+        private string _shown;
+        private int _held;
+
+        public StreamingDecoder(ITokenizer tokenizer, int[] prompt)
+        {
+            _tokenizer = tokenizer;
+            _ids = [.. prompt];
+            _shown = tokenizer.Decode(prompt);
+        }
 
         public string Add(int id)
         {
-            _pending.Add(id);
-            string text = tokenizer.Decode(_pending.ToArray());
-            if (text.EndsWith('\uFFFD') && _pending.Count < 8) return "";
-            _pending.Clear();
-            return text;
+            _ids.Add(id);
+            string text = _tokenizer.Decode(_ids.ToArray());
+            if (text.EndsWith('\uFFFD') && ++_held < 8) return "";
+            _held = 0;
+            string piece = text.StartsWith(_shown, StringComparison.Ordinal) ? text[_shown.Length..] : _tokenizer.Decode([id]);
+            _shown = text;
+            return piece;
         }
 
         public string Flush()
         {
-            string text = _pending.Count > 0 ? tokenizer.Decode(_pending.ToArray()) : "";
-            _pending.Clear();
-            return text;
+            if (_held == 0) return "";
+            _held = 0;
+            string text = _tokenizer.Decode(_ids.ToArray());
+            string piece = text.StartsWith(_shown, StringComparison.Ordinal) ? text[_shown.Length..] : "";
+            _shown = text;
+            return piece;
         }
     }
 }

@@ -170,6 +170,17 @@ public class LanguageModelCommandTests
     }
 
     [Test]
+    public void WordModelsStreamTheirWordsWithSpacesLikeTheDecodedText()
+    {
+        string model = Path.Combine(_dir, "word.safetensors");
+        Assert.That(Run(Tiny(model, "--tokenizer", "word", "--steps", "20", "--bptt", "8")).Code, Is.Zero);
+        var (code, streamed, err) = Run("generate", "--model", model, "--prompt", "the cat", "--tokens", "12", "--seed", "3");
+        Assert.That(code, Is.Zero, err);
+        var (_, json, _) = Run("generate", "--model", model, "--prompt", "the cat", "--tokens", "12", "--seed", "3", "--json");
+        Assert.That(streamed.TrimEnd('\n'), Is.EqualTo("the cat " + LastJson(json).GetProperty("text").GetString()));
+    }
+
+    [Test]
     public void VerbsHaveHelp()
     {
         foreach (var verb in new[] { "train", "eval", "generate" })
