@@ -130,7 +130,7 @@ internal static class LanguageModelTraining
         {
             result = view.Run($"{arch} LM", report => new Trainer<float>(backend, optimizer, options)
             {
-                Progress = p => { history.Add(p); report(p); },
+                Progress = p => { history.Add(p); report(view.Live ? WithTimeBudget(p, time) : p); },
                 Improved = (_, _) => { LanguageModelCheckpoint.Save(outPath, model, tokenizer); saved = true; },
             }.Run(data));
         }
@@ -172,6 +172,15 @@ internal static class LanguageModelTraining
             io.Out.WriteLine($"loss curve: {svgPath}");
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>For the live bar of a run bounded by time, not steps: the steps the budget will allow at the current
+    /// pace, so the bar fills with the time.</summary>
+    private static TrainingProgress WithTimeBudget(TrainingProgress p, TimeSpan? budget)
+    {
+        if (budget is not { } b || p.TotalSteps != int.MaxValue || p.Elapsed <= TimeSpan.Zero) return p;
+        double expected = p.Step * b.TotalSeconds / p.Elapsed.TotalSeconds;
+        return p with { TotalSteps = (int)Math.Clamp(Math.Round(expected), p.Step + 1, int.MaxValue - 1) };
     }
 
     /// <summary>Characters of text the scored tokens stand for: the held-out text's characters per token times the tokens.</summary>
