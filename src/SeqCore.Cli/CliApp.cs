@@ -63,7 +63,7 @@ public static class CliApp
     /// <summary>The root command with every verb; exposed so tests can inspect the tree.</summary>
     internal static RootCommand BuildRoot(CliIO io)
     {
-        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs so far: info, bench, gradcheck, tokenize.");
+        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs so far: info, bench, gradcheck, tokenize, train, eval, generate.");
         root.Subcommands.Add(InfoCommand.Create(io));
         root.Subcommands.Add(BenchCommand.Create(io));
         root.Subcommands.Add(GradcheckCommand.Create(io));

@@ -10,7 +10,6 @@ public sealed class TokenSampler
 {
     private readonly SamplingOptions _options;
     private readonly RandomStream _random;
-    private int[] _order = [];
     private double[] _probabilities = [];
 
     /// <summary>Creates a sampler; <paramref name="random"/> advances by one number per sampled token.</summary>
@@ -78,7 +77,7 @@ public sealed class TokenSampler
     public int Sample(ReadOnlySpan<double> logits)
     {
         if (_options.Temperature == 0) return ArgMax(logits);
-        if (_probabilities.Length != logits.Length) { _probabilities = new double[logits.Length]; _order = new int[logits.Length]; }
+        if (_probabilities.Length != logits.Length) _probabilities = new double[logits.Length];
         Distribution(logits, _options, _probabilities);
         double u = _random.NextDouble(), cumulative = 0;
         int last = -1;
