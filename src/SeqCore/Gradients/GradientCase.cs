@@ -16,7 +16,8 @@ public static class GradientCases
          .. Seq2SeqGradientCases.Cases,
          .. ForecasterGradientCases.Cases,
          .. Word2VecGradientCases.Cases,
-         .. ClassifierGradientCases.Cases];
+         .. ClassifierGradientCases.Cases,
+         .. LanguageModelGradientCases.Cases];
 
     /// <summary>Cases whose name contains <paramref name="filter"/> (case-insensitive); all when it is empty.</summary>
     public static IEnumerable<GradientCase> Matching(string? filter) =>

@@ -1,0 +1,30 @@
+using SeqCore.Cpu;
+using SeqCore.Models;
+using SeqCore.Text;
+
+namespace SeqCore.Cli.LanguageModels;
+
+/// <summary>Loads a language model checkpoint for a verb; every problem with the file is a <see cref="UsageException"/>
+/// naming it (exit code 2).</summary>
+internal static class ModelFile
+{
+    public static (LanguageModel<float> Model, ITokenizer Tokenizer) Load(string? path, CpuBackend<float> backend)
+    {
+        if (string.IsNullOrEmpty(path)) throw new UsageException("--model is required: a checkpoint written by 'seqcore train'.");
+        if (!File.Exists(path)) throw new UsageException($"--model: file not found: {path}");
+        try { return LanguageModelCheckpoint.Load(path, backend); }
+        catch (InvalidDataException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>Encodes text, turning a character outside a char model's vocabulary into a usage error naming it.</summary>
+    public static int[] Encode(ITokenizer tokenizer, string text, string what)
+    {
+        try { return tokenizer.Encode(text); }
+        catch (ArgumentException e)
+        {
+            string detail = e.Message.Replace("CharTokenizer.Encode: ", "");
+            int paren = detail.IndexOf(" (Parameter", StringComparison.Ordinal);
+            throw new UsageException($"{what}: {(paren > 0 ? detail[..paren] : detail)}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SeqCore.Models;
+
+/// <summary>
+/// The shape of a <see cref="LanguageModel{T}"/>: everything needed to rebuild it before loading its weights. Stored as
+/// JSON (camelCase field names) under the checkpoint's <c>seqcore.config</c> metadata key, with
+/// <c>"model": "language-model"</c>.
+/// </summary>
+public sealed record LanguageModelConfig
+{
+    /// <summary>The value of the <c>"model"</c> field that names this kind of model in a config or checkpoint.</summary>
+    public const string ModelKind = "language-model";
+
+    /// <summary>The architectures <see cref="Arch"/> accepts.</summary>
+    public static IReadOnlyList<string> Architectures { get; } = ["rnn", "lstm", "gru", "transformer"];
+
+    /// <summary>Always <see cref="ModelKind"/>; lets a reader tell model kinds apart.</summary>
+    public string Model { get; init; } = ModelKind;
+
+    /// <summary><c>rnn</c> (Elman, tanh), <c>lstm</c>, <c>gru</c> or <c>transformer</c> (causal pre-LN decoder).</summary>
+    public string Arch { get; init; } = "lstm";
+
+    /// <summary>Tokens in the vocabulary V (the tokenizer's size).</summary>
+    public int VocabSize { get; init; }
+
+    /// <summary>Embedding width E (the model width of a transformer).</summary>
+    public int EmbeddingSize { get; init; } = 64;
+
+    /// <summary>Hidden width H of the recurrent layers (ignored by the transformer).</summary>
+    public int HiddenSize { get; init; } = 256;
+
+    /// <summary>Recurrent layers, or transformer blocks.</summary>
+    public int Layers { get; init; } = 1;
+
+    /// <summary>Dropout probability: on the embeddings, between recurrent layers and on the last layer's output; inside
+    /// every transformer block.</summary>
+    public double Dropout { get; init; }
+
+    /// <summary>The output head shares the embedding matrix (needs H = E for recurrent models).</summary>
+    public bool TieWeights { get; init; }
+
+    /// <summary>Transformer: attention heads (E must be divisible by it).</summary>
+    public int Heads { get; init; } = 4;
+
+    /// <summary>Transformer: feed-forward width; 0 means 4·E.</summary>
+    public int FeedForwardSize { get; init; }
+
+    /// <summary>Transformer: the longest context (positions 0 … ContextLength − 1).</summary>
+    public int ContextLength { get; init; } = 128;
+
+    /// <summary>Transformer: <c>learned</c> (a position table, GPT-2 style) or <c>sinusoidal</c> (fixed).</summary>
+    public string Positions { get; init; } = "learned";
+
+    /// <summary>True for <c>transformer</c>.</summary>
+    [JsonIgnore]
+    public bool IsTransformer => Arch == "transformer";
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range.</summary>
+    public void Validate()
+    {
+        if (Model != ModelKind) throw new ArgumentException($"Language model config: \"model\" is '{Model}', expected '{ModelKind}'.");
+        if (!Architectures.Contains(Arch))
+            throw new ArgumentException($"Language model config: unknown architecture '{Arch}'; expected {string.Join(", ", Architectures)}.");
+        if (VocabSize <= 0) throw new ArgumentException($"Language model config: vocabSize must be positive, got {VocabSize}.");
+        if (EmbeddingSize <= 0) throw new ArgumentException($"Language model config: embeddingSize must be positive, got {EmbeddingSize}.");
+        if (Layers <= 0) throw new ArgumentException($"Language model config: layers must be positive, got {Layers}.");
+        if (Dropout is < 0 or >= 1) throw new ArgumentException($"Language model config: dropout must be in [0, 1), got {Dropout}.");
+        if (IsTransformer)
+        {
+            if (Heads <= 0 || EmbeddingSize % Heads != 0)
+                throw new ArgumentException($"Language model config: the width {EmbeddingSize} must be divisible by heads ({Heads}).");
+            if (ContextLength <= 0) throw new ArgumentException($"Language model config: contextLength must be positive, got {ContextLength}.");
+            if (FeedForwardSize < 0) throw new ArgumentException($"Language model config: feedForwardSize must be ≥ 0, got {FeedForwardSize}.");
+            if (Positions is not ("learned" or "sinusoidal"))
+                throw new ArgumentException($"Language model config: unknown positions '{Positions}'; expected learned or sinusoidal.");
+        }
+        else
+        {
+            if (HiddenSize <= 0) throw new ArgumentException($"Language model config: hiddenSize must be positive, got {HiddenSize}.");
+            if (TieWeights && HiddenSize != EmbeddingSize)
+                throw new ArgumentException($"Language model config: tied weights need hiddenSize = embeddingSize, got {HiddenSize} and {EmbeddingSize}.");
+        }
+    }
+
+    /// <summary>JSON settings of the config: camelCase, indented off.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>The config as one line of JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses and validates a config; <see cref="InvalidDataException"/> names <paramref name="source"/> and the fault.</summary>
+    public static LanguageModelConfig FromJson(string json, string source)
+    {
+        LanguageModelConfig? config;
+        try { config = JsonSerializer.Deserialize<LanguageModelConfig>(json, JsonOptions); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: the language model config is not valid JSON: {e.Message}", e); }
+        if (config is null) throw new InvalidDataException($"{source}: the language model config is null.");
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+        return config;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Numerics;
+using SeqCore.Layers;
+using SeqCore.Random;
+using SeqCore.Training;
+
+namespace SeqCore.Models;
+
+/// <summary>
+/// A <see cref="LanguageModel{T}"/> and its token stream as the <see cref="Trainer{T}"/> sees them, with truncated
+/// backpropagation through time. The training tokens are cut into <c>B</c> contiguous streams of
+/// <c>S = (N − 1) / B</c> predictions; step k reads the next window of <c>W</c> tokens from every stream at once
+/// (a <c>[W, B]</c> batch whose targets are the same tokens shifted by one). A recurrent model carries its hidden state
+/// from one window to the next and the gradient stops at the window's start (the state is detached); when a stream has
+/// fewer than W tokens left, the state is reset to zero and every stream starts again from its beginning (the tail
+/// is skipped, so every batch has the same shape). A transformer reads windows of its context length with no state.
+/// </summary>
+public sealed class LanguageModelTrainable<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly LanguageModel<T> _model;
+    private readonly int[] _train, _heldOut;
+    private readonly int _streams, _length, _window, _evalBatch;
+    private readonly LanguageModelState<T>? _state;
+    private readonly RandomStream _dropout;
+    private readonly int[] _x, _y;
+    private int _offset;
+
+    /// <summary>
+    /// Prepares training on <paramref name="train"/> (token ids) with <paramref name="batch"/> streams and windows of
+    /// <paramref name="bptt"/> tokens (a transformer uses its context length instead); <paramref name="heldOut"/> (may be
+    /// empty) is what <see cref="Evaluate"/> scores, at most its first <paramref name="maxEvalTokens"/> tokens.
+    /// Dropout masks come from a Philox stream seeded with <paramref name="seed"/>.
+    /// </summary>
+    public LanguageModelTrainable(LanguageModel<T> model, int[] train, int[] heldOut, int batch, int bptt, ulong seed,
+        int maxEvalTokens = int.MaxValue, int evalBatch = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        if (batch <= 0 || bptt <= 0) throw new ArgumentOutOfRangeException(nameof(batch), $"LanguageModelTrainable: batch and bptt must be positive, got {batch} and {bptt}.");
+        _model = model;
+        _window = model.IsRecurrent ? bptt : model.Config.ContextLength;
+        _streams = batch;
+        _length = (train.Length - 1) / batch;
+        if (_length < _window)
+            throw new ArgumentException($"LanguageModelTrainable: {train.Length} training tokens give {batch} streams of {_length} predictions, fewer than one window of {_window}; " +
+                "use a longer corpus, a smaller batch or a shorter window.");
+        _train = train;
+        _heldOut = heldOut.Length > maxEvalTokens ? heldOut[..maxEvalTokens] : heldOut;
+        _evalBatch = evalBatch > 0 ? evalBatch : batch;
+        _state = model.IsRecurrent ? model.CreateState(batch) : null;
+        _state?.Reset();
+        _dropout = new RandomStream(seed);
+        _x = new int[_window * batch];
+        _y = new int[_window * batch];
+    }
+
+    /// <summary>Tokens per window W.</summary>
+    public int Window => _window;
+
+    /// <summary>Held-out tokens <see cref="Evaluate"/> scores.</summary>
+    public int HeldOutTokens => _heldOut.Length;
+
+    /// <summary>Windows in one pass over the training streams.</summary>
+    public int WindowsPerEpoch => _length / _window;
+
+    /// <inheritdoc />
+    public string ItemUnit => "tokens";
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter<T>> Parameters => _model.Parameters;
+
+    /// <inheritdoc />
+    public BatchLoss TrainBatch(int step)
+    {
+        if (_offset + _window > _length)
+        {
+            _offset = 0;
+            _state?.Reset();
+        }
+        for (int t = 0; t < _window; t++)
+            for (int b = 0; b < _streams; b++)
+            {
+                int at = b * _length + _offset + t;
+                _x[t * _streams + b] = _train[at];
+                _y[t * _streams + b] = _train[at + 1];
+            }
+        _offset += _window;
+        double loss = _model.Forward(_x, _y, _window, _streams, _state, _dropout);
+        _model.Backward();
+        return new BatchLoss(loss, _x.Length);
+    }
+
+    /// <inheritdoc />
+    public BatchLoss? Evaluate()
+    {
+        if (_heldOut.Length < 2) return null;
+        var (nll, tokens) = LanguageModelEvaluator.Evaluate(_model, _heldOut, _evalBatch, _window);
+        return new BatchLoss(nll, tokens);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _state?.Dispose();
+}
