@@ -22,6 +22,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TORCH = [sys.executable, str(HERE / "torch_bench.py")]
 
+# The language-model step: a character model (V=96) with a 2-layer LSTM, E=256, H=512, BPTT window 64, 32 streams.
+LM_DIMS = ["--arch", "lstm", "--layers", "2", "--vocab", "96", "--embed", "256", "--hidden", "512", "--seq", "64", "--batch", "32"]
+
 # (name, seqcore args, torch args); each side prints JSON lines with median_ms.
 QUICK = [
     ("gemm.1024x1024x1024", ["bench", "gemm", "--shapes", "1024x1024x1024"], ["gemm", "--shapes", "1024x1024x1024"]),
@@ -32,6 +35,7 @@ QUICK = [
     ("rnn.T64.B32.I256.H256", ["bench", "rnn"], ["rnn"]),
     ("mha.T256.B16.E512.h8.causal", ["bench", "attention", "--seq", "256", "--batch", "16", "--dim", "512", "--heads", "8"],
      ["mha", "--seq", "256", "--batch", "16", "--embed", "512", "--heads", "8"]),
+    ("lm.lstm.L2.V96.E256.H512.T64.B32", ["bench", "lm", *LM_DIMS], ["lm", *LM_DIMS]),
 ]
 
 
@@ -67,6 +71,11 @@ def full_grid():
                         continue
                     dims = ["--seq", str(t), "--batch", str(b), "--input", str(h), "--hidden", str(h)]
                     cases.append((name, ["bench", cell, *dims], [cell, *dims]))
+    for arch in ("gru", "rnn"):
+        dims = [arch if d == "lstm" else d for d in LM_DIMS]
+        cases.append((f"lm.{arch}.L2.V96.E256.H512.T64.B32", ["bench", "lm", *dims], ["lm", *dims]))
+    dims = ["--arch", "lstm", "--layers", "2", "--vocab", "10000", "--embed", "256", "--hidden", "256", "--seq", "64", "--batch", "32"]
+    cases.append(("lm.lstm.L2.V10000.E256.H256.T64.B32", ["bench", "lm", *dims], ["lm", *dims]))
     return cases
 
 

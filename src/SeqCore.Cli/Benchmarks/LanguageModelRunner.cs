@@ -1,0 +1,65 @@
+using System.Numerics;
+using SeqCore.Cpu;
+using SeqCore.Models;
+using SeqCore.Random;
+using SeqCore.Training;
+
+namespace SeqCore.Cli.Benchmarks;
+
+/// <summary>One language-model benchmark case: a recurrent LM (embedding E → <c>Layers</c> × cell H → head V) over
+/// [T, B] tokens.</summary>
+internal sealed record LanguageModelCase(string Arch, int Layers, int Vocab, int Embed, int Hidden, int Steps, int Batch, int Threads, string Type)
+{
+    public string Name => $"lm.{Arch}.L{Layers}.V{Vocab}.E{Embed}.H{Hidden}.T{Steps}.B{Batch}.{Type}.t{Threads}";
+}
+
+/// <summary>The JSON line of one case; <c>median_ms</c> is one full training step.</summary>
+internal sealed record LanguageModelResult(string Suite, string Case, string Arch, string Type, int Threads, int Layers, int Vocab, int Embed,
+    int Hidden, int Seq, int Batch, double ForwardMs, double MedianMs, double MinMs, int Repeat, double TokensPerS, double Gflops,
+    long AllocatedBytesPerStep);
+
+/// <summary>
+/// Times one training step of a <see cref="LanguageModel{T}"/> exactly as the trainer runs it: zero the gradients,
+/// forward with the mean cross-entropy over T·B tokens, backward, clip the global gradient norm to 1, Adam step. The
+/// forward column is the forward pass with the loss alone. The same work as <c>torch_bench.py lm</c>.
+/// </summary>
+internal static class LanguageModelRunner
+{
+    public static LanguageModelResult Run(LanguageModelCase c, int? repeat) => c.Type == "double" ? Run<double>(c, repeat) : Run<float>(c, repeat);
+
+    private static LanguageModelResult Run<T>(LanguageModelCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var be = new CpuBackend<T>(new CpuBackendOptions { Threads = c.Threads });
+        var config = new LanguageModelConfig { Arch = c.Arch, VocabSize = c.Vocab, EmbeddingSize = c.Embed, HiddenSize = c.Hidden, Layers = c.Layers };
+        using var model = new LanguageModel<T>(be, config, new RandomStream(1));
+        using var adam = new Adam<T>(be, model.Parameters, 1e-3);
+        var rng = new System.Random(1);
+        int n = c.Steps * c.Batch;
+        int[] stream = Enumerable.Range(0, n + c.Batch).Select(_ => rng.Next(c.Vocab)).ToArray();
+        int[] tokens = stream[..n], targets = stream[c.Batch..];
+
+        Action forwardOnly = () => model.Forward(tokens, targets, c.Steps, c.Batch);
+        Action step = () =>
+        {
+            adam.ZeroGrad();
+            model.Forward(tokens, targets, c.Steps, c.Batch);
+            model.Backward();
+            GradientTools.ClipGradNorm(be, model.Parameters, 1.0);
+            adam.Step();
+        };
+        var s = StepTimer.Measure(forwardOnly, step, repeat);
+        return new LanguageModelResult("lm", c.Name, c.Arch, c.Type, c.Threads, c.Layers, c.Vocab, c.Embed, c.Hidden, c.Steps, c.Batch,
+            s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, n / (s.MedianMs * 1e-3), Flops(c) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep);
+    }
+
+    /// <summary>GEMM FLOPs of a step, forward ×3: every layer's 2·T·B·(I+H)·G·H (I = E for the first layer, H above)
+    /// and the head's 2·T·B·H·V.</summary>
+    public static double Flops(LanguageModelCase c)
+    {
+        int gates = c.Arch switch { "lstm" => 4, "gru" => 3, _ => 1 };
+        double tb = (double)c.Steps * c.Batch, forward = 0;
+        for (int l = 0; l < c.Layers; l++) forward += 2 * tb * ((l == 0 ? c.Embed : c.Hidden) + c.Hidden) * gates * c.Hidden;
+        forward += 2 * tb * c.Hidden * c.Vocab;
+        return 3 * forward;
+    }
+}
