@@ -7,7 +7,7 @@ namespace SeqCore.Cli.Commands;
 internal sealed class CommonTrainOptions
 {
     public Option<string?> Config { get; } = new("--config") { Description = "A JSON file of settings: keys are these option names without the dashes (e.g. {\"model\": \"language-model\", \"arch\": \"gru\", \"steps\": 2000}); flags given on the command line win.", HelpName = "FILE" };
-    public Option<string?> Model { get; } = new("--model") { Description = "What to train: language-model (the default).", HelpName = "KIND" };
+    public Option<string?> Model { get; } = new("--model") { Description = "What to train: language-model (the default), or forecaster, classifier, seq2seq, word2vec — these run the verb of that name (forecast, classify, seq2seq train, word2vec train) with the remaining flags and the config's keys as its options.", HelpName = "KIND" };
     public Option<string?> Steps { get; } = new("--steps") { Description = "Optimizer steps at most (default 1000, or unbounded with --time).", HelpName = "N" };
     public Option<string?> Time { get; } = new("--time") { Description = "Wall-time budget: 120, 90s, 2m, 1h. Training stops after the step that crosses it.", HelpName = "DURATION" };
     public Option<string?> Batch { get; } = new("--batch") { Description = "Sequences per batch (default 32).", HelpName = "B" };
@@ -43,7 +43,11 @@ internal static class TrainCommand
         var common = new CommonTrainOptions();
         var lm = new LanguageModelTrainOptions();
         IReadOnlyList<ModelKind> kinds = [new(LanguageModelTrainOptions.Kind, lm.All.ToList(), (io2, s, c) => LanguageModelTraining.Run(io2, s, c, lm))];
-        var command = new Command("train", "Train a model (language-model: rnn, lstm, gru or transformer over a text corpus) from flags or a --config file; writes the checkpoint and a loss-curve SVG.");
+        var command = new Command("train", "Train a model from flags or a --config file: a language model (rnn, lstm, gru or transformer over a text corpus; the default), or with --model forecaster|classifier|seq2seq|word2vec any other model (the options are then those of its own verb); writes the checkpoint and a loss-curve SVG.")
+        {
+            // Tokens this command does not know are kept for the verb of another model kind (checked below).
+            TreatUnmatchedTokensAsErrors = false,
+        };
         foreach (var o in common.All) command.Options.Add(o);
         foreach (var o in kinds.SelectMany(k => k.Options).DistinctBy(o => o.Name)) command.Options.Add(o);
         command.SetAction(parse => Execute(io, parse, common, kinds));
@@ -58,9 +62,12 @@ internal static class TrainCommand
             var config = configPath is null ? null : CommandSettings.ReadConfig(configPath);
             var settings = new CommandSettings(parse, config, configPath);
             string kindName = settings.String(common.Model, LanguageModelTrainOptions.Kind)!;
+            if (TrainDelegation.Handles(kindName)) return TrainDelegation.Run(io, kindName, parse, config, configPath);
+            if (parse.UnmatchedTokens.Count > 0)
+                throw new UsageException($"unrecognized argument(s) for a {kindName}: {string.Join(" ", parse.UnmatchedTokens)}.");
             var kind = kinds.FirstOrDefault(k => k.Name.Equals(kindName, StringComparison.OrdinalIgnoreCase))
                 ?? throw new UsageException($"{(config is not null && parse.GetResult(common.Model) is null ? $"{configPath}: \"model\"" : "--model")}: unknown model kind '{kindName}'; " +
-                    $"this build trains: {string.Join(", ", kinds.Select(k => k.Name))}.");
+                    $"this build trains: {string.Join(", ", kinds.Select(k => k.Name).Concat(TrainDelegation.Kinds))}.");
             settings.RejectUnknownKeys([.. common.All, .. kind.Options]);
             return kind.Run(io, settings, common);
         }
