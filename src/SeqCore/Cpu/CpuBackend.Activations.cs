@@ -77,12 +77,19 @@ public sealed unsafe partial class CpuBackend<T>
         public Vector256<T> Invoke(Vector256<T> x, Vector256<T> dy) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), dy, Vector256<T>.Zero);
     }
 
-    /// <summary>x·Φ(x); erf has no SIMD form here, so both paths are scalar (computed in double).</summary>
+    /// <summary>x·Φ(x). Float uses <see cref="NormalCdfFloat"/> (SIMD, same polynomials in both paths); double uses the
+    /// scalar double erf of <see cref="SpecialFunctions"/> lane by lane (accurate to double rounding).</summary>
     private readonly struct GeluExactOp : IUnaryOp<T>
     {
-        public T Invoke(T x) => T.CreateTruncating(SpecialFunctions.GeluExact(double.CreateTruncating(x)));
+        public T Invoke(T x)
+        {
+            if (typeof(T) == typeof(float)) { float xf = (float)(object)x; return (T)(object)(xf * NormalCdfFloat.Cdf(xf, out _)); }
+            return T.CreateTruncating(SpecialFunctions.GeluExact(double.CreateTruncating(x)));
+        }
+
         public Vector256<T> Invoke(Vector256<T> x)
         {
+            if (typeof(T) == typeof(float)) { var xf = x.AsSingle(); return (xf * NormalCdfFloat.Cdf(xf, out _)).As<float, T>(); }
             Span<T> lanes = stackalloc T[Vector256<T>.Count];
             for (int i = 0; i < lanes.Length; i++) lanes[i] = Invoke(x.GetElement(i));
             return Vector256.Create<T>(lanes);
@@ -92,9 +99,24 @@ public sealed unsafe partial class CpuBackend<T>
     /// <summary>GELU'(x) = Φ(x) + x·φ(x).</summary>
     private readonly struct GeluExactBackwardOp : IBinaryOp<T>
     {
-        public T Invoke(T x, T dy) => dy * T.CreateTruncating(SpecialFunctions.GeluExactDerivative(double.CreateTruncating(x)));
+        public T Invoke(T x, T dy)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                float xf = (float)(object)x, cdf = NormalCdfFloat.Cdf(xf, out float pdf);
+                return (T)(object)((float)(object)dy * (cdf + xf * pdf));
+            }
+            return dy * T.CreateTruncating(SpecialFunctions.GeluExactDerivative(double.CreateTruncating(x)));
+        }
+
         public Vector256<T> Invoke(Vector256<T> x, Vector256<T> dy)
         {
+            if (typeof(T) == typeof(float))
+            {
+                var xf = x.AsSingle();
+                var cdf = NormalCdfFloat.Cdf(xf, out var pdf);
+                return (dy.AsSingle() * VectorMath.MultiplyAdd(xf, pdf, cdf)).As<float, T>();
+            }
             Span<T> lanes = stackalloc T[Vector256<T>.Count];
             for (int i = 0; i < lanes.Length; i++) lanes[i] = Invoke(x.GetElement(i), dy.GetElement(i));
             return Vector256.Create<T>(lanes);
