@@ -184,6 +184,145 @@ __device__ void forward(const T* Q, const T* K, const T* V, const T* lengths, T*
         lse[r] = l[r] > T(0) ? m[r] + sc_log(l[r]) : neg_inf<T>();
 }
 
+// Register-tiled form of the forward pass for the common shapes (BQ ≤ 32, BK ≤ 64, dv ≤ 128, 128 threads): the
+// threads form a 16 × 8 grid; thread (tx, ty) owns score rows ty + 8i (i < 4) and columns tx + 16j (j < 4) of a tile,
+// and output rows ty + 8i, columns tx + 16j (j < 8). Per step of the inner products it loads 4 + 4 values from
+// shared memory for 16 multiply-adds (4 + 8 for 32 in P·V), where the plain form loads two per multiply-add; the
+// output accumulator lives in registers. Same arithmetic as `forward`, the same online softmax.
+template <typename T>
+__device__ void forward_registers(const T* Q, const T* K, const T* V, const T* lengths, T* O, T* Lse, const sc_attn_params& a)
+{
+    constexpr int TX = 16, TY = 8, RM = 4, RN = 4, CN = 8;
+    int qTiles = (a.tq + a.bq - 1) / a.bq;
+    int tile = blockIdx.x, qt = tile % qTiles, bh = tile / qTiles, b = bh / a.heads, h = bh % a.heads;
+    int BQ = a.bq, BK = a.bk, d = a.d, dv = a.dv, ldq = odd_stride(d), ldk = odd_stride(d), ldv = odd_stride(dv);
+    int i0 = qt * BQ, i1 = min(a.tq, i0 + BQ), rows = i1 - i0;
+    const T* q = Q + b * a.qB + h * a.qH + (long long)i0 * a.qR;
+    const T* k = K + b * a.kB + h * a.kH;
+    const T* v = V + b * a.vB + h * a.vH;
+    T* o = O + b * a.oB + h * a.oH + (long long)i0 * a.oR;
+    T* lse = Lse + (long long)bh * a.tq + i0;
+    T scale = (T)a.scale;
+
+    T* qs = reinterpret_cast<T*>(sc_attn_smem);   // [BQ][ldq]
+    T* ks = qs + BQ * ldq;                         // [BK][ldk]
+    T* vs = ks + BK * ldk;                         // [BK][ldv]
+    T* s = vs + BK * ldv;                          // [BQ][BK] scores, then probabilities
+    T* m = s + BQ * BK;                            // [BQ] running maximum
+    T* l = m + BQ;                                 // [BQ] running sum
+    T* alpha = l + BQ;                             // [BQ] rescale factor of the current tile
+
+    int tx = threadIdx.x % TX, ty = threadIdx.x / TX;
+    T acc[RM][CN];
+    for (int i = 0; i < RM; i++) for (int j = 0; j < CN; j++) acc[i][j] = T(0);
+    load_tile(q, a.qR, rows, d, qs, ldq);
+    for (int r = threadIdx.x; r < rows; r += blockDim.x) { m[r] = neg_inf<T>(); l[r] = T(0); }
+
+    int kEnd = key_limit(lengths, b, a.tk);
+    if (a.causal) kEnd = min(kEnd, max(0, i1 + a.offset));
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
+    for (int j0 = 0; j0 < kEnd; j0 += BK)
+    {
+        int n = min(kEnd, j0 + BK) - j0;
+        __syncthreads();
+        load_tile(k + (long long)j0 * a.kR, a.kR, n, d, ks, ldk);
+        load_tile(v + (long long)j0 * a.vR, a.vR, n, dv, vs, ldv);
+        __syncthreads();
+        {
+            T x[RM][RN];
+            for (int i = 0; i < RM; i++) for (int j = 0; j < RN; j++) x[i][j] = T(0);
+            // Rows ≥ rows and columns ≥ n read stale but finite shared memory: their results are discarded.
+            int rr[RM], cc[RN];
+            for (int i = 0; i < RM; i++) rr[i] = min(ty + TY * i, BQ - 1) * ldq;
+            for (int j = 0; j < RN; j++) cc[j] = min(tx + TX * j, BK - 1) * ldk;
+            for (int p = 0; p < d; p++)
+            {
+                T qv[RM], kv[RN];
+                for (int i = 0; i < RM; i++) qv[i] = qs[rr[i] + p];
+                for (int j = 0; j < RN; j++) kv[j] = ks[cc[j] + p];
+                for (int i = 0; i < RM; i++) for (int j = 0; j < RN; j++) x[i][j] += qv[i] * kv[j];
+            }
+            for (int i = 0; i < RM; i++)
+            {
+                int r = ty + TY * i;
+                if (r >= rows) break;
+                for (int j = 0; j < RN; j++)
+                {
+                    int c = tx + TX * j;
+                    if (c >= n) break;
+                    bool visible = !a.causal || j0 + c <= i0 + r + a.offset;
+                    s[r * BK + c] = visible ? scale * x[i][j] : neg_inf<T>();
+                }
+            }
+        }
+        __syncthreads();
+        for (int r = warp; r < rows; r += warps)
+        {
+            T* sr = s + r * BK;
+            T mx = neg_inf<T>();
+            for (int c = lane; c < n; c += 32) mx = fmax(mx, sr[c]);
+            mx = warp_max(mx);
+            T mOld = m[r], mNew = fmax(mOld, mx);
+            T sum = T(0);
+            for (int c = lane; c < n; c += 32)
+            {
+                T pe = mNew == neg_inf<T>() ? T(0) : sc_exp(sr[c] - mNew);
+                sr[c] = pe;
+                sum += pe;
+            }
+            sum = warp_sum(sum);
+            if (lane == 0)
+            {
+                T f = mOld == mNew ? T(1) : sc_exp(mOld - mNew);
+                alpha[r] = f;
+                l[r] = l[r] * f + sum;
+                m[r] = mNew;
+            }
+        }
+        __syncthreads();
+        {
+            int rr[RM];
+            for (int i = 0; i < RM; i++)
+            {
+                int r = min(ty + TY * i, rows - 1);
+                rr[i] = r * BK;
+                T f = alpha[r];
+                for (int j = 0; j < CN; j++) acc[i][j] *= f;
+            }
+            int cc[CN];
+            for (int j = 0; j < CN; j++) cc[j] = min(tx + TX * j, dv - 1);
+            for (int jj = 0; jj < n; jj++)
+            {
+                T pv[RM], vv[CN];
+                for (int i = 0; i < RM; i++) pv[i] = s[rr[i] + jj];
+                for (int j = 0; j < CN; j++) vv[j] = vs[jj * ldv + cc[j]];
+                for (int i = 0; i < RM; i++) for (int j = 0; j < CN; j++) acc[i][j] += pv[i] * vv[j];
+            }
+        }
+    }
+    __syncthreads();
+    for (int i = 0; i < RM; i++)
+    {
+        int r = ty + TY * i;
+        if (r >= rows) break;
+        T lr = l[r];
+        for (int j = 0; j < CN; j++)
+        {
+            int c = tx + TX * j;
+            if (c >= dv) break;
+            o[(long long)r * a.oR + c] = lr > T(0) ? acc[i][j] / lr : T(0);
+        }
+    }
+    for (int r = threadIdx.x; r < rows; r += blockDim.x)
+        lse[r] = l[r] > T(0) ? m[r] + sc_log(l[r]) : neg_inf<T>();
+}
+
+// The register-tiled forward covers the shapes it was sized for; anything else takes the plain form.
+__device__ __forceinline__ bool fits_registers(const sc_attn_params& a)
+{
+    return blockDim.x == 128 && a.bq <= 32 && a.bk <= 64 && a.dv <= 128;
+}
+
 // ----- backward ---------------------------------------------------------------------------------------------------
 
 // Loads a query tile's Q (and dO when dos is not null), lse and D_i = dO_i·O_i (one warp per row).
@@ -492,7 +631,8 @@ __device__ void additive_backward_v(const T* qp, const T* kp, const T* dScores, 
 #define SC_ATTENTION_ENTRIES(SUFFIX, T)                                                                              \
 extern "C" __global__ void sc_attn_fwd_##SUFFIX(const T* q, const T* k, const T* v, const T* lengths, T* o, T* lse,  \
     sc_attn_params p)                                                                                                \
-{ sc_attention::forward<T>(q, k, v, lengths, o, lse, p); }                                                           \
+{ if (sc_attention::fits_registers(p)) sc_attention::forward_registers<T>(q, k, v, lengths, o, lse, p);               \
+  else sc_attention::forward<T>(q, k, v, lengths, o, lse, p); }                                                           \
 extern "C" __global__ void sc_attn_bwd_kv_##SUFFIX(const T* q, const T* k, const T* v, const T* o, const T* lse,     \
     const T* dout, const T* lengths, T* dk, T* dv, sc_attn_params p)                                                 \
 { sc_attention::backward_kv<T>(q, k, v, o, lse, dout, lengths, dk, dv, p); }                                         \
