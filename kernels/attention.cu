@@ -23,7 +23,7 @@
 // Tile sizes BQ, BK come from the host (AttentionParams), which keeps the shared memory under 48 KiB; the kernels
 // work for any positive tile sizes and any head widths. blockDim.x must be a multiple of 32 (warp reductions).
 
-#include <math.h>
+#include "common.cuh"
 
 // Layout of the attention operands and the sizes; the host passes it by value (C# mirror: CudaBackend.Attention.cs,
 // AttnParams, same field order). Strides are in elements: element (b, h, i, c) is at b·sB + h·sH + i·sR + c.
@@ -34,31 +34,17 @@ struct sc_attn_params
     double scale;
 };
 
+// Own namespace (not sc): the emulation library links every kernels/*.cu together, and same-named templates with
+// different bodies in two files would silently be merged.
 namespace sc_attention {
 
-__device__ __forceinline__ float sc_exp(float x) { return expf(x); }
-__device__ __forceinline__ double sc_exp(double x) { return exp(x); }
-__device__ __forceinline__ float sc_log(float x) { return logf(x); }
-__device__ __forceinline__ double sc_log(double x) { return log(x); }
-__device__ __forceinline__ float sc_tanh(float x) { return tanhf(x); }
-__device__ __forceinline__ double sc_tanh(double x) { return tanh(x); }
-
-template <typename T> __device__ __forceinline__ T neg_inf() { return (T)(-INFINITY); }
-
-template <typename T> __device__ __forceinline__ T warp_max(T x)
-{
-    for (int o = 16; o > 0; o >>= 1) { T y = __shfl_xor_sync(0xffffffffu, x, o); x = y > x ? y : x; }
-    return x;
-}
-
-template <typename T> __device__ __forceinline__ T warp_sum(T x)
-{
-    for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-    return x;
-}
-
-// Dynamic shared memory, declared once with the strictest alignment and cut per kernel.
-extern __shared__ double sc_attn_smem[];
+template <typename T> __device__ __forceinline__ T sc_exp(T x) { return sc::exp_(x); }
+template <typename T> __device__ __forceinline__ T sc_log(T x) { return sc::log_(x); }
+template <typename T> __device__ __forceinline__ T sc_tanh(T x) { return sc::tanh_(x); }
+template <typename T> __device__ __forceinline__ T max_of(T a, T b) { return sc::max_(a, b); }
+template <typename T> __device__ __forceinline__ T neg_inf() { return sc::negative_infinity<T>(); }
+template <typename T> __device__ __forceinline__ T warp_max(T x) { return sc::warp_max(x); }
+template <typename T> __device__ __forceinline__ T warp_sum(T x) { return sc::warp_sum(x); }
 
 // Row stride of a K or V tile in shared memory: odd, so the threads of a warp reading k_c[p] for consecutive c hit
 // different banks.
@@ -106,7 +92,7 @@ __device__ void forward(const T* Q, const T* K, const T* V, const T* lengths, T*
     T* lse = Lse + (long long)bh * a.tq + i0;
     T scale = (T)a.scale;
 
-    T* qs = reinterpret_cast<T*>(sc_attn_smem);   // [BQ][d]
+    SC_DYNAMIC_SHARED(T, qs);   // [BQ][d]
     T* ks = qs + BQ * d;                           // [BK][ldk]
     T* vs = ks + BK * ldk;                         // [BK][ldv]
     T* s = vs + BK * ldv;                          // [BQ][BK] scores, then probabilities
@@ -143,9 +129,9 @@ __device__ void forward(const T* Q, const T* K, const T* V, const T* lengths, T*
         {
             T* sr = s + r * BK;
             T mx = neg_inf<T>();
-            for (int c = lane; c < n; c += 32) mx = fmax(mx, sr[c]);
+            for (int c = lane; c < n; c += 32) mx = max_of(mx, sr[c]);
             mx = warp_max(mx);
-            T mOld = m[r], mNew = fmax(mOld, mx);
+            T mOld = m[r], mNew = max_of(mOld, mx);
             T sum = T(0);
             for (int c = lane; c < n; c += 32)
             {
@@ -204,7 +190,7 @@ __device__ void forward_registers(const T* Q, const T* K, const T* V, const T* l
     T* lse = Lse + (long long)bh * a.tq + i0;
     T scale = (T)a.scale;
 
-    T* qs = reinterpret_cast<T*>(sc_attn_smem);   // [BQ][ldq]
+    SC_DYNAMIC_SHARED(T, qs);   // [BQ][ldq]
     T* ks = qs + BQ * ldq;                         // [BK][ldk]
     T* vs = ks + BK * ldk;                         // [BK][ldv]
     T* s = vs + BK * ldv;                          // [BQ][BK] scores, then probabilities
@@ -260,9 +246,9 @@ __device__ void forward_registers(const T* Q, const T* K, const T* V, const T* l
         {
             T* sr = s + r * BK;
             T mx = neg_inf<T>();
-            for (int c = lane; c < n; c += 32) mx = fmax(mx, sr[c]);
+            for (int c = lane; c < n; c += 32) mx = max_of(mx, sr[c]);
             mx = warp_max(mx);
-            T mOld = m[r], mNew = fmax(mOld, mx);
+            T mOld = m[r], mNew = max_of(mOld, mx);
             T sum = T(0);
             for (int c = lane; c < n; c += 32)
             {
@@ -384,7 +370,7 @@ __device__ void backward_kv(const T* Q, const T* K, const T* V, const T* O, cons
     if (a.causal) kEnd = min(kEnd, max(0, a.tq + a.offset));
     int n = max(0, min(kEnd, j0 + BK) - j0); // keys of this tile some query may see; the rest get 0
 
-    T* ks = reinterpret_cast<T*>(sc_attn_smem); // [BK][ldk]
+    SC_DYNAMIC_SHARED(T, ks); // [BK][ldk]
     T* vs = ks + BK * ldk;                      // [BK][ldv]
     T* dka = vs + BK * ldv;                     // [BK][d]
     T* dva = dka + BK * d;                      // [BK][dv]
@@ -451,7 +437,7 @@ __device__ void backward_q(const T* Q, const T* K, const T* V, const T* O, const
     const T* k = K + b * a.kB + h * a.kH;
     const T* v = V + b * a.vB + h * a.vH;
 
-    T* qs = reinterpret_cast<T*>(sc_attn_smem); // [BQ][d]
+    SC_DYNAMIC_SHARED(T, qs); // [BQ][d]
     T* dos = qs + BQ * d;                       // [BQ][dv]
     T* dqa = dos + BQ * dv;                     // [BQ][d]
     T* ks = dqa + BQ * d;                       // [BK][ldk]
@@ -514,7 +500,7 @@ __device__ void weights(const T* Q, const T* K, const T* lengths, T* W, const sc
     {
         T x = scale * dot(q, k + (long long)j * a.kR, a.d);
         w[j] = x;
-        mx = fmax(mx, x);
+        mx = max_of(mx, x);
     }
     mx = warp_max(mx);
     T sum = T(0);
@@ -598,7 +584,7 @@ template <typename T>
 __device__ void additive_backward_v(const T* qp, const T* kp, const T* dScores, const T* lengths, T* dv,
     int batch, int tq, int tk, int width)
 {
-    T* red = reinterpret_cast<T*>(sc_attn_smem); // [blockDim.x]
+    SC_DYNAMIC_SHARED(T, red); // [blockDim.x]
     for (int c = blockIdx.x; c < width; c += gridDim.x)
     {
         long long total = (long long)batch * tq * tk;
@@ -656,3 +642,8 @@ extern "C" __global__ void sc_additive_bwd_v_##SUFFIX(const T* qp, const T* kp, 
 
 SC_ATTENTION_ENTRIES(f32, float)
 SC_ATTENTION_ENTRIES(f64, double)
+
+SC_EMU_REGISTER(sc_attn_fwd_f32, sc_attn_fwd_f64, sc_attn_bwd_kv_f32, sc_attn_bwd_kv_f64, sc_attn_bwd_q_f32,
+    sc_attn_bwd_q_f64, sc_attn_weights_f32, sc_attn_weights_f64, sc_additive_scores_f32, sc_additive_scores_f64,
+    sc_additive_bwd_query_f32, sc_additive_bwd_query_f64, sc_additive_bwd_key_f32, sc_additive_bwd_key_f64,
+    sc_additive_bwd_v_f32, sc_additive_bwd_v_f64)

@@ -14,30 +14,32 @@
 // sc_gru_orig_gates_fwd_*, sc_gru_orig_cell_fwd_*, sc_gru_orig_cell_bwd_*, sc_gru_orig_gates_bwd_*.
 // Launch: any 1-D grid and block; sizes are passed as 64-bit element counts.
 
-#include <math.h>
+#include "common.cuh"
 
+// Own namespace (not sc): the emulation library links every kernels/*.cu together, and same-named templates with
+// different bodies in two files would silently be merged.
 namespace sc_recurrent {
 
-__device__ __forceinline__ float sc_exp(float x) { return expf(x); }
-__device__ __forceinline__ double sc_exp(double x) { return exp(x); }
-__device__ __forceinline__ float sc_tanh(float x) { return tanhf(x); }
-__device__ __forceinline__ double sc_tanh(double x) { return tanh(x); }
+using sc::i64;
+
+__device__ __forceinline__ float sc_tanh(float x) { return sc::tanh_(x); }
+__device__ __forceinline__ double sc_tanh(double x) { return sc::tanh_(x); }
 
 // σ(x) = 1 / (1 + e^−x); for very negative x, e^−x overflows to +∞ and σ is 0, as it should be.
-template <typename T> __device__ __forceinline__ T sigmoid(T x) { return T(1) / (T(1) + sc_exp(-x)); }
+template <typename T> __device__ __forceinline__ T sigmoid(T x) { return T(1) / (T(1) + sc::exp_(-x)); }
 
-__device__ __forceinline__ long long first_index() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
-__device__ __forceinline__ long long grid_stride() { return (long long)gridDim.x * blockDim.x; }
+__device__ __forceinline__ i64 first_index() { return sc::global_index(); }
+__device__ __forceinline__ i64 grid_stride() { return sc::global_stride(); }
 
 // ----- LSTM (gate order i, f, g, o) ------------------------------------------------------------------------------
 
 template <typename T>
-__device__ void lstm_forward(T* gates, const T* cPrev, const T* peep, T* c, T* h, long long batch, long long hidden)
+__device__ void lstm_forward(T* gates, const T* cPrev, const T* peep, T* c, T* h, sc::i64 batch, sc::i64 hidden)
 {
-    long long n = batch * hidden;
-    for (long long e = first_index(); e < n; e += grid_stride())
+    i64 n = batch * hidden;
+    for (i64 e = first_index(); e < n; e += grid_stride())
     {
-        long long b = e / hidden, j = e - b * hidden;
+        i64 b = e / hidden, j = e - b * hidden;
         T* g = gates + b * 4 * hidden + j;
         T cp = cPrev[e];
         T ai = g[0], af = g[hidden], ag = g[2 * hidden], ao = g[3 * hidden];
@@ -55,9 +57,9 @@ __device__ void lstm_forward(T* gates, const T* cPrev, const T* peep, T* c, T* h
 // One element's backward; dPeep (when not null) is accumulated by the caller's single owner of column j.
 template <typename T>
 __device__ __forceinline__ void lstm_backward_element(const T* gates, const T* cPrev, const T* c, const T* peep,
-    const T* dh, const T* dc, T* dGates, T* dcPrev, T* dPeep, long long b, long long j, long long hidden)
+    const T* dh, const T* dc, T* dGates, T* dcPrev, T* dPeep, i64 b, i64 j, i64 hidden)
 {
-    long long e = b * hidden + j;
+    i64 e = b * hidden + j;
     const T* g = gates + b * 4 * hidden + j;
     T* dg = dGates + b * 4 * hidden + j;
     T i = g[0], f = g[hidden], gg = g[2 * hidden], o = g[3 * hidden];
@@ -85,20 +87,20 @@ __device__ __forceinline__ void lstm_backward_element(const T* gates, const T* c
 
 template <typename T>
 __device__ void lstm_backward(const T* gates, const T* cPrev, const T* c, const T* peep, const T* dh, const T* dc,
-    T* dGates, T* dcPrev, T* dPeep, long long batch, long long hidden)
+    T* dGates, T* dcPrev, T* dPeep, sc::i64 batch, sc::i64 hidden)
 {
     if (dPeep)
     {
         // One thread per column walks the batch in order (deterministic sum into dPeep).
-        for (long long j = first_index(); j < hidden; j += grid_stride())
-            for (long long b = 0; b < batch; b++)
+        for (i64 j = first_index(); j < hidden; j += grid_stride())
+            for (i64 b = 0; b < batch; b++)
                 lstm_backward_element(gates, cPrev, c, peep, dh, dc, dGates, dcPrev, dPeep, b, j, hidden);
         return;
     }
-    long long n = batch * hidden;
-    for (long long e = first_index(); e < n; e += grid_stride())
+    i64 n = batch * hidden;
+    for (i64 e = first_index(); e < n; e += grid_stride())
     {
-        long long b = e / hidden;
+        i64 b = e / hidden;
         lstm_backward_element(gates, cPrev, c, peep, dh, dc, dGates, dcPrev, (T*)nullptr, b, e - b * hidden, hidden);
     }
 }
@@ -106,12 +108,12 @@ __device__ void lstm_backward(const T* gates, const T* cPrev, const T* c, const 
 // ----- GRU (gate order r, z, n; h = (1 − z)⊙n + z⊙h_prev) ----------------------------------------------------------
 
 template <typename T>
-__device__ void gru_forward(T* gates, const T* hGates, const T* hPrev, T* h, long long batch, long long hidden)
+__device__ void gru_forward(T* gates, const T* hGates, const T* hPrev, T* h, sc::i64 batch, sc::i64 hidden)
 {
-    long long n = batch * hidden;
-    for (long long e = first_index(); e < n; e += grid_stride())
+    i64 n = batch * hidden;
+    for (i64 e = first_index(); e < n; e += grid_stride())
     {
-        long long b = e / hidden, j = e - b * hidden;
+        i64 b = e / hidden, j = e - b * hidden;
         T* a = gates + b * 3 * hidden + j;
         const T* p = hGates + b * 3 * hidden + j;
         T hp = hPrev[e];
@@ -125,12 +127,12 @@ __device__ void gru_forward(T* gates, const T* hGates, const T* hPrev, T* h, lon
 
 template <typename T>
 __device__ void gru_backward(const T* gates, const T* hGates, const T* hPrev, const T* dh, T* dGates, T* dhGates,
-    T* dhPrev, long long batch, long long hidden)
+    T* dhPrev, sc::i64 batch, sc::i64 hidden)
 {
-    long long n = batch * hidden;
-    for (long long e = first_index(); e < n; e += grid_stride())
+    i64 n = batch * hidden;
+    for (i64 e = first_index(); e < n; e += grid_stride())
     {
-        long long b = e / hidden, j = e - b * hidden, g = b * 3 * hidden + j;
+        i64 b = e / hidden, j = e - b * hidden, g = b * 3 * hidden + j;
         T r = gates[g], z = gates[g + hidden], nn = gates[g + 2 * hidden];
         T pn = hGates[g + 2 * hidden];
         T hp = hPrev[e], dhe = dh[e];
@@ -144,12 +146,12 @@ __device__ void gru_backward(const T* gates, const T* hGates, const T* hPrev, co
 }
 
 template <typename T>
-__device__ void gru_orig_gates_forward(T* gates, const T* hPrev, T* resetHidden, long long batch, long long hidden)
+__device__ void gru_orig_gates_forward(T* gates, const T* hPrev, T* resetHidden, sc::i64 batch, sc::i64 hidden)
 {
-    long long n = batch * hidden;
-    for (long long e = first_index(); e < n; e += grid_stride())
+    i64 n = batch * hidden;
+    for (i64 e = first_index(); e < n; e += grid_stride())
     {
-        long long b = e / hidden, g = b * 3 * hidden + (e - b * hidden);
+        i64 b = e / hidden, g = b * 3 * hidden + (e - b * hidden);
         T r = sigmoid(gates[g]);
         T z = sigmoid(gates[g + hidden]);
         T hp = hPrev[e];
@@ -159,12 +161,12 @@ __device__ void gru_orig_gates_forward(T* gates, const T* hPrev, T* resetHidden,
 }
 
 template <typename T>
-__device__ void gru_orig_cell_forward(T* gates, const T* hPrev, T* h, long long batch, long long hidden)
+__device__ void gru_orig_cell_forward(T* gates, const T* hPrev, T* h, sc::i64 batch, sc::i64 hidden)
 {
-    long long n = batch * hidden;
-    for (long long e = first_index(); e < n; e += grid_stride())
+    i64 n = batch * hidden;
+    for (i64 e = first_index(); e < n; e += grid_stride())
     {
-        long long b = e / hidden, g = b * 3 * hidden + (e - b * hidden);
+        i64 b = e / hidden, g = b * 3 * hidden + (e - b * hidden);
         T z = gates[g + hidden];
         T nn = sc_tanh(gates[g + 2 * hidden]);
         T hp = hPrev[e];
@@ -175,12 +177,12 @@ __device__ void gru_orig_cell_forward(T* gates, const T* hPrev, T* h, long long 
 
 template <typename T>
 __device__ void gru_orig_cell_backward(const T* gates, const T* hPrev, const T* dh, T* dGates, T* dhPrev,
-    long long batch, long long hidden)
+    sc::i64 batch, sc::i64 hidden)
 {
-    long long n = batch * hidden;
-    for (long long e = first_index(); e < n; e += grid_stride())
+    i64 n = batch * hidden;
+    for (i64 e = first_index(); e < n; e += grid_stride())
     {
-        long long b = e / hidden, g = b * 3 * hidden + (e - b * hidden);
+        i64 b = e / hidden, g = b * 3 * hidden + (e - b * hidden);
         T z = gates[g + hidden], nn = gates[g + 2 * hidden];
         T hp = hPrev[e], dhe = dh[e];
         dGates[g + hidden] = dhe * (hp - nn) * z * (T(1) - z);
@@ -191,12 +193,12 @@ __device__ void gru_orig_cell_backward(const T* gates, const T* hPrev, const T* 
 
 template <typename T>
 __device__ void gru_orig_gates_backward(const T* gates, const T* hPrev, const T* dResetHidden, T* dGates, T* dhPrev,
-    long long batch, long long hidden)
+    sc::i64 batch, sc::i64 hidden)
 {
-    long long n = batch * hidden;
-    for (long long e = first_index(); e < n; e += grid_stride())
+    i64 n = batch * hidden;
+    for (i64 e = first_index(); e < n; e += grid_stride())
     {
-        long long b = e / hidden, g = b * 3 * hidden + (e - b * hidden);
+        i64 b = e / hidden, g = b * 3 * hidden + (e - b * hidden);
         T r = gates[g], drh = dResetHidden[e], hp = hPrev[e];
         dGates[g] = drh * hp * r * (T(1) - r);
         dhPrev[e] = drh * r + dhPrev[e];
@@ -209,29 +211,34 @@ __device__ void gru_orig_gates_backward(const T* gates, const T* hPrev, const T*
 
 #define SC_RECURRENT_ENTRIES(SUFFIX, T)                                                                              \
 extern "C" __global__ void sc_lstm_fwd_##SUFFIX(T* gates, const T* cPrev, const T* peep, T* c, T* h,                 \
-    long long batch, long long hidden)                                                                               \
+    sc::i64 batch, sc::i64 hidden)                                                                               \
 { sc_recurrent::lstm_forward<T>(gates, cPrev, peep, c, h, batch, hidden); }                                          \
 extern "C" __global__ void sc_lstm_bwd_##SUFFIX(const T* gates, const T* cPrev, const T* c, const T* peep,           \
-    const T* dh, const T* dc, T* dGates, T* dcPrev, T* dPeep, long long batch, long long hidden)                      \
+    const T* dh, const T* dc, T* dGates, T* dcPrev, T* dPeep, sc::i64 batch, sc::i64 hidden)                      \
 { sc_recurrent::lstm_backward<T>(gates, cPrev, c, peep, dh, dc, dGates, dcPrev, dPeep, batch, hidden); }             \
 extern "C" __global__ void sc_gru_fwd_##SUFFIX(T* gates, const T* hGates, const T* hPrev, T* h,                      \
-    long long batch, long long hidden)                                                                               \
+    sc::i64 batch, sc::i64 hidden)                                                                               \
 { sc_recurrent::gru_forward<T>(gates, hGates, hPrev, h, batch, hidden); }                                            \
 extern "C" __global__ void sc_gru_bwd_##SUFFIX(const T* gates, const T* hGates, const T* hPrev, const T* dh,         \
-    T* dGates, T* dhGates, T* dhPrev, long long batch, long long hidden)                                              \
+    T* dGates, T* dhGates, T* dhPrev, sc::i64 batch, sc::i64 hidden)                                              \
 { sc_recurrent::gru_backward<T>(gates, hGates, hPrev, dh, dGates, dhGates, dhPrev, batch, hidden); }                 \
 extern "C" __global__ void sc_gru_orig_gates_fwd_##SUFFIX(T* gates, const T* hPrev, T* resetHidden,                  \
-    long long batch, long long hidden)                                                                               \
+    sc::i64 batch, sc::i64 hidden)                                                                               \
 { sc_recurrent::gru_orig_gates_forward<T>(gates, hPrev, resetHidden, batch, hidden); }                               \
 extern "C" __global__ void sc_gru_orig_cell_fwd_##SUFFIX(T* gates, const T* hPrev, T* h,                             \
-    long long batch, long long hidden)                                                                               \
+    sc::i64 batch, sc::i64 hidden)                                                                               \
 { sc_recurrent::gru_orig_cell_forward<T>(gates, hPrev, h, batch, hidden); }                                          \
 extern "C" __global__ void sc_gru_orig_cell_bwd_##SUFFIX(const T* gates, const T* hPrev, const T* dh, T* dGates,     \
-    T* dhPrev, long long batch, long long hidden)                                                                    \
+    T* dhPrev, sc::i64 batch, sc::i64 hidden)                                                                    \
 { sc_recurrent::gru_orig_cell_backward<T>(gates, hPrev, dh, dGates, dhPrev, batch, hidden); }                        \
 extern "C" __global__ void sc_gru_orig_gates_bwd_##SUFFIX(const T* gates, const T* hPrev, const T* dResetHidden,     \
-    T* dGates, T* dhPrev, long long batch, long long hidden)                                                         \
+    T* dGates, T* dhPrev, sc::i64 batch, sc::i64 hidden)                                                         \
 { sc_recurrent::gru_orig_gates_backward<T>(gates, hPrev, dResetHidden, dGates, dhPrev, batch, hidden); }
 
 SC_RECURRENT_ENTRIES(f32, float)
 SC_RECURRENT_ENTRIES(f64, double)
+
+SC_EMU_REGISTER(sc_lstm_fwd_f32, sc_lstm_fwd_f64, sc_lstm_bwd_f32, sc_lstm_bwd_f64, sc_gru_fwd_f32, sc_gru_fwd_f64,
+    sc_gru_bwd_f32, sc_gru_bwd_f64, sc_gru_orig_gates_fwd_f32, sc_gru_orig_gates_fwd_f64, sc_gru_orig_cell_fwd_f32,
+    sc_gru_orig_cell_fwd_f64, sc_gru_orig_cell_bwd_f32, sc_gru_orig_cell_bwd_f64, sc_gru_orig_gates_bwd_f32,
+    sc_gru_orig_gates_bwd_f64)
