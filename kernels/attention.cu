@@ -328,6 +328,23 @@ __device__ void load_query_tile(const T* q, const T* dout, const T* o, const T* 
     }
 }
 
+// As load_query_tile, with the shared rows of Q and dO at strides ldq and ldo.
+template <typename T>
+__device__ void load_query_rows(const T* q, const T* dout, const T* o, const T* lse, const sc_attn_params& a,
+    int rows, T* qs, int ldq, T* dos, int ldo, T* ls, T* ds)
+{
+    load_tile(q, a.qR, rows, a.d, qs, ldq);
+    load_tile(dout, a.oR, rows, a.dv, dos, ldo);
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
+    for (int r = warp; r < rows; r += warps)
+    {
+        T x = T(0);
+        for (int c = lane; c < a.dv; c += 32) x += dout[(long long)r * a.oR + c] * o[(long long)r * a.oR + c];
+        x = warp_sum(x);
+        if (lane == 0) { ds[r] = x; ls[r] = lse[r]; }
+    }
+}
+
 // P and dS of one (query tile, key tile) pair: entry (r, c) for r < rows, c < n (entries beyond are left alone).
 template <typename T>
 __device__ __forceinline__ void probabilities(const T* qs, const T* dos, const T* ls, const T* dd, const T* ks,
@@ -478,6 +495,213 @@ __device__ void backward_q(const T* Q, const T* K, const T* V, const T* O, const
     }
 }
 
+// Register-tiled forms of the two backward kernels for the common shapes, on the plan of forward_registers: a 16 × 8
+// thread grid, 4 × 4 (dQ pass) or 4 × 2 (dK/dV pass) micro-tiles of the score pairs (q·k, dO·v), and the gradient
+// accumulators in registers (dQ: rows ty + 8i, columns tx + 16j; dK, dV: keys ty + 8i, columns tx + 16j).
+// Shared-memory rows of Q and dO get odd strides too, so the two rows a warp reads sit in different banks.
+
+// x = Q·Kᵀ and y = dO·Vᵀ over one RM × RN micro-tile (rows ty + 8i, columns tx + 16j, clamped into the tile: the
+// clamped duplicates are computed and discarded).
+template <typename T, int RM, int RN>
+__device__ __forceinline__ void score_pairs(const T* qs, int ldq, const T* dos, int ldo, const T* ks, int ldk,
+    const T* vs, int ldv, int d, int dv, int rowLimit, int colLimit, T (&x)[RM][RN], T (&y)[RM][RN])
+{
+    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    int rr[RM], cc[RN];
+    for (int i = 0; i < RM; i++) rr[i] = min(ty + 8 * i, rowLimit - 1);
+    for (int j = 0; j < RN; j++) cc[j] = min(tx + 16 * j, colLimit - 1);
+    for (int i = 0; i < RM; i++) for (int j = 0; j < RN; j++) { x[i][j] = T(0); y[i][j] = T(0); }
+    for (int p = 0; p < d; p++)
+    {
+        T a[RM], b[RN];
+        for (int i = 0; i < RM; i++) a[i] = qs[rr[i] * ldq + p];
+        for (int j = 0; j < RN; j++) b[j] = ks[cc[j] * ldk + p];
+        for (int i = 0; i < RM; i++) for (int j = 0; j < RN; j++) x[i][j] += a[i] * b[j];
+    }
+    for (int p = 0; p < dv; p++)
+    {
+        T a[RM], b[RN];
+        for (int i = 0; i < RM; i++) a[i] = dos[rr[i] * ldo + p];
+        for (int j = 0; j < RN; j++) b[j] = vs[cc[j] * ldv + p];
+        for (int i = 0; i < RM; i++) for (int j = 0; j < RN; j++) y[i][j] += a[i] * b[j];
+    }
+}
+
+// Writes P (when p is not null) and dS = scale·P⊙(dP − D) of the micro-tile's entries that lie in the tile.
+template <typename T, int RM, int RN>
+__device__ __forceinline__ void store_probabilities(const T (&x)[RM][RN], const T (&y)[RM][RN], const T* ls, const T* dd,
+    int rows, int n, int i0, int j0, int ld, const sc_attn_params& a, T* p, T* dsm)
+{
+    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    T scale = (T)a.scale;
+    for (int i = 0; i < RM; i++)
+    {
+        int r = ty + 8 * i;
+        if (r >= rows) break;
+        T li = ls[r], di = dd[r];
+        for (int j = 0; j < RN; j++)
+        {
+            int c = tx + 16 * j;
+            if (c >= n) break;
+            bool visible = li != neg_inf<T>() && (!a.causal || j0 + c <= i0 + r + a.offset);
+            T pe = visible ? sc_exp(scale * x[i][j] - li) : T(0);
+            if (p) p[r * ld + c] = pe;
+            dsm[r * ld + c] = visible ? scale * pe * (y[i][j] - di) : T(0);
+        }
+    }
+}
+
+__device__ __forceinline__ bool fits_registers_q(const sc_attn_params& a)
+{
+    return blockDim.x == 128 && a.bq <= 32 && a.bk <= 64 && a.d <= 128;
+}
+
+__device__ __forceinline__ bool fits_registers_kv(const sc_attn_params& a)
+{
+    return blockDim.x == 128 && a.bq <= 32 && a.bk <= 32 && a.d <= 128 && a.dv <= 128;
+}
+
+template <typename T>
+__device__ void backward_q_registers(const T* Q, const T* K, const T* V, const T* O, const T* Lse, const T* dO,
+    const T* lengths, T* dQ, const sc_attn_params& a)
+{
+    constexpr int RM = 4, RN = 4, CD = 8;
+    int qTiles = (a.tq + a.bq - 1) / a.bq;
+    int tile = blockIdx.x, qt = tile % qTiles, bh = tile / qTiles, b = bh / a.heads, h = bh % a.heads;
+    int BQ = a.bq, BK = a.bk, d = a.d, dv = a.dv;
+    int ldq = odd_stride(d), ldo = odd_stride(dv), ldk = odd_stride(d), ldv = odd_stride(dv);
+    int i0 = qt * BQ, i1 = min(a.tq, i0 + BQ), rows = i1 - i0;
+    long long qOff = b * a.qB + h * a.qH + (long long)i0 * a.qR, oOff = b * a.oB + h * a.oH + (long long)i0 * a.oR;
+    const T* k = K + b * a.kB + h * a.kH;
+    const T* v = V + b * a.vB + h * a.vH;
+
+    SC_DYNAMIC_SHARED(T, qs);       // [BQ][ldq]
+    T* dos = qs + BQ * ldq;         // [BQ][ldo]
+    T* ks = dos + BQ * ldo;         // [BK][ldk]
+    T* vs = ks + BK * ldk;          // [BK][ldv]
+    T* dsm = vs + BK * ldv;         // [BQ][BK]
+    T* ls = dsm + BQ * BK;          // [BQ]
+    T* dd = ls + BQ;                // [BQ]
+
+    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    T acc[RM][CD];
+    for (int i = 0; i < RM; i++) for (int j = 0; j < CD; j++) acc[i][j] = T(0);
+    load_query_rows(Q + qOff, dO + oOff, O + oOff, Lse + (long long)bh * a.tq + i0, a, rows, qs, ldq, dos, ldo, ls, dd);
+
+    int kEnd = key_limit(lengths, b, a.tk);
+    if (a.causal) kEnd = min(kEnd, max(0, i1 + a.offset));
+    for (int j0 = 0; j0 < kEnd; j0 += BK)
+    {
+        int n = min(kEnd, j0 + BK) - j0;
+        __syncthreads();
+        load_tile(k + (long long)j0 * a.kR, a.kR, n, d, ks, ldk);
+        load_tile(v + (long long)j0 * a.vR, a.vR, n, dv, vs, ldv);
+        __syncthreads();
+        {
+            T x[RM][RN], y[RM][RN];
+            score_pairs<T, RM, RN>(qs, ldq, dos, ldo, ks, ldk, vs, ldv, d, dv, rows, n, x, y);
+            store_probabilities<T, RM, RN>(x, y, ls, dd, rows, n, i0, j0, BK, a, (T*)nullptr, dsm);
+        }
+        __syncthreads();
+        int rr[RM], cc[CD];
+        for (int i = 0; i < RM; i++) rr[i] = min(ty + 8 * i, rows - 1) * BK;
+        for (int j = 0; j < CD; j++) cc[j] = min(tx + 16 * j, d - 1);
+        for (int c = 0; c < n; c++) // dQ += dS·K
+        {
+            T sv[RM], kv[CD];
+            for (int i = 0; i < RM; i++) sv[i] = dsm[rr[i] + c];
+            for (int j = 0; j < CD; j++) kv[j] = ks[c * ldk + cc[j]];
+            for (int i = 0; i < RM; i++) for (int j = 0; j < CD; j++) acc[i][j] += sv[i] * kv[j];
+        }
+    }
+    T* dq = dQ + qOff;
+    for (int i = 0; i < RM; i++)
+    {
+        int r = ty + 8 * i;
+        if (r >= rows) break;
+        for (int j = 0; j < CD; j++)
+        {
+            int col = tx + 16 * j;
+            if (col >= d) break;
+            dq[(long long)r * a.qR + col] = acc[i][j];
+        }
+    }
+}
+
+template <typename T>
+__device__ void backward_kv_registers(const T* Q, const T* K, const T* V, const T* O, const T* Lse, const T* dO,
+    const T* lengths, T* dK, T* dV, const sc_attn_params& a)
+{
+    constexpr int RM = 4, RN = 2, RK = 4, CD = 8;
+    int kTiles = (a.tk + a.bk - 1) / a.bk;
+    int tile = blockIdx.x, kt = tile % kTiles, bh = tile / kTiles, b = bh / a.heads, h = bh % a.heads;
+    int BQ = a.bq, BK = a.bk, d = a.d, dv = a.dv;
+    int ldq = odd_stride(d), ldo = odd_stride(dv), ldk = odd_stride(d), ldv = odd_stride(dv);
+    int j0 = kt * BK, nAll = min(a.tk, j0 + BK) - j0;
+    long long qOff = b * a.qB + h * a.qH, oOff = b * a.oB + h * a.oH;
+    const T* k = K + b * a.kB + h * a.kH + (long long)j0 * a.kR;
+    const T* v = V + b * a.vB + h * a.vH + (long long)j0 * a.vR;
+    T* dk = dK + b * a.kB + h * a.kH + (long long)j0 * a.kR;
+    T* dvp = dV + b * a.vB + h * a.vH + (long long)j0 * a.vR;
+
+    int kEnd = key_limit(lengths, b, a.tk);
+    if (a.causal) kEnd = min(kEnd, max(0, a.tq + a.offset));
+    int n = max(0, min(kEnd, j0 + BK) - j0);
+
+    SC_DYNAMIC_SHARED(T, ks);       // [BK][ldk]
+    T* vs = ks + BK * ldk;          // [BK][ldv]
+    T* qs = vs + BK * ldv;          // [BQ][ldq]
+    T* dos = qs + BQ * ldq;         // [BQ][ldo]
+    T* p = dos + BQ * ldo;          // [BQ][BK]
+    T* dsm = p + BQ * BK;           // [BQ][BK]
+    T* ls = dsm + BQ * BK;          // [BQ]
+    T* dd = ls + BQ;                // [BQ]
+
+    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    T gk[RK][CD], gv[RK][CD];
+    for (int i = 0; i < RK; i++) for (int j = 0; j < CD; j++) { gk[i][j] = T(0); gv[i][j] = T(0); }
+    load_tile(k, a.kR, n, d, ks, ldk);
+    load_tile(v, a.vR, n, dv, vs, ldv);
+
+    int iFirst = a.causal ? max(0, j0 - a.offset) : 0;
+    for (int i0 = n > 0 ? iFirst : a.tq; i0 < a.tq; i0 += BQ)
+    {
+        int rows = min(a.tq, i0 + BQ) - i0;
+        __syncthreads();
+        load_query_rows(Q + qOff + (long long)i0 * a.qR, dO + oOff + (long long)i0 * a.oR, O + oOff + (long long)i0 * a.oR,
+            Lse + (long long)bh * a.tq + i0, a, rows, qs, ldq, dos, ldo, ls, dd);
+        __syncthreads();
+        {
+            T x[RM][RN], y[RM][RN];
+            score_pairs<T, RM, RN>(qs, ldq, dos, ldo, ks, ldk, vs, ldv, d, dv, rows, n, x, y);
+            store_probabilities<T, RM, RN>(x, y, ls, dd, rows, n, i0, j0, BK, a, p, dsm);
+        }
+        __syncthreads();
+        int kc[RK], cq[CD], co[CD];
+        for (int i = 0; i < RK; i++) kc[i] = min(ty + 8 * i, n - 1);
+        for (int j = 0; j < CD; j++) { cq[j] = min(tx + 16 * j, d - 1); co[j] = min(tx + 16 * j, dv - 1); }
+        for (int r = 0; r < rows; r++) // dV += Pᵀ·dO, dK += dSᵀ·Q
+        {
+            T pv[RK], sv[RK], ov[CD], qv[CD];
+            for (int i = 0; i < RK; i++) { pv[i] = p[r * BK + kc[i]]; sv[i] = dsm[r * BK + kc[i]]; }
+            for (int j = 0; j < CD; j++) { ov[j] = dos[r * ldo + co[j]]; qv[j] = qs[r * ldq + cq[j]]; }
+            for (int i = 0; i < RK; i++)
+                for (int j = 0; j < CD; j++) { gv[i][j] += pv[i] * ov[j]; gk[i][j] += sv[i] * qv[j]; }
+        }
+    }
+    for (int i = 0; i < RK; i++)
+    {
+        int c = ty + 8 * i;
+        if (c >= nAll) break;
+        for (int j = 0; j < CD; j++)
+        {
+            int col = tx + 16 * j;
+            if (col < d) dk[(long long)c * a.kR + col] = c < n ? gk[i][j] : T(0);
+            if (col < dv) dvp[(long long)c * a.vR + col] = c < n ? gv[i][j] : T(0);
+        }
+    }
+}
+
 // ----- explicit weights -------------------------------------------------------------------------------------------
 
 // One warp per query row (b, h, i): scores, max, exponentials, normalisation, all in the output row.
@@ -621,10 +845,12 @@ extern "C" __global__ void sc_attn_fwd_##SUFFIX(const T* q, const T* k, const T*
   else sc_attention::forward<T>(q, k, v, lengths, o, lse, p); }                                                           \
 extern "C" __global__ void sc_attn_bwd_kv_##SUFFIX(const T* q, const T* k, const T* v, const T* o, const T* lse,     \
     const T* dout, const T* lengths, T* dk, T* dv, sc_attn_params p)                                                 \
-{ sc_attention::backward_kv<T>(q, k, v, o, lse, dout, lengths, dk, dv, p); }                                         \
+{ if (sc_attention::fits_registers_kv(p)) sc_attention::backward_kv_registers<T>(q, k, v, o, lse, dout, lengths, dk, dv, p); \
+  else sc_attention::backward_kv<T>(q, k, v, o, lse, dout, lengths, dk, dv, p); }                                         \
 extern "C" __global__ void sc_attn_bwd_q_##SUFFIX(const T* q, const T* k, const T* v, const T* o, const T* lse,      \
     const T* dout, const T* lengths, T* dq, sc_attn_params p)                                                        \
-{ sc_attention::backward_q<T>(q, k, v, o, lse, dout, lengths, dq, p); }                                              \
+{ if (sc_attention::fits_registers_q(p)) sc_attention::backward_q_registers<T>(q, k, v, o, lse, dout, lengths, dq, p); \
+  else sc_attention::backward_q<T>(q, k, v, o, lse, dout, lengths, dq, p); }                                              \
 extern "C" __global__ void sc_attn_weights_##SUFFIX(const T* q, const T* k, const T* lengths, T* w, sc_attn_params p)\
 { sc_attention::weights<T>(q, k, lengths, w, p); }                                                                   \
 extern "C" __global__ void sc_additive_scores_##SUFFIX(const T* qp, const T* kp, const T* v, const T* lengths,       \
