@@ -31,6 +31,9 @@ trx_counts() {
 
 verb_test() {
   require_dotnet
+  check_ptx_current
+  build_emu || true
+  export SEQCORE_EMU_LIB="$ROOT/$EMU_LIB"
   dotnet restore SeqCore.sln
   dotnet build SeqCore.sln -c Release --no-restore
   local results="$ROOT/artifacts/test-results"
@@ -49,6 +52,94 @@ verb_test() {
   echo "${passed} passed, ${failed} failed, ${skipped} skipped"
   [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] || exit 1
 }
+
+# ----- CUDA kernels: PTX (nvcc) and the CPU emulation library (any C++20 compiler) ----------------------------------
+# kernels/*.cu → native/ptx/<name>.ptx (committed, embedded in SeqCore.Cuda) and → native/emu/libseqcore_emu.so (build
+# output, used by the emulated tests). build.ps1 mirrors these functions.
+NVCC_FLAGS="-ccbin clang-14 --ptx -arch=compute_80 -std=c++17"
+PTXAS_ARCHS="sm_80 sm_90"
+EMU_LIB=native/emu/libseqcore_emu.so
+
+# The hash of everything that determines the PTX: the flags and each kernels/*.cu and kernels/*.cuh (sorted).
+kernel_sources_hash() {
+  { echo "nvcc $NVCC_FLAGS"; LC_ALL=C sha256sum kernels/*.cu kernels/*.cuh; } | LC_ALL=C sort
+}
+
+verb_kernels() {
+  command -v nvcc >/dev/null 2>&1 || die "nvcc is missing: install Debian's nvidia-cuda-toolkit (component non-free) or the CUDA toolkit, so that 'nvcc' is on PATH."
+  command -v clang-14 >/dev/null 2>&1 || die "clang-14 is missing (nvcc's host compiler here): apt-get install clang-14."
+  mkdir -p native/ptx
+  rm -f native/ptx/*.ptx
+  local cu name
+  for cu in kernels/*.cu; do
+    name=$(basename "$cu" .cu)
+    echo "nvcc $cu -> native/ptx/$name.ptx"
+    # shellcheck disable=SC2086
+    nvcc $NVCC_FLAGS "$cu" -o "native/ptx/$name.ptx" || die "nvcc failed on $cu."
+    for arch in $PTXAS_ARCHS; do
+      ptxas -arch="$arch" "native/ptx/$name.ptx" -o /dev/null || die "ptxas -arch=$arch rejected native/ptx/$name.ptx."
+    done
+  done
+  kernel_sources_hash > native/ptx/SOURCES.sha256
+  echo "PTX written and checked with ptxas ($PTXAS_ARCHS); native/ptx/SOURCES.sha256 records its inputs."
+}
+
+# Fails when nvcc is present and native/ptx does not match kernels/ (without nvcc the PTX cannot be regenerated, so only warn).
+check_ptx_current() {
+  local stale=""
+  if [ ! -f native/ptx/SOURCES.sha256 ] || [ "$(kernel_sources_hash)" != "$(cat native/ptx/SOURCES.sha256)" ]; then
+    stale="kernels/ changed since native/ptx was generated (native/ptx/SOURCES.sha256 differs)"
+  fi
+  local cu
+  for cu in kernels/*.cu; do
+    [ -f "native/ptx/$(basename "$cu" .cu).ptx" ] || stale="native/ptx/$(basename "$cu" .cu).ptx is missing"
+  done
+  [ -z "$stale" ] && return 0
+  if command -v nvcc >/dev/null 2>&1; then
+    die "the committed PTX is stale: $stale. Run ./build.sh kernels and commit native/ptx."
+  fi
+  echo "build.sh: warning: the committed PTX may be stale ($stale), and nvcc is not here to regenerate it." >&2
+}
+
+# A C++20 compiler for the emulation library; installs g++ with apt-get when none is found and we are root.
+find_cxx() {
+  local c
+  for c in "${CXX:-}" g++ clang++ clang++-14; do
+    [ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && { echo "$c"; return 0; }
+  done
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "build.sh: installing g++ (Debian) for the CUDA kernel emulation library" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >&2 && { echo g++; return 0; }
+  fi
+  return 1
+}
+
+# Builds native/emu/libseqcore_emu.so unless it is newer than every input. Returns 1 (after saying why) without a compiler.
+build_emu() {
+  local inputs=(kernels/*.cu kernels/*.cuh kernels/emu/*.h kernels/emu/*.cpp)
+  if [ -f "$EMU_LIB" ]; then
+    local newer=0 f
+    for f in "${inputs[@]}"; do [ "$f" -nt "$EMU_LIB" ] && newer=1; done
+    [ "$newer" = 0 ] && return 0
+  fi
+  local cxx
+  if ! cxx=$(find_cxx); then
+    echo "build.sh: warning: no C++ compiler (g++ or clang++) could be found or installed; the emulated CUDA kernel tests will be skipped." >&2
+    return 1
+  fi
+  mkdir -p native/emu/obj
+  local cu objs=()
+  for cu in kernels/*.cu kernels/emu/emu_api.cpp; do
+    local obj="native/emu/obj/$(basename "$cu").o"
+    "$cxx" -std=c++20 -x c++ -O2 -fPIC -pthread -ffp-contract=off -Wall -Wno-unused-variable -c "$cu" -o "$obj" \
+      || die "compiling $cu for the emulation library failed (see above)."
+    objs+=("$obj")
+  done
+  "$cxx" -shared -pthread "${objs[@]}" -o "$EMU_LIB" || die "linking $EMU_LIB failed."
+  echo "build.sh: built $EMU_LIB with $cxx" >&2
+}
+
+verb_emu() { build_emu || die "the emulation library could not be built (no C++ compiler)."; }
 
 CLI_PROJECT=src/SeqCore.Cli/SeqCore.Cli.csproj
 CLI_DLL=src/SeqCore.Cli/bin/Release/net10.0/SeqCore.Cli.dll
@@ -122,6 +213,8 @@ Usage: ./build.sh <verb> [args]
   compare [filter] [--quick]  SeqCore and PyTorch (Debian's python3-torch, installed if missing) on the same cases
                             in one run: table of SeqCore ms, PyTorch ms and ratio; CSV and SVG in artifacts/compare
   pack                      dotnet pack the library and the seqcore tool into artifacts/packages
+  kernels                   nvcc: kernels/*.cu -> native/ptx/*.ptx (compute_80), checked by ptxas for sm_80 and sm_90
+  emu                       C++ build of kernels/*.cu against kernels/emu/cuda_emu.h -> native/emu/libseqcore_emu.so
   help                      this text
 USAGE
 }
@@ -135,6 +228,8 @@ case "$verb" in
   bench) verb_bench "$@" ;;
   compare) verb_compare "$@" ;;
   pack) verb_pack "$@" ;;
+  kernels) verb_kernels "$@" ;;
+  emu) verb_emu "$@" ;;
   help|-h|--help) usage ;;
   *) usage >&2; die "unknown verb '$verb'." ;;
 esac

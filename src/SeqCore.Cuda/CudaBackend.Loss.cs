@@ -1,0 +1,176 @@
+namespace SeqCore.Cuda;
+
+public sealed unsafe partial class CudaBackend<T>
+{
+    // ----- softmax cross-entropy ------------------------------------------------------------
+
+    /// <inheritdoc />
+    public double CrossEntropyForward(Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex, double labelSmoothing,
+        LossReduction reduction, Tensor<T>? rowLosses)
+    {
+        const string op = "CrossEntropyForward";
+        ulong px = Ptr(logits, op, "logits");
+        ulong pl = OptionalPtr(rowLosses, op, "rowLosses");
+        if (rowLosses is not null) Check.Length(op, rowLosses, "rowLosses", logits.AsMatrix().Rows, "one loss per row of 'logits'", logits);
+        var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
+        if (rows == 0) { Synchronize(); return 0.0; }
+        // Scratch: [rows + 1] doubles (row losses, then the total), then the targets.
+        long doubles = (long)(rows + 1) * sizeof(double);
+        ulong pt = UploadIndices(targets, doubles);
+        ulong partials = Scratch(doubles);
+        void** args = stackalloc void*[] { &px, &pt, &ignoreIndex, &labelSmoothing, &rows, &cols, &pl, &partials };
+        LaunchRows("cross_entropy_forward", rows, cols, args);
+        double total = SumPartials(partials, rows, partials + (ulong)rows * sizeof(double));
+        return reduction == LossReduction.Sum ? total : counted == 0 ? 0.0 : total / counted;
+    }
+
+    /// <inheritdoc />
+    public void CrossEntropyBackward(Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex, double labelSmoothing,
+        LossReduction reduction, double scale, Tensor<T> dLogits)
+    {
+        const string op = "CrossEntropyBackward";
+        ulong px = Ptr(logits, op, "logits"), pd = Ptr(dLogits, op, "dLogits");
+        Check.SameLength(op, logits, "logits", dLogits, "dLogits");
+        var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
+        if (rows == 0) return;
+        double k = reduction == LossReduction.Sum ? scale : counted == 0 ? 0.0 : scale / counted;
+        ulong pt = UploadIndices(targets, 0);
+        void** args = stackalloc void*[] { &px, &pt, &ignoreIndex, &labelSmoothing, &k, &rows, &cols, &pd };
+        LaunchRows("cross_entropy_backward", rows, cols, args);
+    }
+
+    /// <summary>Validates the arguments (the CPU backend's checks and messages) and counts the rows that are not ignored.</summary>
+    private static (int Rows, int Cols) CrossEntropyArgs(string op, Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex,
+        double labelSmoothing, out int counted)
+    {
+        var (rows, cols) = logits.AsMatrix();
+        if (targets.Length != rows)
+            throw new ArgumentException($"{op}: there are {targets.Length} targets but 'logits' of shape {logits.ShapeText} has {rows} rows; pass one class index per row.", nameof(targets));
+        if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0))
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"{op}: label smoothing must be in [0, 1], got {labelSmoothing}.");
+        counted = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int t = targets[r];
+            if (t == ignoreIndex) continue;
+            if ((uint)t >= (uint)cols)
+                throw new ArgumentOutOfRangeException(nameof(targets), $"{op}: target {t} of row {r} is not a class index in [0, {cols}) of 'logits' {logits.ShapeText} nor the ignore index {ignoreIndex}.");
+            counted++;
+        }
+        return (rows, cols);
+    }
+
+    // ----- binary cross-entropy with logits -------------------------------------------------
+
+    private (int Rows, int Cols) BceArgs(string op, Tensor<T> logits, Tensor<T> targets, Tensor<T>? posWeight, out ulong px, out ulong py, out ulong pw)
+    {
+        px = Ptr(logits, op, "logits");
+        py = Ptr(targets, op, "targets");
+        pw = OptionalPtr(posWeight, op, "posWeight");
+        Check.SameLength(op, logits, "logits", targets, "targets");
+        var (rows, cols) = logits.AsMatrix();
+        if (posWeight is not null) Check.Length(op, posWeight, "posWeight", cols, "one weight per class (the last dimension) of 'logits'", logits);
+        return (rows, cols);
+    }
+
+    /// <inheritdoc />
+    public double BceWithLogitsForward(Tensor<T> logits, Tensor<T> targets, Tensor<T>? posWeight, LossReduction reduction)
+    {
+        var (rows, cols) = BceArgs("BceWithLogitsForward", logits, targets, posWeight, out ulong px, out ulong py, out ulong pw);
+        long n = (long)rows * cols;
+        if (n == 0) { Synchronize(); return 0.0; }
+        int blocks = Runtime.LaunchConfig.PartialBlocks(n, _device.Multiprocessors);
+        ulong partials = Scratch((blocks + 1) * sizeof(double));
+        void** args = stackalloc void*[] { &px, &py, &pw, &n, &cols, &partials };
+        LaunchElements("bce_forward", n, args);
+        double total = SumPartials(partials, blocks, partials + (ulong)(blocks * sizeof(double)));
+        return reduction == LossReduction.Sum ? total : total / n;
+    }
+
+    /// <inheritdoc />
+    public void BceWithLogitsBackward(Tensor<T> logits, Tensor<T> targets, Tensor<T>? posWeight, LossReduction reduction, double scale, Tensor<T> dLogits)
+    {
+        const string op = "BceWithLogitsBackward";
+        var (rows, cols) = BceArgs(op, logits, targets, posWeight, out ulong px, out ulong py, out ulong pw);
+        ulong pd = Ptr(dLogits, op, "dLogits");
+        Check.SameLength(op, logits, "logits", dLogits, "dLogits");
+        long n = (long)rows * cols;
+        T k = T.CreateTruncating(reduction == LossReduction.Sum ? scale : n == 0 ? 0.0 : scale / n);
+        void** args = stackalloc void*[] { &px, &py, &pw, &n, &cols, &k, &pd };
+        LaunchElements("bce_backward", n, args);
+    }
+
+    // ----- mean squared error ---------------------------------------------------------------
+
+    /// <inheritdoc />
+    public double MseForward(Tensor<T> prediction, Tensor<T> target, LossReduction reduction)
+    {
+        ulong pp = Ptr(prediction, "MseForward", "prediction"), pt = Ptr(target, "MseForward", "target");
+        Check.SameLength("MseForward", prediction, "prediction", target, "target");
+        long n = prediction.Length;
+        if (n == 0) { Synchronize(); return 0.0; }
+        int blocks = Runtime.LaunchConfig.PartialBlocks(n, _device.Multiprocessors);
+        ulong partials = Scratch((blocks + 1) * sizeof(double));
+        void** args = stackalloc void*[] { &pp, &pt, &n, &partials };
+        LaunchElements("mse_forward", n, args);
+        double total = SumPartials(partials, blocks, partials + (ulong)(blocks * sizeof(double)));
+        return reduction == LossReduction.Sum ? total : total / n;
+    }
+
+    /// <inheritdoc />
+    public void MseBackward(Tensor<T> prediction, Tensor<T> target, LossReduction reduction, double scale, Tensor<T> dPrediction)
+    {
+        const string op = "MseBackward";
+        ulong pp = Ptr(prediction, op, "prediction"), pt = Ptr(target, op, "target"), pd = Ptr(dPrediction, op, "dPrediction");
+        Check.SameLength(op, prediction, "prediction", target, "target");
+        Check.SameLength(op, prediction, "prediction", dPrediction, "dPrediction");
+        long n = prediction.Length;
+        T k = T.CreateTruncating(2.0 * (reduction == LossReduction.Sum ? scale : n == 0 ? 0.0 : scale / n));
+        void** args = stackalloc void*[] { &pp, &pt, &k, &pd, &n };
+        LaunchElements("mse_backward", n, args);
+    }
+
+    // ----- optimizer updates ----------------------------------------------------------------
+
+    /// <inheritdoc />
+    public void SgdUpdate(Tensor<T> parameter, Tensor<T> gradient, Tensor<T>? momentumBuffer, double learningRate, double momentum,
+        double dampening, double weightDecay, bool nesterov, bool firstStep)
+    {
+        const string op = "SgdUpdate";
+        ulong pp = Ptr(parameter, op, "parameter"), pg = Ptr(gradient, op, "gradient");
+        Check.SameLength(op, parameter, "parameter", gradient, "gradient");
+        ulong pb = 0;
+        if (momentum != 0.0)
+        {
+            if (momentumBuffer is null) throw new ArgumentNullException(nameof(momentumBuffer), $"{op}: momentum {momentum} needs a momentum buffer.");
+            pb = Ptr(momentumBuffer, op, "momentumBuffer");
+            Check.SameLength(op, parameter, "parameter", momentumBuffer, "momentumBuffer");
+        }
+        long n = parameter.Length;
+        T lr = T.CreateTruncating(learningRate), mu = T.CreateTruncating(momentum), damp = T.CreateTruncating(1.0 - dampening),
+            wd = T.CreateTruncating(weightDecay);
+        int nest = nesterov ? 1 : 0, first = firstStep ? 1 : 0;
+        void** args = stackalloc void*[] { &pp, &pg, &pb, &n, &lr, &mu, &damp, &wd, &nest, &first };
+        LaunchElements("sgd_update", n, args);
+    }
+
+    /// <inheritdoc />
+    public void AdamUpdate(Tensor<T> parameter, Tensor<T> gradient, Tensor<T> expAvg, Tensor<T> expAvgSq, double learningRate,
+        double beta1, double beta2, double epsilon, double weightDecay, bool decoupledWeightDecay, int step)
+    {
+        const string op = "AdamUpdate";
+        ulong pp = Ptr(parameter, op, "parameter"), pg = Ptr(gradient, op, "gradient"), pm = Ptr(expAvg, op, "expAvg"), pv = Ptr(expAvgSq, op, "expAvgSq");
+        Check.SameLength(op, parameter, "parameter", gradient, "gradient");
+        Check.SameLength(op, parameter, "parameter", expAvg, "expAvg");
+        Check.SameLength(op, parameter, "parameter", expAvgSq, "expAvgSq");
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), $"{op}: the step count is 1-based, got {step}.");
+        long n = parameter.Length;
+        T stepSize = T.CreateTruncating(learningRate / (1.0 - Math.Pow(beta1, step)));          // lr / c1
+        T b1 = T.CreateTruncating(beta1), b2 = T.CreateTruncating(beta2), eps = T.CreateTruncating(epsilon);
+        T sqrtC2 = T.CreateTruncating(Math.Sqrt(1.0 - Math.Pow(beta2, step)));                  // √c2
+        T wd = T.CreateTruncating(decoupledWeightDecay ? 0.0 : weightDecay);
+        T decay = T.CreateTruncating(decoupledWeightDecay ? 1.0 - learningRate * weightDecay : 1.0);
+        void** args = stackalloc void*[] { &pp, &pg, &pm, &pv, &n, &stepSize, &b1, &b2, &eps, &sqrtC2, &wd, &decay };
+        LaunchElements("adam_update", n, args);
+    }
+}
