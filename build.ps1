@@ -52,6 +52,9 @@ function Get-TrxCounts([string]$Trx) {
 
 function Invoke-Test([string[]]$Rest) {
     Assert-Dotnet
+    Assert-PtxCurrent
+    Build-Emu
+    $env:SEQCORE_EMU_LIB = Join-Path $Root $EmuLib
     Invoke-Checked 'restore' 'dotnet' @('restore', 'SeqCore.sln')
     Invoke-Checked 'build' 'dotnet' @('build', 'SeqCore.sln', '-c', 'Release', '--no-restore')
     $results = Join-Path $Root 'artifacts/test-results'
@@ -118,6 +121,70 @@ function Invoke-Pack {
     Write-Output "install the tool with: dotnet tool install --global --add-source $out SeqCore.Cli"
 }
 
+# ----- CUDA kernels (mirrors build.sh: kernel_sources_hash, verb_kernels, check_ptx_current, build_emu, verb_gpu_bundle).
+# Untested: written alongside build.sh on a Linux machine without PowerShell.
+$NvccFlags = @('-ccbin', 'clang-14', '--ptx', '-arch=compute_80', '-std=c++17')
+$PtxasArchs = @('sm_80', 'sm_90')
+$EmuLib = 'native/emu/libseqcore_emu.so'
+
+function Get-KernelSourcesHash {
+    $lines = @("nvcc $($NvccFlags -join ' ')")
+    foreach ($f in (Get-ChildItem kernels -File | Where-Object { $_.Extension -in '.cu', '.cuh' })) {
+        $h = (Get-FileHash -Algorithm SHA256 $f.FullName).Hash.ToLowerInvariant()
+        $lines += "$h  kernels/$($f.Name)"
+    }
+    return (($lines | Sort-Object -CaseSensitive) -join "`n")
+}
+
+function Invoke-Kernels {
+    if (-not (Get-Command nvcc -ErrorAction SilentlyContinue)) { Stop-Build "nvcc is missing: install the CUDA toolkit so that 'nvcc' is on PATH." }
+    New-Item -ItemType Directory -Force native/ptx | Out-Null
+    Remove-Item native/ptx/*.ptx -ErrorAction SilentlyContinue
+    foreach ($cu in Get-ChildItem kernels -Filter '*.cu') {
+        $ptx = "native/ptx/$($cu.BaseName).ptx"
+        Invoke-Checked "nvcc $($cu.Name)" 'nvcc' ($NvccFlags + @("kernels/$($cu.Name)", '-o', $ptx))
+        foreach ($arch in $PtxasArchs) { Invoke-Checked "ptxas -arch=$arch $ptx" 'ptxas' @("-arch=$arch", $ptx, '-o', [System.IO.Path]::GetTempFileName()) }
+    }
+    Set-Content -NoNewline native/ptx/SOURCES.sha256 ((Get-KernelSourcesHash) + "`n")
+}
+
+function Assert-PtxCurrent {
+    $stale = $null
+    if (-not (Test-Path native/ptx/SOURCES.sha256) -or ((Get-Content -Raw native/ptx/SOURCES.sha256).TrimEnd() -ne (Get-KernelSourcesHash))) {
+        $stale = 'kernels/ changed since native/ptx was generated (native/ptx/SOURCES.sha256 differs)'
+    }
+    if (-not $stale) { return }
+    if (Get-Command nvcc -ErrorAction SilentlyContinue) { Stop-Build "the committed PTX is stale: $stale. Run ./build.ps1 kernels and commit native/ptx." }
+    [Console]::Error.WriteLine("build.ps1: warning: the committed PTX may be stale ($stale), and nvcc is not here to regenerate it.")
+}
+
+function Build-Emu {
+    if (-not $IsLinux) { [Console]::Error.WriteLine('build.ps1: the kernel emulation library is built on Linux only; the emulated tests will be skipped.'); return }
+    $cxx = @($env:CXX, 'g++', 'clang++', 'clang++-14') | Where-Object { $_ -and (Get-Command $_ -ErrorAction SilentlyContinue) } | Select-Object -First 1
+    if (-not $cxx) { [Console]::Error.WriteLine('build.ps1: warning: no C++ compiler; the emulated CUDA kernel tests will be skipped.'); return }
+    New-Item -ItemType Directory -Force native/emu/obj | Out-Null
+    $objs = @()
+    foreach ($src in @(Get-ChildItem kernels -Filter '*.cu') + @(Get-Item kernels/emu/emu_api.cpp)) {
+        $obj = "native/emu/obj/$($src.Name).o"
+        Invoke-Checked "compiling $($src.Name)" $cxx @('-std=c++20', '-x', 'c++', '-O2', '-fPIC', '-pthread', '-ffp-contract=off', '-c', $src.FullName, '-o', $obj)
+        $objs += $obj
+    }
+    Invoke-Checked 'linking the emulation library' $cxx (@('-shared', '-pthread') + $objs + @('-o', $EmuLib))
+}
+
+function Invoke-GpuBundle {
+    Assert-Dotnet
+    $out = Join-Path $Root 'artifacts/gpu-bundle'
+    if (Test-Path $out) { Remove-Item -Recurse -Force $out }
+    Invoke-Checked 'publishing the GPU bundle' 'dotnet' @('publish', $CliProject, '-c', 'Release', '-r', 'linux-x64', '--self-contained', 'true', '-o', $out,
+        '-p:PublishTrimmed=true', '-p:TrimMode=partial', '-p:InvariantGlobalization=true', '-p:JsonSerializerIsReflectionEnabledByDefault=true',
+        '-p:DebugType=none', '-p:SuppressTrimAnalysisWarnings=true', '-p:TreatWarningsAsErrors=false')
+    Move-Item (Join-Path $out 'SeqCore.Cli') (Join-Path $out 'seqcore')
+    $bytes = (Get-ChildItem -Recurse -File $out | Measure-Object -Sum Length).Sum
+    Write-Output ("gpu-bundle: $out ($bytes bytes, {0:N1} MiB; limit 64 MiB)" -f ($bytes / 1MB))
+    if ($bytes -gt 64MB) { Stop-Build 'the GPU bundle is over the 64 MiB limit.' }
+}
+
 function Show-Usage {
     @'
 Usage: ./build.ps1 <verb> [args]
@@ -127,6 +194,9 @@ Usage: ./build.ps1 <verb> [args]
   bench [filter] [args]     BenchmarkDotNet suites in Release; filter defaults to '*' (all: long!), e.g.
                             ./build.ps1 bench '*Gemm*' --job short; results in artifacts/bench
   pack                      dotnet pack the library and the seqcore tool into artifacts/packages
+  kernels                   nvcc: kernels/*.cu -> native/ptx/*.ptx (compute_80), checked by ptxas for sm_80 and sm_90
+  emu                       C++ build of kernels/*.cu against kernels/emu/cuda_emu.h -> native/emu/libseqcore_emu.so
+  gpu-bundle                self-contained linux-x64 folder of the CLI in artifacts/gpu-bundle, < 64 MiB
   help                      this text
 '@
 }
@@ -142,6 +212,9 @@ switch ($verb) {
     'run' { Invoke-Run $rest }
     'bench' { Invoke-Bench $rest }
     'pack' { Invoke-Pack }
+    'kernels' { Invoke-Kernels }
+    'emu' { Build-Emu }
+    'gpu-bundle' { Invoke-GpuBundle }
     { $_ -in @('help', '-h', '--help') } { Show-Usage }
     default {
         [Console]::Error.WriteLine((Show-Usage))

@@ -202,6 +202,27 @@ verb_pack() {
   echo "install the tool with: dotnet tool install --global --add-source $out SeqCore.Cli"
 }
 
+# Self-contained linux-x64 folder of the CLI (with the CUDA backend, its PTX and the parity suite), for a machine that
+# has an NVIDIA driver but no .NET: artifacts/gpu-bundle/seqcore selftest --backend cuda. Trimmed (partial: only the
+# framework) to stay under 64 MiB; invariant globalization so libicu is not needed either.
+BUNDLE_LIMIT_MIB=64
+verb_gpu_bundle() {
+  require_dotnet
+  local out="$ROOT/artifacts/gpu-bundle"
+  rm -rf "$out"
+  dotnet publish "$CLI_PROJECT" -c Release -r linux-x64 --self-contained true -o "$out" \
+    -p:PublishTrimmed=true -p:TrimMode=partial -p:InvariantGlobalization=true \
+    -p:JsonSerializerIsReflectionEnabledByDefault=true -p:DebugType=none -p:SuppressTrimAnalysisWarnings=true \
+    -p:TreatWarningsAsErrors=false -nologo -v quiet || die "dotnet publish of the GPU bundle failed (see above)."
+  mv "$out/SeqCore.Cli" "$out/seqcore"
+  local bytes mib
+  bytes=$(du -sb "$out" | cut -f1)
+  mib=$(( (bytes + 1048575) / 1048576 ))
+  echo "gpu-bundle: $out ($bytes bytes, ${mib} MiB; limit ${BUNDLE_LIMIT_MIB} MiB)"
+  [ "$bytes" -le $(( BUNDLE_LIMIT_MIB * 1048576 )) ] || die "the GPU bundle is ${mib} MiB, over the ${BUNDLE_LIMIT_MIB} MiB limit."
+  echo "run on the GPU machine: $out/seqcore info; $out/seqcore selftest --backend cuda"
+}
+
 usage() {
   cat <<'USAGE'
 Usage: ./build.sh <verb> [args]
@@ -214,6 +235,7 @@ Usage: ./build.sh <verb> [args]
                             in one run: table of SeqCore ms, PyTorch ms and ratio; CSV and SVG in artifacts/compare
   pack                      dotnet pack the library and the seqcore tool into artifacts/packages
   kernels                   nvcc: kernels/*.cu -> native/ptx/*.ptx (compute_80), checked by ptxas for sm_80 and sm_90
+  gpu-bundle                self-contained linux-x64 folder of the CLI (CUDA backend + parity suite) in artifacts/gpu-bundle, < 64 MiB
   emu                       C++ build of kernels/*.cu against kernels/emu/cuda_emu.h -> native/emu/libseqcore_emu.so
   help                      this text
 USAGE
@@ -229,6 +251,7 @@ case "$verb" in
   compare) verb_compare "$@" ;;
   pack) verb_pack "$@" ;;
   kernels) verb_kernels "$@" ;;
+  gpu-bundle) verb_gpu_bundle "$@" ;;
   emu) verb_emu "$@" ;;
   help|-h|--help) usage ;;
   *) usage >&2; die "unknown verb '$verb'." ;;

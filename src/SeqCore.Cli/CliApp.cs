@@ -52,6 +52,12 @@ public static class CliApp
         {
             return parse.Invoke(config);
         }
+        catch (SeqCore.Cuda.CudaException e) when (e.Message.StartsWith("No CUDA device", StringComparison.Ordinal))
+        {
+            // --backend cuda on a machine without a usable GPU: one line saying why, exit code 2.
+            stderr.WriteLine($"{string.Join(' ', CommandNames(parse.CommandResult))}: --backend cuda: {e.Message}");
+            return ExitCodes.Usage;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A failure inside a verb (e.g. memory for a huge benchmark) is one line, not a stack trace.
@@ -63,10 +69,11 @@ public static class CliApp
     /// <summary>The root command with every verb; exposed so tests can inspect the tree.</summary>
     internal static RootCommand BuildRoot(CliIO io)
     {
-        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs so far: info, bench, gradcheck, tokenize.");
+        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs so far: info, bench, gradcheck, selftest, tokenize.");
         root.Subcommands.Add(InfoCommand.Create(io));
         root.Subcommands.Add(BenchCommand.Create(io));
         root.Subcommands.Add(GradcheckCommand.Create(io));
+        root.Subcommands.Add(SelftestCommand.Create(io));
         root.Subcommands.Add(TokenizeCommand.Create(io));
         RequireVerb(root, io, "seqcore");
         return root;

@@ -7,7 +7,7 @@ public sealed unsafe partial class CudaBackend<T>
     {
         const string op = "Im2Col";
         ulong px = Ptr(x, op, "x"), pc = Ptr(columns, op, "columns");
-        int batch = ConvArgs(op, x, "x", columns, "columns", channels, length, kernel, stride, dilation, padLeft, outLength);
+        int batch = Check.Conv(op, x, "x", columns, "columns", channels, length, kernel, stride, dilation, padLeft, outLength);
         void** args = stackalloc void*[] { &px, &batch, &channels, &length, &kernel, &stride, &dilation, &padLeft, &outLength, &pc };
         LaunchElements("im2col", columns.Length, args);
     }
@@ -17,25 +17,9 @@ public sealed unsafe partial class CudaBackend<T>
     {
         const string op = "Col2Im";
         ulong pc = Ptr(columns, op, "columns"), px = Ptr(dx, op, "dx");
-        int batch = ConvArgs(op, dx, "dx", columns, "columns", channels, length, kernel, stride, dilation, padLeft, outLength);
+        int batch = Check.Conv(op, dx, "dx", columns, "columns", channels, length, kernel, stride, dilation, padLeft, outLength);
         void** args = stackalloc void*[] { &pc, &batch, &channels, &length, &kernel, &stride, &dilation, &padLeft, &outLength, &px };
         LaunchElements("col2im", dx.Length, args);
-    }
-
-    /// <summary>Checks the im2col sizes and shapes (the CPU backend's checks) and returns the batch size B.</summary>
-    private static int ConvArgs(string op, Tensor<T> x, string xRole, Tensor<T> columns, string colRole,
-        int channels, int length, int kernel, int stride, int dilation, int padLeft, int outLength)
-    {
-        if (channels <= 0 || length < 0 || kernel <= 0 || stride <= 0 || dilation <= 0 || padLeft < 0 || outLength < 0)
-            throw new ArgumentException($"{op}: need channels, kernel, stride, dilation ≥ 1 and length, padLeft, outLength ≥ 0; got channels={channels}, length={length}, kernel={kernel}, stride={stride}, dilation={dilation}, padLeft={padLeft}, outLength={outLength}.");
-        long perSequence = (long)channels * length;
-        if (perSequence == 0 ? x.Length != 0 : x.Length % perSequence != 0)
-            throw new ArgumentException($"{op}: '{xRole}' has shape {x.ShapeText} ({x.Length} elements), which is not [B, {channels}, {length}].");
-        int batch = perSequence == 0 ? 0 : checked((int)(x.Length / perSequence));
-        long need = (long)channels * kernel * batch * outLength;
-        if (columns.Length != need)
-            throw new ArgumentException($"{op}: '{colRole}' has shape {columns.ShapeText} ({columns.Length} elements) but '{xRole}' {x.ShapeText} with kernel {kernel} and {outLength} output steps needs [{(long)channels * kernel}, {(long)batch * outLength}] ({need} elements).");
-        return batch;
     }
 
     /// <summary>
@@ -44,17 +28,13 @@ public sealed unsafe partial class CudaBackend<T>
     /// </summary>
     private ulong PoolArgs(string op, Tensor<T> x, string xRole, Tensor<T>? lengths, Tensor<T> y, string yRole, out int batch, out int channels, out int steps)
     {
-        if (x.Rank != 3) throw new ArgumentException($"{op}: '{xRole}' has shape {x.ShapeText}; expected rank 3, [B, C, L].");
-        (batch, channels, steps) = (x.Dim(0), x.Dim(1), x.Dim(2));
-        Check.Length(op, y, yRole, (long)batch * channels, "one value per (sequence, channel) of", x);
+        (batch, channels, steps) = Check.PoolShape(op, x, xRole, y, yRole);
         if (lengths is null) return 0;
         ulong pl = Ptr(lengths, op, "lengths");
         Check.Length(op, lengths, "lengths", batch, "one length per sequence of", x);
         var host = new T[batch];
         CopyToHost(lengths, host);
-        for (int b = 0; b < batch; b++)
-            if (!(host[b] >= T.Zero && host[b] <= T.CreateTruncating(steps)) || host[b] != T.Floor(host[b]))
-                throw new ArgumentException($"{op}: lengths[{b}] = {host[b]} is not a whole number of steps in [0, {steps}] for '{xRole}' {x.ShapeText}.");
+        Check.PoolLengths<T>(op, host, steps, x, xRole);
         return pl;
     }
 
@@ -99,9 +79,7 @@ public sealed unsafe partial class CudaBackend<T>
         // The positions are read back (one synchronisation) to reject the ones outside dx, as the CPU backend does.
         var host = new T[argmax.Length];
         CopyToHost(argmax, host);
-        for (long r = 0; r < host.Length; r++)
-            if (!(host[r] < T.Zero) && !(host[r] < T.CreateTruncating(steps)))
-                throw new ArgumentException($"GlobalMaxPoolBackward: argmax[{r}] = {host[r]} is outside the {steps} steps of 'dx' {dx.ShapeText}.");
+        Check.PoolPositions<T>(op, host, steps, dx);
         void** args = stackalloc void*[] { &pa, &pd, &px, &batch, &channels, &steps };
         LaunchElements("maxpool_backward", dx.Length, args);
     }

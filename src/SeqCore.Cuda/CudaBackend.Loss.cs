@@ -12,7 +12,7 @@ public sealed unsafe partial class CudaBackend<T>
         ulong px = Ptr(logits, op, "logits");
         ulong pl = OptionalPtr(rowLosses, op, "rowLosses");
         if (rowLosses is not null) Check.Length(op, rowLosses, "rowLosses", logits.AsMatrix().Rows, "one loss per row of 'logits'", logits);
-        var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
+        var (rows, cols) = Check.CrossEntropy(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
         if (rows == 0) { Synchronize(); return 0.0; }
         // Scratch: [rows + 1] doubles (row losses, then the total), then the targets.
         long doubles = (long)(rows + 1) * sizeof(double);
@@ -31,33 +31,12 @@ public sealed unsafe partial class CudaBackend<T>
         const string op = "CrossEntropyBackward";
         ulong px = Ptr(logits, op, "logits"), pd = Ptr(dLogits, op, "dLogits");
         Check.SameLength(op, logits, "logits", dLogits, "dLogits");
-        var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
+        var (rows, cols) = Check.CrossEntropy(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
         if (rows == 0) return;
         double k = reduction == LossReduction.Sum ? scale : counted == 0 ? 0.0 : scale / counted;
         ulong pt = UploadIndices(targets, 0);
         void** args = stackalloc void*[] { &px, &pt, &ignoreIndex, &labelSmoothing, &k, &rows, &cols, &pd };
         LaunchRows("cross_entropy_backward", rows, cols, args);
-    }
-
-    /// <summary>Validates the arguments (the CPU backend's checks and messages) and counts the rows that are not ignored.</summary>
-    private static (int Rows, int Cols) CrossEntropyArgs(string op, Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex,
-        double labelSmoothing, out int counted)
-    {
-        var (rows, cols) = logits.AsMatrix();
-        if (targets.Length != rows)
-            throw new ArgumentException($"{op}: there are {targets.Length} targets but 'logits' of shape {logits.ShapeText} has {rows} rows; pass one class index per row.", nameof(targets));
-        if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0))
-            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"{op}: label smoothing must be in [0, 1], got {labelSmoothing}.");
-        counted = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            int t = targets[r];
-            if (t == ignoreIndex) continue;
-            if ((uint)t >= (uint)cols)
-                throw new ArgumentOutOfRangeException(nameof(targets), $"{op}: target {t} of row {r} is not a class index in [0, {cols}) of 'logits' {logits.ShapeText} nor the ignore index {ignoreIndex}.");
-            counted++;
-        }
-        return (rows, cols);
     }
 
     // ----- binary cross-entropy with logits -------------------------------------------------

@@ -7,9 +7,9 @@ using SeqCore.Random;
 namespace SeqCore.Cli.Benchmarks;
 
 /// <summary>One multi-head self-attention benchmark case: batch-first <c>[B, T, E]</c> input, h heads.</summary>
-internal sealed record AttentionCase(int Seq, int Batch, int Embed, int Heads, bool Causal, int Threads, string Type)
+internal sealed record AttentionCase(int Seq, int Batch, int Embed, int Heads, bool Causal, int Threads, string Type, string Backend = "cpu")
 {
-    public string Name => $"mha.T{Seq}.B{Batch}.E{Embed}.h{Heads}{(Causal ? ".causal" : "")}.{Type}.t{Threads}";
+    public string Name => $"mha.T{Seq}.B{Batch}.E{Embed}.h{Heads}{(Causal ? ".causal" : "")}.{Type}.{(Backend == "cuda" ? "cuda" : $"t{Threads}")}";
 }
 
 /// <summary>The JSON line of one attention case; <c>median_ms</c> is one training step (forward + backward).</summary>
@@ -24,7 +24,7 @@ internal static class AttentionRunner
 
     private static AttentionResult Run<T>(AttentionCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using var be = new CpuBackend<T>(new CpuBackendOptions { Threads = c.Threads });
+        using var be = BackendOption.Open<T>(c.Backend, c.Threads);
         var random = new RandomStream(1);
         using var layer = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbedDim = c.Embed, NumHeads = c.Heads, BatchFirst = true }, random);
         using var x = be.Allocate(c.Batch, c.Seq, c.Embed);
@@ -37,7 +37,8 @@ internal static class AttentionRunner
         Action forwardOnly = () => layer.Forward(x, x, x, [], c.Causal, y);
         Action step = () => { forwardOnly(); layer.Backward(dy, dx); };
 
-        var s = StepTimer.Measure(forwardOnly, step, repeat);
+        // A GPU queues work: each timed call ends when the device is done.
+        var s = StepTimer.Measure(() => { forwardOnly(); be.Synchronize(); }, () => { step(); be.Synchronize(); }, repeat);
         return new AttentionResult("attention", c.Name, c.Type, c.Threads, c.Seq, c.Batch, c.Embed, c.Heads, c.Causal,
             s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, Flops(c) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep,
             layer.WorkspaceBytes, AttentionScratch<T>(c));

@@ -7,10 +7,13 @@ using SeqCore.Random;
 namespace SeqCore.Cli.Benchmarks;
 
 /// <summary>One GEMM benchmark case: <c>C[m,n] = op(A)[m,k] · op(B)[k,n]</c> on the CPU backend.</summary>
-internal sealed record GemmCase(string Type, int M, int N, int K, bool TransA, bool TransB, int Threads)
+internal sealed record GemmCase(string Type, int M, int N, int K, bool TransA, bool TransB, int Threads, string Backend = "cpu", bool Tf32 = false)
 {
-    /// <summary>E.g. <c>sgemm.1024x1024x1024.t1</c>; a transposed operand adds its pattern: <c>dgemm.nt.32x1024x256.t2</c>.</summary>
-    public string Name => $"{(Type == "float" ? 's' : 'd')}gemm{(TransA || TransB ? $".{(TransA ? 't' : 'n')}{(TransB ? 't' : 'n')}" : "")}.{M}x{N}x{K}.t{Threads}";
+    /// <summary>
+    /// E.g. <c>sgemm.1024x1024x1024.t1</c>; a transposed operand adds its pattern: <c>dgemm.nt.32x1024x256.t2</c>; on the GPU
+    /// the thread count is replaced by <c>cuda</c> or <c>cuda.tf32</c>.
+    /// </summary>
+    public string Name => $"{(Type == "float" ? 's' : 'd')}gemm{(TransA || TransB ? $".{(TransA ? 't' : 'n')}{(TransB ? 't' : 'n')}" : "")}.{M}x{N}x{K}.{(Backend == "cuda" ? (Tf32 ? "cuda.tf32" : "cuda") : $"t{Threads}")}";
 
     /// <summary>Floating-point operations of one product: 2·m·n·k.</summary>
     public double Flops => 2.0 * M * N * K;
@@ -46,7 +49,7 @@ internal static class GemmRunner
     /// than ~50 µs a batch of back-to-back calls whose mean is taken, so the clock's own cost does not count.
     /// </summary>
     public static GemmResult Run(GemmCase c, int? repeat) =>
-        c.Type == "float" ? Run<float>(c, repeat) : Run<double>(c, repeat);
+        c.Backend == "cuda" ? CudaGemmRunner.Run(c, repeat) : c.Type == "float" ? Run<float>(c, repeat) : Run<double>(c, repeat);
 
     private static GemmResult Run<T>(GemmCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -104,7 +107,7 @@ internal static class GemmRunner
         double gflops = c.Flops / (median * 1e6);
         double peak = FmaPeak.SingleCore<T>().GflopsPerCore * cpu.Threads;
 
-        string check = CheckSample(cpu, a, b, cm, c);
+        string check = CheckSample<T>(cpu.HostSpan(a), cpu.HostSpan(b), cpu.HostSpan(cm), c, Roundoff<T>());
         return new GemmResult("gemm", c.Name, c.Type, c.M, c.N, c.K, c.TransA, c.TransB, cpu.Threads, runs, batch,
             median, times[0], gflops, peak, 100 * gflops / peak, check);
     }
@@ -115,15 +118,11 @@ internal static class GemmRunner
     /// dot product, doubled to cover the reference's own rounding in double).
     /// Returns "ok" or a description of the first wrong entry.
     /// </summary>
-    private static string CheckSample<T>(CpuBackend<T> cpu, Tensor<T> a, Tensor<T> b, Tensor<T> cm, GemmCase c)
+    internal static string CheckSample<T>(ReadOnlySpan<T> ha, ReadOnlySpan<T> hb, ReadOnlySpan<T> hc, GemmCase c, double unitRoundoff)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (c.M == 0 || c.N == 0) return "ok";
-        var ha = cpu.HostSpan(a);
-        var hb = cpu.HostSpan(b);
-        var hc = cpu.HostSpan(cm);
         int aCols = c.TransA ? c.M : c.K, bCols = c.TransB ? c.K : c.N;
-        double unitRoundoff = typeof(T) == typeof(float) ? Math.ScaleB(1.0, -24) : Math.ScaleB(1.0, -53);
         var picks = new RandomStream(seed: 99);
         for (int s = 0; s < 16; s++)
         {
@@ -144,4 +143,7 @@ internal static class GemmRunner
         }
         return "ok";
     }
+
+    /// <summary>The unit roundoff of T: 2⁻²⁴ (float) or 2⁻⁵³ (double).</summary>
+    internal static double Roundoff<T>() => typeof(T) == typeof(float) ? Math.ScaleB(1.0, -24) : Math.ScaleB(1.0, -53);
 }

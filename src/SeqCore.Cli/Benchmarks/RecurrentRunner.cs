@@ -7,9 +7,9 @@ using SeqCore.Random;
 namespace SeqCore.Cli.Benchmarks;
 
 /// <summary>One recurrent benchmark case: a cell over a [T, B, I] batch with hidden size H.</summary>
-internal sealed record RecurrentCase(string Cell, int Steps, int Batch, int Input, int Hidden, int Threads, string Type, int Layers = 1, bool Bidirectional = false)
+internal sealed record RecurrentCase(string Cell, int Steps, int Batch, int Input, int Hidden, int Threads, string Type, int Layers = 1, bool Bidirectional = false, string Backend = "cpu")
 {
-    public string Name => $"{Cell}.T{Steps}.B{Batch}.I{Input}.H{Hidden}{(Layers > 1 ? $".L{Layers}" : "")}{(Bidirectional ? ".bi" : "")}.{Type}.t{Threads}";
+    public string Name => $"{Cell}.T{Steps}.B{Batch}.I{Input}.H{Hidden}{(Layers > 1 ? $".L{Layers}" : "")}{(Bidirectional ? ".bi" : "")}.{Type}.{(Backend == "cuda" ? "cuda" : $"t{Threads}")}";
 
     public CellKind Kind => Cell switch
     {
@@ -30,7 +30,7 @@ internal static class RecurrentRunner
 
     private static RecurrentResult Run<T>(RecurrentCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using var be = new CpuBackend<T>(new CpuBackendOptions { Threads = c.Threads });
+        using var be = BackendOption.Open<T>(c.Backend, c.Threads);
         var options = new RecurrentOptions { Cell = c.Kind, InputSize = c.Input, HiddenSize = c.Hidden, NumLayers = c.Layers, Bidirectional = c.Bidirectional };
         var random = new RandomStream(1);
         using var layer = new RecurrentLayer<T>(be, options, random);
@@ -44,7 +44,8 @@ internal static class RecurrentRunner
         Action forwardOnly = () => layer.Forward(x, [], null, null, y, null, null);
         Action step = () => { forwardOnly(); layer.Backward(dy, null, null, dx, null, null); };
 
-        var s = StepTimer.Measure(forwardOnly, step, repeat);
+        // A GPU queues work: each timed call ends when the device is done.
+        var s = StepTimer.Measure(() => { forwardOnly(); be.Synchronize(); }, () => { step(); be.Synchronize(); }, repeat);
         return new RecurrentResult("rnn", c.Name, c.Cell, c.Type, c.Threads, c.Steps, c.Batch, c.Input, c.Hidden,
             s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, Flops(c, options.Cell) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep);
     }

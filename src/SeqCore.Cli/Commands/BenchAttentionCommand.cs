@@ -16,13 +16,14 @@ internal static class BenchAttentionCommand
         var heads = CliOptions.PositiveIntList("--heads", "Heads h (E must be divisible by h); a comma list runs each value.", [8]);
         var noCausal = CliOptions.Flag("--no-causal", "Full attention instead of the causal mask.");
         var causal = CliOptions.Flag("--causal", "The causal mask (the default; accepted for symmetry with --no-causal).");
+        var backend = BackendOption.Create();
         var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
         var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
         var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50).");
         var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
         var command = new Command("mha", "Time multi-head self-attention (batch-first, packed QKV projection, tiled attention, output projection) on the CPU backend: forward alone and one training step (forward + backward), median ms, GFLOP/s and managed bytes allocated per step. Compare with 'bench/compare/torch_bench.py mha'.")
         {
-            seq, batch, embed, heads, noCausal, causal, threads, type, repeat, json,
+            seq, batch, embed, heads, noCausal, causal, threads, type, repeat, json, backend,
         };
         command.Aliases.Add("attention");
         command.SetAction(parse =>
@@ -38,7 +39,7 @@ internal static class BenchAttentionCommand
                          from e in parse.GetValue(embed)!
                          from h in parse.GetValue(heads)!
                          from th in parse.GetValue(threads)!
-                         select new AttentionCase(s, b, e, h, !parse.GetValue(noCausal), th == 0 ? Environment.ProcessorCount : th, t)).ToList();
+                         select new AttentionCase(s, b, e, h, !parse.GetValue(noCausal), th == 0 ? Environment.ProcessorCount : th, t, parse.GetValue(backend)![0])).ToList();
             var bad = cases.FirstOrDefault(c => c.Embed % c.Heads != 0);
             if (bad is not null)
             {

@@ -26,20 +26,24 @@ internal static class BenchGemmCommand
         var transB = CliOptions.Flag("--transB", "Use B transposed (B is stored n×k).", "--trans-b");
         var repeat = CliOptions.PositiveInt("--repeat", $"Timed runs per case after the warm-up (0.2 to 2 s, until the JIT is done); default: enough for about {GemmRunner.TargetTime.TotalSeconds:0.#} s, at least {GemmRunner.MinRepeat}. Products under 50 µs are timed in batches of calls per run.");
         var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
+        var backend = BackendOption.Create("Backend: cpu, or cuda (cuBLAS, timed with CUDA events; exit code 2 without a GPU).");
+        var tf32 = CliOptions.Choices("--tf32", "cuda only: let cuBLAS use TF32 tensor cores for float; 'off,on' runs both.", ["off", "on"], ["off"]);
 
         var command = new Command("gemm", "Time C = op(A)·op(B) on the CPU backend: median and best time, GFLOP/s (2·m·n·k / median) and % of the measured FMA peak (single-core peak × threads). A sample of C is checked against a double-precision reference.")
         {
-            m, n, k, shapes, threads, type, transA, transB, repeat, json,
+            m, n, k, shapes, threads, type, transA, transB, repeat, json, backend, tf32,
         };
         command.SetAction(parse =>
         {
             var sizes = parse.GetResult(shapes) is { Implicit: false } ? parse.GetValue(shapes)! :
                 (from mm in parse.GetValue(m)! from nn in parse.GetValue(n)! from kk in parse.GetValue(k)! select (mm, nn, kk)).ToArray();
+            string be = parse.GetValue(backend)![0];
             var cases = (from t in parse.GetValue(type)!
                          from s in sizes
-                         from th in parse.GetValue(threads)!
+                         from th in be == "cuda" ? [0] : parse.GetValue(threads)!
+                         from tf in be == "cuda" ? parse.GetValue(tf32)! : ["off"]
                          select new GemmCase(t, s.Item1, s.Item2, s.Item3, parse.GetValue(transA), parse.GetValue(transB),
-                             th == 0 ? Environment.ProcessorCount : th)).ToList();
+                             th == 0 ? Environment.ProcessorCount : th, be, tf == "on")).ToList();
             return Execute(io, cases, parse.GetValue(repeat), parse.GetValue(json));
         });
         return command;
@@ -60,7 +64,7 @@ internal static class BenchGemmCommand
         else
         {
             var console = Output.Console(io.Out);
-            var table = new Table().Title("GEMM on the CPU backend")
+            var table = new Table().Title(cases.Any(c => c.Backend == "cuda") ? "GEMM on the CUDA backend (cuBLAS, CUDA events)" : "GEMM on the CPU backend")
                 .AddColumn("Case").AddColumn("Threads", c => c.RightAligned()).AddColumn("Runs", c => c.RightAligned())
                 .AddColumn("Median ms", c => c.RightAligned()).AddColumn("Min ms", c => c.RightAligned())
                 .AddColumn("GFLOP/s", c => c.RightAligned()).AddColumn("% of peak", c => c.RightAligned()).AddColumn("Check");
@@ -86,9 +90,9 @@ internal static class BenchGemmCommand
                 foreach (var c in cases) { var r = GemmRunner.Run(c, repeat); results.Add(r); Add(r); }
                 console.Write(table);
             }
-            var peaks = cases.Select(c => c.Type).Distinct().Select(t =>
+            var peaks = cases.Where(c => c.Backend == "cpu").Select(c => c.Type).Distinct().Select(t =>
                 $"{t} {Output.Sig3(t == "float" ? FmaPeak.SingleCore<float>().GflopsPerCore : FmaPeak.SingleCore<double>().GflopsPerCore)}");
-            console.WriteLine($"Peak per core (FmaPeak, 1 thread): {string.Join(", ", peaks)} GFLOP/s; % of peak = GFLOP/s ÷ (peak × threads).");
+            if (peaks.Any()) console.WriteLine($"Peak per core (FmaPeak, 1 thread): {string.Join(", ", peaks)} GFLOP/s; % of peak = GFLOP/s ÷ (peak × threads).");
         }
 
         var failed = results.Where(r => r.Check != "ok").ToList();

@@ -16,6 +16,7 @@ internal static class BenchRecurrentCommand
         var hidden = CliOptions.PositiveIntList("--hidden", "Hidden width H; a comma list runs each value.", [256]);
         var layers = CliOptions.PositiveInt("--layers", "Stacked layers (default 1).");
         var bidirectional = CliOptions.Flag("--bidirectional", "Run both directions.");
+        var backend = BackendOption.Create();
         var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
         var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
         var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50).");
@@ -23,7 +24,7 @@ internal static class BenchRecurrentCommand
         string what = cell switch { "lstm" => "an LSTM", "gru" => "a GRU", _ => "an Elman RNN (tanh)" };
         var command = new Command(cell, $"Time {what} layer on the CPU backend: forward alone and one training step (forward + backward of the whole sequence), median ms, GFLOP/s and managed bytes allocated per step.")
         {
-            seq, batch, input, hidden, layers, bidirectional, threads, type, repeat, json,
+            seq, batch, input, hidden, layers, bidirectional, threads, type, repeat, json, backend,
         };
         command.SetAction(parse =>
         {
@@ -34,7 +35,7 @@ internal static class BenchRecurrentCommand
                          from h in parse.GetValue(hidden)!
                          from th in parse.GetValue(threads)!
                          select new RecurrentCase(cell, s, b, i, h, th == 0 ? Environment.ProcessorCount : th, t,
-                             parse.GetValue(layers) ?? 1, parse.GetValue(bidirectional))).ToList();
+                             parse.GetValue(layers) ?? 1, parse.GetValue(bidirectional), parse.GetValue(backend)![0])).ToList();
             return Execute(io, cases, parse.GetValue(repeat), parse.GetValue(json));
         });
         return command;

@@ -31,18 +31,19 @@ internal static class InfoCommand
         var sys = SystemInfo.Read();
         var f = FmaPeak.Measure<float>();
         var d = FmaPeak.Measure<double>();
-        var cuda = CudaDriverProbe.Probe();
-        string driver = cuda.Library is null
-            ? "no CUDA driver on this platform"
-            : $"{cuda.Library} {(cuda.Loadable ? "can be loaded" : "cannot be loaded")}";
+        var gpu = SeqCore.Cuda.CudaDeviceInfo.Probe();
+        string cudaDetail = gpu.Available
+            ? $"{gpu.Name}, {gpu.TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, compute capability {gpu.ComputeCapability}, {gpu.Multiprocessors} SMs, driver CUDA {gpu.DriverVersion} ({gpu.DriverLibrary})"
+            : gpu.Reason ?? "no CUDA device";
         return new InfoReport(
             sys.Version, sys.Runtime, sys.Os, System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString(),
             sys.CpuModel, sys.LogicalCores, sys.SimdWidthBits, sys.Vector256Accelerated, sys.Fma, sys.Avx2, sys.Avx512F,
             new PeakReport(f.GflopsPerCore, d.GflopsPerCore, f.Method, FmaPeak.Chains, (f.Elapsed + d.Elapsed).TotalMilliseconds),
             [
                 new BackendReport("cpu", true, $"{sys.LogicalCores} threads, {(sys.SimdWidthBits > 0 ? $"{sys.SimdWidthBits}-bit SIMD" : "scalar")}", null, null),
-                new BackendReport("cuda", false, $"CUDA backend not part of this build yet; {driver}", cuda.Library, cuda.Library is null ? null : cuda.Loadable),
-            ]);
+                new BackendReport("cuda", gpu.Available, cudaDetail, gpu.DriverLibrary ?? CudaDriverProbe.LibraryName, gpu.DriverLibrary is not null),
+            ],
+            new CudaReport(gpu.Available, gpu.Name, gpu.TotalMemoryBytes, gpu.ComputeCapability, gpu.Multiprocessors, gpu.DriverVersion, gpu.Reason));
     }
 
     private static void Render(IAnsiConsole console, InfoReport r)
@@ -72,7 +73,11 @@ internal static class InfoCommand
 internal sealed record InfoReport(
     string Version, string Runtime, string Os, string Architecture, string CpuModel, int LogicalCores,
     int SimdWidthBits, bool Vector256Accelerated, bool Fma, bool Avx2, [property: JsonPropertyName("avx512f")] bool Avx512f,
-    PeakReport FmaPeak, BackendReport[] Backends);
+    PeakReport FmaPeak, BackendReport[] Backends, CudaReport Cuda);
+
+/// <summary>The CUDA device 0 as the driver reports it, or why there is none.</summary>
+internal sealed record CudaReport(bool Available, string? Device, long MemoryBytes, string? ComputeCapability, int Multiprocessors,
+    string? DriverCudaVersion, string? Reason);
 
 /// <summary>Single-core peak in GFLOP/s, measured by <see cref="FmaPeak"/>.</summary>
 internal sealed record PeakReport(double FloatGflopsPerCore, double DoubleGflopsPerCore, string Method, int Chains, double MeasureMs);

@@ -9,7 +9,7 @@ public sealed unsafe partial class CpuBackend<T>
     {
         const string op = "Im2Col";
         T* px = Ptr(x, op, "x"), pc = Ptr(columns, op, "columns");
-        int batch = ConvArgs(op, x, "x", columns, "columns", channels, length, kernel, stride, dilation, padLeft, outLength);
+        int batch = Check.Conv(op, x, "x", columns, "columns", channels, length, kernel, stride, dilation, padLeft, outLength);
         var job = JobCache<ConvJob>.Get();
         job.ToColumns = true; job.X = px; job.Cols = pc; job.Batch = batch; job.Channels = channels; job.Length = length;
         job.Kernel = kernel; job.Stride = stride; job.Dilation = dilation; job.PadLeft = padLeft; job.OutLength = outLength;
@@ -23,29 +23,13 @@ public sealed unsafe partial class CpuBackend<T>
     {
         const string op = "Col2Im";
         T* pc = Ptr(columns, op, "columns"), px = Ptr(dx, op, "dx");
-        int batch = ConvArgs(op, dx, "dx", columns, "columns", channels, length, kernel, stride, dilation, padLeft, outLength);
+        int batch = Check.Conv(op, dx, "dx", columns, "columns", channels, length, kernel, stride, dilation, padLeft, outLength);
         var job = JobCache<ConvJob>.Get();
         job.ToColumns = false; job.X = px; job.Cols = pc; job.Batch = batch; job.Channels = channels; job.Length = length;
         job.Kernel = kernel; job.Stride = stride; job.Dilation = dilation; job.PadLeft = padLeft; job.OutLength = outLength;
         int chunks = batch * channels; // one (b, c) row of dx per chunk
         if (columns.Length + dx.Length < Pointwise.ParallelThreshold) for (int c = 0; c < chunks; c++) job.Execute(c);
         else _pool.Run(job, chunks);
-    }
-
-    /// <summary>Checks the im2col sizes and shapes and returns the batch size B.</summary>
-    private static int ConvArgs(string op, Tensor<T> x, string xRole, Tensor<T> columns, string colRole,
-        int channels, int length, int kernel, int stride, int dilation, int padLeft, int outLength)
-    {
-        if (channels <= 0 || length < 0 || kernel <= 0 || stride <= 0 || dilation <= 0 || padLeft < 0 || outLength < 0)
-            throw new ArgumentException($"{op}: need channels, kernel, stride, dilation ≥ 1 and length, padLeft, outLength ≥ 0; got channels={channels}, length={length}, kernel={kernel}, stride={stride}, dilation={dilation}, padLeft={padLeft}, outLength={outLength}.");
-        long perSequence = (long)channels * length;
-        if (perSequence == 0 ? x.Length != 0 : x.Length % perSequence != 0)
-            throw new ArgumentException($"{op}: '{xRole}' has shape {x.ShapeText} ({x.Length} elements), which is not [B, {channels}, {length}].");
-        int batch = perSequence == 0 ? 0 : checked((int)(x.Length / perSequence));
-        long need = (long)channels * kernel * batch * outLength;
-        if (columns.Length != need)
-            throw new ArgumentException($"{op}: '{colRole}' has shape {columns.ShapeText} ({columns.Length} elements) but '{xRole}' {x.ShapeText} with kernel {kernel} and {outLength} output steps needs [{(long)channels * kernel}, {(long)batch * outLength}] ({need} elements).");
-        return batch;
     }
 
     private sealed class ConvJob : IParallelJob
@@ -113,15 +97,11 @@ public sealed unsafe partial class CpuBackend<T>
     /// <summary>Checks a rank-3 pooling input against its <c>[B, C]</c> output and the optional lengths.</summary>
     private T* PoolArgs(string op, Tensor<T> x, string xRole, Tensor<T>? lengths, Tensor<T> y, string yRole, out int batch, out int channels, out int steps)
     {
-        if (x.Rank != 3) throw new ArgumentException($"{op}: '{xRole}' has shape {x.ShapeText}; expected rank 3, [B, C, L].");
-        (batch, channels, steps) = (x.Dim(0), x.Dim(1), x.Dim(2));
-        Check.Length(op, y, yRole, (long)batch * channels, "one value per (sequence, channel) of", x);
+        (batch, channels, steps) = Check.PoolShape(op, x, xRole, y, yRole);
         if (lengths is null) return null;
         T* pl = Ptr(lengths, op, "lengths");
         Check.Length(op, lengths, "lengths", batch, "one length per sequence of", x);
-        for (int b = 0; b < batch; b++)
-            if (!(pl[b] >= T.Zero && pl[b] <= T.CreateTruncating(steps)) || pl[b] != T.Floor(pl[b]))
-                throw new ArgumentException($"{op}: lengths[{b}] = {pl[b]} is not a whole number of steps in [0, {steps}] for '{xRole}' {x.ShapeText}.");
+        Check.PoolLengths(op, new ReadOnlySpan<T>(pl, batch), steps, x, xRole);
         return pl;
     }
 
@@ -194,13 +174,12 @@ public sealed unsafe partial class CpuBackend<T>
         T* pa = Ptr(argmax, op, "argmax"), pd = Ptr(dy, op, "dy"), px = Ptr(dx, op, "dx");
         PoolArgs(op, dx, "dx", null, dy, "dy", out int batch, out int channels, out int steps);
         Check.SameLength(op, dy, "dy", argmax, "argmax");
+        Check.PoolPositions(op, new ReadOnlySpan<T>(pa, checked((int)argmax.Length)), steps, dx);
         new Span<T>(px, checked((int)dx.Length)).Clear();
         for (long r = 0; r < (long)batch * channels; r++)
         {
             T a = pa[r];
             if (a < T.Zero) continue;
-            if (!(a < T.CreateTruncating(steps)))
-                throw new ArgumentException($"GlobalMaxPoolBackward: argmax[{r}] = {a} is outside the {steps} steps of 'dx' {dx.ShapeText}.");
             px[r * steps + int.CreateTruncating(a)] = pd[r];
         }
     }

@@ -45,17 +45,10 @@ public sealed unsafe partial class CpuBackend<T>
         T beta, Tensor<T> c, int ldc, long strideC, int batchCount, string op)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (m < 0 || n < 0 || k < 0 || batchCount < 0)
-            throw new ArgumentException($"{op}: sizes must be non-negative, got m={m}, n={n}, k={k}, batchCount={batchCount}.");
-        if (strideA < 0 || strideB < 0 || strideC < 0)
-            throw new ArgumentException($"{op}: batch strides must be non-negative, got {strideA}, {strideB}, {strideC}.");
+        Check.GemmSizes(op, m, n, k, batchCount, strideA, strideB, strideC);
         T* pa = Ptr(a, op, "a"), pb = Ptr(b, op, "b"), pc = Ptr(c, op, "c");
         bool ta = transA == Transpose.Yes, tb = transB == Transpose.Yes;
-        Check.GemmOperand(op, a, "a", ta ? k : m, ta ? m : k, lda, strideA, batchCount);
-        Check.GemmOperand(op, b, "b", tb ? n : k, tb ? k : n, ldb, strideB, batchCount);
-        Check.GemmOperand(op, c, "c", m, n, ldc, strideC, batchCount);
-        if (batchCount > 1 && strideC < (long)(m - 1) * ldc + n && m > 0 && n > 0)
-            throw new ArgumentException($"{op}: batch stride of 'c' ({strideC}) makes the {batchCount} output matrices of {m}×{n} (ldc {ldc}) overlap.");
+        Check.Gemm(op, transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batchCount);
         if (m == 0 || n == 0 || batchCount == 0) return;
 
         var g = new GemmProblem<T>

@@ -15,7 +15,7 @@ public sealed unsafe partial class CpuBackend<T>
         T* px = Ptr(logits, op, "logits");
         T* pl = rowLosses is null ? null : Ptr(rowLosses, op, "rowLosses");
         if (rowLosses is not null) Check.Length(op, rowLosses, "rowLosses", logits.AsMatrix().Rows, "one loss per row of 'logits'", logits);
-        var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
+        var (rows, cols) = Check.CrossEntropy(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
         if (rows == 0) return 0.0;
         fixed (int* pt = targets)
         {
@@ -34,7 +34,7 @@ public sealed unsafe partial class CpuBackend<T>
         const string op = "CrossEntropyBackward";
         T* px = Ptr(logits, op, "logits"), pd = Ptr(dLogits, op, "dLogits");
         Check.SameLength(op, logits, "logits", dLogits, "dLogits");
-        var (rows, cols) = CrossEntropyArgs(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
+        var (rows, cols) = Check.CrossEntropy(op, logits, targets, ignoreIndex, labelSmoothing, out int counted);
         if (rows == 0) return;
         double k = reduction == LossReduction.Sum ? scale : counted == 0 ? 0.0 : scale / counted;
         fixed (int* pt = targets)
@@ -43,27 +43,6 @@ public sealed unsafe partial class CpuBackend<T>
             job.Set(px, pt, pd, null, rows, cols, ignoreIndex, labelSmoothing, k);
             RunRowJob(job, rows, cols);
         }
-    }
-
-    /// <summary>Validates the arguments and counts the rows that are not ignored.</summary>
-    private static (int Rows, int Cols) CrossEntropyArgs(string op, Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex,
-        double labelSmoothing, out int counted)
-    {
-        var (rows, cols) = logits.AsMatrix();
-        if (targets.Length != rows)
-            throw new ArgumentException($"{op}: there are {targets.Length} targets but 'logits' of shape {logits.ShapeText} has {rows} rows; pass one class index per row.", nameof(targets));
-        if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0))
-            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"{op}: label smoothing must be in [0, 1], got {labelSmoothing}.");
-        counted = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            int t = targets[r];
-            if (t == ignoreIndex) continue;
-            if ((uint)t >= (uint)cols)
-                throw new ArgumentOutOfRangeException(nameof(targets), $"{op}: target {t} of row {r} is not a class index in [0, {cols}) of 'logits' {logits.ShapeText} nor the ignore index {ignoreIndex}.");
-            counted++;
-        }
-        return (rows, cols);
     }
 
     private void RunRowJob(CrossEntropyJob job, int rows, int cols)

@@ -16,13 +16,7 @@ public sealed unsafe partial class CpuBackend<T>
         T* pw = weight is null ? null : Ptr(weight, op, "weight");
         T* pb = bias is null ? null : Ptr(bias, op, "bias");
         var (rows, cols) = x.AsMatrix();
-        Check.SameLength(op, x, "x", y, "y");
-        if (weight is not null) Check.Length(op, weight, "weight", cols, "one value per column of 'x'", x);
-        if (bias is not null) Check.Length(op, bias, "bias", cols, "one value per column of 'x'", x);
-        if (bias is not null && weight is null) throw new ArgumentException($"{op}: 'bias' {bias.ShapeText} needs a 'weight' too (elementwise affine has both).");
-        Check.Length(op, mean, "mean", rows, "one value per row of 'x'", x);
-        Check.Length(op, rstd, "rstd", rows, "one value per row of 'x'", x);
-        if (!(epsilon >= T.Zero)) throw new ArgumentException($"{op}: epsilon must be ≥ 0, got {epsilon}.");
+        Check.LayerNormForward(op, x, weight, bias, epsilon, y, mean, rstd);
         if (rows == 0 || cols == 0) return;
         var job = JobCache<LayerNormJob>.Get();
         job.Backward = false; job.X = px; job.W = pw; job.B = pb; job.Y = py; job.Mean = pm; job.Rstd = pr; job.Eps = epsilon;
@@ -41,13 +35,7 @@ public sealed unsafe partial class CpuBackend<T>
         T* pdw = dWeight is null ? null : Ptr(dWeight, op, "dWeight");
         T* pdb = dBias is null ? null : Ptr(dBias, op, "dBias");
         var (rows, cols) = x.AsMatrix();
-        Check.SameLength(op, x, "x", dy, "dy");
-        if (dx is not null) Check.SameLength(op, x, "x", dx, "dx");
-        if (weight is not null) Check.Length(op, weight, "weight", cols, "one value per column of 'x'", x);
-        if (dWeight is not null) Check.Length(op, dWeight, "dWeight", cols, "one value per column of 'x'", x);
-        if (dBias is not null) Check.Length(op, dBias, "dBias", cols, "one value per column of 'x'", x);
-        Check.Length(op, mean, "mean", rows, "one value per row of 'x'", x);
-        Check.Length(op, rstd, "rstd", rows, "one value per row of 'x'", x);
+        Check.LayerNormBackward(op, x, weight, mean, rstd, dy, dx, dWeight, dBias);
         if (rows == 0 || cols == 0) return;
         // Parameter gradients first: they read dy, which dx may overwrite when the caller aliases them.
         if (pdw != null || pdb != null)
@@ -238,31 +226,14 @@ public sealed unsafe partial class CpuBackend<T>
         }
     }
 
-    /// <summary>Reads a rank-3 sequence tensor as (T, B, D) for the given layout.</summary>
-    private static (int Steps, int Batch, int Dim) PositionShape(string op, Tensor<T> t, string role, bool batchFirst)
-    {
-        if (t.Rank != 3)
-            throw new ArgumentException($"{op}: '{role}' has shape {t.ShapeText}; expected rank 3, {(batchFirst ? "[B, T, D]" : "[T, B, D]")}.");
-        return batchFirst ? (t.Dim(1), t.Dim(0), t.Dim(2)) : (t.Dim(0), t.Dim(1), t.Dim(2));
-    }
-
-    private static void CheckPositionTable(string op, Tensor<T> seq, string seqRole, Tensor<T> table, string tableRole, int start, int steps, int dim)
-    {
-        var (positions, cols) = table.AsMatrix();
-        if (table.Rank != 2 || cols != dim)
-            throw new ArgumentException($"{op}: '{tableRole}' has shape {table.ShapeText} but '{seqRole}' {seq.ShapeText} needs a table [P, {dim}].");
-        if (start < 0 || (long)start + steps > positions)
-            throw new ArgumentException($"{op}: positions {start} .. {(long)start + steps - 1} of '{seqRole}' {seq.ShapeText} are outside the table '{tableRole}' {table.ShapeText}.");
-    }
-
     /// <inheritdoc />
     public void AddPositionRows(Tensor<T> x, Tensor<T> table, int start, bool batchFirst, Tensor<T> y)
     {
         const string op = "AddPositionRows";
         T* px = Ptr(x, op, "x"), pt = Ptr(table, op, "table"), py = Ptr(y, op, "y");
-        var (steps, batch, dim) = PositionShape(op, x, "x", batchFirst);
+        var (steps, batch, dim) = Check.PositionShape(op, x, "x", batchFirst);
         Check.SameLength(op, x, "x", y, "y");
-        CheckPositionTable(op, x, "x", table, "table", start, steps, dim);
+        Check.PositionTable(op, x, "x", table, "table", start, steps, dim);
         for (int t = 0; t < steps; t++)
         {
             T* row = pt + (long)(start + t) * dim;
@@ -279,8 +250,8 @@ public sealed unsafe partial class CpuBackend<T>
     {
         const string op = "AccumulatePositionRows";
         T* pd = Ptr(dy, op, "dy"), pt = Ptr(dTable, op, "dTable");
-        var (steps, batch, dim) = PositionShape(op, dy, "dy", batchFirst);
-        CheckPositionTable(op, dy, "dy", dTable, "dTable", start, steps, dim);
+        var (steps, batch, dim) = Check.PositionShape(op, dy, "dy", batchFirst);
+        Check.PositionTable(op, dy, "dy", dTable, "dTable", start, steps, dim);
         for (int t = 0; t < steps; t++)
         {
             T* row = pt + (long)(start + t) * dim;

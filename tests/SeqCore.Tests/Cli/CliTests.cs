@@ -43,8 +43,22 @@ public class CliTests
         var backends = root.GetProperty("backends").EnumerateArray().ToDictionary(b => b.GetProperty("name").GetString()!);
         Assert.That(backends.Keys, Is.EquivalentTo(new[] { "cpu", "cuda" }));
         Assert.That(backends["cpu"].GetProperty("available").GetBoolean(), Is.True);
-        Assert.That(backends["cuda"].GetProperty("available").GetBoolean(), Is.False);
-        Assert.That(backends["cuda"].GetProperty("detail").GetString(), Does.Contain("not part of this build"));
+        // The CUDA entry agrees with the driver probe: the device (name, memory, compute capability, driver) or why there is none.
+        var gpu = SeqCore.Cuda.CudaDeviceInfo.Probe();
+        var cuda = root.GetProperty("cuda");
+        Assert.That(backends["cuda"].GetProperty("available").GetBoolean(), Is.EqualTo(gpu.Available));
+        Assert.That(cuda.GetProperty("available").GetBoolean(), Is.EqualTo(gpu.Available));
+        if (gpu.Available)
+        {
+            Assert.That(cuda.GetProperty("device").GetString(), Is.EqualTo(gpu.Name));
+            Assert.That(cuda.GetProperty("memory_bytes").GetInt64(), Is.GreaterThan(0));
+            Assert.That(cuda.GetProperty("compute_capability").GetString(), Does.Match(@"^\d+\.\d+$"));
+        }
+        else
+        {
+            Assert.That(backends["cuda"].GetProperty("detail").GetString(), Does.StartWith("No CUDA device: "));
+            Assert.That(cuda.GetProperty("reason").GetString(), Is.EqualTo(gpu.Reason));
+        }
     }
 
     [Test]

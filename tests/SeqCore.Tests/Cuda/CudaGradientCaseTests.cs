@@ -41,7 +41,7 @@ public class GpuGradientCaseTests : CudaGradientCaseTestsBase
     public static IEnumerable<GradientCase> Cases => GradientCases.All.Where(IsRecurrentOrAttention);
 
     /// <inheritdoc />
-    protected override IBackend<double> CreateBackend() => ParityDevices.Gpu<double>();
+    protected override IBackend<double> CreateBackend() => CudaTestDevices.Gpu<double>();
 
     [TestCaseSource(nameof(Cases))]
     public void AnalyticGradientMatchesFiniteDifferencesOnTheGpu(GradientCase gradientCase) => Check(gradientCase);

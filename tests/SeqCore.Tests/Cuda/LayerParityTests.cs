@@ -120,7 +120,7 @@ public abstract class LayerParityTests<T> : ParityFixture<T> where T : unmanaged
 public class EmulatedLayerParityTests<T> : LayerParityTests<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc />
-    protected override IBackend<T> CreateDevice() => ParityDevices.Emulated<T>();
+    protected override IBackend<T> CreateDevice() => CudaTestDevices.Emulated<T>();
 }
 
 /// <summary>Layer training steps on a GPU against the CPU (skipped without a device).</summary>
@@ -129,5 +129,5 @@ public class EmulatedLayerParityTests<T> : LayerParityTests<T> where T : unmanag
 public class GpuLayerParityTests<T> : LayerParityTests<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc />
-    protected override IBackend<T> CreateDevice() => ParityDevices.Gpu<T>();
+    protected override IBackend<T> CreateDevice() => CudaTestDevices.Gpu<T>();
 }

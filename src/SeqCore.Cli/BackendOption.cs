@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Numerics;
+using SeqCore.Cpu;
+using SeqCore.Cuda;
+using SeqCore.Cuda.Runtime;
+
+namespace SeqCore.Cli;
+
+/// <summary>
+/// The shared <c>--backend cpu|cuda</c> option and the one place the CLI creates a backend. Without a usable GPU,
+/// creating <c>cuda</c> throws one <see cref="CudaException"/> starting with <c>No CUDA device:</c>, which
+/// <see cref="CliApp"/> prints as one line with exit code 2.
+/// </summary>
+/// <remarks>
+/// <c>SEQCORE_CUDA_EMULATOR=/path/to/libseqcore_emu.so</c> makes <c>cuda</c> the emulated device (the kernels compiled as
+/// C++ and run on the CPU, see kernels/README.md): a developer aid for checking the CUDA code paths on a machine without
+/// a GPU. It is slow and says so in the backend's name (<c>cuda-emulated</c>).
+/// </remarks>
+internal static class BackendOption
+{
+    public const string EmulatorVariable = "SEQCORE_CUDA_EMULATOR";
+
+    /// <summary>The option, default <c>cpu</c>.</summary>
+    public static Option<string[]> Create(string description = "Backend: cpu, or cuda (an NVIDIA GPU through the CUDA driver; exit code 2 when there is none).") =>
+        CliOptions.Choices("--backend", description, ["cpu", "cuda"], ["cpu"]);
+
+    /// <summary>Creates the named backend; <paramref name="threads"/> applies to the CPU (0 = all cores).</summary>
+    public static IBackend<T> Open<T>(string name, int threads = 0, bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T> =>
+        name == "cuda" ? OpenCuda<T>(allowTf32) : new CpuBackend<T>(new CpuBackendOptions { Threads = threads });
+
+    /// <summary>The CUDA backend on GPU 0 (or on the emulated device when <see cref="EmulatorVariable"/> is set).</summary>
+    public static CudaBackend<T> OpenCuda<T>(bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string? emulator = Environment.GetEnvironmentVariable(EmulatorVariable);
+        if (!string.IsNullOrEmpty(emulator)) return new CudaBackend<T>(new EmulatedDevice(emulator));
+        return new CudaBackend<T>(new CudaBackendOptions { AllowTf32 = allowTf32 });
+    }
+}
