@@ -14,6 +14,7 @@ internal static class BenchCommand
             BenchRecurrentCommand.Create(io, "gru"),
             BenchRecurrentCommand.Create(io, "rnn"),
             BenchAttentionCommand.Create(io),
+            BenchCudaKernelsCommand.Create(io),
         };
         CliApp.RequireVerb(command, io, "seqcore bench");
         return command;
