@@ -20,8 +20,9 @@
 // Causal masking: key j is visible to query i when j ≤ i + offset. Key tiles entirely above the diagonal (and past
 // the key length) are never visited; a tile that straddles it is masked entry by entry.
 //
-// Tile sizes BQ, BK come from the host (AttentionParams), which keeps the shared memory under 48 KiB; the kernels
-// work for any positive tile sizes and any head widths. blockDim.x must be a multiple of 32 (warp reductions).
+// Tile sizes BQ, BK come from the host (CudaBackend.Attention.cs, AttentionTiles), which keeps the shared memory
+// under 48 KiB; the kernels work for any positive tile sizes and any head widths. blockDim.x must be a multiple of 32
+// (warp reductions); the register-tiled forms need exactly 128 threads and fall back to the plain forms otherwise.
 
 #include "common.cuh"
 
