@@ -22,16 +22,27 @@ public sealed record CudaDeviceInfo(bool Available, string? Reason, string? Driv
         int device;
         try { device = InitDriver(ordinal); }
         catch (CudaException e) { return new CudaDeviceInfo(false, e.Message, NativeLibraries.CudaLoaded, TryDriverVersion(), null, 0, null, 0); }
-        var name = new byte[256];
-        nuint mem;
-        int major, minor, sms;
-        fixed (byte* p = name) Check(cuDeviceGetName(p, name.Length, device), "cuDeviceGetName");
-        Check(cuDeviceTotalMem_v2(&mem, device), "cuDeviceTotalMem");
-        Check(cuDeviceGetAttribute(&major, AttributeComputeCapabilityMajor, device), "cuDeviceGetAttribute", "compute capability major");
-        Check(cuDeviceGetAttribute(&minor, AttributeComputeCapabilityMinor, device), "cuDeviceGetAttribute", "compute capability minor");
-        Check(cuDeviceGetAttribute(&sms, AttributeMultiprocessorCount, device), "cuDeviceGetAttribute", "multiprocessor count");
-        string text = System.Text.Encoding.UTF8.GetString(name).TrimEnd('\0');
-        return new CudaDeviceInfo(true, null, NativeLibraries.CudaLoaded, TryDriverVersion(), text, (long)mem, $"{major}.{minor}", sms);
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException or BadImageFormatException)
+        {
+            return new CudaDeviceInfo(false, $"No CUDA device: the driver library {NativeLibraries.CudaLoaded} is not usable ({e.Message}).", NativeLibraries.CudaLoaded, null, null, 0, null, 0);
+        }
+        try
+        {
+            var name = new byte[256];
+            nuint mem;
+            int major, minor, sms;
+            fixed (byte* p = name) Check(cuDeviceGetName(p, name.Length, device), "cuDeviceGetName");
+            Check(cuDeviceTotalMem_v2(&mem, device), "cuDeviceTotalMem");
+            Check(cuDeviceGetAttribute(&major, AttributeComputeCapabilityMajor, device), "cuDeviceGetAttribute", "compute capability major");
+            Check(cuDeviceGetAttribute(&minor, AttributeComputeCapabilityMinor, device), "cuDeviceGetAttribute", "compute capability minor");
+            Check(cuDeviceGetAttribute(&sms, AttributeMultiprocessorCount, device), "cuDeviceGetAttribute", "multiprocessor count");
+            string text = System.Text.Encoding.UTF8.GetString(name).TrimEnd('\0');
+            return new CudaDeviceInfo(true, null, NativeLibraries.CudaLoaded, TryDriverVersion(), text, (long)mem, $"{major}.{minor}", sms);
+        }
+        catch (CudaException e)
+        {
+            return new CudaDeviceInfo(false, $"No CUDA device: {e.Message}", NativeLibraries.CudaLoaded, TryDriverVersion(), null, 0, null, 0);
+        }
     }
 
     private static unsafe string? TryDriverVersion()
@@ -53,7 +64,12 @@ public sealed record CudaDeviceInfo(bool Available, string? Reason, string? Driv
             throw new CudaException($"No CUDA device: there is no CUDA driver for {RuntimeInformation.OSDescription}.");
         if (NativeLibraries.TryLoadCuda() == 0)
             throw new CudaException($"No CUDA device: {NativeLibraries.CudaNames[0]} could not be loaded (is the NVIDIA driver installed?).");
-        int r = cuInit(0);
+        int r;
+        try { r = cuInit(0); }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException or BadImageFormatException)
+        {
+            throw new CudaException($"No CUDA device: the driver library {NativeLibraries.CudaLoaded} is not usable ({e.Message}).", null, e);
+        }
         if (r != Success)
             throw new CudaException($"No CUDA device: cuInit failed: {ErrorName(r)} (the driver {NativeLibraries.CudaLoaded} loaded, but found no usable GPU).", ErrorName(r));
         int count;
