@@ -50,4 +50,57 @@ public static partial class Check
         if (need > t.Length)
             throw new ArgumentException($"{op}: '{role}' must hold {(batchCount > 1 ? $"{batchCount} × " : "")}{rows}×{cols} with leading dimension {ld}{(batchCount > 1 ? $" and batch stride {batchStride}" : "")} ({need} elements) but has shape {t.ShapeText} ({t.Length} elements).");
     }
+    /// <summary>
+    /// Checks the sizes, tile sizes and scale of an attention call (every backend's <c>Attention*</c> ops):
+    /// non-negative sizes, a positive head dimension, tiles in <c>1..maxTile</c> or 0, a finite scale.
+    /// </summary>
+    public static void AttentionSpec(string op, in AttentionSpec s, int maxTile)
+    {
+        if (s.Batch < 0 || s.Heads < 0 || s.QueryLength < 0 || s.KeyLength < 0 || s.HeadDim <= 0 || s.ValueDim < 0)
+            throw new ArgumentException($"{op}: sizes must be non-negative and the head dimension positive, got B={s.Batch}, heads={s.Heads}, Tq={s.QueryLength}, Tk={s.KeyLength}, d={s.HeadDim}, dv={s.ValueDim}.");
+        if (s.QueryTile < 0 || s.KeyTile < 0 || s.QueryTile > maxTile || s.KeyTile > maxTile)
+            throw new ArgumentException($"{op}: tile sizes must be in 1..{maxTile} (or 0 for the default), got query tile {s.QueryTile}, key tile {s.KeyTile}.");
+        if (double.IsNaN(s.Scale) || double.IsInfinity(s.Scale))
+            throw new ArgumentException($"{op}: the scale must be finite, got {s.Scale}.");
+    }
+
+    /// <summary>
+    /// Checks that attention operand <paramref name="t"/> holds <c>(B, heads, length, width)</c> at strides
+    /// <paramref name="st"/> (already resolved with <see cref="AttentionStrides.OrDense"/>).
+    /// </summary>
+    public static void AttentionOperand<T>(string op, Tensor<T> t, string role, in AttentionSpec s, AttentionStrides st, int length, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (st.Batch < 0 || st.Head < 0 || st.Row < 0)
+            throw new ArgumentException($"{op}: strides of '{role}' must be non-negative, got (batch {st.Batch}, head {st.Head}, row {st.Row}).");
+        if (length > 1 && st.Row < width)
+            throw new ArgumentException($"{op}: row stride of '{role}' is {st.Row} but its rows have {width} columns (shape {t.ShapeText}).");
+        if (s.Batch == 0 || s.Heads == 0 || length == 0 || width == 0) return;
+        long need = (s.Batch - 1) * st.Batch + (s.Heads - 1) * st.Head + (length - 1) * st.Row + width;
+        if (need > t.Length)
+            throw new ArgumentException($"{op}: '{role}' must hold (B {s.Batch}, heads {s.Heads}, T {length}, width {width}) with strides (batch {st.Batch}, head {st.Head}, row {st.Row}), " +
+                $"{need} elements, but has shape {t.ShapeText} ({t.Length} elements).");
+    }
+
+    /// <summary>
+    /// Checks per-batch key lengths (values of T, read on the host): each a whole number in <c>0..keyLength</c>.
+    /// <paramref name="keysRole"/> and <paramref name="keys"/> name the key tensor in the message.
+    /// </summary>
+    public static void KeyLengths<T>(string op, ReadOnlySpan<T> lengths, int keyLength, string keysRole, Tensor<T> keys)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            T len = lengths[b];
+            if (!(len >= T.Zero && len <= T.CreateTruncating(keyLength)) || len != T.Floor(len))
+                throw new ArgumentException($"{op}: keyLengths[{b}] is {len} but must be a whole number in 0..{keyLength} (the key length of '{keysRole}' {keys.ShapeText}).");
+        }
+    }
+
+    /// <summary>Checks the sizes of an additive-attention call (<c>AdditiveScores</c>, <c>AdditiveScoresBackward</c>).</summary>
+    public static void AdditiveSizes(string op, int batch, int queryLength, int keyLength)
+    {
+        if (batch < 0 || queryLength < 0 || keyLength < 0)
+            throw new ArgumentException($"{op}: sizes must be non-negative, got B={batch}, Tq={queryLength}, Tk={keyLength}.");
+    }
 }

@@ -15,6 +15,7 @@ internal static class BenchCommand
             BenchRecurrentCommand.Create(io, "rnn"),
             BenchAttentionCommand.Create(io),
             BenchLanguageModelCommand.Create(io),
+            BenchCudaKernelsCommand.Create(io),
         };
         CliApp.RequireVerb(command, io, "seqcore bench");
         return command;

@@ -354,6 +354,9 @@ public static class ParitySuite<T> where T : unmanaged, IFloatingPointIeee754<T>
                 s.B.GemmStridedBatched(Transpose.Yes, Transpose.Yes, 17, 7, 33, T.One, b, 17, strideB, a, 33, 7 * 33, T.Zero, d, 7, 17 * 7, 3);
                 return s.Read(c, d);
             }, tol: GemmTolerance);
+
+        // ----- fused recurrent cells and attention (kernels/recurrent.cu, kernels/attention.cu)
+        RecurrentAttentionParityCases<T>.AddTo((op, name, body, exact, tol) => Add(op, name, body, exact, tol));
         return cases;
     }
 

@@ -18,28 +18,13 @@ public sealed unsafe partial class CpuBackend<T>
         public AttentionStrides Qs, Ks, Vs, Os;
     }
 
-    private static void AttentionCheckOperand(string op, Tensor<T> t, string role, in AttentionSpec s, AttentionStrides st, int length, int width)
-    {
-        if (st.Batch < 0 || st.Head < 0 || st.Row < 0)
-            throw new ArgumentException($"{op}: strides of '{role}' must be non-negative, got (batch {st.Batch}, head {st.Head}, row {st.Row}).");
-        if (length > 1 && st.Row < width)
-            throw new ArgumentException($"{op}: row stride of '{role}' is {st.Row} but its rows have {width} columns (shape {t.ShapeText}).");
-        if (s.Batch == 0 || s.Heads == 0 || length == 0 || width == 0) return;
-        long need = (s.Batch - 1) * st.Batch + (s.Heads - 1) * st.Head + (length - 1) * st.Row + width;
-        if (need > t.Length)
-            throw new ArgumentException($"{op}: '{role}' must hold (B {s.Batch}, heads {s.Heads}, T {length}, width {width}) with strides (batch {st.Batch}, head {st.Head}, row {st.Row}), " +
-                $"{need} elements, but has shape {t.ShapeText} ({t.Length} elements).");
-    }
+    private static void AttentionCheckOperand(string op, Tensor<T> t, string role, in AttentionSpec s, AttentionStrides st, int length, int width) =>
+        Check.AttentionOperand(op, t, role, s, st, length, width);
 
     private AttnArgs AttentionPrepare(string op, in AttentionSpec s, Tensor<T> q, Tensor<T> k, Tensor<T>? v, Tensor<T>? o,
         Tensor<T>? keyLengths, bool checkLse, Tensor<T>? lse, out T* lengths)
     {
-        if (s.Batch < 0 || s.Heads < 0 || s.QueryLength < 0 || s.KeyLength < 0 || s.HeadDim <= 0 || s.ValueDim < 0)
-            throw new ArgumentException($"{op}: sizes must be non-negative and the head dimension positive, got B={s.Batch}, heads={s.Heads}, Tq={s.QueryLength}, Tk={s.KeyLength}, d={s.HeadDim}, dv={s.ValueDim}.");
-        if (s.QueryTile < 0 || s.KeyTile < 0 || s.QueryTile > MaxAttentionTile || s.KeyTile > MaxAttentionTile)
-            throw new ArgumentException($"{op}: tile sizes must be in 1..{MaxAttentionTile} (or 0 for the default), got query tile {s.QueryTile}, key tile {s.KeyTile}.");
-        if (double.IsNaN(s.Scale) || double.IsInfinity(s.Scale))
-            throw new ArgumentException($"{op}: the scale must be finite, got {s.Scale}.");
+        Check.AttentionSpec(op, s, MaxAttentionTile);
         var a = new AttnArgs
         {
             B = s.Batch, H = s.Heads, Tq = s.QueryLength, Tk = s.KeyLength, D = s.HeadDim, Dv = s.EffectiveValueDim,
@@ -60,12 +45,7 @@ public sealed unsafe partial class CpuBackend<T>
         {
             lengths = Ptr(keyLengths, op, "keyLengths");
             Check.Length(op, keyLengths, "keyLengths", a.B, "one length per batch entry of 'q'", q);
-            for (int b = 0; b < a.B; b++)
-            {
-                T len = lengths[b];
-                if (!(len >= T.Zero && len <= T.CreateTruncating(a.Tk)) || len != T.Floor(len))
-                    throw new ArgumentException($"{op}: keyLengths[{b}] is {len} but must be a whole number in 0..{a.Tk} (the key length of 'k' {k.ShapeText}).");
-            }
+            Check.KeyLengths(op, new ReadOnlySpan<T>(lengths, a.B), a.Tk, "k", k);
         }
         return a;
     }
@@ -497,8 +477,7 @@ public sealed unsafe partial class CpuBackend<T>
     private T* AdditiveArgs(string op, Tensor<T> queryProj, Tensor<T> keyProj, Tensor<T> v, Tensor<T>? keyLengths,
         int batch, int tq, int tk, Tensor<T> scores, string scoresRole)
     {
-        if (batch < 0 || tq < 0 || tk < 0)
-            throw new ArgumentException($"{op}: sizes must be non-negative, got B={batch}, Tq={tq}, Tk={tk}.");
+        Check.AdditiveSizes(op, batch, tq, tk);
         int width = (int)v.Length;
         Check.Length(op, queryProj, "queryProj", (long)batch * tq * width, "[B, Tq, A] with A the length of 'v'", v);
         Check.Length(op, keyProj, "keyProj", (long)batch * tk * width, "[B, Tk, A] with A the length of 'v'", v);
@@ -506,12 +485,7 @@ public sealed unsafe partial class CpuBackend<T>
         if (keyLengths is null) return null;
         T* lens = Ptr(keyLengths, op, "keyLengths");
         Check.Length(op, keyLengths, "keyLengths", batch, "one length per batch entry of 'queryProj'", queryProj);
-        for (int b = 0; b < batch; b++)
-        {
-            T len = lens[b];
-            if (!(len >= T.Zero && len <= T.CreateTruncating(tk)) || len != T.Floor(len))
-                throw new ArgumentException($"{op}: keyLengths[{b}] is {len} but must be a whole number in 0..{tk} (the key length of 'keyProj' {keyProj.ShapeText}).");
-        }
+        Check.KeyLengths(op, new ReadOnlySpan<T>(lens, batch), tk, "keyProj", keyProj);
         return lens;
     }
 

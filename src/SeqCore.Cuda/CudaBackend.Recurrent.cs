@@ -1,0 +1,160 @@
+using System.Numerics;
+
+namespace SeqCore.Cuda;
+
+// Fused pointwise passes of the recurrent cells (kernels/recurrent.cu). Argument checks are the CPU backend's, with
+// the shared Check helpers, so both backends reject the same calls with the same messages.
+public sealed unsafe partial class CudaBackend<T>
+{
+    /// <inheritdoc />
+    public void LstmCellForward(Tensor<T> gates, Tensor<T> cPrev, Tensor<T>? peepholes, Tensor<T> c, Tensor<T> h)
+    {
+        const string op = "LstmCellForward";
+        ulong pg = Ptr(gates, op, "gates"), pcp = Ptr(cPrev, op, "cPrev"), pc = Ptr(c, op, "c"), ph = Ptr(h, op, "h");
+        ulong pp = OptionalPtr(peepholes, op, "peepholes");
+        var (batch, hidden) = cPrev.AsMatrix();
+        CheckLstmShapes(op, gates, cPrev, peepholes, batch, hidden);
+        Check.SameLength(op, c, "c", cPrev, "cPrev");
+        Check.SameLength(op, h, "h", cPrev, "cPrev");
+        long b = batch, hd = hidden;
+        if (b * hd == 0) return;
+        void** args = stackalloc void*[7];
+        args[0] = &pg; args[1] = &pcp; args[2] = &pp; args[3] = &pc; args[4] = &ph; args[5] = &b; args[6] = &hd;
+        LaunchElements("lstm_fwd", b * hd, args);
+    }
+
+    /// <inheritdoc />
+    public void LstmCellBackward(Tensor<T> gates, Tensor<T> cPrev, Tensor<T> c, Tensor<T>? peepholes,
+        Tensor<T> dh, Tensor<T> dc, Tensor<T> dGates, Tensor<T> dcPrev, Tensor<T>? dPeepholes)
+    {
+        const string op = "LstmCellBackward";
+        ulong pg = Ptr(gates, op, "gates"), pcp = Ptr(cPrev, op, "cPrev"), pc = Ptr(c, op, "c");
+        ulong pp = OptionalPtr(peepholes, op, "peepholes");
+        ulong pdh = Ptr(dh, op, "dh"), pdc = Ptr(dc, op, "dc"), pdg = Ptr(dGates, op, "dGates"), pdcp = Ptr(dcPrev, op, "dcPrev");
+        ulong pdp = OptionalPtr(dPeepholes, op, "dPeepholes");
+        var (batch, hidden) = cPrev.AsMatrix();
+        CheckLstmShapes(op, gates, cPrev, peepholes, batch, hidden);
+        Check.SameLength(op, c, "c", cPrev, "cPrev");
+        Check.SameLength(op, dh, "dh", cPrev, "cPrev");
+        Check.SameLength(op, dc, "dc", cPrev, "cPrev");
+        Check.SameLength(op, dcPrev, "dcPrev", cPrev, "cPrev");
+        Check.SameLength(op, dGates, "dGates", gates, "gates");
+        if ((peepholes is null) != (dPeepholes is null))
+            throw new ArgumentException($"{op}: pass both 'peepholes' and 'dPeepholes' or neither.");
+        if (dPeepholes is not null) Check.SameLength(op, dPeepholes, "dPeepholes", peepholes!, "peepholes");
+        long b = batch, hd = hidden;
+        if (b * hd == 0) return;
+        void** args = stackalloc void*[11];
+        args[0] = &pg; args[1] = &pcp; args[2] = &pc; args[3] = &pp; args[4] = &pdh; args[5] = &pdc;
+        args[6] = &pdg; args[7] = &pdcp; args[8] = &pdp; args[9] = &b; args[10] = &hd;
+        // With peepholes one thread per column walks the batch (a deterministic sum into dPeepholes).
+        LaunchElements("lstm_bwd", dPeepholes is null ? b * hd : hd, args);
+    }
+
+    private static void CheckLstmShapes(string op, Tensor<T> gates, Tensor<T> cPrev, Tensor<T>? peepholes, int batch, int hidden)
+    {
+        Check.Length(op, gates, "gates", 4L * batch * hidden, "4 gates per element of 'cPrev'", cPrev);
+        if (peepholes is not null) Check.Length(op, peepholes, "peepholes", 3L * hidden, "3 peephole rows as wide as 'cPrev'", cPrev);
+    }
+
+    /// <inheritdoc />
+    public void GruCellForward(Tensor<T> gates, Tensor<T> hGates, Tensor<T> hPrev, Tensor<T> h)
+    {
+        const string op = "GruCellForward";
+        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pp = Ptr(hGates, op, "hGates"), ph = Ptr(h, op, "h");
+        Check.SameLength(op, hGates, "hGates", gates, "gates");
+        Check.SameLength(op, h, "h", hPrev, "hPrev");
+        if (b * hd == 0) return;
+        void** args = stackalloc void*[6];
+        args[0] = &pg; args[1] = &pp; args[2] = &php; args[3] = &ph; args[4] = &b; args[5] = &hd;
+        LaunchElements("gru_fwd", b * hd, args);
+    }
+
+    /// <inheritdoc />
+    public void GruCellBackward(Tensor<T> gates, Tensor<T> hGates, Tensor<T> hPrev, Tensor<T> dh,
+        Tensor<T> dGates, Tensor<T> dhGates, Tensor<T> dhPrev)
+    {
+        const string op = "GruCellBackward";
+        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pp = Ptr(hGates, op, "hGates"), pdh = Ptr(dh, op, "dh");
+        ulong pdg = Ptr(dGates, op, "dGates"), pdp = Ptr(dhGates, op, "dhGates"), pdhp = Ptr(dhPrev, op, "dhPrev");
+        Check.SameLength(op, hGates, "hGates", gates, "gates");
+        Check.SameLength(op, dGates, "dGates", gates, "gates");
+        Check.SameLength(op, dhGates, "dhGates", gates, "gates");
+        Check.SameLength(op, dh, "dh", hPrev, "hPrev");
+        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        if (b * hd == 0) return;
+        void** args = stackalloc void*[9];
+        args[0] = &pg; args[1] = &pp; args[2] = &php; args[3] = &pdh; args[4] = &pdg; args[5] = &pdp; args[6] = &pdhp;
+        args[7] = &b; args[8] = &hd;
+        LaunchElements("gru_bwd", b * hd, args);
+    }
+
+    /// <inheritdoc />
+    public void GruOriginalGatesForward(Tensor<T> gates, Tensor<T> hPrev, Tensor<T> resetHidden)
+    {
+        const string op = "GruOriginalGatesForward";
+        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong prh = Ptr(resetHidden, op, "resetHidden");
+        Check.SameLength(op, resetHidden, "resetHidden", hPrev, "hPrev");
+        if (b * hd == 0) return;
+        void** args = stackalloc void*[5];
+        args[0] = &pg; args[1] = &php; args[2] = &prh; args[3] = &b; args[4] = &hd;
+        LaunchElements("gru_orig_gates_fwd", b * hd, args);
+    }
+
+    /// <inheritdoc />
+    public void GruOriginalCellForward(Tensor<T> gates, Tensor<T> hPrev, Tensor<T> h)
+    {
+        const string op = "GruOriginalCellForward";
+        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong ph = Ptr(h, op, "h");
+        Check.SameLength(op, h, "h", hPrev, "hPrev");
+        if (b * hd == 0) return;
+        void** args = stackalloc void*[5];
+        args[0] = &pg; args[1] = &php; args[2] = &ph; args[3] = &b; args[4] = &hd;
+        LaunchElements("gru_orig_cell_fwd", b * hd, args);
+    }
+
+    /// <inheritdoc />
+    public void GruOriginalCellBackward(Tensor<T> gates, Tensor<T> hPrev, Tensor<T> dh, Tensor<T> dGates, Tensor<T> dhPrev)
+    {
+        const string op = "GruOriginalCellBackward";
+        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pdh = Ptr(dh, op, "dh"), pdg = Ptr(dGates, op, "dGates"), pdhp = Ptr(dhPrev, op, "dhPrev");
+        Check.SameLength(op, dGates, "dGates", gates, "gates");
+        Check.SameLength(op, dh, "dh", hPrev, "hPrev");
+        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        if (b * hd == 0) return;
+        void** args = stackalloc void*[7];
+        args[0] = &pg; args[1] = &php; args[2] = &pdh; args[3] = &pdg; args[4] = &pdhp; args[5] = &b; args[6] = &hd;
+        LaunchElements("gru_orig_cell_bwd", b * hd, args);
+    }
+
+    /// <inheritdoc />
+    public void GruOriginalGatesBackward(Tensor<T> gates, Tensor<T> hPrev, Tensor<T> dResetHidden, Tensor<T> dGates, Tensor<T> dhPrev)
+    {
+        const string op = "GruOriginalGatesBackward";
+        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pdrh = Ptr(dResetHidden, op, "dResetHidden"), pdg = Ptr(dGates, op, "dGates"), pdhp = Ptr(dhPrev, op, "dhPrev");
+        Check.SameLength(op, dGates, "dGates", gates, "gates");
+        Check.SameLength(op, dResetHidden, "dResetHidden", hPrev, "hPrev");
+        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        if (b * hd == 0) return;
+        void** args = stackalloc void*[7];
+        args[0] = &pg; args[1] = &php; args[2] = &pdrh; args[3] = &pdg; args[4] = &pdhp; args[5] = &b; args[6] = &hd;
+        LaunchElements("gru_orig_gates_bwd", b * hd, args);
+    }
+
+    /// <summary>The checks every GRU op shares (<c>gates [B, 3H]</c> against <c>hPrev [B, H]</c>), as the CPU backend makes them.</summary>
+    private ulong GruGates(string op, Tensor<T> gates, Tensor<T> hPrev, out long batch, out long hidden)
+    {
+        ulong pg = Ptr(gates, op, "gates");
+        Ptr(hPrev, op, "hPrev");
+        var (b, h) = hPrev.AsMatrix();
+        Check.Length(op, gates, "gates", 3L * b * h, "3 gates per element of 'hPrev'", hPrev);
+        batch = b; hidden = h;
+        return pg;
+    }
+}
