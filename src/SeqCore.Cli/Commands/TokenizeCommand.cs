@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SeqCore.IO;
 using SeqCore.Text;
 
 namespace SeqCore.Cli.Commands;
@@ -7,7 +8,8 @@ namespace SeqCore.Cli.Commands;
 /// <summary>
 /// <c>seqcore tokenize</c>: text on standard input → token ids as one JSON array on standard output, or the reverse
 /// with <c>--decode</c>. The tokenizer is GPT-2's files (<c>--vocab encoder.json --merges vocab.bpe</c>) or a tokenizer
-/// file saved by SeqCore (<c>--tokenizer FILE</c>: character, word or byte-level BPE).
+/// file saved by SeqCore (<c>--tokenizer FILE</c>: character, word or byte-level BPE), or the one inside a checkpoint
+/// (<c>--model FILE</c>).
 /// </summary>
 internal static class TokenizeCommand
 {
@@ -16,29 +18,32 @@ internal static class TokenizeCommand
         var vocab = new Option<FileInfo?>("--vocab") { Description = "GPT-2 style encoder.json (token → id); needs --merges.", HelpName = "FILE" };
         var merges = new Option<FileInfo?>("--merges") { Description = "GPT-2 style vocab.bpe (the merge list); needs --vocab.", HelpName = "FILE" };
         var tokenizer = new Option<FileInfo?>("--tokenizer") { Description = "A tokenizer saved by SeqCore (char, word or byte-level BPE).", HelpName = "FILE" };
+        var model = new Option<FileInfo?>("--model") { Description = "A SeqCore checkpoint (language model, classifier): use the tokenizer stored in it.", HelpName = "FILE" };
         var decode = CliOptions.Flag("--decode", "Read a JSON array of ids and print the text.");
         var command = new Command("tokenize", "Encode text from standard input to token ids (a JSON array), or decode ids back to text with --decode.")
         {
-            vocab, merges, tokenizer, decode,
+            vocab, merges, tokenizer, model, decode,
         };
-        command.SetAction(parse => Execute(io, parse.GetValue(vocab), parse.GetValue(merges), parse.GetValue(tokenizer), parse.GetValue(decode)));
+        command.SetAction(parse => Execute(io, parse.GetValue(vocab), parse.GetValue(merges), parse.GetValue(tokenizer), parse.GetValue(model), parse.GetValue(decode)));
         return command;
     }
 
-    private static int Execute(CliIO io, FileInfo? vocab, FileInfo? merges, FileInfo? tokenizerFile, bool decode)
+    private static int Execute(CliIO io, FileInfo? vocab, FileInfo? merges, FileInfo? tokenizerFile, FileInfo? model, bool decode)
     {
         bool gpt2 = vocab is not null || merges is not null;
-        if (gpt2 == (tokenizerFile is not null))
-            return Usage(io, "give either --vocab and --merges (GPT-2 files) or --tokenizer FILE.");
+        if ((gpt2 ? 1 : 0) + (tokenizerFile is not null ? 1 : 0) + (model is not null ? 1 : 0) != 1)
+            return Usage(io, "give one of --vocab and --merges (GPT-2 files), --tokenizer FILE or --model CHECKPOINT.");
         if (gpt2 && (vocab is null || merges is null))
             return Usage(io, $"{(vocab is null ? "--vocab" : "--merges")} is missing: GPT-2 needs both encoder.json (--vocab) and vocab.bpe (--merges).");
-        foreach (var f in new[] { vocab, merges, tokenizerFile })
+        foreach (var f in new[] { vocab, merges, tokenizerFile, model })
             if (f is not null && !f.Exists) return Usage(io, $"file not found: {f.FullName}");
 
         ITokenizer tokenizer;
         try
         {
-            tokenizer = gpt2 ? ByteLevelBpeTokenizer.LoadGpt2(vocab!.FullName, merges!.FullName) : TokenizerFile.Load(tokenizerFile!.FullName);
+            tokenizer = gpt2 ? ByteLevelBpeTokenizer.LoadGpt2(vocab!.FullName, merges!.FullName)
+                : model is not null ? FromCheckpoint(model.FullName)
+                : TokenizerFile.Load(tokenizerFile!.FullName);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or JsonException)
         {
@@ -61,6 +66,14 @@ internal static class TokenizeCommand
                 return Usage(io, $"token id {id} is outside the vocabulary of {tokenizer.VocabularySize}.");
         io.Out.Write(tokenizer.Decode(ids));
         return ExitCodes.Ok;
+    }
+
+    private static ITokenizer FromCheckpoint(string path)
+    {
+        var metadata = Checkpoint.ReadMetadata(path);
+        if (!metadata.TryGetValue(Checkpoint.TokenizerKey, out var json))
+            throw new InvalidDataException($"{path}: the checkpoint carries no tokenizer (no '{Checkpoint.TokenizerKey}' in its metadata).");
+        return TokenizerFile.FromJson(json, $"{path} ({Checkpoint.TokenizerKey})");
     }
 
     private static int Usage(CliIO io, string message)

@@ -88,18 +88,5 @@ public static class LanguageModelCheckpoint
     }
 
     /// <summary>A tokenizer from the JSON of <see cref="TokenizerJson"/>; errors name <paramref name="source"/>.</summary>
-    public static ITokenizer ReadTokenizer(string json, string source)
-    {
-        string tmp = Path.Combine(Path.GetTempPath(), $"seqcore-tokenizer-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
-        try
-        {
-            File.WriteAllText(tmp, json);
-            return TokenizerFile.Load(tmp);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"{source}: the tokenizer in the metadata is invalid: {e.Message.Replace(tmp, "seqcore.tokenizer")}", e);
-        }
-        finally { File.Delete(tmp); }
-    }
+    public static ITokenizer ReadTokenizer(string json, string source) => TokenizerFile.FromJson(json, $"{source} (seqcore.tokenizer)");
 }

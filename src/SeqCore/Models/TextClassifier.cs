@@ -112,20 +112,7 @@ public sealed class TextClassifier<T> : IDisposable where T : unmanaged, IFloati
         finally { File.Delete(tmp); }
     }
 
-    private static ITokenizer TokenizerFromJson(string json, string path)
-    {
-        string tmp = Path.Combine(Path.GetTempPath(), $"seqcore-tokenizer-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
-        try
-        {
-            File.WriteAllText(tmp, json);
-            return TokenizerFile.Load(tmp);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"{path}: the tokenizer in the checkpoint is not valid: {e.Message.Replace(tmp, "seqcore.tokenizer", StringComparison.Ordinal)}", e);
-        }
-        finally { File.Delete(tmp); }
-    }
+    private static ITokenizer TokenizerFromJson(string json, string path) => TokenizerFile.FromJson(json, $"{path} (seqcore.tokenizer)");
 
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();

@@ -19,9 +19,22 @@ public static class TokenizerFile
     public const int Version = 1;
 
     /// <summary>Reads any tokenizer saved by <see cref="ITokenizer.Save"/>, choosing the class from the file's <c>"type"</c>.</summary>
-    public static ITokenizer Load(string path)
+    public static ITokenizer Load(string path) => Create(path, Read(path, out string type), type);
+
+    /// <summary>
+    /// Reads a tokenizer from the JSON text <see cref="ITokenizer.Save"/> writes (e.g. a checkpoint's
+    /// <c>seqcore.tokenizer</c> metadata); <paramref name="source"/> names where it came from in error messages.
+    /// </summary>
+    public static ITokenizer FromJson(string json, string source)
     {
-        var root = Read(path, out string type);
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        var root = Parse(json, source, out string type);
+        return Create(source, root, type);
+    }
+
+    static ITokenizer Create(string path, JsonObject root, string type)
+    {
         return type switch
         {
             CharTokenizer.TypeName => CharTokenizer.FromJson(path, root),
@@ -49,6 +62,11 @@ public static class TokenizerFile
         {
             throw new InvalidDataException($"{path}: cannot read the tokenizer file: {e.Message}", e);
         }
+        return Parse(text, path, out type);
+    }
+
+    static JsonObject Parse(string text, string path, out string type)
+    {
         JsonNode? node;
         try { node = JsonNode.Parse(text); }
         catch (JsonException e)
