@@ -95,7 +95,7 @@ function Invoke-Demo([string[]]$Rest) {
     Build-Cli
     $model = 'artifacts/demo/kjv-lstm.safetensors'
     Write-Output '== seqcore train: character-level LSTM on data/kjv.txt (4.15 MB, the last 5% held out) for about 2 minutes'
-    $arguments = @('train', '--corpus', 'data/kjv.txt', '--tokenizer', 'char', '--arch', 'lstm', '--embedding', '32', '--hidden', '128',
+    $arguments = @('train', '--corpus', 'data/kjv.txt', '--tokenizer', 'char', '--arch', 'lstm', '--embedding', '64', '--hidden', '256',
         '--layers', '1', '--batch', '32', '--bptt', '64', '--lr', '6e-3', '--clip', '1', '--time', '2m', '--eval-every', '200',
         '--seed', '1', '--out', $model) + $Rest
     & dotnet $CliDll @arguments

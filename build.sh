@@ -164,7 +164,7 @@ DEMO_MODEL=$DEMO_OUT/kjv-lstm.safetensors
 verb_demo() {
   build_cli
   echo "== seqcore train: character-level LSTM on data/kjv.txt (4.15 MB, the last 5% held out) for about 2 minutes"
-  dotnet "$CLI_DLL" train --corpus data/kjv.txt --tokenizer char --arch lstm --embedding 32 --hidden 128 --layers 1 \
+  dotnet "$CLI_DLL" train --corpus data/kjv.txt --tokenizer char --arch lstm --embedding 64 --hidden 256 --layers 1 \
     --batch 32 --bptt 64 --lr 6e-3 --clip 1 --time 2m --eval-every 200 --seed 1 --out "$DEMO_MODEL" "$@"
   echo
   echo "== seqcore generate: 300 characters after 'And God said', temperature 0.8"
