@@ -12,8 +12,8 @@ internal static class Seq2SeqMakeDataCommand
     {
         var task = CliOptions.Choices("--task", "The task: dates (many date styles → ISO yyyy-mm-dd), reverse (letters → reversed), numbers (English words → digits).",
             [.. Seq2SeqTasks.Names], ["dates"]);
-        var count = NumberOptions.Positive("--count", "Pairs to write (distinct sources)", 20000);
-        var seed = NumberOptions.Seed();
+        var count = ModelOptions.PositiveInt("--count", "Pairs to write (distinct sources)", 20000);
+        var seed = ModelOptions.Seed(1, "Seed of every random choice (initialisation, batches, teacher forcing, data); same seed, same result.");
         var output = new Option<string>("--out") { Description = "The TSV file to write (source<TAB>target per line).", HelpName = "FILE", Required = true };
         var json = CliOptions.Flag("--json", "Print the result as one JSON object.");
         var command = new Command("make-data", "Write a TSV of source<TAB>target pairs from a built-in task, so a recipe needs no external data.")

@@ -26,11 +26,11 @@ internal static class Seq2SeqTrainCommand
         var data = new Option<string>("--data") { Description = "TSV of source<TAB>target pairs, one per line (characters are the tokens).", HelpName = "FILE", Required = true };
         var cell = CliOptions.Choices("--cell", "Recurrent cell of encoder and decoder.", ["lstm", "gru"], ["lstm"]);
         var attention = CliOptions.Choices("--attention", "Attention score: additive (Bahdanau), dot or general (Luong).", ["additive", "dot", "general"], ["additive"]);
-        var embedding = NumberOptions.Positive("--embedding", "Embedding width", 32);
-        var hidden = NumberOptions.Positive("--hidden", "Hidden width of each encoder direction (the decoder is twice this when bidirectional)", 64);
+        var embedding = ModelOptions.PositiveInt("--embedding", "Embedding width", 32);
+        var hidden = ModelOptions.PositiveInt("--hidden", "Hidden width of each encoder direction (the decoder is twice this when bidirectional)", 64);
         var unidirectional = CliOptions.Flag("--unidirectional", "Encode left to right only (default: bidirectional).");
         var noFeeding = CliOptions.Flag("--no-input-feeding", "Do not feed the previous attentional vector into the decoder.");
-        var steps = NumberOptions.Positive("--steps", "Training steps (batches) at most", 3000);
+        var steps = ModelOptions.PositiveInt("--steps", "Training steps (batches) at most", 3000);
         var time = new Option<double?>("--time")
         {
             Description = "Stop after this many seconds of training (default: no limit).", HelpName = "SECONDS",
@@ -42,17 +42,17 @@ internal static class Seq2SeqTrainCommand
                 return null;
             },
         };
-        var batch = NumberOptions.Positive("--batch", "Pairs per batch", 64);
-        var lr = NumberOptions.Real("--lr", "Adam learning rate", 0.003, 0, 10, minExclusive: true);
-        var clip = NumberOptions.Real("--clip", "Clip the global gradient norm to this value", 5, 0, double.PositiveInfinity, minExclusive: true);
-        var teacher = NumberOptions.Real("--teacher-forcing", "Probability that a decoder input is the reference token rather than the model's own previous prediction", 1.0, 0, 1);
-        var heldOut = NumberOptions.Real("--held-out", "Fraction of the pairs held out for evaluation", 0.1, 0, 0.9);
-        var evalEvery = NumberOptions.Positive("--eval-every", "Evaluate the held-out loss every this many steps", 250);
-        var beam = NumberOptions.Positive("--beam", "Beam width for the held-out exact match (1 = greedy only; K > 1 reports greedy and beam)", 1);
-        var alpha = NumberOptions.Real("--alpha", "Length normalisation α of beam search (GNMT)", 0.6, 0, 10);
-        var maxLength = NumberOptions.OptionalPositive("--max-length", "Longest output decoded (default: the longest target + 10).");
-        var seed = NumberOptions.Seed();
-        var threads = NumberOptions.OptionalPositive("--threads", "CPU threads (default: all cores).");
+        var batch = ModelOptions.PositiveInt("--batch", "Pairs per batch", 64);
+        var lr = ModelOptions.Real("--lr", "Adam learning rate", 0.003, 0, 10, minExclusive: true);
+        var clip = ModelOptions.Real("--clip", "Clip the global gradient norm to this value", 5, 0, double.PositiveInfinity, minExclusive: true);
+        var teacher = ModelOptions.Real("--teacher-forcing", "Probability that a decoder input is the reference token rather than the model's own previous prediction", 1.0, 0, 1);
+        var heldOut = ModelOptions.Real("--held-out", "Fraction of the pairs held out for evaluation", 0.1, 0, 0.9);
+        var evalEvery = ModelOptions.PositiveInt("--eval-every", "Evaluate the held-out loss every this many steps", 250);
+        var beam = ModelOptions.PositiveInt("--beam", "Beam width for the held-out exact match (1 = greedy only; K > 1 reports greedy and beam)", 1);
+        var alpha = ModelOptions.Real("--alpha", "Length normalisation α of beam search (GNMT)", 0.6, 0, 10);
+        var maxLength = ModelOptions.OptionalPositiveInt("--max-length", "Longest output decoded (default: the longest target + 10).");
+        var seed = ModelOptions.Seed(1, "Seed of every random choice (initialisation, batches, teacher forcing, data); same seed, same result.");
+        var threads = ModelOptions.OptionalPositiveInt("--threads", "CPU threads (default: all cores).");
         var output = new Option<string>("--out") { Description = "Checkpoint to write (default seq2seq.safetensors); the SVGs go beside it.", HelpName = "FILE", DefaultValueFactory = _ => "seq2seq.safetensors" };
         var lossSvg = new Option<string?>("--loss-svg") { Description = "Loss-curve SVG (default: <out>.loss.svg).", HelpName = "FILE" };
         var attentionSvg = new Option<string?>("--attention-svg") { Description = "Attention-map SVG of the first held-out pair (default: <out>.attention.svg).", HelpName = "FILE" };

@@ -15,11 +15,11 @@ internal static class Seq2SeqTranslateCommand
     public static Command Create(CliIO io)
     {
         var model = new Option<string>("--model") { Description = "A checkpoint written by 'seqcore seq2seq train'.", HelpName = "FILE", Required = true };
-        var beam = NumberOptions.Positive("--beam", "Beam width (1 = greedy decoding)", 1);
-        var alpha = NumberOptions.Real("--alpha", "Length normalisation α of beam search (GNMT)", 0.6, 0, 10);
-        var maxLength = NumberOptions.OptionalPositive("--max-length", "Longest output decoded (default: the longest training target + 10).");
+        var beam = ModelOptions.PositiveInt("--beam", "Beam width (1 = greedy decoding)", 1);
+        var alpha = ModelOptions.Real("--alpha", "Length normalisation α of beam search (GNMT)", 0.6, 0, 10);
+        var maxLength = ModelOptions.OptionalPositiveInt("--max-length", "Longest output decoded (default: the longest training target + 10).");
         var attentionSvg = new Option<string?>("--attention-svg") { Description = "Write the attention map of the first input to this SVG file.", HelpName = "FILE" };
-        var threads = NumberOptions.OptionalPositive("--threads", "CPU threads (default: all cores).");
+        var threads = ModelOptions.OptionalPositiveInt("--threads", "CPU threads (default: all cores).");
         var json = CliOptions.Flag("--json", "One JSON object per input.");
         var inputs = new Argument<string[]>("text") { Description = "Inputs to translate; none: read standard input, one per line.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("translate", "Translate inputs with a trained seq2seq checkpoint (greedy or beam search).")
