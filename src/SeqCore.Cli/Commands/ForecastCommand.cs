@@ -131,7 +131,7 @@ internal static class ForecastCommand
         double[] x = ForecastPlot.TimeAxis(table, r.Config.Target, n + Math.Max(0, horizon - holdout));
         model.Save(checkpoint);
         ForecastPlot.Chart(r, series.Target, trainRows, x, forecast, baseline, Math.Max(1, r.Season), scores).Save(svg);
-        AtomicFile.WriteAllText(csvOut, ForecastPlot.Csv(x, series.Target, trainRows, forecast, baseline, oneStep));
+        AtomicFile.WriteAllText(csvOut, ForecastPlot.Csv(x, series.Target, trainRows, forecast, baseline, oneStep), createDirectory: true);
 
         var summary = new ForecastSummary(r.Config.Target, config.Inputs.ToArray(), n, trainRows, validation, holdout, horizon, r.Season,
             r.KnownInputs ? "known" : "last-value", ForecasterConfig.CellName(config.Cell), config.Window, config.Hidden, config.Layers,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SeqCore.IO;
 using System.Text;
 using SeqCore.Cli.Seq2SeqCli;
 using SeqCore.Models;
@@ -30,7 +31,7 @@ internal static class Seq2SeqMakeDataCommand
             catch (ArgumentException e) { return Seq2SeqCommand.Fail(io, "make-data", e.Message); }
             var text = new StringBuilder();
             foreach (var (s, t) in pairs) text.Append(s).Append('\t').Append(t).Append('\n');
-            AtomicFile.WriteAllText(path, text.ToString());
+            AtomicFile.WriteAllText(path, text.ToString(), createDirectory: true);
             string full = Path.GetFullPath(path);
             if (parse.GetValue(json)) Output.WriteJsonLine(io.Out, new { Event = "result", Task = tasks[0], Count = pairs.Count, Out = full });
             else

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SeqCore.IO;
 using System.Security;
 using System.Text;
 
@@ -62,7 +63,7 @@ public sealed class AttentionHeatmap
     }
 
     /// <summary>Writes the heatmap to <paramref name="path"/> (temporary file, then rename).</summary>
-    public void Save(string path) => AtomicFile.WriteAllText(path, Render());
+    public void Save(string path) => AtomicFile.WriteAllText(path, Render(), createDirectory: true);
 
     /// <summary>White (0) to dark blue (1).</summary>
     private static string Shade(double w)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SeqCore.IO;
 using System.Security;
 using System.Text;
 
@@ -55,7 +56,7 @@ public static class ConfusionMatrixSvg
 
     /// <summary>Writes the heatmap to <paramref name="path"/> atomically.</summary>
     public static void Save(string path, IReadOnlyList<string> labels, int[][] confusion, string title) =>
-        AtomicFile.WriteAllText(path, Render(labels, confusion, title));
+        AtomicFile.WriteAllText(path, Render(labels, confusion, title), createDirectory: true);
 
     private static string Escape(string s) => SecurityElement.Escape(s) ?? "";
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SeqCore.IO;
 using System.Security;
 using System.Text;
 
@@ -108,7 +109,7 @@ public sealed class SvgChart
     }
 
     /// <summary>Writes the chart to <paramref name="path"/> (temporary file, then rename).</summary>
-    public void Save(string path) => AtomicFile.WriteAllText(path, Render());
+    public void Save(string path) => AtomicFile.WriteAllText(path, Render(), createDirectory: true);
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

@@ -135,33 +135,21 @@ public static class SafeTensors
         }
         byte[] headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
         int pad = (8 - headerBytes.Length % 8) % 8; // the format allows trailing spaces; aligned data is friendlier to mmap
-        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        string tmp = Path.Combine(dir, $"{Path.GetFileName(path)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                Span<byte> len = stackalloc byte[8];
-                BinaryPrimitives.WriteInt64LittleEndian(len, headerBytes.Length + pad);
-                stream.Write(len);
-                stream.Write(headerBytes);
-                for (int i = 0; i < pad; i++) stream.WriteByte((byte)' ');
-                var buffer = new byte[size];
-                foreach (var (_, _, data) in list)
-                    foreach (double v in data)
-                    {
-                        if (float64) BinaryPrimitives.WriteDoubleLittleEndian(buffer, v);
-                        else BinaryPrimitives.WriteSingleLittleEndian(buffer, (float)v);
-                        stream.Write(buffer);
-                    }
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(len, headerBytes.Length + pad);
+            stream.Write(len);
+            stream.Write(headerBytes);
+            for (int i = 0; i < pad; i++) stream.WriteByte((byte)' ');
+            var buffer = new byte[size];
+            foreach (var (_, _, data) in list)
+                foreach (double v in data)
+                {
+                    if (float64) BinaryPrimitives.WriteDoubleLittleEndian(buffer, v);
+                    else BinaryPrimitives.WriteSingleLittleEndian(buffer, (float)v);
+                    stream.Write(buffer);
+                }
+        });
     }
 }

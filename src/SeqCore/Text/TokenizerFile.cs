@@ -1,3 +1,4 @@
+using SeqCore.IO;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -148,24 +149,11 @@ public static class TokenizerFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         var root = new JsonObject { ["format"] = Format, ["version"] = Version, ["type"] = type };
         fill(root);
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        string tmp = Path.Combine(dir, $"{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            {
-                root.WriteTo(writer);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
+            using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            root.WriteTo(writer);
+            writer.Flush();
+        });
     }
 }

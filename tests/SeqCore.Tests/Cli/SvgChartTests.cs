@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using SeqCore.Cli;
+using SeqCore.IO;
 using SeqCore.Cli.Plots;
 
 namespace SeqCore.Tests.Cli;
@@ -37,9 +38,9 @@ public class SvgChartTests
     {
         string dir = Path.Combine(Path.GetTempPath(), $"seqcore-atomic-{Guid.NewGuid():N}");
         string path = Path.Combine(dir, "out.svg");
-        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, tmp => { File.WriteAllText(tmp, "half"); throw new InvalidOperationException(); }));
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, stream => { stream.WriteByte(1); throw new InvalidOperationException(); }, createDirectory: true));
         Assert.That(Directory.GetFiles(dir), Is.Empty);
-        AtomicFile.WriteAllText(path, "whole");
+        AtomicFile.WriteAllText(path, "whole", createDirectory: true);
         Assert.That(File.ReadAllText(path), Is.EqualTo("whole"));
         Directory.Delete(dir, true);
     }
