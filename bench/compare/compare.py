@@ -98,6 +98,13 @@ SEQCORE_THREADS = [["--threads", "1"], ["--threads", "2"]]
 TORCH_THREADS = [["--threads", "1"], ["--threads", "2"], ["--threads", "1", "--blas-threads", "2"]]
 
 
+def write_csv(rows, path):
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+
+
 def svg(rows, path):
     width, bar, gap, left = 760, 14, 10, 230
     height = 60 + len(rows) * (2 * bar + gap)
@@ -133,6 +140,8 @@ def main():
     if not cases:
         print(f"compare: no case matches '{args.filter}'", file=sys.stderr)
         return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     rows = []
     print(f"{'case':<28} {'SeqCore ms':>11} {'PyTorch ms':>11} {'ratio':>7}   (ratio = PyTorch / SeqCore; each side's best thread setting)")
     for name, sc_args, torch_args in cases:
@@ -146,12 +155,7 @@ def main():
         rows.append(row)
         print(f"{name:<28} {row['seqcore_ms']:>11.3f} {row['pytorch_ms']:>11.3f} {row['ratio']:>7.2f}   "
               f"(SeqCore t{row['seqcore_threads']}, PyTorch t{row['pytorch_threads']})", flush=True)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "compare.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
+        write_csv(rows, out / "compare.csv")  # after every case, so a long run that is stopped keeps what it measured
     svg(rows, out / "compare.svg")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"torch {rows[0]['torch_version']} with {rows[0]['blas']}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")

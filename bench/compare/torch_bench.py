@@ -34,7 +34,7 @@ def parse_args():
     p.add_argument("--no-causal", action="store_true", help="mha: full attention instead of the causal attn_mask")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--blas-threads", type=int, default=0, help="threads of the BLAS library (default: the same as --threads)")
-    p.add_argument("--repeat", type=int, default=0, help="timed runs (default: about 1 s worth, 5..50)")
+    p.add_argument("--repeat", type=int, default=0, help="timed runs (default: about 1 s worth, 5..50; 3 when one run takes over a second)")
     return p.parse_args()
 
 
@@ -49,12 +49,21 @@ def blas_library():
 
 
 def timed(fn, repeat):
-    for _ in range(3):
+    """The rule of SeqCore's StepTimer: warm up for at least 3 calls and 0.5 s, or as many calls as fit in 2 s when a
+    call is longer; then time `repeat` runs (default: about 1 s worth, 5 to 50; 3 when one run takes over a second)."""
+    start = time.perf_counter()
+    calls = 0
+    while True:
         fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if (calls >= 3 and elapsed >= 0.5) or elapsed >= 2.0:
+            break
     if repeat <= 0:
         t0 = time.perf_counter()
         fn()
-        repeat = max(5, min(50, int(1.0 / max(time.perf_counter() - t0, 1e-4))))
+        once = time.perf_counter() - t0
+        repeat = 3 if once > 1.0 else max(5, min(50, int(1.0 / max(once, 1e-4))))
     ts = []
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -10,14 +10,15 @@ internal static class StepTimer
 {
     /// <summary>
     /// Warms up (arenas, worker threads, and the tiered JIT, which recompiles hot methods on a background thread that
-    /// takes a core on a 2-core machine: at least 3 calls and 0.5 s of each), then times <paramref name="repeat"/> runs
-    /// (default: about 1 s worth, 5 to 50) of each, counting the managed bytes the training steps allocate.
+    /// takes a core on a 2-core machine: at least 3 calls and 0.5 s of each, or as many calls as fit in 2 s when one call
+    /// is longer), then times <paramref name="repeat"/> runs of each (default: <see cref="DefaultRuns"/>), counting the
+    /// managed bytes the training steps allocate. torch_bench.py warms up and picks its runs by the same rule.
     /// </summary>
     public static StepTiming Measure(Action forwardOnly, Action step, int? repeat)
     {
         Warm(step);
         Warm(forwardOnly);
-        int runs = repeat ?? Math.Clamp((int)(1.0 / Math.Max(1e-4, Time(step))), 5, 50);
+        int runs = repeat ?? DefaultRuns(Time(step));
         var forward = new double[runs];
         for (int i = 0; i < runs; i++) forward[i] = Time(forwardOnly);
         var times = new double[runs];
@@ -29,10 +30,19 @@ internal static class StepTimer
         return new StepTiming(forward[runs / 2] * 1e3, times[runs / 2] * 1e3, times[0] * 1e3, runs, allocated);
     }
 
+    /// <summary>About 1 s worth of runs, 5 to 50; 3 when one run takes over a second (the grid's largest cases).</summary>
+    public static int DefaultRuns(double secondsPerRun) =>
+        secondsPerRun > 1.0 ? 3 : Math.Clamp((int)(1.0 / Math.Max(1e-4, secondsPerRun)), 5, 50);
+
     private static void Warm(Action a)
     {
         long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < 3 || Stopwatch.GetElapsedTime(start).TotalSeconds < 0.5; i++) a();
+        for (int i = 0; ; i++)
+        {
+            a();
+            double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if ((i >= 2 && elapsed >= 0.5) || elapsed >= 2.0) return;
+        }
     }
 
     private static double Time(Action a)

@@ -19,7 +19,7 @@ internal static class BenchAttentionCommand
         var backend = BackendOption.Create();
         var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
         var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
-        var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50).");
+        var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50; 3 when one run takes over a second).");
         var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
         var command = new Command("mha", "Time multi-head self-attention (batch-first, packed QKV projection, tiled attention, output projection) on the CPU backend: forward alone and one training step (forward + backward), median ms, GFLOP/s and managed bytes allocated per step. Compare with 'bench/compare/torch_bench.py mha'.")
         {

@@ -19,7 +19,7 @@ internal static class BenchLanguageModelCommand
         var batch = CliOptions.PositiveIntList("--batch", "Streams B; a comma list runs each value.", [32]);
         var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
         var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
-        var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50).");
+        var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50; 3 when one run takes over a second).");
         var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
         var command = new Command("lm", "Time one training step of a recurrent language model on the CPU backend (embedding → stack → head → " +
             "cross-entropy → backward → clip to norm 1 → Adam): median ms, tokens/s, GFLOP/s and managed bytes allocated per step.")

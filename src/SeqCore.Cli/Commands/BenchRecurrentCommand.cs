@@ -19,7 +19,7 @@ internal static class BenchRecurrentCommand
         var backend = BackendOption.Create();
         var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
         var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
-        var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50).");
+        var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50; 3 when one run takes over a second).");
         var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
         string what = cell switch { "lstm" => "an LSTM", "gru" => "a GRU", _ => "an Elman RNN (tanh)" };
         var command = new Command(cell, $"Time {what} layer on the CPU backend: forward alone and one training step (forward + backward of the whole sequence), median ms, GFLOP/s and managed bytes allocated per step.")
