@@ -5,7 +5,8 @@
     /usr/bin/python3 bench/compare/compare.py --seqcore "dotnet path/to/SeqCore.Cli.dll" [filter] [--quick]
 
 For every case SeqCore runs with 1 and 2 threads, PyTorch with 1 and 2 threads (OpenMP and BLAS pinned by
-torch_bench.py) and with 1 OpenMP thread over a 2-thread BLAS; the best median of each side is compared: ratio = PyTorch ms / SeqCore ms, so a ratio
+torch_bench.py, which also keeps glibc's malloc from returning freed memory to the kernel) and with 1 OpenMP thread over
+a 2-thread BLAS; the best median of each side is compared: ratio = PyTorch ms / SeqCore ms, so a ratio
 above 1 means SeqCore is faster. Writes artifacts/compare/compare.csv and compare.svg next to the table.
 """
 import argparse
@@ -151,14 +152,14 @@ def main():
                "pytorch_ms": t["median_ms"], "pytorch_threads": f'{t["threads"]}+blas{t.get("blas_threads", t["threads"])}',
                "ratio": t["median_ms"] / s["median_ms"],
                "seqcore_forward_ms": s.get("forward_ms", ""), "pytorch_forward_ms": t.get("forward_ms", ""),
-               "blas": t.get("blas", ""), "torch_version": t.get("torch_version", "")}
+               "blas": t.get("blas", ""), "torch_version": t.get("torch_version", ""), "torch_malloc": t.get("malloc", "")}
         rows.append(row)
         print(f"{name:<28} {row['seqcore_ms']:>11.3f} {row['pytorch_ms']:>11.3f} {row['ratio']:>7.2f}   "
               f"(SeqCore t{row['seqcore_threads']}, PyTorch t{row['pytorch_threads']})", flush=True)
         write_csv(rows, out / "compare.csv")  # after every case, so a long run that is stopped keeps what it measured
     svg(rows, out / "compare.svg")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"torch {rows[0]['torch_version']} with {rows[0]['blas']}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+          f"torch {rows[0]['torch_version']} with {rows[0]['blas']}, malloc: {rows[0]['torch_malloc']}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"wrote {out / 'compare.csv'} and {out / 'compare.svg'}")
     return 0
 

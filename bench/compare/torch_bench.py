@@ -9,9 +9,16 @@
 The thread count is fixed before torch is imported, for torch's own pool (OpenMP) and for the BLAS it calls
 (OpenBLAS or another libblas.so.3), so "1 thread" is one thread: otherwise OpenBLAS starts one thread per core
 under every OpenMP thread. Fields: suite, case, median_ms (forward + backward for recurrent cells and mha), min_ms,
-forward_ms (recurrent, mha), threads, blas (the BLAS library torch resolved), torch_version.
+forward_ms (recurrent, mha), threads, blas (the BLAS library torch resolved), torch_version, malloc.
+
+glibc's malloc is told to keep the memory it frees (mallopt, before torch is imported): PyTorch allocates and frees
+its tensors on every op, and by default glibc gives large freed blocks back to the kernel and takes them again on
+the next step, page fault by page fault. On the 2-vCPU VM of docs/benchmarks.md that made PyTorch's LSTM step at
+T=64, B=1, H=256 take about 50 ms instead of about 14 ms. --glibc-malloc keeps glibc's defaults.
 """
 import argparse
+import ctypes
+import ctypes.util
 import json
 import os
 import sys
@@ -35,7 +42,23 @@ def parse_args():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--blas-threads", type=int, default=0, help="threads of the BLAS library (default: the same as --threads)")
     p.add_argument("--repeat", type=int, default=0, help="timed runs (default: about 1 s worth, 5..50; 3 when one run takes over a second)")
+    p.add_argument("--glibc-malloc", action="store_true", help="leave glibc's malloc at its defaults (returns freed memory to the kernel)")
     return p.parse_args()
+
+
+# mallopt parameters (glibc's malloc.h)
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+
+
+def keep_freed_memory():
+    """Large blocks from the heap rather than from mmap, and no trimming of the heap's top: freed tensors stay mapped."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return "default (no libc found)"
+    libc = ctypes.CDLL(name)
+    ok = (libc.mallopt(M_MMAP_THRESHOLD, 1 << 30) == 1 and libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1) == 1
+          and libc.mallopt(M_TOP_PAD, 256 << 20) == 1)
+    return "glibc, freed memory kept" if ok else "default (mallopt refused)"
 
 
 def blas_library():
@@ -79,11 +102,12 @@ def main():
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
         os.environ[var] = str(blas_threads)
-    import torch  # after the environment is set
+    malloc = "glibc defaults" if args.glibc_malloc else keep_freed_memory()
+    import torch  # after the environment and the allocator are set
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    common = {"threads": args.threads, "blas_threads": blas_threads, "torch_version": torch.__version__}
+    common = {"threads": args.threads, "blas_threads": blas_threads, "torch_version": torch.__version__, "malloc": malloc}
     if args.suite == "gemm":
         for shape in args.shapes.split(","):
             m, n, k = (int(v) for v in shape.lower().split("x"))

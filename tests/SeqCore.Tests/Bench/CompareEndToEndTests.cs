@@ -36,6 +36,15 @@ public class CompareEndToEndTests
                 Assert.That(torch, Is.GreaterThan(0).And.LessThan(1e4), line);
             }
             Assert.That(File.ReadAllText(Path.Combine(outDir, "compare.svg")), Does.StartWith("<svg").And.Contain("lstm.T4.B2.I8.H8"));
+
+            // The report that turns a full-grid CSV into docs/benchmarks.md's tables and charts works on this one too.
+            string md = Path.Combine(outDir, "grid.md"), prefix = Path.Combine(outDir, "grid");
+            rc = Run(python, $"\"{Path.Combine(root, "bench", "compare", "grid_report.py")}\" \"{Path.Combine(outDir, "compare.csv")}\" --md \"{md}\" --svg-prefix \"{prefix}\"", out output);
+            Assert.That(rc, Is.Zero, output);
+            string report = File.ReadAllText(md);
+            Assert.That(report, Does.Contain("### LSTM").And.Contain("| 4 | 2 | ").And.Contain("| gemm.16x16x16 |"));
+            Assert.That(File.ReadAllText(prefix + ".svg"), Does.StartWith("<svg").And.Contain("T=4 B=2"));
+            Assert.That(File.ReadAllText(prefix + "-gflops.svg"), Does.StartWith("<svg").And.Contain("<polyline"));
         }
         finally
         {
