@@ -57,6 +57,78 @@ public class ForecastCommandTests
     }
 
     [Test]
+    public void A_saved_forecaster_forecasts_again_with_model_and_gives_the_same_numbers()
+    {
+        string air = Path.Combine(Data, "airpassengers.csv");
+        string first = Path.Combine(_dir, "train"), again = Path.Combine(_dir, "again");
+        var (code, stdout, stderr) = Run("forecast", "--csv", air, "--column", "passengers", "--holdout", "12", "--season", "12",
+            "--window", "12", "--log", "--difference", "12", "--hidden", "8", "--steps", "30", "--out", first, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        using var trained = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        string checkpoint = Path.Combine(first, "forecast.safetensors");
+
+        (code, stdout, stderr) = Run("forecast", "--csv", air, "--model", checkpoint, "--holdout", "12", "--season", "12", "--out", again, "--json");
+        Assert.That(code, Is.Zero, stderr);
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), "no training, so no progress lines");
+        using var loaded = JsonDocument.Parse(lines[0]);
+        var t = trained.RootElement;
+        var l = loaded.RootElement;
+        Assert.That(l.GetProperty("forecast").EnumerateArray().Select(e => e.GetDouble()),
+            Is.EqualTo(t.GetProperty("forecast").EnumerateArray().Select(e => e.GetDouble())), "same weights, same history: same forecast");
+        Assert.That(l.GetProperty("rmse").GetDouble(), Is.EqualTo(t.GetProperty("rmse").GetDouble()));
+        Assert.That(l.GetProperty("one_step_rmse").GetDouble(), Is.EqualTo(t.GetProperty("one_step_rmse").GetDouble()));
+        Assert.That(l.GetProperty("target").GetString(), Is.EqualTo("passengers"));
+        Assert.That((l.GetProperty("window").GetInt32(), l.GetProperty("log").GetBoolean(), l.GetProperty("difference_lag").GetInt32()), Is.EqualTo((12, true, 12)));
+        Assert.That((l.GetProperty("steps").GetInt32(), l.GetProperty("stop_reason").GetString()), Is.EqualTo((0, "Loaded")));
+        Assert.That(l.GetProperty("checkpoint").GetString(), Is.EqualTo(checkpoint));
+        Assert.That(File.Exists(Path.Combine(again, "forecast.safetensors")), Is.False, "a loaded forecaster is not written again");
+        Assert.That(File.Exists(Path.Combine(again, "forecast.svg")) && File.Exists(Path.Combine(again, "forecast.csv")));
+
+        // The same model past the end of the file, and the table output.
+        (code, stdout, stderr) = Run("forecast", "--csv", air, "--model", checkpoint, "--holdout", "0", "--horizon", "6", "--out", again);
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("Loaded the forecaster from").And.Contain("Forecast: "));
+        Assert.That(File.ReadAllLines(Path.Combine(again, "forecast.csv")), Has.Length.EqualTo(1 + 144 + 6));
+    }
+
+    [Test]
+    public void With_model_training_options_a_wrong_column_and_bad_files_exit_2()
+    {
+        string air = Path.Combine(Data, "airpassengers.csv");
+        string first = Path.Combine(_dir, "train"), never = Path.Combine(_dir, "never");
+        var (code, _, err) = Run("forecast", "--csv", air, "--column", "passengers", "--holdout", "12", "--window", "12",
+            "--hidden", "4", "--steps", "3", "--out", first, "--json");
+        Assert.That(code, Is.Zero, err);
+        string checkpoint = Path.Combine(first, "forecast.safetensors");
+
+        foreach (var (extra, expected) in new[]
+        {
+            (new[] { "--hidden", "16" }, "--hidden is a training option"),
+            (new[] { "--log" }, "--log is a training option"),
+            (new[] { "--steps", "10" }, "--steps is a training option"),
+            (new[] { "--inputs", "month" }, "--inputs is a training option"),
+            (new[] { "--column", "month" }, "forecasts 'passengers'"),
+            (new[] { "--holdout", "135" }, "needs at least 12"),
+        })
+        {
+            (code, _, err) = Run(["forecast", "--csv", air, "--model", checkpoint, "--out", never, .. extra]);
+            Assert.That(code, Is.EqualTo(2), string.Join(" ", extra));
+            Assert.That(err, Does.Contain(expected));
+        }
+        (code, _, err) = Run("forecast", "--csv", air, "--model", "/nonexistent/f.safetensors", "--out", never);
+        Assert.That((code, err.Contains("file not found") && err.Contains("/nonexistent/f.safetensors")), Is.EqualTo((2, true)), err);
+        Directory.CreateDirectory(_dir);
+        string junk = Path.Combine(_dir, "junk.safetensors");
+        File.WriteAllText(junk, "not a checkpoint");
+        (code, _, err) = Run("forecast", "--csv", air, "--model", junk, "--out", never);
+        Assert.That((code, err.Contains("junk.safetensors")), Is.EqualTo((2, true)), err);
+        (code, _, err) = Run("forecast", "--csv", air, "--out", never);
+        Assert.That((code, err.Contains("--column NAME is required")), Is.EqualTo((2, true)), err);
+        Assert.That(Directory.Exists(never), Is.False, "nothing written on an error");
+    }
+
+    [Test]
     public void Multivariate_with_extra_inputs_and_a_naive_baseline()
     {
         // A short slice of the four markets keeps this fast; the model reads DAX and the three others.
