@@ -106,7 +106,7 @@ def colour(ratio):
 
 def heatmap(cells, path):
     ts, bs, hs = axis(cells, 1), axis(cells, 2), axis(cells, 3)
-    cw, ch, left, top, gap = 52, 20, 78, 56, 24
+    cw, ch, left, top, gap = 52, 20, 100, 56, 24
     panel = len(hs) * cw
     width = left + len(CELLS) * (panel + gap)
     height = top + len(ts) * len(bs) * ch + 40
