@@ -12,10 +12,7 @@ public sealed unsafe partial class CudaBackend<T>
         const string op = "LstmCellForward";
         ulong pg = Ptr(gates, op, "gates"), pcp = Ptr(cPrev, op, "cPrev"), pc = Ptr(c, op, "c"), ph = Ptr(h, op, "h");
         ulong pp = OptionalPtr(peepholes, op, "peepholes");
-        var (batch, hidden) = cPrev.AsMatrix();
-        CheckLstmShapes(op, gates, cPrev, peepholes, batch, hidden);
-        Check.SameLength(op, c, "c", cPrev, "cPrev");
-        Check.SameLength(op, h, "h", cPrev, "cPrev");
+        var (batch, hidden) = Check.LstmCellForward(op, gates, cPrev, peepholes, c, h);
         long b = batch, hd = hidden;
         if (b * hd == 0) return;
         void** args = stackalloc void*[7];
@@ -32,16 +29,7 @@ public sealed unsafe partial class CudaBackend<T>
         ulong pp = OptionalPtr(peepholes, op, "peepholes");
         ulong pdh = Ptr(dh, op, "dh"), pdc = Ptr(dc, op, "dc"), pdg = Ptr(dGates, op, "dGates"), pdcp = Ptr(dcPrev, op, "dcPrev");
         ulong pdp = OptionalPtr(dPeepholes, op, "dPeepholes");
-        var (batch, hidden) = cPrev.AsMatrix();
-        CheckLstmShapes(op, gates, cPrev, peepholes, batch, hidden);
-        Check.SameLength(op, c, "c", cPrev, "cPrev");
-        Check.SameLength(op, dh, "dh", cPrev, "cPrev");
-        Check.SameLength(op, dc, "dc", cPrev, "cPrev");
-        Check.SameLength(op, dcPrev, "dcPrev", cPrev, "cPrev");
-        Check.SameLength(op, dGates, "dGates", gates, "gates");
-        if ((peepholes is null) != (dPeepholes is null))
-            throw new ArgumentException($"{op}: pass both 'peepholes' and 'dPeepholes' or neither.");
-        if (dPeepholes is not null) Check.SameLength(op, dPeepholes, "dPeepholes", peepholes!, "peepholes");
+        var (batch, hidden) = Check.LstmCellBackward(op, gates, cPrev, c, peepholes, dh, dc, dGates, dcPrev, dPeepholes);
         long b = batch, hd = hidden;
         if (b * hd == 0) return;
         void** args = stackalloc void*[11];
@@ -49,12 +37,6 @@ public sealed unsafe partial class CudaBackend<T>
         args[6] = &pdg; args[7] = &pdcp; args[8] = &pdp; args[9] = &b; args[10] = &hd;
         // With peepholes one thread per column walks the batch (a deterministic sum into dPeepholes).
         LaunchElements("lstm_bwd", dPeepholes is null ? b * hd : hd, args);
-    }
-
-    private static void CheckLstmShapes(string op, Tensor<T> gates, Tensor<T> cPrev, Tensor<T>? peepholes, int batch, int hidden)
-    {
-        Check.Length(op, gates, "gates", 4L * batch * hidden, "4 gates per element of 'cPrev'", cPrev);
-        if (peepholes is not null) Check.Length(op, peepholes, "peepholes", 3L * hidden, "3 peephole rows as wide as 'cPrev'", cPrev);
     }
 
     /// <inheritdoc />

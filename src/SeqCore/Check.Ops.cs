@@ -111,6 +111,43 @@ public static partial class Check
             throw new ArgumentException($"{op}: positions {start} .. {(long)start + steps - 1} of '{seqRole}' {seq.ShapeText} are outside the table '{tableRole}' {table.ShapeText}.");
     }
 
+    /// <summary>Shapes of <see cref="IBackend{T}.LstmCellForward"/>: <c>gates [B, 4H]</c>, <c>peepholes [3H]</c> and
+    /// <c>c</c>, <c>h</c> like <c>cPrev [B, H]</c>. Returns B and H.</summary>
+    public static (int Batch, int Hidden) LstmCellForward<T>(string op, Tensor<T> gates, Tensor<T> cPrev, Tensor<T>? peepholes, Tensor<T> c, Tensor<T> h)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = LstmGates(op, gates, cPrev, peepholes);
+        SameLength(op, c, "c", cPrev, "cPrev");
+        SameLength(op, h, "h", cPrev, "cPrev");
+        return (batch, hidden);
+    }
+
+    /// <summary>Shapes of <see cref="IBackend{T}.LstmCellBackward"/>: those of the forward pass, the gradients like what
+    /// they differentiate, and <c>dPeepholes</c> exactly when <c>peepholes</c>. Returns B and H.</summary>
+    public static (int Batch, int Hidden) LstmCellBackward<T>(string op, Tensor<T> gates, Tensor<T> cPrev, Tensor<T> c, Tensor<T>? peepholes,
+        Tensor<T> dh, Tensor<T> dc, Tensor<T> dGates, Tensor<T> dcPrev, Tensor<T>? dPeepholes) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = LstmGates(op, gates, cPrev, peepholes);
+        SameLength(op, c, "c", cPrev, "cPrev");
+        SameLength(op, dh, "dh", cPrev, "cPrev");
+        SameLength(op, dc, "dc", cPrev, "cPrev");
+        SameLength(op, dcPrev, "dcPrev", cPrev, "cPrev");
+        SameLength(op, dGates, "dGates", gates, "gates");
+        if ((peepholes is null) != (dPeepholes is null))
+            throw new ArgumentException($"{op}: pass both 'peepholes' and 'dPeepholes' or neither.");
+        if (dPeepholes is not null) SameLength(op, dPeepholes, "dPeepholes", peepholes!, "peepholes");
+        return (batch, hidden);
+    }
+
+    private static (int Batch, int Hidden) LstmGates<T>(string op, Tensor<T> gates, Tensor<T> cPrev, Tensor<T>? peepholes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = cPrev.AsMatrix();
+        Length(op, gates, "gates", 4L * batch * hidden, "4 gates per element of 'cPrev'", cPrev);
+        if (peepholes is not null) Length(op, peepholes, "peepholes", 3L * hidden, "3 peephole rows as wide as 'cPrev'", cPrev);
+        return (batch, hidden);
+    }
+
     /// <summary>Shapes and options of <see cref="IBackend{T}.LayerNormForward"/>.</summary>
     public static void LayerNormForward<T>(string op, Tensor<T> x, Tensor<T>? weight, Tensor<T>? bias, T epsilon, Tensor<T> y, Tensor<T> mean, Tensor<T> rstd)
         where T : unmanaged, IFloatingPointIeee754<T>

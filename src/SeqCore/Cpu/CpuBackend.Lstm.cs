@@ -13,10 +13,7 @@ public sealed unsafe partial class CpuBackend<T>
         var job = JobCache<LstmJob>.Get();
         job.Gates = Ptr(gates, op, "gates"); job.CPrev = Ptr(cPrev, op, "cPrev"); job.C = Ptr(c, op, "c"); job.H = Ptr(h, op, "h");
         job.Peep = peepholes is null ? null : Ptr(peepholes, op, "peepholes");
-        var (batch, hidden) = cPrev.AsMatrix();
-        CheckLstmShapes(op, gates, cPrev, peepholes, batch, hidden);
-        Check.SameLength(op, c, "c", cPrev, "cPrev");
-        Check.SameLength(op, h, "h", cPrev, "cPrev");
+        var (batch, hidden) = Check.LstmCellForward(op, gates, cPrev, peepholes, c, h);
         job.Backward = false; job.Batch = batch; job.Hidden = hidden;
         RunLstm(job, batch, hidden, parallel: true);
     }
@@ -31,25 +28,10 @@ public sealed unsafe partial class CpuBackend<T>
         job.Peep = peepholes is null ? null : Ptr(peepholes, op, "peepholes");
         job.DH = Ptr(dh, op, "dh"); job.DC = Ptr(dc, op, "dc"); job.DGates = Ptr(dGates, op, "dGates"); job.DCPrev = Ptr(dcPrev, op, "dcPrev");
         job.DPeep = dPeepholes is null ? null : Ptr(dPeepholes, op, "dPeepholes");
-        var (batch, hidden) = cPrev.AsMatrix();
-        CheckLstmShapes(op, gates, cPrev, peepholes, batch, hidden);
-        Check.SameLength(op, c, "c", cPrev, "cPrev");
-        Check.SameLength(op, dh, "dh", cPrev, "cPrev");
-        Check.SameLength(op, dc, "dc", cPrev, "cPrev");
-        Check.SameLength(op, dcPrev, "dcPrev", cPrev, "cPrev");
-        Check.SameLength(op, dGates, "dGates", gates, "gates");
-        if ((peepholes is null) != (dPeepholes is null))
-            throw new ArgumentException($"{op}: pass both 'peepholes' and 'dPeepholes' or neither.");
-        if (dPeepholes is not null) Check.SameLength(op, dPeepholes, "dPeepholes", peepholes!, "peepholes");
+        var (batch, hidden) = Check.LstmCellBackward(op, gates, cPrev, c, peepholes, dh, dc, dGates, dcPrev, dPeepholes);
         job.Backward = true; job.Batch = batch; job.Hidden = hidden;
         // Peephole gradients sum over the batch: rows run in order on one thread so the sum has no races.
         RunLstm(job, batch, hidden, parallel: dPeepholes is null);
-    }
-
-    private static void CheckLstmShapes(string op, Tensor<T> gates, Tensor<T> cPrev, Tensor<T>? peepholes, int batch, int hidden)
-    {
-        Check.Length(op, gates, "gates", 4L * batch * hidden, "4 gates per element of 'cPrev'", cPrev);
-        if (peepholes is not null) Check.Length(op, peepholes, "peepholes", 3L * hidden, "3 peephole rows as wide as 'cPrev'", cPrev);
     }
 
     private void RunLstm(LstmJob job, int batch, int hidden, bool parallel)
