@@ -14,7 +14,7 @@ forward_ms (recurrent, mha), threads, blas (the BLAS library torch resolved), to
 glibc's malloc is told to keep the memory it frees (mallopt, before torch is imported): PyTorch allocates and frees
 its tensors on every op, and by default glibc gives large freed blocks back to the kernel and takes them again on
 the next step, page fault by page fault. On the 2-vCPU VM of docs/benchmarks.md that made PyTorch's LSTM step at
-T=64, B=1, H=256 take about 50 ms instead of about 14 ms. --glibc-malloc keeps glibc's defaults.
+T=64, B=1, H=256 take 42 ms instead of 14 ms. --glibc-malloc keeps glibc's defaults.
 """
 import argparse
 import ctypes

@@ -48,13 +48,12 @@ internal static class ForecastCommand
             csv, column, inputs, knownInputs, holdout, horizon, window, season, log, difference, scaling, cell, hidden, layers,
             steps, batch, lr, validation, evalEvery, patience, seed, output, json, model,
         };
-        Option[] trainingOnly = [inputs, window, difference, scaling, cell, hidden, layers, steps, batch, lr, validation, evalEvery, patience, seed];
-        Option[] flags = [log];
+        Option[] trainingOnly = [inputs, window, log, difference, scaling, cell, hidden, layers, steps, batch, lr, validation, evalEvery, patience, seed];
         command.SetAction(p => Execute(io, new ForecastRequest(
             p.GetValue(csv)!, p.GetValue(column) ?? "", SplitList(p.GetValue(inputs)), p.GetValue(knownInputs), p.GetValue(holdout), p.GetValue(horizon),
             p.GetValue(season), p.GetValue(validation), p.GetValue(evalEvery), p.GetValue(patience), p.GetValue(steps), p.GetValue(batch),
             p.GetValue(lr), p.GetValue(seed), p.GetValue(output)!, p.GetValue(json),
-            p.GetValue(model), trainingOnly.Concat(flags).FirstOrDefault(x => p.GetResult(x) is OptionResult { Implicit: false })?.Name,
+            p.GetValue(model), trainingOnly.FirstOrDefault(x => p.GetResult(x) is OptionResult { Implicit: false })?.Name,
             new ForecasterConfig
             {
                 Target = p.GetValue(column) ?? "", Inputs = SplitList(p.GetValue(inputs)), Window = p.GetValue(window),
