@@ -132,7 +132,7 @@ internal static class ForecastCommand
         catch (ArgumentException e) { return Usage(io, $"{r.Csv.Name}: {e.Message}"); }
 
         using var model = new Forecaster<float>(backend, config, new RandomStream(r.Seed));
-        using var trainable = new ForecasterTraining<float>(model, train, validation, r.Batch, new RandomStream(r.Seed + 1));
+        using var trainable = new ForecasterTrainable<float>(model, train, validation, r.Batch, new RandomStream(r.Seed + 1));
         using var adam = new Adam<float>(backend, model.Parameters, r.LearningRate);
         var best = new WeightSnapshot<float>(backend, model.Parameters);
         var view = new TrainingProgressView(io, r.Json, r.Steps);

@@ -108,7 +108,7 @@ internal static class Seq2SeqTrainCommand
         }
         using var backend = new CpuBackend<float>(new CpuBackendOptions { Threads = s.Threads ?? 0 });
         using var model = new Seq2Seq<float>(backend, config, new RandomStream(s.Seed));
-        var task = new Seq2SeqTraining<float>(model, train, heldOut, s.Batch, s.TeacherForcing, s.Seed + 1);
+        var task = new Seq2SeqTrainable<float>(model, train, heldOut, s.Batch, s.TeacherForcing, s.Seed + 1);
         using var adam = new Adam<float>(backend, model.Parameters, s.LearningRate);
         var options = new TrainerOptions
         {

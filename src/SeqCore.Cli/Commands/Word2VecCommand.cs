@@ -82,7 +82,7 @@ internal static class Word2VecCommand
 
         using var backend = new CpuBackend<float>();
         using var model = new Word2Vec<float>(backend, vocabulary, dim, new RandomStream(seed));
-        var trainable = new Word2VecTraining<float>(model, sampler, batch);
+        var trainable = new Word2VecTrainable<float>(model, sampler, batch);
         using var sgd = new Sgd<float>(backend, model.Parameters, lr);
         var view = new TrainingProgressView(io, json, totalSteps);
         var result = view.Run("word2vec", report => new Trainer<float>(backend, sgd, new TrainerOptions

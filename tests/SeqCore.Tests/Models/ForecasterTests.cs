@@ -25,7 +25,7 @@ public class ForecasterTests
         var series = new ForecastSeries(Sine(160, 16));
         var config = ForecastTransform.FitScaling(SmallConfig(), series, series.Length - 16);
         using var model = new Forecaster<float>(be, config, new RandomStream(3));
-        using var data = new ForecasterTraining<float>(model, series, validationSteps: 16, batchSize: 16, new RandomStream(4));
+        using var data = new ForecasterTrainable<float>(model, series, validationSteps: 16, batchSize: 16, new RandomStream(4));
         double before = data.TrainingLoss();
         using var adam = new Adam<float>(be, model.Parameters, 0.01);
         var result = new Trainer<float>(be, adam, new TrainerOptions { Steps = 250, EvalEvery = 50 }).Run(data);

@@ -50,7 +50,7 @@ public class Seq2SeqTests
         var vocab = Seq2SeqVocabulary.Build(pairs);
         var examples = Encode(vocab, pairs);
         using var model = new Seq2Seq<float>(_cpu, Tiny(vocab, cell, attention, embedding: 16, hidden: 16), new RandomStream(5));
-        var task = new Seq2SeqTraining<float>(model, examples[..360], examples[360..], batchSize: 32, teacherForcing: 1.0, seed: 9);
+        var task = new Seq2SeqTrainable<float>(model, examples[..360], examples[360..], batchSize: 32, teacherForcing: 1.0, seed: 9);
         double start = task.Evaluate()!.Value.Loss;
         using var adam = new Adam<float>(_cpu, model.Parameters, learningRate: 0.01);
         var result = new Trainer<float>(_cpu, adam, new TrainerOptions { Steps = 50, ClipNorm = 5, EvalEvery = 50 }).Run(task);
@@ -69,7 +69,7 @@ public class Seq2SeqTests
         double[] Run()
         {
             using var model = new Seq2Seq<float>(_cpu, Tiny(vocab), new RandomStream(5));
-            var task = new Seq2SeqTraining<float>(model, examples, [], batchSize: 16, teacherForcing: 0.5, seed: 2);
+            var task = new Seq2SeqTrainable<float>(model, examples, [], batchSize: 16, teacherForcing: 0.5, seed: 2);
             using var adam = new Adam<float>(_cpu, model.Parameters, learningRate: 0.01);
             var r = new Trainer<float>(_cpu, adam, new TrainerOptions { Steps = 30 }).Run(task);
             return [.. r.History.Select(h => h.Loss)];

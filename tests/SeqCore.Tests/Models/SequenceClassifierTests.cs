@@ -45,7 +45,7 @@ public class SequenceClassifierTests
 
     private static TrainingResult Train(SequenceClassifier<float> model, int[][] x, int[] y, int steps, double lr, (int[][], int[])? valid = null)
     {
-        using var training = new ClassifierTraining<float>(model, x, y, valid?.Item1, valid?.Item2, batchSize: 32, seed: 5);
+        using var training = new ClassifierTrainable<float>(model, x, y, valid?.Item1, valid?.Item2, batchSize: 32, seed: 5);
         using var adam = new Adam<float>(_cpu, model.Parameters, lr);
         return new Trainer<float>(_cpu, adam, new TrainerOptions { Steps = steps, ClipNorm = 1, EvalEvery = valid is null ? 0 : 25 }).Run(training);
     }
@@ -61,9 +61,9 @@ public class SequenceClassifierTests
         var (x, y) = ContainsThree(512, 11);
         var (vx, vy) = ContainsThree(200, 12);
         using var model = new SequenceClassifier<float>(_cpu, Small(encoder, pooling, bidirectional), new RandomStream(3));
-        var (startLoss, _) = ClassifierTraining<float>.LossAndAccuracy(model, vx, vy);
+        var (startLoss, _) = ClassifierTrainable<float>.LossAndAccuracy(model, vx, vy);
         var result = Train(model, x, y, 120, 0.01);
-        var (loss, accuracy) = ClassifierTraining<float>.LossAndAccuracy(model, vx, vy);
+        var (loss, accuracy) = ClassifierTrainable<float>.LossAndAccuracy(model, vx, vy);
         TestContext.Out.WriteLine($"{encoder}/{pooling}: held-out loss {startLoss:F4} → {loss:F4}, accuracy {accuracy:F3}, {result.Elapsed.TotalSeconds:F2} s");
         Assert.That(startLoss, Is.GreaterThan(0.6));
         Assert.That(loss, Is.LessThan(0.5 * startLoss));
@@ -84,9 +84,9 @@ public class SequenceClassifierTests
             }
         var config = new SequenceClassifierConfig { VocabularySize = 2, Classes = 2, EmbeddingDim = 4, HiddenSize = 16, Encoder = ClassifierEncoder.Gru, Pooling = ClassifierPooling.Last, Dropout = 0 };
         using var model = new SequenceClassifier<float>(_cpu, config, new RandomStream(4));
-        var (startLoss, _) = ClassifierTraining<float>.LossAndAccuracy(model, x, y);
+        var (startLoss, _) = ClassifierTrainable<float>.LossAndAccuracy(model, x, y);
         Train(model, [.. x], [.. y], 400, 0.02);
-        var (loss, accuracy) = ClassifierTraining<float>.LossAndAccuracy(model, x, y);
+        var (loss, accuracy) = ClassifierTrainable<float>.LossAndAccuracy(model, x, y);
         TestContext.Out.WriteLine($"parity: loss {startLoss:F4} → {loss:F4}, accuracy {accuracy:F3}");
         Assert.That(startLoss, Is.GreaterThan(0.65));
         Assert.That(loss, Is.LessThan(0.2));

@@ -79,7 +79,7 @@ public class Word2VecTests
         var vocabulary = Word2VecVocabulary.Build(corpus, minCount: 1);
         var sampler = new SkipGramSampler(vocabulary.Encode(corpus), vocabulary, window: 3, negatives: 4, subsample: 0, new RandomStream(2));
         using var model = new Word2Vec<float>(be, vocabulary, 16, new RandomStream(1));
-        var data = new Word2VecTraining<float>(model, sampler, batch: 64);
+        var data = new Word2VecTrainable<float>(model, sampler, batch: 64);
         using var sgd = new Sgd<float>(be, model.Parameters, 0.05);
         var result = new Trainer<float>(be, sgd, new TrainerOptions { Steps = 300 }).Run(data);
         Assert.That(result.History[0].Loss, Is.EqualTo(5 * Math.Log(2)).Within(1e-3), "all logits start at 0: (k+1)·log 2");

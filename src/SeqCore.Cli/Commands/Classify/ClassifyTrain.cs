@@ -39,7 +39,7 @@ internal static class ClassifyTrain
         };
         using var backend = new CpuBackend<float>(new CpuBackendOptions { Threads = o.Threads });
         using var model = new SequenceClassifier<float>(backend, config, new RandomStream(o.Seed + 2));
-        using var training = new ClassifierTraining<float>(model, data.Train, data.TrainLabels,
+        using var training = new ClassifierTrainable<float>(model, data.Train, data.TrainLabels,
             data.Valid.Length > 0 ? data.Valid : null, data.Valid.Length > 0 ? data.ValidLabels : null, o.Batch, o.Seed + 3);
         using var adam = new Adam<float>(backend, model.Parameters, o.LearningRate);
         int steps = o.Steps ?? checked(o.Epochs * training.BatchesPerEpoch);

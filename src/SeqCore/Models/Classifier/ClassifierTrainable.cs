@@ -12,7 +12,7 @@ namespace SeqCore.Models;
 /// padding), and the batches are shuffled again. <see cref="Evaluate"/> gives the mean held-out loss and records the
 /// held-out accuracy; <see cref="KeepBest"/> / <see cref="RestoreBest"/> keep the weights of the best evaluation.
 /// </summary>
-public sealed class ClassifierTraining<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ClassifierTrainable<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int PoolBatches = 50;
     private readonly SequenceClassifier<T> _model;
@@ -30,17 +30,17 @@ public sealed class ClassifierTraining<T> : ITrainable<T>, IDisposable where T :
     /// Training sequences and labels (cut to the model's maximum length when it has one), optional validation data, the
     /// batch size, and the seed of the shuffles and dropout masks.
     /// </summary>
-    public ClassifierTraining(SequenceClassifier<T> model, IReadOnlyList<int[]> train, IReadOnlyList<int> trainLabels,
+    public ClassifierTrainable(SequenceClassifier<T> model, IReadOnlyList<int[]> train, IReadOnlyList<int> trainLabels,
         IReadOnlyList<int[]>? valid, IReadOnlyList<int>? validLabels, int batchSize, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(trainLabels);
-        if (train.Count == 0) throw new ArgumentException("ClassifierTraining: no training sequences.");
-        if (train.Count != trainLabels.Count) throw new ArgumentException($"ClassifierTraining: {train.Count} training sequences but {trainLabels.Count} labels.");
+        if (train.Count == 0) throw new ArgumentException("ClassifierTrainable: no training sequences.");
+        if (train.Count != trainLabels.Count) throw new ArgumentException($"ClassifierTrainable: {train.Count} training sequences but {trainLabels.Count} labels.");
         if ((valid is null) != (validLabels is null) || (valid is not null && valid.Count != validLabels!.Count))
-            throw new ArgumentException("ClassifierTraining: validation sequences and labels must come together and match in number.");
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"ClassifierTraining: the batch size must be positive, got {batchSize}.");
+            throw new ArgumentException("ClassifierTrainable: validation sequences and labels must come together and match in number.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"ClassifierTrainable: the batch size must be positive, got {batchSize}.");
         _model = model;
         _train = train.Select(model.Truncate).ToArray();
         _trainLabels = trainLabels;

@@ -11,14 +11,14 @@ namespace SeqCore.Models;
 /// Use plain SGD (no momentum or weight decay): rows a batch does not touch then stay exactly as they are, which is
 /// word2vec's sparse update.
 /// </summary>
-public sealed class Word2VecTraining<T> : ITrainable<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Word2VecTrainable<T> : ITrainable<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Word2Vec<T> _model;
     private readonly SkipGramSampler _sampler;
     private readonly int[] _centers, _outputs;
 
     /// <summary>Creates the trainable with <paramref name="batch"/> examples per step.</summary>
-    public Word2VecTraining(Word2Vec<T> model, SkipGramSampler sampler, int batch)
+    public Word2VecTrainable(Word2Vec<T> model, SkipGramSampler sampler, int batch)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sampler);

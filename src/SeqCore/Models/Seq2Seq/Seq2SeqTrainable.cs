@@ -26,22 +26,22 @@ public sealed record Seq2SeqAccuracy(int Examples, int ExactMatches, IReadOnlyLi
 /// teacher-forcing ratio, and <see cref="Evaluate"/> gives the teacher-forced held-out loss and token accuracy.
 /// <see cref="Decode(int, double, int)"/> measures exact-match sequence accuracy with greedy or beam-search decoding.
 /// </summary>
-public sealed class Seq2SeqTraining<T> : ITrainable<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Seq2SeqTrainable<T> : ITrainable<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Seq2Seq<T> _model;
     private readonly IReadOnlyList<Seq2SeqExample> _train, _heldOut;
     private readonly RandomStream _sampling, _teacher;
 
     /// <summary>Creates the trainable. <paramref name="seed"/> drives batch sampling and teacher forcing.</summary>
-    public Seq2SeqTraining(Seq2Seq<T> model, IReadOnlyList<Seq2SeqExample> train, IReadOnlyList<Seq2SeqExample> heldOut,
+    public Seq2SeqTrainable(Seq2Seq<T> model, IReadOnlyList<Seq2SeqExample> train, IReadOnlyList<Seq2SeqExample> heldOut,
         int batchSize, double teacherForcing, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(heldOut);
-        if (train.Count == 0) throw new ArgumentException("Seq2SeqTraining: there are no training examples.");
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Seq2SeqTraining: the batch size must be positive, got {batchSize}.");
-        if (teacherForcing is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(teacherForcing), $"Seq2SeqTraining: the teacher-forcing ratio must be in [0, 1], got {teacherForcing}.");
+        if (train.Count == 0) throw new ArgumentException("Seq2SeqTrainable: there are no training examples.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Seq2SeqTrainable: the batch size must be positive, got {batchSize}.");
+        if (teacherForcing is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(teacherForcing), $"Seq2SeqTrainable: the teacher-forcing ratio must be in [0, 1], got {teacherForcing}.");
         _model = model;
         _train = train;
         _heldOut = heldOut;

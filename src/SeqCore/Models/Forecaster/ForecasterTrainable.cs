@@ -12,7 +12,7 @@ namespace SeqCore.Models;
 /// early stopping. Training batches are drawn from a shuffled pass over the training windows (reshuffled every
 /// epoch); the loss is the mean squared error on the network's (scaled) target.
 /// </summary>
-public sealed class ForecasterTraining<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ForecasterTrainable<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Forecaster<T> _model;
     private readonly IBackend<T> _be;
@@ -29,14 +29,14 @@ public sealed class ForecasterTraining<T> : ITrainable<T>, IDisposable where T :
     /// Prepares the windows of <paramref name="series"/>. The model's config must already have its scaling fitted —
     /// on the training rows only: <c>ForecastTransform.FitScaling(config, series, series.Length − validationSteps)</c>.
     /// </summary>
-    public ForecasterTraining(Forecaster<T> model, ForecastSeries series, int validationSteps, int batchSize, RandomStream sampling)
+    public ForecasterTrainable(Forecaster<T> model, ForecastSeries series, int validationSteps, int batchSize, RandomStream sampling)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(series);
         ArgumentNullException.ThrowIfNull(sampling);
         var c = model.Config;
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"ForecasterTraining: batch size must be positive, got {batchSize}.");
-        if (validationSteps < 0) throw new ArgumentOutOfRangeException(nameof(validationSteps), $"ForecasterTraining: validation steps must be ≥ 0, got {validationSteps}.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"ForecasterTrainable: batch size must be positive, got {batchSize}.");
+        if (validationSteps < 0) throw new ArgumentOutOfRangeException(nameof(validationSteps), $"ForecasterTrainable: validation steps must be ≥ 0, got {validationSteps}.");
         _model = model;
         _be = model.Backend;
         _features = ForecastTransform.Features(c, series);

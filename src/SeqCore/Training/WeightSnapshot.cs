@@ -1,7 +1,7 @@
 using System.Numerics;
 using SeqCore.Layers;
 
-namespace SeqCore.Models;
+namespace SeqCore.Training;
 
 /// <summary>A host copy of parameter values, to keep the best weights seen during training (early stopping) and put
 /// them back at the end.</summary>
