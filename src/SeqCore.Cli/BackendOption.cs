@@ -24,9 +24,30 @@ internal static class BackendOption
     public static Option<string[]> Create(string description = "Backend: cpu, or cuda (an NVIDIA GPU through the CUDA driver; exit code 2 when there is none).") =>
         CliOptions.Choices("--backend", description, ["cpu", "cuda"], ["cpu"]);
 
-    /// <summary>Creates the named backend; <paramref name="threads"/> applies to the CPU (0 = all cores).</summary>
-    public static IBackend<T> Open<T>(string name, int threads = 0, bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T> =>
-        name == "cuda" ? OpenCuda<T>(allowTf32) : new CpuBackend<T>(new CpuBackendOptions { Threads = threads });
+    /// <summary>Creates the named backend: <c>cpu</c>, <c>cuda</c> or <c>auto</c> (CUDA when a device is usable, else the
+    /// CPU); <paramref name="threads"/> applies to the CPU (0 = all cores). This is the one place the CLI creates one.</summary>
+    public static IBackend<T> Open<T>(string name, int threads = 0, bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (name)
+        {
+            case "cuda": return OpenCuda<T>(allowTf32);
+            case "auto":
+                try { return OpenCuda<T>(allowTf32); }
+                catch (CudaException) { goto default; }
+            default: return new CpuBackend<T>(new CpuBackendOptions { Threads = threads });
+        }
+    }
+
+    /// <summary>CPU threads of <paramref name="backend"/> (0 for a GPU).</summary>
+    public static int Threads<T>(IBackend<T> backend) where T : unmanaged, IFloatingPointIeee754<T> => backend is CpuBackend<T> cpu ? cpu.Threads : 0;
+
+    /// <summary><c>cpu, 2 threads</c> or the GPU backend's name, for headers.</summary>
+    public static string Describe<T>(IBackend<T> backend) where T : unmanaged, IFloatingPointIeee754<T> =>
+        backend is CpuBackend<T> cpu ? $"cpu, {cpu.Threads} threads" : backend.Name;
+
+    /// <summary>The backend named by the shared <c>--backend</c> and <c>--threads</c> options.</summary>
+    public static IBackend<T> Open<T>(Options.OptionValues values) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Open<T>(values.Get(Options.CommonOptions.Backend), values.Get(Options.CommonOptions.Threads));
 
     /// <summary>The CUDA backend on GPU 0 (or on the emulated device when <see cref="EmulatorVariable"/> is set).</summary>
     public static CudaBackend<T> OpenCuda<T>(bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T>

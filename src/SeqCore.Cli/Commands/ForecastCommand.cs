@@ -134,7 +134,7 @@ internal static class ForecastCommand
         using var model = new Forecaster<float>(backend, config, new RandomStream(r.Seed));
         using var trainable = new ForecasterTrainable<float>(model, train, validation, r.Batch, new RandomStream(r.Seed + 1));
         using var adam = new Adam<float>(backend, model.Parameters, r.LearningRate);
-        var best = new WeightSnapshot<float>(backend, model.Parameters);
+        var best = new BestWeights<float>(backend, model.Parameters);
         var view = new TrainingProgressView(io, r.Json, r.Steps);
         var result = view.Run("forecaster", report => new Trainer<float>(backend, adam, new TrainerOptions
         {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using SeqCore.Cli.LanguageModels;
-using SeqCore.Cpu;
+using SeqCore.Cli.Options;
 using SeqCore.Generation;
 using SeqCore.Text;
 
@@ -12,34 +12,29 @@ namespace SeqCore.Cli.Commands;
 /// </summary>
 internal static class GenerateCommand
 {
+    public static readonly TextOption Model = new("--model", "A language model checkpoint.", valueName: "FILE");
+    public static readonly TextOption Prompt = new("--prompt", "The text to continue (required; at least one token).");
+    public static readonly IntOption Tokens = new("--tokens", "Tokens to generate.", 200, min: 0, max: 1 << 24);
+    public static readonly DoubleOption Temperature = new("--temperature", "Softmax temperature; 0 = greedy.", 1, 0, 1e6, valueName: "T");
+    public static readonly IntOption TopK = new("--top-k", "Sample only from the K most likely tokens; 0 = all.", 0, min: 0, valueName: "K");
+    public static readonly DoubleOption TopP = new("--top-p", "Sample only from the smallest set of tokens whose probability reaches P; 1 = all.", 1, 0, 1, minExclusive: true, valueName: "P");
+    /// <summary>Generation is one token at a time, too small to share across cores: one thread unless asked.</summary>
+    public static readonly IntOption Threads = new("--threads", "CPU threads; 0 = all cores (one token at a time is too small to share).", 1, min: 0, max: 1024);
+    public static readonly FlagOption Json = new("--json", "Print one JSON object with the prompt and the generated text at the end instead of streaming.");
+
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Prompt, Tokens, Temperature, TopK, TopP, CommonOptions.Seed, CommonOptions.Backend, Threads, Json];
+
     public static Command Create(CliIO io)
     {
-        var model = new Option<string?>("--model") { Description = "A language model checkpoint.", HelpName = "FILE" };
-        var prompt = new Option<string?>("--prompt") { Description = "The text to continue (required; at least one token).", HelpName = "TEXT" };
-        var tokens = new Option<string?>("--tokens") { Description = "Tokens to generate (default 200).", HelpName = "N" };
-        var temperature = new Option<string?>("--temperature") { Description = "Softmax temperature (default 1; 0 = greedy).", HelpName = "T" };
-        var topK = new Option<string?>("--top-k") { Description = "Sample only from the K most likely tokens (default 0 = all).", HelpName = "K" };
-        var topP = new Option<string?>("--top-p") { Description = "Sample only from the smallest set of tokens whose probability reaches P (default 1 = all).", HelpName = "P" };
-        var seed = new Option<string?>("--seed") { Description = "Seed of the sampler (default 1).", HelpName = "S" };
-        var threads = new Option<string?>("--threads") { Description = "CPU threads (default 1: one token at a time is too small to share).", HelpName = "N" };
-        var json = CliOptions.Flag("--json", "Print one JSON object with the prompt and the generated text at the end instead of streaming.");
-        var command = new Command("generate", "Continue a prompt with a language model; tokens stream to stdout as they are made.")
-        {
-            model, prompt, tokens, temperature, topK, topP, seed, threads, json,
-        };
+        var command = new Command("generate", "Continue a prompt with a language model; tokens stream to stdout as they are made.");
+        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
         command.SetAction(parse =>
         {
             try
             {
-                var s = new CommandSettings(parse, null, null);
-                var options = new SamplingOptions
-                {
-                    Temperature = s.Double(temperature, 1, 0, 1e6),
-                    TopK = s.Int(topK, 0, min: 0),
-                    TopP = s.Double(topP, 1, 0, 1, minExclusive: true),
-                };
-                return Execute(io, s.String(model), s.String(prompt), s.Int(tokens, 200, min: 0), options, (ulong)s.Int(seed, 1, min: 0),
-                    s.Int(threads, 1, min: 0), parse.GetValue(json));
+                var v = new OptionValues(parse);
+                var options = new SamplingOptions { Temperature = v.Get(Temperature), TopK = v.Get(TopK), TopP = v.Get(TopP) };
+                return Execute(io, v, options);
             }
             catch (UsageException e)
             {
@@ -50,12 +45,16 @@ internal static class GenerateCommand
         return command;
     }
 
-    private static int Execute(CliIO io, string? modelPath, string? prompt, int count, SamplingOptions options, ulong seed, int threads, bool json)
+    private static int Execute(CliIO io, OptionValues v, SamplingOptions options)
     {
+        string? prompt = v.FindText(Prompt);
+        int count = v.Get(Tokens);
+        ulong seed = v.Get(CommonOptions.Seed);
+        bool json = v.Get(Json);
         if (string.IsNullOrEmpty(prompt)) throw new UsageException("--prompt is required: the text to continue.");
-        using var backend = new CpuBackend<float>(new CpuBackendOptions { Threads = threads });
-        var (model, tokenizer) = ModelFile.Load(modelPath, backend);
-        using (model)
+        using var backend = BackendOption.Open<float>(v.Get(CommonOptions.Backend), v.Get(Threads));
+        using var model = ModelFile.Load(v.FindText(Model), backend);
+        var tokenizer = model.Tokenizer!;
         {
             int[] ids = ModelFile.Encode(tokenizer, prompt, "--prompt");
             if (ids.Length == 0) throw new UsageException("--prompt: the prompt encodes to no tokens.");

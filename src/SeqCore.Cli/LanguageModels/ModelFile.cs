@@ -1,4 +1,3 @@
-using SeqCore.Cpu;
 using SeqCore.Models;
 using SeqCore.Text;
 
@@ -8,12 +7,19 @@ namespace SeqCore.Cli.LanguageModels;
 /// naming it (exit code 2).</summary>
 internal static class ModelFile
 {
-    public static (LanguageModel<float> Model, ITokenizer Tokenizer) Load(string? path, CpuBackend<float> backend)
+    public static LanguageModel<float> Load(string? path, IBackend<float> backend)
     {
         if (string.IsNullOrEmpty(path)) throw new UsageException("--model is required: a checkpoint written by 'seqcore train'.");
         if (!File.Exists(path)) throw new UsageException($"--model: file not found: {path}");
-        try { return LanguageModelCheckpoint.Load(path, backend); }
+        LanguageModel<float> model;
+        try { model = LanguageModel<float>.Load(path, backend); }
         catch (InvalidDataException e) { throw new UsageException(e.Message); }
+        if (model.Tokenizer is null)
+        {
+            model.Dispose();
+            throw new UsageException($"--model: {path} carries no tokenizer ('seqcore.tokenizer'); a language model checkpoint for text needs one.");
+        }
+        return model;
     }
 
     /// <summary>Encodes text, turning a character outside a char model's vocabulary into a usage error naming it.</summary>

@@ -27,6 +27,11 @@ public static class Checkpoint
     public const string FormatName = "seqcore-checkpoint";
     /// <summary>The value of <see cref="VersionKey"/>.</summary>
     public const string FormatVersion = "1";
+    /// <summary>Metadata key of a training run's state (step, optimizer step, best loss …) in a resumable checkpoint.</summary>
+    public const string RunKey = "seqcore.run";
+    /// <summary>Name prefix of the tensors a training run adds for resuming (optimizer moments, current weights, data
+    /// state); they belong to no parameter, and <see cref="Load{T}"/> ignores them.</summary>
+    public const string RunTensorPrefix = "run.";
 
     /// <summary>
     /// Writes <paramref name="parameters"/> under their names, atomically. <paramref name="metadata"/> is copied into the
@@ -36,7 +41,16 @@ public static class Checkpoint
     /// </summary>
     public static void Save<T>(string path, IEnumerable<Parameter<T>> parameters, IReadOnlyDictionary<string, string> metadata,
         IBackend<T> backend, string? tokenizerJson = null, bool float32 = false) where T : unmanaged, IFloatingPointIeee754<T>
+        => Save(path, parameters, metadata, backend, tokenizerJson, float32, extraTensors: []);
+
+    /// <summary>As <see cref="Save{T}(string, IEnumerable{Parameter{T}}, IReadOnlyDictionary{string, string}, IBackend{T}, string?, bool)"/>,
+    /// plus <paramref name="extraTensors"/> (host values, written in the same dtype), e.g. a training run's state under
+    /// <see cref="RunTensorPrefix"/>.</summary>
+    public static void Save<T>(string path, IEnumerable<Parameter<T>> parameters, IReadOnlyDictionary<string, string> metadata,
+        IBackend<T> backend, string? tokenizerJson, bool float32, IEnumerable<(string Name, int[] Shape, double[] Data)> extraTensors)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(extraTensors);
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -55,6 +69,7 @@ public static class Checkpoint
             backend.CopyToHost(p.Value, host);
             tensors.Add((p.Name, p.Value.Shape.ToArray(), host.Select(double.CreateTruncating).ToArray()));
         }
+        tensors.AddRange(extraTensors);
         SafeTensors.Write(path, tensors, meta, float64: typeof(T) == typeof(double) && !float32);
     }
 
@@ -82,7 +97,7 @@ public static class Checkpoint
         if (!allowExtraTensors)
         {
             var known = list.Select(p => p.Name).ToHashSet();
-            var extra = tensors.Keys.Where(k => !known.Contains(k)).Order().ToList();
+            var extra = tensors.Keys.Where(k => !known.Contains(k) && !k.StartsWith(RunTensorPrefix, StringComparison.Ordinal)).Order().ToList();
             if (extra.Count > 0)
                 throw new InvalidDataException($"{path}: unexpected tensor{(extra.Count > 1 ? "s" : "")} {string.Join(", ", extra.Select(n => $"'{n}'"))} " +
                     "that no parameter of the model names (load with allowExtraTensors to ignore them).");

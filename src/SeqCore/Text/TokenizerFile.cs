@@ -34,6 +34,20 @@ public static class TokenizerFile
         return Create(source, root, type);
     }
 
+    /// <summary>The JSON text <see cref="ITokenizer.Save"/> writes, as a string (what a checkpoint stores under
+    /// <c>seqcore.tokenizer</c>).</summary>
+    public static string ToJson(ITokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        string tmp = Path.Combine(Path.GetTempPath(), $"seqcore-tokenizer-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
+        try
+        {
+            tokenizer.Save(tmp);
+            return File.ReadAllText(tmp);
+        }
+        finally { File.Delete(tmp); }
+    }
+
     static ITokenizer Create(string path, JsonObject root, string type)
     {
         return type switch

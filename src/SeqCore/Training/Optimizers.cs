@@ -10,7 +10,7 @@ namespace SeqCore.Training;
 /// </summary>
 public abstract class Optimizer<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<Tensor<T>> _state = [];
+    private readonly List<(string Name, Tensor<T> Tensor)> _state = [];
 
     /// <summary>Creates an optimizer over <paramref name="parameters"/>.</summary>
     protected Optimizer(IBackend<T> backend, IEnumerable<Parameter<T>> parameters, double learningRate)
@@ -51,18 +51,32 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged, IFloatingP
     /// <summary>Updates parameter <paramref name="index"/>; <see cref="StepCount"/> is already the 1-based count of this step.</summary>
     protected abstract void Update(int index, Parameter<T> parameter);
 
-    /// <summary>Allocates a zero state tensor shaped like <paramref name="parameter"/>, released on Dispose.</summary>
-    protected Tensor<T> AllocateState(Parameter<T> parameter)
+    /// <summary>Allocates a zero state tensor shaped like <paramref name="parameter"/>, named
+    /// <c>{parameter}.{name}</c> (PyTorch's optimizer state names: <c>exp_avg</c>, <c>exp_avg_sq</c>,
+    /// <c>momentum_buffer</c>); the optimizer frees it.</summary>
+    protected Tensor<T> AllocateState(Parameter<T> parameter, string name)
     {
         var t = Backend.Allocate(parameter.Value.Shape.ToArray());
-        _state.Add(t);
+        _state.Add(($"{parameter.Name}.{name}", t));
         return t;
     }
+
+    /// <summary>Every state tensor by name (the moments of Adam, the momentum of SGD), for checkpoints that resume.</summary>
+    public IReadOnlyList<(string Name, Tensor<T> Tensor)> State => _state;
+
+    /// <summary>Sets the step count, after <see cref="State"/> was filled from a checkpoint, so the next
+    /// <see cref="Step"/> continues the bias corrections where the saved run stopped.</summary>
+    public void RestoreStepCount(int stepCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        StepCount = stepCount;
+    }
+
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var t in _state) t.Dispose();
+        foreach (var (_, t) in _state) t.Dispose();
         _state.Clear();
         GC.SuppressFinalize(this);
     }
@@ -86,7 +100,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Nesterov momentum needs a positive momentum and zero dampening (as PyTorch).", nameof(nesterov));
         Momentum = momentum; Dampening = dampening; WeightDecay = weightDecay; Nesterov = nesterov;
-        _buffers = Parameters.Select(p => momentum != 0 ? AllocateState(p) : null).ToArray();
+        _buffers = Parameters.Select(p => momentum != 0 ? AllocateState(p, "momentum_buffer") : null).ToArray();
     }
 
     /// <summary>μ.</summary>
@@ -130,8 +144,8 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         if (!(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"ε must be ≥ 0, got {epsilon}.");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"Weight decay must be ≥ 0, got {weightDecay}.");
         Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay; _decoupled = decoupled;
-        _m = Parameters.Select(AllocateState).ToArray();
-        _v = Parameters.Select(AllocateState).ToArray();
+        _m = Parameters.Select(p => AllocateState(p, "exp_avg")).ToArray();
+        _v = Parameters.Select(p => AllocateState(p, "exp_avg_sq")).ToArray();
     }
 
     /// <summary>β1.</summary>

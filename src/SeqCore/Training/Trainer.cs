@@ -47,26 +47,35 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
     /// checkpoint.</summary>
     public Action<int, double>? Improved { get; init; }
 
+    /// <summary>Called after every evaluation with its step, its loss and whether it improved on the best so far
+    /// (after <see cref="Improved"/>): the place to write a checkpoint.</summary>
+    public Action<int, double, bool>? Evaluated { get; init; }
+
     /// <summary>Trains <paramref name="model"/> until the steps, the time budget or the patience run out.</summary>
-    public TrainingResult Run(ITrainable<T> model, CancellationToken cancellation = default)
+    public TrainingResult Run(ITrainable<T> model, CancellationToken cancellation = default) => Run(model, new TrainerState(), cancellation);
+
+    /// <summary>Trains <paramref name="model"/> from <paramref name="state"/> (a fresh one, or the state of a run that
+    /// stopped, for resuming: steps, the smoothed loss, the best held-out loss and the patience count carry on), updating
+    /// it after every step. The time budget counts the state's earlier time too.</summary>
+    public TrainingResult Run(ITrainable<T> model, TrainerState state, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(state);
         if (options.Steps <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: Steps must be positive, got {options.Steps}.");
         if (options.EvalEvery < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: EvalEvery must be ≥ 0, got {options.EvalEvery}.");
         if (options.Patience < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: Patience must be ≥ 0, got {options.Patience}.");
 
         var parameters = model.Parameters;
-        var history = new List<TrainingProgress>(Math.Min(options.Steps, 1 << 16));
+        var history = new List<TrainingProgress>(Math.Min(options.Steps - state.Step, 1 << 16));
         var clock = Stopwatch.StartNew();
-        double ema = 0, emaWeight = 0, best = double.PositiveInfinity;
-        int bestStep = 0, stale = 0, step = 0;
-        long items = 0;
+        TimeSpan Elapsed() => state.ElapsedBefore + clock.Elapsed;
         var reason = StopReason.StepsDone;
+        int firstStep = state.Step;
 
-        while (step < options.Steps)
+        while (state.Step < options.Steps)
         {
             if (cancellation.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
-            step++;
+            int step = state.Step + 1;
             if (options.Schedule is { } schedule) optimizer.LearningRate = schedule.LearningRate(step - 1);
             optimizer.ZeroGrad();
             var batch = model.TrainBatch(step);
@@ -82,40 +91,44 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
                     $"Training stopped at step {step}: the gradient of '{name}' holds a NaN or an infinity (loss {batch.Loss:G6}).");
             }
             optimizer.Step();
-            items += batch.Items;
+            state.Step = step;
+            state.Items += batch.Items;
+            state.Ema = 0.98 * state.Ema + 0.02 * batch.Loss;
+            state.EmaWeight = 0.98 * state.EmaWeight + 0.02;
 
-            ema = 0.98 * ema + 0.02 * batch.Loss;
-            emaWeight = 0.98 * emaWeight + 0.02;
             double? evalLoss = null;
-            bool last = step == options.Steps || (options.TimeBudget is { } b0 && clock.Elapsed >= b0);
+            bool last = step == options.Steps || (options.TimeBudget is { } b0 && Elapsed() >= b0);
             if (options.EvalEvery > 0 && (step % options.EvalEvery == 0 || last) && model.Evaluate() is { } eval)
             {
                 evalLoss = eval.Loss;
-                if (eval.Loss < best - options.MinDelta)
+                bool improved = eval.Loss < state.BestLoss - options.MinDelta;
+                if (improved)
                 {
-                    best = eval.Loss;
-                    bestStep = step;
-                    stale = 0;
+                    state.BestLoss = eval.Loss;
+                    state.BestStep = step;
+                    state.Stale = 0;
                     Improved?.Invoke(step, eval.Loss);
                 }
-                else stale++;
+                else state.Stale++;
+                Evaluated?.Invoke(step, eval.Loss, improved);
             }
 
-            var elapsed = clock.Elapsed;
-            double perStep = elapsed.TotalSeconds / step;
+            var elapsed = Elapsed();
+            double perStep = clock.Elapsed.TotalSeconds / Math.Max(1, step - firstStep);
             double left = perStep * (options.Steps - step);
             if (options.TimeBudget is { } budget) left = Math.Min(left, Math.Max(0, (budget - elapsed).TotalSeconds));
-            var progress = new TrainingProgress(step, options.Steps, batch.Loss, ema / emaWeight, evalLoss,
-                bestStep > 0 ? best : null, optimizer.LearningRate, norm, items / Math.Max(elapsed.TotalSeconds, 1e-9),
+            var progress = new TrainingProgress(step, options.Steps, batch.Loss, state.Ema / state.EmaWeight, evalLoss,
+                state.BestStep > 0 ? state.BestLoss : null, optimizer.LearningRate, norm, state.Items / Math.Max(elapsed.TotalSeconds, 1e-9),
                 model.ItemUnit, elapsed, TimeSpan.FromSeconds(left));
             history.Add(progress);
             Progress?.Invoke(progress);
 
-            if (options.Patience > 0 && stale >= options.Patience) { reason = StopReason.EarlyStopping; break; }
+            if (options.Patience > 0 && state.Stale >= options.Patience) { reason = StopReason.EarlyStopping; break; }
             if (options.TimeBudget is { } budget2 && elapsed >= budget2 && step < options.Steps) { reason = StopReason.TimeBudget; break; }
         }
-        return new TrainingResult(step, reason, emaWeight > 0 ? ema / emaWeight : double.NaN, bestStep > 0 ? best : null,
-            bestStep, history, clock.Elapsed);
+        state.ElapsedBefore = Elapsed();
+        return new TrainingResult(state.Step, reason, state.EmaWeight > 0 ? state.Ema / state.EmaWeight : double.NaN,
+            state.BestStep > 0 ? state.BestLoss : null, state.BestStep, history, state.ElapsedBefore);
     }
 
     private double GradientNorm(IReadOnlyList<Layers.Parameter<T>> parameters)
@@ -124,4 +137,36 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
         for (int i = 0; i < parameters.Count; i++) total += backend.SumOfSquares(parameters[i].Gradient);
         return Math.Sqrt(total);
     }
+}
+
+/// <summary>
+/// Where a <see cref="Trainer{T}"/> run stands: steps done, items seen, the smoothed loss, the best held-out loss and
+/// the patience count, and the wall time spent. A run resumed from it carries on exactly (with the optimizer state and
+/// the data's state restored too, see <see cref="TrainingRun{T}"/>).
+/// </summary>
+public sealed class TrainerState
+{
+    /// <summary>Steps done.</summary>
+    public int Step { get; set; }
+
+    /// <summary>Items (tokens, windows …) trained on.</summary>
+    public long Items { get; set; }
+
+    /// <summary>Exponential moving average of the training loss, before bias correction.</summary>
+    public double Ema { get; set; }
+
+    /// <summary>The EMA's weight (for the bias correction <c>Ema / EmaWeight</c>).</summary>
+    public double EmaWeight { get; set; }
+
+    /// <summary>Best held-out loss so far (+∞ before the first evaluation).</summary>
+    public double BestLoss { get; set; } = double.PositiveInfinity;
+
+    /// <summary>Step of <see cref="BestLoss"/> (0 before the first evaluation).</summary>
+    public int BestStep { get; set; }
+
+    /// <summary>Evaluations in a row without improvement.</summary>
+    public int Stale { get; set; }
+
+    /// <summary>Wall time of the run before the current call.</summary>
+    public TimeSpan ElapsedBefore { get; set; }
 }

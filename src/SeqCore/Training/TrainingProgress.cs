@@ -30,7 +30,7 @@ public enum StopReason
     Cancelled,
 }
 
-/// <summary>The outcome of <see cref="Trainer{T}.Run"/>.</summary>
+/// <summary>The outcome of <see cref="Trainer{T}.Run(ITrainable{T}, CancellationToken)"/>.</summary>
 /// <param name="Steps">Steps run.</param>
 /// <param name="Reason">Why training stopped.</param>
 /// <param name="FinalLoss">Smoothed training loss at the end.</param>

@@ -3,6 +3,7 @@ using SeqCore.Layers;
 using SeqCore.Layers.Recurrent;
 using SeqCore.Layers.Transformer;
 using SeqCore.Random;
+using SeqCore.Text;
 using SeqCore.Training;
 
 namespace SeqCore.Models;
@@ -27,7 +28,7 @@ namespace SeqCore.Models;
 /// the last layer's output (as PyTorch's word-language-model example); transformer — on embeddings plus positions and
 /// inside every block.</para>
 /// </remarks>
-public sealed class LanguageModel<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IBackend<T> _backend;
     private readonly Embedding<T> _embedding;
@@ -108,6 +109,38 @@ public sealed class LanguageModel<T> : IHasParameters<T>, IDisposable where T : 
 
     /// <summary>The configuration.</summary>
     public LanguageModelConfig Config { get; }
+
+    IModelConfig ISequenceModel<T>.Config => Config;
+
+    /// <summary>The tokenizer the model reads and writes text with (stored in its checkpoint), or null for a model used
+    /// on token ids only. Its size must be the config's <c>vocabSize</c>.</summary>
+    public ITokenizer? Tokenizer
+    {
+        get => _tokenizer;
+        set
+        {
+            if (value is not null && value.VocabularySize != Config.VocabSize)
+                throw new ArgumentException($"LanguageModel.Tokenizer: the tokenizer has {value.VocabularySize} tokens, the model's vocabSize is {Config.VocabSize}.");
+            _tokenizer = value;
+        }
+    }
+    private ITokenizer? _tokenizer;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> CheckpointMetadata =>
+        _tokenizer is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [IO.Checkpoint.TokenizerKey] = TokenizerFile.ToJson(_tokenizer) };
+
+    /// <summary>Writes the model and its tokenizer as one checkpoint, atomically (see <see cref="ModelCheckpoint"/>).</summary>
+    public void Save(string path, bool float32 = false)
+    {
+        if (_tokenizer is null) throw new InvalidOperationException("LanguageModel.Save: set Tokenizer first; a language model checkpoint carries its tokenizer.");
+        ModelCheckpoint.Save(path, this, float32);
+    }
+
+    /// <summary>Opens a language model checkpoint on <paramref name="backend"/> (with its tokenizer);
+    /// <see cref="InvalidDataException"/> names the file and the fault, including a checkpoint of another kind.</summary>
+    public static LanguageModel<T> Load(string path, IBackend<T> backend) =>
+        ModelCheckpoint.Load<LanguageModel<T>, T>(path, backend, LanguageModelConfig.ModelKind);
 
     /// <summary>The backend every tensor lives on.</summary>
     public IBackend<T> Backend => _backend;

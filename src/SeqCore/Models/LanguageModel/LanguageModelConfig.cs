@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SeqCore.Models;
@@ -8,7 +7,7 @@ namespace SeqCore.Models;
 /// JSON (camelCase field names) under the checkpoint's <c>seqcore.config</c> metadata key, with
 /// <c>"model": "language-model"</c>.
 /// </summary>
-public sealed record LanguageModelConfig
+public sealed record LanguageModelConfig : IModelConfig
 {
     /// <summary>The value of the <c>"model"</c> field that names this kind of model in a config or checkpoint.</summary>
     public const string ModelKind = "language-model";
@@ -84,25 +83,9 @@ public sealed record LanguageModelConfig
         }
     }
 
-    /// <summary>JSON settings of the config: camelCase, indented off.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    /// <summary>The config as one line of camelCase JSON.</summary>
+    public string ToJson() => ConfigJson.Write(this);
 
-    /// <summary>The config as one line of JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
-
-    /// <summary>Parses and validates a config; <see cref="InvalidDataException"/> names <paramref name="source"/> and the fault.</summary>
-    public static LanguageModelConfig FromJson(string json, string source)
-    {
-        LanguageModelConfig? config;
-        try { config = JsonSerializer.Deserialize<LanguageModelConfig>(json, JsonOptions); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: the language model config is not valid JSON: {e.Message}", e); }
-        if (config is null) throw new InvalidDataException($"{source}: the language model config is null.");
-        try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
-        return config;
-    }
+    /// <summary>Parses and validates a config; <see cref="InvalidDataException"/> names <paramref name="source"/> and the key.</summary>
+    public static LanguageModelConfig FromJson(string json, string source) => ConfigJson.Read<LanguageModelConfig>(json, source);
 }

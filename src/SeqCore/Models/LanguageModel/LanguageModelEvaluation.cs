@@ -64,4 +64,17 @@ public static class LanguageModelEvaluator
         }
         return (total / count, count);
     }
+
+    /// <summary>NLL, bits per token and per character, and perplexity of <paramref name="model"/> on <paramref name="text"/>
+    /// (encoded as <paramref name="tokens"/>). Characters are counted as the text's characters per token times the tokens
+    /// scored (the last <c>(N − 1) mod B</c> tokens are left out by the stream split).</summary>
+    public static LanguageModelMetrics Score<T>(LanguageModel<T> model, string text, int[] tokens, int batch, int window)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(tokens);
+        var (nll, count) = Evaluate(model, tokens, batch, window);
+        long characters = tokens.Length == 0 ? 0 : (long)Math.Round(text.EnumerateRunes().Count() * (double)count / tokens.Length);
+        return new LanguageModelMetrics(nll, count, characters);
+    }
 }

@@ -14,7 +14,7 @@ namespace SeqCore.Models;
 /// fewer than W tokens left, the state is reset to zero and every stream starts again from its beginning (the tail
 /// is skipped, so every batch has the same shape). A transformer reads windows of its context length with no state.
 /// </summary>
-public sealed class LanguageModelTrainable<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainable, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly LanguageModel<T> _model;
     private readonly int[] _train, _heldOut;
@@ -96,6 +96,38 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IDisposable where
         if (_heldOut.Length < 2) return null;
         var (nll, tokens) = LanguageModelEvaluator.Evaluate(_model, _heldOut, _evalBatch, _window);
         return new BatchLoss(nll, tokens);
+    }
+
+    /// <inheritdoc />
+    public void SaveState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Values["offset"] = _offset;
+        state.Values["dropoutPosition"] = _dropout.Position;
+        if (_state is null) return;
+        state.Tensors["h"] = (_state.H.Shape.ToArray(), Host(_state.H));
+        if (_state.C is { } c) state.Tensors["c"] = (c.Shape.ToArray(), Host(c));
+    }
+
+    /// <inheritdoc />
+    public void RestoreState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int offset = state.Get<int>("offset");
+        if (offset < 0 || offset > _length) throw new InvalidDataException($"the saved stream offset {offset} does not fit streams of {_length} tokens (another corpus or batch?).");
+        _offset = offset;
+        _dropout.Position = state.Get<ulong>("dropoutPosition");
+        if (_state is null) return;
+        var be = _model.Backend;
+        be.CopyFromHost(state.GetTensor("h", (int)_state.H.Length).Select(T.CreateTruncating).ToArray(), _state.H);
+        if (_state.C is { } c) be.CopyFromHost(state.GetTensor("c", (int)c.Length).Select(T.CreateTruncating).ToArray(), c);
+    }
+
+    private double[] Host(Tensor<T> t)
+    {
+        var host = new T[t.Length];
+        _model.Backend.CopyToHost(t, host);
+        return host.Select(double.CreateTruncating).ToArray();
     }
 
     /// <inheritdoc />

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace SeqCore.Cli.Options;
+
+/// <summary>An integer in [<see cref="Min"/>, <see cref="Max"/>], with an optional default.</summary>
+internal sealed class IntOption(string name, string help, int? @default, int min = 1, int max = int.MaxValue, string valueName = "N")
+    : OptionSpec<int>(name, help, valueName)
+{
+    public int? Default { get; } = @default;
+    public int Min { get; } = min;
+    public int Max { get; } = max;
+    public override string TypeText => Max == int.MaxValue ? $"integer ≥ {Min}" : $"integer in [{Min}, {Max}]";
+    public override string? DefaultText => Default?.ToString(CultureInfo.InvariantCulture);
+
+    public override bool TryParse(string text, out int value, out string expected)
+    {
+        expected = Max == int.MaxValue ? $"an integer ≥ {Min}" : $"an integer in [{Min}, {Max}]";
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= Min && value <= Max;
+    }
+}
+
+/// <summary>An unsigned 64-bit integer (seeds).</summary>
+internal sealed class UInt64Option(string name, string help, ulong? @default, string valueName = "S") : OptionSpec<ulong>(name, help, valueName)
+{
+    public ulong? Default { get; } = @default;
+    public override string TypeText => "integer in [0, 2^64 − 1]";
+    public override string? DefaultText => Default?.ToString(CultureInfo.InvariantCulture);
+
+    public override bool TryParse(string text, out ulong value, out string expected)
+    {
+        expected = "an integer in [0, 18446744073709551615]";
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+}
+
+/// <summary>A finite real number in a range.</summary>
+internal sealed class DoubleOption(string name, string help, double? @default, double min, double max = double.MaxValue, bool minExclusive = false, string valueName = "X")
+    : OptionSpec<double>(name, help, valueName)
+{
+    public double? Default { get; } = @default;
+    public override string TypeText => max == double.MaxValue ? $"number {(minExclusive ? ">" : "≥")} {Num(min)}"
+        : $"number in {(minExclusive ? "(" : "[")}{Num(min)}, {Num(max)}]";
+    public override string? DefaultText => Default is { } d ? Num(d) : null;
+
+    public override bool TryParse(string text, out double value, out string expected)
+    {
+        expected = $"a {TypeText}";
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value)
+            && (minExclusive ? value > min : value >= min) && value <= max;
+    }
+}
+
+/// <summary>A duration: seconds (<c>90</c>, <c>90s</c>), minutes (<c>2m</c>) or hours (<c>1h</c>).</summary>
+internal sealed class DurationOption(string name, string help) : OptionSpec<TimeSpan>(name, help, "DURATION")
+{
+    public override string TypeText => "duration: 90, 90s, 2m, 1h";
+    public override string? DefaultText => null;
+
+    public override bool TryParse(string text, out TimeSpan value, out string expected)
+    {
+        expected = "a duration such as 120, 90s, 2m or 1h";
+        value = default;
+        string t = text.Trim().ToLowerInvariant();
+        double unit = t.EndsWith('h') ? 3600 : t.EndsWith('m') ? 60 : 1;
+        if (t.EndsWith('h') || t.EndsWith('m') || t.EndsWith('s')) t = t[..^1];
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0) || !double.IsFinite(v * unit) || v * unit > TimeSpan.MaxValue.TotalSeconds / 2)
+            return false;
+        value = TimeSpan.FromSeconds(v * unit);
+        return true;
+    }
+}
+
+/// <summary>One word from a fixed list (case-insensitive; the canonical spelling is returned).</summary>
+internal sealed class ChoiceOption(string name, string help, IReadOnlyList<string> choices, string? @default) : OptionSpec<string>(name, help, string.Join('|', choices))
+{
+    public IReadOnlyList<string> Choices { get; } = choices;
+    public string? Default { get; } = @default;
+    public override string TypeText => $"one of {string.Join(", ", Choices)}";
+    public override string? DefaultText => Default;
+
+    public override bool TryParse(string text, out string value, out string expected)
+    {
+        expected = string.Join(" or ", Choices);
+        value = Choices.FirstOrDefault(c => c.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase))!;
+        return value is not null;
+    }
+}
+
+/// <summary>A text value (a path, a prompt, a list …) taken as given.</summary>
+internal sealed class TextOption(string name, string help, string? @default = null, string valueName = "TEXT") : OptionSpec<string>(name, help, valueName)
+{
+    public string? Default { get; } = @default;
+    public override string TypeText => ValueName switch { "FILE" => "file", "DIR" => "folder", _ => "text" };
+    public override string? DefaultText => Default;
+
+    public override bool TryParse(string text, out string value, out string expected)
+    {
+        expected = "a value";
+        value = text;
+        return true;
+    }
+}
+
+/// <summary>A switch: present means true (in a config file, <c>true</c> or <c>false</c>).</summary>
+internal sealed class FlagOption(string name, string help) : OptionSpec<bool>(name, help, "")
+{
+    public override string TypeText => "switch";
+    public override string? DefaultText => "off";
+    protected override Option CreateSymbol() => new Option<bool>(Name) { Description = HelpLine };
+
+    public override bool TryParse(string text, out bool value, out string expected)
+    {
+        expected = "true or false";
+        return bool.TryParse(text, out value);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using SeqCore.Cli.LanguageModels;
+using SeqCore.Cli.Options;
+using SeqCore.Training;
+
+namespace SeqCore.Cli.Training;
+
+/// <summary>
+/// The one training pipeline of the CLI, for every model kind: bind the shared options, open the backend, let the kind
+/// prepare its model and data, run the library's <see cref="TrainingRun{T}"/> (resuming when asked) with the progress
+/// view, write the loss curve, and let the kind report. Used by <c>train --model KIND</c> and by the verbs that train
+/// one kind (<c>forecast</c>, <c>classify</c>, <c>seq2seq train</c>, <c>word2vec train</c>).
+/// </summary>
+internal static class TrainFlow
+{
+    /// <summary>The shared options every training verb takes, in help order.</summary>
+    public static IReadOnlyList<OptionSpec> SharedOptions { get; } =
+        [CommonOptions.Config, .. CommonOptions.Training, CommonOptions.Resume, CommonOptions.Seed, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Out, CommonOptions.Json];
+
+    /// <summary>Trains <paramref name="kind"/> from <paramref name="values"/>; returns the exit code.</summary>
+    public static int Run(CliIO io, ITrainKind kind, OptionValues values, string verb)
+    {
+        string? resume = values.FindText(CommonOptions.Resume);
+        if (resume is not null)
+        {
+            if (!File.Exists(resume)) throw new UsageException($"--resume: file not found: {resume}");
+            JsonObject? saved;
+            try { saved = TrainingRun<float>.ReadInvocation(resume); }
+            catch (InvalidDataException e) { throw new UsageException($"--resume: {e.Message}"); }
+            if (saved is null) throw new UsageException($"--resume: {resume} holds no training state; only checkpoints written by a training run can be resumed.");
+            string savedKind = saved["model"]?.GetValue<string>() ?? kind.Kind.Name;
+            if (savedKind != kind.Kind.Name) throw new UsageException($"--resume: {resume} holds a '{savedKind}' run, not a '{kind.Kind.Name}'.");
+            saved.Remove("model");
+            values.With(saved, $"{resume} (saved settings)");
+        }
+        bool json = values.Get(CommonOptions.Json);
+        ulong seed = values.Get(CommonOptions.Seed);
+        var settings = CommonOptions.BindTraining(values, kind.Defaults);
+        var outputs = new TrainOutputs(values.FindText(CommonOptions.Out) ?? resume ?? kind.DefaultOut);
+
+        using var backend = BackendOption.Open<float>(values);
+        using var job = kind.Prepare(values, backend, seed);
+        OutputGuard.Check(job.Inputs, [outputs.Checkpoint, outputs.LossCurve]);
+        try { Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputs.Checkpoint))!); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--out: cannot create the folder of {outputs.Checkpoint}: {e.Message}"); }
+
+        var invocation = values.Snapshot([.. SharedOptions, .. kind.Options]);
+        invocation.Remove(CommonOptions.Resume.Key);
+        invocation.Remove(CommonOptions.Out.Key);
+        invocation.Remove(CommonOptions.Config.Key);
+        invocation["model"] = kind.Kind.Name;
+
+        var view = new TrainingProgressView(io, json, settings.MaxSteps, settings.MaxSteps == int.MaxValue ? Math.Max(1, settings.EvalEvery > 0 ? settings.EvalEvery : 100) : 0);
+        using var run = new TrainingRun<float>(job.Model, job.Trainable, settings)
+        {
+            CheckpointPath = outputs.Checkpoint,
+            Invocation = invocation,
+            Progress = p => view.Report(view.Live ? WithTimeBudget(p, settings.Time) : p),
+        };
+        if (resume is not null)
+        {
+            try { run.Resume(resume); }
+            catch (InvalidDataException e) { throw new UsageException($"--resume: {e.Message}"); }
+            if (run.State.Step >= settings.MaxSteps)
+                throw new UsageException($"--resume: {resume} is at step {run.State.Step} already; give a larger --steps (or --time) to train on.");
+        }
+        job.WriteStart(io, json, backend);
+
+        TrainingResult result;
+        try { result = view.Run(job.Title, _ => run.Run()); }
+        catch (NonFiniteTrainingException e)
+        {
+            if (run.History.Count > 0) LossCurve.Save(outputs.LossCurve, run.History, $"{job.Title} (stopped at step {e.Step})");
+            io.Error.WriteLine($"seqcore: {verb}: {e.Message}");
+            io.Error.WriteLine(run.CheckpointHoldsEvaluation
+                ? $"seqcore: {verb}: the last good checkpoint (written at the last evaluation) is {outputs.Checkpoint}."
+                : $"seqcore: {verb}: no checkpoint was written (no evaluation had finished).");
+            return ExitCodes.Failed;
+        }
+        LossCurve.Save(outputs.LossCurve, result.History, job.Title);
+        job.WriteResult(io, json, result, outputs);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>How a run ended, in words.</summary>
+    public static string Describe(StopReason reason) => reason switch
+    {
+        StopReason.TimeBudget => "time budget",
+        StopReason.EarlyStopping => "no held-out improvement (patience)",
+        StopReason.Cancelled => "cancelled",
+        _ => "all steps done",
+    };
+
+    /// <summary>The first line of a result: how and when training stopped.</summary>
+    public static string StopLine(TrainingResult result, string unit) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"stopped: {Describe(result.Reason)} after {result.Steps:N0} steps in {result.Elapsed.TotalSeconds:F1} s ({(result.History.Count > 0 ? result.History[^1].ItemsPerSecond : 0):N0} {unit}/s); training loss {result.FinalLoss:F4}");
+
+    /// <summary>For the live bar of a run bounded by time, not steps: the steps the budget will allow at the current
+    /// pace, so the bar fills with the time.</summary>
+    private static TrainingProgress WithTimeBudget(TrainingProgress p, TimeSpan? budget)
+    {
+        if (budget is not { } b || p.TotalSteps != int.MaxValue || p.Elapsed <= TimeSpan.Zero) return p;
+        double expected = p.Step * b.TotalSeconds / p.Elapsed.TotalSeconds;
+        return p with { TotalSteps = (int)Math.Clamp(Math.Round(expected), p.Step + 1, int.MaxValue - 1) };
+    }
+}
+
+/// <summary>The rule that an output never replaces an input: same path, or the same file under another name.</summary>
+internal static class OutputGuard
+{
+    public static void Check(IEnumerable<string> inputs, IEnumerable<string> outputs)
+    {
+        var ins = inputs.Where(i => !string.IsNullOrEmpty(i)).Select(i => (Path: i, Full: Path.GetFullPath(i))).ToList();
+        foreach (var o in outputs)
+        {
+            string full = Path.GetFullPath(o);
+            foreach (var (path, inFull) in ins)
+                if (string.Equals(full, inFull, StringComparison.Ordinal))
+                    throw new UsageException($"--out: {o} would overwrite the input {path}; choose another --out.");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.Numerics;
+using SeqCore.IO;
+using SeqCore.Random;
+using SeqCore.Text;
+
+namespace SeqCore.Models;
+
+/// <summary>The <c>language-model</c> entry of the model catalogue (<see cref="ModelKinds"/>).</summary>
+public sealed class LanguageModelKind : IModelKind
+{
+    /// <summary>The one instance.</summary>
+    public static LanguageModelKind Instance { get; } = new();
+
+    private LanguageModelKind() { }
+
+    /// <inheritdoc />
+    public string Name => LanguageModelConfig.ModelKind;
+
+    /// <inheritdoc />
+    public string Description => "next-token language model: embedding → RNN/LSTM/GRU stack or causal transformer → head";
+
+    /// <inheritdoc />
+    public IModelConfig ReadConfig(string json, string source) => ConfigJson.Read<LanguageModelConfig>(json, source);
+
+    /// <inheritdoc />
+    public ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var c = config as LanguageModelConfig ?? throw new ArgumentException($"language-model: expected a {nameof(LanguageModelConfig)}, got {config?.GetType().Name}.");
+        ITokenizer? tokenizer = null;
+        if (metadata.TryGetValue(Checkpoint.TokenizerKey, out var json))
+        {
+            tokenizer = TokenizerFile.FromJson(json, $"{Checkpoint.TokenizerKey}");
+            if (tokenizer.VocabularySize != c.VocabSize)
+                throw new ArgumentException($"the tokenizer has {tokenizer.VocabularySize} tokens but the config says vocabSize {c.VocabSize}.");
+        }
+        var model = new LanguageModel<T>(backend, c, init);
+        model.Tokenizer = tokenizer;
+        return model;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Numerics;
+using SeqCore.IO;
+using SeqCore.Random;
+
+namespace SeqCore.Models;
+
+/// <summary>
+/// Saves and opens the checkpoint of any model kind: one safetensors file with the parameters under their PyTorch
+/// <c>state_dict</c> names, the config JSON under <c>seqcore.config</c> (its <c>"model"</c> key names the kind) and
+/// what the kind needs beside it (<see cref="ISequenceModel{T}.CheckpointMetadata"/>). A training run may add its state
+/// for resuming (<see cref="Checkpoint.RunKey"/>, tensors under <see cref="Checkpoint.RunTensorPrefix"/>); loading a
+/// model ignores it. Writes are atomic. See docs/checkpoint-format.md.
+/// </summary>
+public static class ModelCheckpoint
+{
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (F32 for float models; F64 for double
+    /// unless <paramref name="float32"/>).</summary>
+    public static void Save<T>(string path, ISequenceModel<T> model, bool float32 = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(model);
+        var (metadata, tokenizer) = Metadata(model, null);
+        Checkpoint.Save(path, model.Parameters, metadata, model.Backend, tokenizer, float32);
+    }
+
+    /// <summary>Writes <paramref name="model"/>'s config and metadata with <paramref name="weights"/> (host copies under the
+    /// parameters' names, e.g. the best weights of a run) and a training run's state (<paramref name="runStateJson"/>
+    /// under <see cref="Checkpoint.RunKey"/>, <paramref name="runTensors"/> named <c>run.*</c>).</summary>
+    public static void Save<T>(string path, ISequenceModel<T> model, IEnumerable<(string Name, int[] Shape, double[] Data)> weights, bool float32,
+        string? runStateJson, IEnumerable<(string Name, int[] Shape, double[] Data)> runTensors) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(runTensors);
+        var (metadata, tokenizer) = Metadata(model, runStateJson);
+        Checkpoint.Save(path, [], metadata, model.Backend, tokenizer, float32, weights.Concat(runTensors));
+    }
+
+    private static (Dictionary<string, string> Metadata, string? Tokenizer) Metadata<T>(ISequenceModel<T> model, string? runStateJson)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var metadata = new Dictionary<string, string>(model.CheckpointMetadata) { [Checkpoint.ConfigKey] = ConfigText(model.Config) };
+        if (runStateJson is not null) metadata[Checkpoint.RunKey] = runStateJson;
+        metadata.Remove(Checkpoint.TokenizerKey, out string? tokenizer);
+        return (metadata, tokenizer);
+    }
+
+    /// <summary>The config's JSON (camelCase, one line).</summary>
+    public static string ConfigText(IModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return System.Text.Json.JsonSerializer.Serialize(config, config.GetType(), ConfigJson.Options);
+    }
+
+    /// <summary>The model kind a checkpoint holds (its config's <c>"model"</c> key); <see cref="InvalidDataException"/> for a
+    /// file that is not a SeqCore checkpoint.</summary>
+    public static string ReadKind(string path) => ReadKind(path, Checkpoint.ReadMetadata(path));
+
+    private static string ReadKind(string path, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue(Checkpoint.ConfigKey, out var json))
+            throw new InvalidDataException($"{path}: no '{Checkpoint.ConfigKey}' in the metadata; not a SeqCore model checkpoint.");
+        // Language-model checkpoints written before the catalogue existed may lack the key.
+        return ConfigJson.ReadKind(json) ?? LanguageModelKind.Instance.Name;
+    }
+
+    /// <summary>Opens any SeqCore checkpoint: reads its kind from the config, builds that model on
+    /// <paramref name="backend"/> and fills its weights. <see cref="InvalidDataException"/> names the file and the fault
+    /// (unknown kind, bad config, missing or mismatched tensors, a corrupt file).</summary>
+    public static ISequenceModel<T> Load<T>(string path, IBackend<T> backend) where T : unmanaged, IFloatingPointIeee754<T>
+        => Load(path, backend, expectedKind: null);
+
+    /// <summary>As <see cref="Load{T}(string, IBackend{T})"/>, refusing a checkpoint of another kind than
+    /// <paramref name="expectedKind"/> with a message naming both.</summary>
+    public static ISequenceModel<T> Load<T>(string path, IBackend<T> backend, string? expectedKind) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(backend);
+        if (!File.Exists(path)) throw new InvalidDataException($"{path}: file not found.");
+        var metadata = Checkpoint.ReadMetadata(path);
+        string kindName = ReadKind(path, metadata);
+        if (expectedKind is not null && kindName != expectedKind)
+            throw new InvalidDataException($"{path}: holds a '{kindName}' model, not a '{expectedKind}'.");
+        var kind = ModelKinds.Find(kindName)
+            ?? throw new InvalidDataException($"{path}: unknown model kind '{kindName}'; this build knows {string.Join(", ", ModelKinds.Names)}.");
+        var config = kind.ReadConfig(metadata[Checkpoint.ConfigKey], path);
+        ISequenceModel<T> model;
+        try { model = kind.Build(backend, config, metadata, new RandomStream(0)); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        try { Checkpoint.Load(path, model.Parameters, backend); }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
+    }
+
+    /// <summary>Typed form of <see cref="Load{T}(string, IBackend{T}, string?)"/> for a kind's own <c>Load</c>.</summary>
+    public static TModel Load<TModel, T>(string path, IBackend<T> backend, string kind)
+        where TModel : class, ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var model = Load(path, backend, kind);
+        if (model is TModel typed) return typed;
+        model.Dispose();
+        throw new InvalidDataException($"{path}: the '{kind}' model is not a {typeof(TModel).Name}.");
+    }
+}
