@@ -11,7 +11,7 @@ namespace SeqCore.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    public static readonly ChoiceOption Model = new("--model", "What to train.", TrainKinds.All.Select(k => k.Kind.Name).ToArray(), "language-model");
+    public static readonly TextOption Model = new("--model", $"What to train: {string.Join(", ", TrainKinds.All.Select(k => k.Kind.Name))}.", "language-model", "KIND");
 
     /// <summary>Every option <c>train</c> takes: the shared ones, <c>--model</c>, and each kind's own (one per name).</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
@@ -38,7 +38,8 @@ internal static class TrainCommand
         var values = new OptionValues(parse);
         if (values.FindText(CommonOptions.Config) is { } configPath) values.With(OptionValues.ReadFile("--config", configPath), configPath);
         string kindName = values.Get(Model);
-        var kind = TrainKinds.Find(kindName)!;
+        var kind = TrainKinds.Find(kindName)
+            ?? throw new UsageException($"{values.Where(Model)}: unknown model kind '{kindName}'; this build trains: {string.Join(", ", TrainKinds.All.Select(k => k.Kind.Name))}.");
         var own = new HashSet<string>([Model.Name, .. TrainFlow.SharedOptions.Select(o => o.Name), .. kind.Options.Select(o => o.Name)], StringComparer.Ordinal);
         foreach (var other in AllOptions.Where(o => !own.Contains(o.Name)))
             if (values.IsSet(other))

@@ -45,6 +45,9 @@ internal sealed class OptionValues
                     throw new UsageException($"{source}: \"{key}\" is not a setting of {owner}; the keys are the option names without dashes: {string.Join(", ", known.Order(StringComparer.Ordinal))}.");
     }
 
+    /// <summary>Where the option's value comes from, for messages: the flag, or the settings file and key.</summary>
+    public string Where(OptionSpec option) => Raw(option).Where;
+
     /// <summary>True when the command line or a settings layer gives the option.</summary>
     public bool IsSet(OptionSpec option) => Raw(option).Text is not null;
 

@@ -39,6 +39,9 @@ internal static class TrainFlow
         var settings = CommonOptions.BindTraining(values, kind.Defaults);
         var outputs = new TrainOutputs(values.FindText(CommonOptions.Out) ?? resume ?? kind.DefaultOut);
 
+        var givenFiles = kind.Options.Append(CommonOptions.Config).OfType<TextOption>().Where(o => o.ValueName == "FILE").Select(values.FindText).OfType<string>();
+        OutputGuard.Check(givenFiles, [outputs.Checkpoint, outputs.LossCurve]);
+
         using var backend = BackendOption.Open<float>(values);
         using var job = kind.Prepare(values, backend, seed);
         OutputGuard.Check(job.Inputs, [outputs.Checkpoint, outputs.LossCurve]);

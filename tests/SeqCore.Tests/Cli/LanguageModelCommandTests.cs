@@ -129,8 +129,8 @@ public class LanguageModelCommandTests
         Expect(["train", "--out", model], "--corpus is required");
         Expect(Tiny(model, "--model", "submarine"), "unknown model kind 'submarine'", "language-model");
         string config = Path.Combine(_dir, "c.json");
-        File.WriteAllText(config, """{ "model": "seq2seq" }""");
-        Expect(["train", "--config", config, "--out", model], "c.json", "seq2seq train", "--data");
+        File.WriteAllText(config, """{ "model": "submarine" }""");
+        Expect(["train", "--config", config, "--out", model], "c.json", "\"model\"", "unknown model kind 'submarine'");
         File.WriteAllText(config, """{ "arch": "lstm", "hiden": 3 }""");
         Expect(["train", "--config", config, "--corpus", _corpus, "--out", model], "c.json", "\"hiden\"");
         File.WriteAllText(config, """{ "arch": "lstm", "hidden": "big" }""");

@@ -27,8 +27,10 @@ public class LanguageModelCheckpointTests
         var config = LanguageModelTests.Small(arch, tok.VocabularySize) with { TieWeights = tied, HiddenSize = tied ? 8 : 24, Layers = 2 };
         using var model = new LanguageModel<float>(_cpu, config, new RandomStream(11));
         string path = Path.Combine(_dir, "m.safetensors");
-        LanguageModelCheckpoint.Save(path, model, tok);
-        var (loaded, tok2) = LanguageModelCheckpoint.Load<float>(path, _cpu);
+        model.Tokenizer = tok;
+        model.Save(path);
+        var loaded = LanguageModel<float>.Load(path, _cpu);
+        var tok2 = loaded.Tokenizer!;
         using (loaded)
         {
             Assert.That(loaded.Config, Is.EqualTo(config));
@@ -54,7 +56,8 @@ public class LanguageModelCheckpointTests
         var tok = CharTokenizer.Train("abc");
         using var model = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabSize = 3, EmbeddingSize = 4, HiddenSize = 4, TieWeights = true }, new RandomStream(1));
         string path = Path.Combine(_dir, "tied.safetensors");
-        LanguageModelCheckpoint.Save(path, model, tok);
+        model.Tokenizer = tok;
+        model.Save(path);
         var (tensors, _) = SafeTensors.Read(path);
         Assert.That(tensors.Keys, Does.Contain("embedding.weight").And.Contain("head.bias").And.Not.Contain("head.weight"));
     }
@@ -65,24 +68,25 @@ public class LanguageModelCheckpointTests
         var tok = CharTokenizer.Train("abc");
         using var model = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabSize = 3, EmbeddingSize = 4, HiddenSize = 5 }, new RandomStream(1));
         string path = Path.Combine(_dir, "m.safetensors");
-        LanguageModelCheckpoint.Save(path, model, tok);
+        model.Tokenizer = tok;
+        model.Save(path);
 
         string truncated = Path.Combine(_dir, "truncated.safetensors");
         byte[] bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
-        Assert.That(() => LanguageModelCheckpoint.Load<float>(truncated, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("truncated.safetensors"));
+        Assert.That(() => LanguageModel<float>.Load(truncated, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("truncated.safetensors"));
 
         string other = Path.Combine(_dir, "forecaster.safetensors");
-        Checkpoint.Save(other, model.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = "{\"model\":\"forecaster\"}" }, _cpu, LanguageModelCheckpoint.TokenizerJson(tok));
-        Assert.That(() => LanguageModelCheckpoint.Load<float>(other, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'forecaster'"));
+        Checkpoint.Save(other, model.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = "{\"model\":\"forecaster\"}" }, _cpu, TokenizerFile.ToJson(tok));
+        Assert.That(() => LanguageModel<float>.Load(other, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'forecaster'"));
 
         string noConfig = Path.Combine(_dir, "noconfig.safetensors");
         Checkpoint.Save(noConfig, model.Parameters, new Dictionary<string, string>(), _cpu);
-        Assert.That(() => LanguageModelCheckpoint.Load<float>(noConfig, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("seqcore.config"));
+        Assert.That(() => LanguageModel<float>.Load(noConfig, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("seqcore.config"));
 
         string mismatch = Path.Combine(_dir, "mismatch.safetensors");
         var bigger = model.Config with { HiddenSize = 6 };
-        Checkpoint.Save(mismatch, model.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = bigger.ToJson() }, _cpu, LanguageModelCheckpoint.TokenizerJson(tok));
-        Assert.That(() => LanguageModelCheckpoint.Load<float>(mismatch, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("shape"));
+        Checkpoint.Save(mismatch, model.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = bigger.ToJson() }, _cpu, TokenizerFile.ToJson(tok));
+        Assert.That(() => LanguageModel<float>.Load(mismatch, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("shape"));
     }
 }

@@ -23,7 +23,8 @@ public class LanguageModelGoldenTests
         int window = int.Parse(meta["golden.window"], CultureInfo.InvariantCulture);
 
         using var cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
-        var (model, tokenizer) = LanguageModelCheckpoint.Load<float>(path, cpu);
+        var model = LanguageModel<float>.Load(path, cpu);
+        var tokenizer = model.Tokenizer!;
         using (model)
         {
             var (nll, tokens) = LanguageModelEvaluator.Evaluate(model, tokenizer.Encode(text), batch: 1, window);
@@ -33,7 +34,8 @@ public class LanguageModelGoldenTests
         }
 
         using var cpuD = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
-        var (modelD, tokenizerD) = LanguageModelCheckpoint.Load<double>(path, cpuD);
+        var modelD = LanguageModel<double>.Load(path, cpuD);
+        var tokenizerD = modelD.Tokenizer!;
         using (modelD)
         {
             var (nll, _) = LanguageModelEvaluator.Evaluate(modelD, tokenizerD.Encode(text), batch: 1, window);
