@@ -41,10 +41,10 @@ internal static class EvalCommand
         int batch = v.Get(Batch), window = v.Get(Window);
         bool json = v.Get(CommonOptions.Json);
         if (corpusPath is null) throw new UsageException("--corpus is required: the text to score.");
+        using var backend = BackendOption.Open<float>(v);
         string text;
         try { text = TextCorpus.ReadText(corpusPath); }
         catch (InvalidDataException e) { throw new UsageException($"--corpus: {e.Message}"); }
-        using var backend = BackendOption.Open<float>(v);
         using var model = ModelFile.Load(modelPath, backend);
         var tokenizer = model.Tokenizer!;
         int[] tokens = ModelFile.Encode(tokenizer, text, $"--corpus {corpusPath}");
