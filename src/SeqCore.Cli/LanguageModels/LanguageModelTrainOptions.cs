@@ -1,4 +1,6 @@
 using System.CommandLine;
+using SeqCore.Layers.Recurrent;
+using SeqCore.Models;
 
 namespace SeqCore.Cli.LanguageModels;
 
@@ -13,7 +15,7 @@ internal sealed class LanguageModelTrainOptions
     public Option<string?> Merges { get; } = new("--merges") { Description = "gpt2: vocab.bpe (default data/gpt2/vocab.bpe).", HelpName = "FILE" };
     public Option<string?> BpeMerges { get; } = new("--bpe-merges") { Description = "bpe: merges to learn (default 1000).", HelpName = "N" };
     public Option<string?> MaxVocab { get; } = new("--max-vocab") { Description = "word: keep the most frequent N words, the rest become <unk> (default 10000).", HelpName = "N" };
-    public Option<string?> Arch { get; } = new("--arch") { Description = "rnn, lstm (default), gru or transformer (causal, pre-LN, GELU).", HelpName = "rnn|lstm|gru|transformer" };
+    public Option<string?> Arch { get; } = new("--arch") { Description = $"A recurrent cell ({string.Join(", ", CellCatalogue.Names)}; lstm is the default) or transformer (causal, pre-LN, GELU).", HelpName = string.Join('|', LanguageModelConfig.Architectures) };
     public Option<string?> Embedding { get; } = new("--embedding") { Description = "Embedding width E, the model width of a transformer (default 64; 128 for a transformer).", HelpName = "E" };
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "Recurrent hidden width H (default 256).", HelpName = "H" };
     public Option<string?> Layers { get; } = new("--layers") { Description = "Recurrent layers or transformer blocks (default 1; 2 for a transformer).", HelpName = "L" };
