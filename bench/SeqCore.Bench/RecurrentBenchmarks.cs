@@ -6,8 +6,9 @@ using SeqCore.Random;
 namespace SeqCore.Bench;
 
 /// <summary>
-/// A single-layer RNN/LSTM/GRU on the CPU backend in float: <c>Forward</c> alone and <c>TrainingStep</c> (forward +
-/// backward of the whole sequence, input gradient included). Shapes are <c>TxBxH</c> with input width = H
+/// A single layer of each cell of <see cref="CellCatalogue"/> on the CPU backend in float: <c>Forward</c> alone and
+/// <c>TrainingStep</c> (forward + backward of the whole sequence, input gradient included). Shapes are <c>TxBxH</c> with
+/// input width = H
 /// (override with <c>SEQCORE_BENCH_RNN_SHAPES</c>, e.g. the issue's full grid T ∈ {16, 64, 256}, B ∈ {1, 8, 32, 128},
 /// H ∈ {128, 256, 512, 1024}). FLOPs counted are the GEMMs': forward 2·T·B·(I+H)·G·H, a step three times that.
 /// </summary>
@@ -19,8 +20,8 @@ public class RecurrentBenchmarks : ICountedBenchmark
     private RecurrentLayer<float> _layer = null!;
     private Tensor<float> _x = null!, _y = null!, _dy = null!, _dx = null!;
 
-    /// <summary>lstm, gru or rnn (tanh).</summary>
-    [Params("lstm", "gru", "rnn")]
+    /// <summary>A cell name of <see cref="CellCatalogue"/>.</summary>
+    [ParamsSource(nameof(Cells))]
     public string Cell { get; set; } = "lstm";
 
     /// <summary>TxBxH.</summary>
@@ -30,6 +31,9 @@ public class RecurrentBenchmarks : ICountedBenchmark
     /// <summary>CPU backend threads.</summary>
     [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; } = 1;
+
+    /// <summary>Every cell of the catalogue.</summary>
+    public static IEnumerable<string> Cells() => CellCatalogue.Names;
 
     /// <summary>The reference shape of the issue (T=64, B=32, H=256) and its neighbours in B and H.</summary>
     public static IEnumerable<string> Shapes() => BenchSettings.Shapes("SEQCORE_BENCH_RNN_SHAPES",
@@ -44,9 +48,8 @@ public class RecurrentBenchmarks : ICountedBenchmark
         var d = BenchSettings.Dims(Shape);
         int steps = d[0], batch = d[1], hidden = d[2];
         _cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = Threads });
-        var kind = Cell switch { "lstm" => CellKind.Lstm, "gru" => CellKind.Gru, _ => CellKind.RnnTanh };
         var random = new RandomStream(seed: 42);
-        _layer = new RecurrentLayer<float>(_cpu, new RecurrentOptions { Cell = kind, InputSize = hidden, HiddenSize = hidden }, random);
+        _layer = new RecurrentLayer<float>(_cpu, new RecurrentOptions { Cell = CellCatalogue.Parse(Cell, nameof(Cell)).Kind, InputSize = hidden, HiddenSize = hidden }, random);
         _x = _cpu.Allocate(steps, batch, hidden);
         _y = _cpu.Allocate(steps, batch, hidden);
         _dy = _cpu.Allocate(steps, batch, hidden);
@@ -77,7 +80,7 @@ public class RecurrentBenchmarks : ICountedBenchmark
     public double? Flops(string method, Func<string, object?> parameter)
     {
         var d = BenchSettings.Dims((string)parameter(nameof(Shape))!);
-        int gates = (string)parameter(nameof(Cell))! switch { "lstm" => 4, "gru" => 3, _ => 1 };
+        int gates = CellCatalogue.Parse((string)parameter(nameof(Cell))!, nameof(Cell)).Gates;
         double forward = 2.0 * d[0] * d[1] * (2.0 * d[2]) * gates * d[2];
         return method == nameof(TrainingStep) ? 3 * forward : forward;
     }

@@ -74,14 +74,15 @@ internal static class CudaKernelRunner
                 }
                 case "lstm-step":
                 {
-                    var options = new RecurrentOptions { Cell = CellKind.Lstm, InputSize = c.Input, HiddenSize = c.Hidden };
+                    var lstm = CellCatalogue.Find(CellKind.Lstm);
+                    var options = new RecurrentOptions { Cell = lstm.Kind, InputSize = c.Input, HiddenSize = c.Hidden };
                     layer = new RecurrentLayer<T>(gpu, options, new RandomStream(2));
                     Tensor<T> x = Rand(c.Seq, c.Batch, c.Input), y = Rand(c.Seq, c.Batch, c.Hidden), dy = Rand(c.Seq, c.Batch, c.Hidden), dx = Rand(c.Seq, c.Batch, c.Input);
                     var l = layer;
                     forward = () => l.Forward(x, [], null, null, y, null, null);
                     step = () => { forward(); l.Backward(dy, null, null, dx, null, null); };
                     // GEMMs of forward (input projection + recurrent) and twice that backward.
-                    flops = 3 * 2.0 * c.Seq * c.Batch * 4 * c.Hidden * (c.Input + c.Hidden);
+                    flops = 3 * 2.0 * c.Seq * c.Batch * lstm.Gates * c.Hidden * (c.Input + c.Hidden);
                     break;
                 }
                 default:

@@ -1,5 +1,6 @@
 using System.Numerics;
 using SeqCore.Cpu;
+using SeqCore.Layers.Recurrent;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -56,7 +57,7 @@ internal static class LanguageModelRunner
     /// and the head's 2·T·B·H·V.</summary>
     public static double Flops(LanguageModelCase c)
     {
-        int gates = c.Arch switch { "lstm" => 4, "gru" => 3, _ => 1 };
+        int gates = CellCatalogue.Parse(c.Arch, "language model benchmark").Gates;
         double tb = (double)c.Steps * c.Batch, forward = 0;
         for (int l = 0; l < c.Layers; l++) forward += 2 * tb * ((l == 0 ? c.Embed : c.Hidden) + c.Hidden) * gates * c.Hidden;
         forward += 2 * tb * c.Hidden * c.Vocab;

@@ -11,12 +11,7 @@ internal sealed record RecurrentCase(string Cell, int Steps, int Batch, int Inpu
 {
     public string Name => $"{Cell}.T{Steps}.B{Batch}.I{Input}.H{Hidden}{(Layers > 1 ? $".L{Layers}" : "")}{(Bidirectional ? ".bi" : "")}.{Type}.{(Backend == "cuda" ? "cuda" : $"t{Threads}")}";
 
-    public CellKind Kind => Cell switch
-    {
-        "lstm" => CellKind.Lstm,
-        "gru" => CellKind.Gru,
-        _ => CellKind.RnnTanh,
-    };
+    public CellDescriptor Descriptor => CellCatalogue.Parse(Cell, "recurrent benchmark");
 }
 
 /// <summary>The JSON line of one recurrent case; <c>median_ms</c> is one training step (forward + backward).</summary>
@@ -31,7 +26,7 @@ internal static class RecurrentRunner
     private static RecurrentResult Run<T>(RecurrentCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var be = BackendOption.Open<T>(c.Backend, c.Threads);
-        var options = new RecurrentOptions { Cell = c.Kind, InputSize = c.Input, HiddenSize = c.Hidden, NumLayers = c.Layers, Bidirectional = c.Bidirectional };
+        var options = new RecurrentOptions { Cell = c.Descriptor.Kind, InputSize = c.Input, HiddenSize = c.Hidden, NumLayers = c.Layers, Bidirectional = c.Bidirectional };
         var random = new RandomStream(1);
         using var layer = new RecurrentLayer<T>(be, options, random);
         using var x = be.Allocate(c.Steps, c.Batch, c.Input);
@@ -47,13 +42,10 @@ internal static class RecurrentRunner
         // A GPU queues work: each timed call ends when the device is done.
         var s = StepTimer.Measure(() => { forwardOnly(); be.Synchronize(); }, () => { step(); be.Synchronize(); }, repeat);
         return new RecurrentResult("rnn", c.Name, c.Cell, c.Type, c.Threads, c.Steps, c.Batch, c.Input, c.Hidden,
-            s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, Flops(c, options.Cell) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep);
+            s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, Flops(c) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep);
     }
 
     /// <summary>GEMM FLOPs of one training step: forward 2·T·B·(I+H)·G·H; backward twice that (input and weight gradients).</summary>
-    private static double Flops(RecurrentCase c, CellKind cell)
-    {
-        int gates = cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
-        return 3.0 * 2 * c.Steps * c.Batch * (double)(c.Input + c.Hidden) * gates * c.Hidden * c.Layers * (c.Bidirectional ? 2 : 1);
-    }
+    private static double Flops(RecurrentCase c) =>
+        3.0 * 2 * c.Steps * c.Batch * (double)(c.Input + c.Hidden) * c.Descriptor.Gates * c.Hidden * c.Layers * (c.Bidirectional ? 2 : 1);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SeqCore.Cli.Benchmarks;
+using SeqCore.Layers.Recurrent;
 using Spectre.Console;
 
 namespace SeqCore.Cli.Commands;
@@ -10,7 +11,7 @@ internal static class BenchLanguageModelCommand
 {
     public static Command Create(CliIO io)
     {
-        var arch = CliOptions.Choices("--arch", "Recurrent cell of the stack; a comma list runs each.", ["lstm", "gru", "rnn"], ["lstm"]);
+        var arch = CliOptions.Choices("--arch", "Recurrent cell of the stack; a comma list runs each.", [.. CellCatalogue.Names], ["lstm"]);
         var layers = CliOptions.PositiveIntList("--layers", "Recurrent layers; a comma list runs each value.", [2]);
         var vocab = CliOptions.PositiveIntList("--vocab", "Vocabulary size V; a comma list runs each value.", [96]);
         var embed = CliOptions.PositiveIntList("--embed", "Embedding width E; a comma list runs each value.", [256]);

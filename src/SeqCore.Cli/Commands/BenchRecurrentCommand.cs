@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SeqCore.Cli.Benchmarks;
+using SeqCore.Layers.Recurrent;
 using Spectre.Console;
 
 namespace SeqCore.Cli.Commands;
@@ -21,8 +22,8 @@ internal static class BenchRecurrentCommand
         var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
         var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50; 3 when one run takes over a second).");
         var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
-        string what = cell switch { "lstm" => "an LSTM", "gru" => "a GRU", _ => "an Elman RNN (tanh)" };
-        var command = new Command(cell, $"Time {what} layer on the CPU backend: forward alone and one training step (forward + backward of the whole sequence), median ms, GFLOP/s and managed bytes allocated per step.")
+        var descriptor = CellCatalogue.Parse(cell, "seqcore bench");
+        var command = new Command(cell, $"Time a layer of {descriptor.Name} ({descriptor.Description}) on the CPU backend: forward alone and one training step (forward + backward of the whole sequence), median ms, GFLOP/s and managed bytes allocated per step.")
         {
             seq, batch, input, hidden, layers, bidirectional, threads, type, repeat, json, backend,
         };

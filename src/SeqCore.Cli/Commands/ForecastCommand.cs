@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using SeqCore.Cpu;
 using SeqCore.IO;
+using SeqCore.Layers.Recurrent;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -31,7 +32,7 @@ internal static class ForecastCommand
         var log = CliOptions.Flag("--log", "Model the log of the series (all values must be positive).");
         var difference = ModelOptions.NonNegativeInt("--difference", "Difference the (logged) series at this lag before scaling: 1 = first differences, 12 = seasonal differences of monthly data, 0 = none.", 0);
         var scaling = CliOptions.Choices("--scaling", "Feature scaling, fitted on the training rows only.", ["standard", "minmax"], ["standard"]);
-        var cell = CliOptions.Choices("--cell", "Recurrent cell of the encoder.", ["lstm", "gru"], ["lstm"]);
+        var cell = CliOptions.Choices("--cell", "Recurrent cell of the encoder.", [.. CellCatalogue.Names], ["lstm"]);
         var hidden = ModelOptions.PositiveInt("--hidden", "Hidden width of the encoder.", 32);
         var layers = ModelOptions.PositiveInt("--layers", "Stacked recurrent layers.", 1);
         var steps = ModelOptions.PositiveInt("--steps", "Training steps (batches) at most; early stopping may end sooner.", 1500);
@@ -57,7 +58,7 @@ internal static class ForecastCommand
             new ForecasterConfig
             {
                 Target = p.GetValue(column) ?? "", Inputs = SplitList(p.GetValue(inputs)), Window = p.GetValue(window),
-                Cell = ForecasterConfig.ParseCell(p.GetValue(cell)![0])!.Value, Hidden = p.GetValue(hidden), Layers = p.GetValue(layers),
+                Cell = CellCatalogue.Parse(p.GetValue(cell)![0], "--cell").Kind, Hidden = p.GetValue(hidden), Layers = p.GetValue(layers),
                 Log = p.GetValue(log), DifferenceLag = p.GetValue(difference),
                 Scaling = p.GetValue(scaling)![0] == "minmax" ? FeatureScaling.MinMax : FeatureScaling.Standard,
             })));
@@ -182,7 +183,7 @@ internal static class ForecastCommand
         AtomicFile.WriteAllText(csvOut, ForecastPlot.Csv(x, series.Target, trainRows, forecast, baseline, oneStep), createDirectory: true);
 
         var summary = new ForecastSummary(r.Config.Target, config.Inputs.ToArray(), n, trainRows, validation, holdout, horizon, r.Season,
-            r.KnownInputs ? "known" : "last-value", ForecasterConfig.CellName(config.Cell), config.Window, config.Hidden, config.Layers,
+            r.KnownInputs ? "known" : "last-value", CellCatalogue.NameOf(config.Cell), config.Window, config.Hidden, config.Layers,
             config.Log, config.DifferenceLag, result?.Steps ?? 0, result?.Reason.ToString() ?? "Loaded", result?.BestStep ?? 0,
             result?.BestEvalLoss, result?.FinalLoss, result?.Elapsed.TotalSeconds ?? 0, scores?.Rmse, scores?.Mape, scores?.BaselineRmse, scores?.BaselineMape, scores?.OneStepRmse, scores?.OneStepMape,
             scores?.BaselineOneStepRmse, scores?.BaselineOneStepMape,

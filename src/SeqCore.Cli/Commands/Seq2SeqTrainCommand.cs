@@ -24,7 +24,7 @@ internal static class Seq2SeqTrainCommand
     public static Command Create(CliIO io)
     {
         var data = new Option<string>("--data") { Description = "TSV of source<TAB>target pairs, one per line (characters are the tokens).", HelpName = "FILE", Required = true };
-        var cell = CliOptions.Choices("--cell", "Recurrent cell of encoder and decoder.", ["lstm", "gru"], ["lstm"]);
+        var cell = CliOptions.Choices("--cell", "Recurrent cell of encoder and decoder.", [.. CellCatalogue.Names], ["lstm"]);
         var attention = CliOptions.Choices("--attention", "Attention score: additive (Bahdanau), dot or general (Luong).", ["additive", "dot", "general"], ["additive"]);
         var embedding = ModelOptions.PositiveInt("--embedding", "Embedding width", 32);
         var hidden = ModelOptions.PositiveInt("--hidden", "Hidden width of each encoder direction (the decoder is twice this when bidirectional)", 64);
@@ -95,7 +95,7 @@ internal static class Seq2SeqTrainCommand
         var config = new Seq2SeqConfig
         {
             SourceVocabSize = vocabulary.SourceSize, TargetVocabSize = vocabulary.TargetSize, EmbeddingSize = s.Embedding, HiddenSize = s.Hidden,
-            Cell = s.Cell == "gru" ? CellKind.Gru : CellKind.Lstm, Bidirectional = !s.Unidirectional, InputFeeding = !s.NoInputFeeding,
+            Cell = CellCatalogue.Parse(s.Cell, "--cell").Kind, Bidirectional = !s.Unidirectional, InputFeeding = !s.NoInputFeeding,
             Attention = s.Attention switch { "dot" => Seq2SeqAttention.Dot, "general" => Seq2SeqAttention.General, _ => Seq2SeqAttention.Additive },
         };
         try

@@ -20,6 +20,7 @@ internal static class Seq2SeqGradientCases
         Case("seq2seq.gru.dot.bidirectional", CellKind.Gru, Seq2SeqAttention.Dot, bidirectional: true, feeding: false),
         Case("seq2seq.lstm.general", CellKind.Lstm, Seq2SeqAttention.General, bidirectional: false, feeding: false),
         Case("seq2seq.gru.general.feeding", CellKind.Gru, Seq2SeqAttention.General, bidirectional: false, feeding: true),
+        Case("seq2seq.rnn.additive.bidirectional.feeding", CellKind.RnnTanh, Seq2SeqAttention.Additive, bidirectional: true, feeding: true),
         // Half the decoder inputs after the first are the model's own argmax: the gradient treats those tokens as
         // constants (they are piecewise constant in the weights), and the stream is re-seeded for every evaluation.
         Case("seq2seq.lstm.additive.teacherforcing0.5", CellKind.Lstm, Seq2SeqAttention.Additive, bidirectional: true, feeding: true, teacherForcing: 0.5),

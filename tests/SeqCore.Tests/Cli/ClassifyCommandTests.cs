@@ -143,7 +143,7 @@ public class ClassifyCommandTests
         AssertUsageError("folder not found", "", "classify", "--imdb", Path.Combine(_dir, "no-such-folder"));
 
         string tsv = TinyTsv();
-        AssertUsageError("--encoder: expected lstm or gru or conv, got 'transformer'", "", "classify", "--tsv", tsv, "--encoder", "transformer");
+        AssertUsageError("--encoder: expected rnn or rnn-relu or lstm or gru or conv, got 'transformer'", "", "classify", "--tsv", tsv, "--encoder", "transformer");
         AssertUsageError("--pooling: expected mean or max or last, got 'sum'", "", "classify", "--tsv", tsv, "--pooling", "sum");
         AssertUsageError("--test-fraction: expected a number in (0, 1), got '1.5'", "", "classify", "--tsv", tsv, "--test-fraction", "1.5");
         AssertUsageError("give one of --tsv FILE or --imdb DIR", "", "classify");

@@ -1,4 +1,5 @@
 using SeqCore.Gradients;
+using SeqCore.Layers.Recurrent;
 
 namespace SeqCore.Tests.Cuda;
 
@@ -29,9 +30,8 @@ public abstract class CudaGradientCaseTestsBase
 
     /// <summary>True for the recurrent and attention cases (the families of kernels/recurrent.cu and attention.cu).</summary>
     protected static bool IsRecurrentOrAttention(GradientCase c) =>
-        c.Name.StartsWith("lstm", StringComparison.Ordinal) || c.Name.StartsWith("gru", StringComparison.Ordinal) ||
-        c.Name.StartsWith("rnn", StringComparison.Ordinal) || c.Name.StartsWith("attention.", StringComparison.Ordinal) ||
-        c.Name.StartsWith("mha.", StringComparison.Ordinal);
+        CellCatalogue.Names.Any(cell => c.Name.StartsWith(cell, StringComparison.Ordinal)) ||
+        c.Name.StartsWith("attention.", StringComparison.Ordinal) || c.Name.StartsWith("mha.", StringComparison.Ordinal);
 }
 
 /// <summary>Every recurrent and attention gradient case on a GPU (skipped without a device).</summary>

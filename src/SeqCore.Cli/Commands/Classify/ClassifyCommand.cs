@@ -15,7 +15,7 @@ internal sealed record ClassifyOptions
     public string? Tokens { get; init; }
     public int Vocab { get; init; } = 20000;
     public int? MaxLength { get; init; }
-    public ClassifierEncoder Encoder { get; init; } = ClassifierEncoder.Lstm;
+    public string Encoder { get; init; } = "lstm";
     public bool Bidirectional { get; init; }
     public ClassifierPooling Pooling { get; init; } = ClassifierPooling.Mean;
     public int Embedding { get; init; } = 32;
@@ -55,7 +55,7 @@ internal static class ClassifyCommand
         var tokens = CliOptions.Choices("--tokens", "Token unit: characters or words (default: char for --tsv, word for --imdb).", ["char", "word"], []);
         var vocab = CliOptions.PositiveInt("--vocab", "Word vocabulary cap, <unk> included (word tokens; default 20000).");
         var maxLen = NonNegativeInt("--max-len", "Cut each text to its first N tokens; 0 = no limit (default: 0 for --tsv, 400 for --imdb).");
-        var encoder = CliOptions.Choices("--encoder", "Encoder over the embedded tokens.", ["lstm", "gru", "conv"], ["lstm"]);
+        var encoder = CliOptions.Choices("--encoder", "Encoder over the embedded tokens.", [.. SequenceClassifierConfig.Encoders], ["lstm"]);
         var bidirectional = CliOptions.Flag("--bidirectional", "Run the recurrent encoder in both directions.");
         var pooling = CliOptions.Choices("--pooling", "Pooling over time: mean or max over each text's own steps, or the last state.", ["mean", "max", "last"], ["mean"]);
         var embedding = CliOptions.PositiveInt("--embedding", "Embedding size (default 32).");
@@ -95,7 +95,7 @@ internal static class ClassifyCommand
                 Tokens = parse.GetValue(tokens) is [var t, ..] ? t : null,
                 Vocab = parse.GetValue(vocab) ?? d.Vocab,
                 MaxLength = parse.GetValue(maxLen),
-                Encoder = Enum.Parse<ClassifierEncoder>(parse.GetValue(encoder)![0], ignoreCase: true),
+                Encoder = parse.GetValue(encoder)![0],
                 Bidirectional = parse.GetValue(bidirectional),
                 Pooling = Enum.Parse<ClassifierPooling>(parse.GetValue(pooling)![0], ignoreCase: true),
                 Embedding = parse.GetValue(embedding) ?? d.Embedding,
@@ -138,7 +138,7 @@ internal static class ClassifyCommand
             return ClassifyPredict.Run(io, o);
         }
         if (o.Predict.Length > 0) return Usage(io, "--predict needs --model FILE (a classifier saved with --out).");
-        if (o.Encoder == ClassifierEncoder.Conv && (o.Bidirectional || o.Layers != 1))
+        if (o.Encoder == SequenceClassifierConfig.ConvEncoder && (o.Bidirectional || o.Layers != 1))
             return Usage(io, "--bidirectional and --layers are recurrent options; the conv encoder has one layer.");
         if (o.Kernel % 2 == 0) return Usage(io, $"--kernel: expected an odd width, got {o.Kernel}.");
         return ClassifyTrain.Run(io, o);

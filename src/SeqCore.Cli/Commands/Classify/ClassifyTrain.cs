@@ -139,7 +139,7 @@ internal static class ClassifyTrain
         var c = CultureInfo.InvariantCulture;
         string encoder = config.Encoder switch
         {
-            ClassifierEncoder.Conv => $"conv (kernel {config.KernelSize}) + ReLU, {config.HiddenSize} channels",
+            SequenceClassifierConfig.ConvEncoder => $"conv (kernel {config.KernelSize}) + ReLU, {config.HiddenSize} channels",
             _ => $"{(config.Bidirectional ? "bidirectional " : "")}{config.Encoder.ToString().ToUpperInvariant()}, {config.Layers} layer{(config.Layers > 1 ? "s" : "")} of {config.HiddenSize}",
         };
         io.Out.WriteLine(string.Create(c, $"data: {data.Source}{(data.HeaderSkipped ? " (header line skipped)" : "")}: {data.Labels.Length} labels; train {data.Train.Length:N0}, validation {data.Valid.Length:N0}, test {data.Test.Length:N0} ({data.SplitDescription})"));

@@ -28,19 +28,16 @@ public sealed class GruDirection<T> : RecurrentDirection<T> where T : unmanaged,
     private readonly Tensor<T> _whn, _dWhn; // rows 2H..3H of weight_hh and of its gradient (original form)
     private readonly List<Parameter<T>> _parameters = new();
 
-    // Arena (see EnsureArena). gates: input projections (plus, in the original form, the recurrent ones), then
+    // Arena (see AllocateArena). gates: input projections (plus, in the original form, the recurrent ones), then
     // activations r, z, n; hGates: the recurrent projections of the PyTorch form; rh: r⊙h_prev of the original form.
-    private Tensor<T> _gates = null!, _dGates = null!, _hs = null!, _bias = null!;
-    private Tensor<T> _hGates = null!, _dhGates = null!, _rh = null!, _dGatesN = null!;
-    private Tensor<T>[] _gateSteps = [], _dGateSteps = [], _hSteps = [], _hGateSteps = [], _dhGateSteps = [];
+    private Tensor<T> _gates = null!, _dGates = null!, _bias = null!;
+    private Tensor<T> _hGates = null!, _dhGates = null!, _rh = null!, _dGatesN = null!, _dRh = null!;
+    private Tensor<T>[] _gateSteps = [], _dGateSteps = [], _hGateSteps = [], _dhGateSteps = [];
     private Tensor<T>[] _rhSteps = [], _gateNSteps = [], _dGateNSteps = [];
-    private Tensor<T> _hPrevForward = null!, _hPrevReverse = null!;
-    private Tensor<T> _dhTot = null!, _dhState = null!, _carryH = null!, _dRh = null!;
-    private Tensor<T>? _x, _lengths;
 
     /// <summary>Creates the direction with zero parameters; <see cref="RecurrentLayer{T}"/> initialises them.</summary>
-    public GruDirection(IBackend<T> backend, int inputSize, int hiddenSize, bool bias, GruForm form, bool reverse, string suffix)
-        : base(backend, inputSize, hiddenSize, hiddenSize, reverse)
+    public GruDirection(CellDescriptor cell, IBackend<T> backend, int inputSize, int hiddenSize, bool bias, GruForm form, bool reverse, string suffix)
+        : base(cell, backend, inputSize, hiddenSize, hiddenSize, reverse)
     {
         int h = hiddenSize;
         _form = form;
@@ -65,18 +62,14 @@ public sealed class GruDirection<T> : RecurrentDirection<T> where T : unmanaged,
 
     private bool Original => _form == GruForm.Original;
 
-    private void EnsureArena(int steps, int batch)
+    /// <inheritdoc />
+    protected override void AllocateArena(int steps, int batch)
     {
-        if (!EnsureShape(steps, batch)) return;
-        int h = HiddenSize, rows = steps * batch;
+        int h = HiddenSize;
         _gates = Buffer(steps, batch, 3 * h);
         _dGates = Buffer(steps, batch, 3 * h);
-        _hs = Buffer(steps + 1, batch, h);
         _gateSteps = StepViews(_gates, steps);
         _dGateSteps = StepViews(_dGates, steps);
-        _hSteps = StepViews(_hs, steps + 1);
-        _hPrevForward = _hs.Slice(0, rows, h);
-        _hPrevReverse = _hs.Slice((long)batch * h, rows, h);
         if (Original)
         {
             _rh = Buffer(steps, batch, h);
@@ -95,9 +88,6 @@ public sealed class GruDirection<T> : RecurrentDirection<T> where T : unmanaged,
             _hGateSteps = StepViews(_hGates, steps);
             _dhGateSteps = StepViews(_dhGates, steps);
         }
-        _dhTot = Buffer(batch, h);
-        _dhState = Buffer(batch, h);
-        _carryH = Buffer(batch, h);
     }
 
     private Tensor<T>[] NColumns(Tensor<T> buffer, int steps, int batch)
@@ -109,16 +99,11 @@ public sealed class GruDirection<T> : RecurrentDirection<T> where T : unmanaged,
     }
 
     /// <inheritdoc />
-    public override void Forward(Tensor<T> x, int steps, int batch, Tensor<T>? lengths, Tensor<T>? h0, Tensor<T>? c0, Tensor<T>? hT, Tensor<T>? cT)
+    protected override void ProjectInputs(Tensor<T> x)
     {
-        if (c0 is not null || cT is not null) throw new ArgumentException("GRU: there is no cell state; pass null for c0 and cT.");
-        EnsureArena(steps, batch);
         var be = Backend;
-        int h = HiddenSize, g = 3 * h, rows = steps * batch;
+        int g = 3 * HiddenSize, rows = Steps * Batch;
         bool bias = _bih is not null;
-        _x = x;
-        _lengths = lengths;
-
         if (bias)
         {
             if (Original) { be.Add(_bih!.Value, _bhh!.Value, _bias); be.BroadcastRows(_bias, _gates); }
@@ -126,61 +111,54 @@ public sealed class GruDirection<T> : RecurrentDirection<T> where T : unmanaged,
         }
         be.Gemm(Transpose.No, Transpose.Yes, rows, g, InputSize, T.One, x, InputSize, _wih.Value, InputSize,
             bias ? T.One : T.Zero, _gates, g);
-
-        LoadState(h0, _hSteps[PrevIndex(TimeAt(0))]);
-        for (int s = 0; s < steps; s++)
-        {
-            int t = TimeAt(s);
-            Tensor<T> hPrev = _hSteps[PrevIndex(t)], hCur = _hSteps[CurIndex(t)], gates = _gateSteps[t];
-            if (Original)
-            {
-                be.Gemm(Transpose.No, Transpose.Yes, batch, 2 * h, h, T.One, hPrev, h, _whh.Value, h, T.One, gates, g);
-                be.GruOriginalGatesForward(gates, hPrev, _rhSteps[t]);
-                be.Gemm(Transpose.No, Transpose.Yes, batch, h, h, T.One, _rhSteps[t], h, _whn, h, T.One, _gateNSteps[t], g);
-                be.GruOriginalCellForward(gates, hPrev, hCur);
-            }
-            else
-            {
-                be.Gemm(Transpose.No, Transpose.Yes, batch, g, h, T.One, hPrev, h, _whh.Value, h, bias ? T.One : T.Zero, _hGateSteps[t], g);
-                be.GruCellForward(gates, _hGateSteps[t], hPrev, hCur);
-            }
-            FinishForwardStep(lengths, t, hCur, hPrev);
-        }
-        if (hT is not null) be.Copy(_hSteps[Reverse ? 0 : steps], hT);
     }
 
     /// <inheritdoc />
-    public override void Backward(Tensor<T>? dhT, Tensor<T>? dcT, Tensor<T> dx, bool accumulateDx, Tensor<T>? dh0, Tensor<T>? dc0)
+    protected override void ForwardStep(int t)
     {
-        var x = _x ?? throw new InvalidOperationException("GRU Backward called before Forward.");
-        if (dcT is not null || dc0 is not null) throw new ArgumentException("GRU: there is no cell state; pass null for dcT and dc0.");
         var be = Backend;
-        var lengths = _lengths;
-        int h = HiddenSize, g = 3 * h, batch = Batch, steps = Steps, rows = steps * batch;
-        LoadState(dhT, _dhState);
-
-        for (int s = steps - 1; s >= 0; s--)
+        int h = HiddenSize, g = 3 * h, batch = Batch;
+        Tensor<T> hPrev = HiddenBefore(t), hCur = HiddenAfter(t), gates = _gateSteps[t];
+        if (Original)
         {
-            int t = TimeAt(s);
-            Tensor<T> hPrev = _hSteps[PrevIndex(t)], gates = _gateSteps[t], dGates = _dGateSteps[t];
-            StartBackwardStep(lengths, t, _dhState, _dhTot, _carryH);
-            if (Original)
-            {
-                be.GruOriginalCellBackward(gates, hPrev, _dhTot, dGates, _dhState);
-                be.Gemm(Transpose.No, Transpose.No, batch, h, h, T.One, _dGateNSteps[t], g, _whn, h, T.Zero, _dRh, h);
-                be.GruOriginalGatesBackward(gates, hPrev, _dRh, dGates, _dhState);
-                be.Gemm(Transpose.No, Transpose.No, batch, h, 2 * h, T.One, dGates, g, _whh.Value, h, T.One, _dhState, h);
-            }
-            else
-            {
-                be.GruCellBackward(gates, _hGateSteps[t], hPrev, _dhTot, dGates, _dhGateSteps[t], _dhState);
-                be.Gemm(Transpose.No, Transpose.No, batch, h, g, T.One, _dhGateSteps[t], g, _whh.Value, h, T.One, _dhState, h);
-            }
-            FinishBackwardStep(lengths, _dhState, _carryH);
+            be.Gemm(Transpose.No, Transpose.Yes, batch, 2 * h, h, T.One, hPrev, h, _whh.Value, h, T.One, gates, g);
+            be.GruOriginalGatesForward(gates, hPrev, _rhSteps[t]);
+            be.Gemm(Transpose.No, Transpose.Yes, batch, h, h, T.One, _rhSteps[t], h, _whn, h, T.One, _gateNSteps[t], g);
+            be.GruOriginalCellForward(gates, hPrev, hCur);
         }
-        if (dh0 is not null) be.Copy(_dhState, dh0);
+        else
+        {
+            be.Gemm(Transpose.No, Transpose.Yes, batch, g, h, T.One, hPrev, h, _whh.Value, h, _bih is null ? T.Zero : T.One, _hGateSteps[t], g);
+            be.GruCellForward(gates, _hGateSteps[t], hPrev, hCur);
+        }
+    }
 
-        var hPrevAll = Reverse ? _hPrevReverse : _hPrevForward;
+    /// <inheritdoc />
+    protected override void BackwardStep(int t, Tensor<T> dhNew, Tensor<T>? dcNew, Tensor<T> dhPrev, Tensor<T>? dcPrev)
+    {
+        var be = Backend;
+        int h = HiddenSize, g = 3 * h, batch = Batch;
+        Tensor<T> hPrev = HiddenBefore(t), gates = _gateSteps[t], dGates = _dGateSteps[t];
+        if (Original)
+        {
+            be.GruOriginalCellBackward(gates, hPrev, dhNew, dGates, dhPrev);
+            be.Gemm(Transpose.No, Transpose.No, batch, h, h, T.One, _dGateNSteps[t], g, _whn, h, T.Zero, _dRh, h);
+            be.GruOriginalGatesBackward(gates, hPrev, _dRh, dGates, dhPrev);
+            be.Gemm(Transpose.No, Transpose.No, batch, h, 2 * h, T.One, dGates, g, _whh.Value, h, T.One, dhPrev, h);
+        }
+        else
+        {
+            be.GruCellBackward(gates, _hGateSteps[t], hPrev, dhNew, dGates, _dhGateSteps[t], dhPrev);
+            be.Gemm(Transpose.No, Transpose.No, batch, h, g, T.One, _dhGateSteps[t], g, _whh.Value, h, T.One, dhPrev, h);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void InputAndWeightGradients(Tensor<T> x, Tensor<T> dx, bool accumulateDx)
+    {
+        var be = Backend;
+        int h = HiddenSize, g = 3 * h, rows = Steps * Batch;
+        var hPrevAll = PreviousHiddenStates;
         be.Gemm(Transpose.Yes, Transpose.No, g, InputSize, rows, T.One, _dGates, g, x, InputSize, T.One, _wih.Gradient, InputSize);
         if (Original)
         {

@@ -9,12 +9,16 @@ namespace SeqCore.Layers.Recurrent;
 /// the last (T, B) seen), so only one Forward/Backward pair may be in flight at a time.
 /// </summary>
 /// <remarks>
+/// <para>This class runs the time loop and owns the states and the ragged-batch bookkeeping; a cell writes only its
+/// input projection, one step forward, one step backward and its weight gradients (the abstract members).</para>
 /// <para>States are stored by time index: <c>hs [T+1, B, P]</c>. Forwards, <c>hs[0]</c> is the initial state and
 /// step t reads <c>hs[t]</c> and writes <c>hs[t+1]</c>; in reverse, <c>hs[T]</c> is the initial state and step t reads
-/// <c>hs[t+1]</c> and writes <c>hs[t]</c>. Either way the T states that fed the steps form one contiguous block,
-/// which is what lets <c>dW_hh += dGᵀ·H_prev</c> be one GEMM over all T·B rows.</para>
-/// <para>Variable lengths: at step t a row is active when <c>t &lt; length</c>. An inactive row keeps its state and
-/// outputs zeros, in both directions, so the reverse direction starts each sequence at its own last element.</para>
+/// <c>hs[t+1]</c> and writes <c>hs[t]</c>. Either way the T states that fed the steps form one contiguous block
+/// (<see cref="PreviousHiddenStates"/>), which is what lets <c>dW_hh += dGᵀ·H_prev</c> be one GEMM over all T·B rows.
+/// The cell state c, when the cell has one, is stored the same way.</para>
+/// <para>Variable lengths: at step t a row is active when <c>t &lt; length</c>. An inactive row keeps its states and
+/// outputs zeros, in both directions, so the reverse direction starts each sequence at its own last element. Backward,
+/// an inactive row passes its state gradients straight through.</para>
 /// </remarks>
 public abstract class RecurrentDirection<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -22,15 +26,27 @@ public abstract class RecurrentDirection<T> : IHasParameters<T>, IDisposable whe
     protected readonly IBackend<T> Backend;
     private readonly List<Tensor<T>> _arena = new();
 
-    /// <summary>Creates a direction.</summary>
-    protected RecurrentDirection(IBackend<T> backend, int inputSize, int hiddenSize, int stateSize, bool reverse)
+    // Arena of the base (see EnsureArena): output views, states by time index, state gradients and the gradients that
+    // inactive rows carry past a step.
+    private Tensor<T>[] _outputSteps = [], _outputGradientSteps = [], _hSteps = [], _cSteps = [];
+    private Tensor<T> _hPrevForward = null!, _hPrevReverse = null!;
+    private Tensor<T> _dhNew = null!, _dhState = null!, _carryH = null!;
+    private Tensor<T>? _dcNew, _dcState, _dcPrev, _carryC;
+    private Tensor<T>? _x, _lengths;
+
+    /// <summary>Creates a direction of <paramref name="cell"/>.</summary>
+    protected RecurrentDirection(CellDescriptor cell, IBackend<T> backend, int inputSize, int hiddenSize, int stateSize, bool reverse)
     {
+        Cell = cell;
         Backend = backend;
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         StateSize = stateSize;
         Reverse = reverse;
     }
+
+    /// <summary>The cell this direction runs.</summary>
+    public CellDescriptor Cell { get; }
 
     /// <summary>Width of each input step.</summary>
     public int InputSize { get; }
@@ -45,7 +61,7 @@ public abstract class RecurrentDirection<T> : IHasParameters<T>, IDisposable whe
     public bool Reverse { get; }
 
     /// <summary>True for cells with a second state (the LSTM cell state c, width H).</summary>
-    public virtual bool HasCellState => false;
+    public bool HasCellState => Cell.HasCellState;
 
     /// <inheritdoc />
     public abstract IReadOnlyList<Parameter<T>> Parameters { get; }
@@ -62,40 +78,98 @@ public abstract class RecurrentDirection<T> : IHasParameters<T>, IDisposable whe
     /// <summary><c>[T, B, P]</c>: filled by the caller with the gradient of <see cref="Output"/> before <see cref="Backward"/>.</summary>
     public Tensor<T> OutputGradient { get; private set; } = null!;
 
-    /// <summary>Per-step views of <see cref="Output"/> and <see cref="OutputGradient"/>.</summary>
-    protected Tensor<T>[] OutputSteps = [], OutputGradientSteps = [];
-
     /// <summary>
     /// Runs the sequence <paramref name="x"/> <c>[T, B, I]</c> (kept by reference until Backward). Initial states
     /// <c>[B, P]</c> / <c>[B, H]</c> may be null (zeros); final states are written when given.
     /// </summary>
-    public abstract void Forward(Tensor<T> x, int steps, int batch, Tensor<T>? lengths,
-        Tensor<T>? h0, Tensor<T>? c0, Tensor<T>? hT, Tensor<T>? cT);
+    public void Forward(Tensor<T> x, int steps, int batch, Tensor<T>? lengths,
+        Tensor<T>? h0, Tensor<T>? c0, Tensor<T>? hT, Tensor<T>? cT)
+    {
+        if (!HasCellState && (c0 is not null || cT is not null))
+            throw new ArgumentException($"RecurrentDirection ({Cell.Name}): there is no cell state; pass null for c0 and cT.");
+        EnsureArena(steps, batch);
+        _x = x;
+        _lengths = lengths;
+        ProjectInputs(x);
+
+        int first = PrevIndex(TimeAt(0));
+        LoadState(h0, _hSteps[first]);
+        if (HasCellState) LoadState(c0, _cSteps[first]);
+        for (int s = 0; s < steps; s++)
+        {
+            int t = TimeAt(s);
+            ForwardStep(t);
+            FinishForwardStep(lengths, t);
+        }
+        int last = Reverse ? 0 : steps;
+        if (hT is not null) Backend.Copy(_hSteps[last], hT);
+        if (cT is not null) Backend.Copy(_cSteps[last], cT);
+    }
 
     /// <summary>
     /// Backward of the last Forward, with <see cref="OutputGradient"/> and the final-state gradients (null = 0).
     /// Parameter gradients are accumulated. <paramref name="dx"/> <c>[T, B, I]</c> is overwritten, or added to when
     /// <paramref name="accumulateDx"/>. Initial-state gradients are written when given.
     /// </summary>
-    public abstract void Backward(Tensor<T>? dhT, Tensor<T>? dcT, Tensor<T> dx, bool accumulateDx, Tensor<T>? dh0, Tensor<T>? dc0);
+    public void Backward(Tensor<T>? dhT, Tensor<T>? dcT, Tensor<T> dx, bool accumulateDx, Tensor<T>? dh0, Tensor<T>? dc0)
+    {
+        var x = _x ?? throw new InvalidOperationException($"RecurrentDirection ({Cell.Name}): Backward called before Forward.");
+        if (!HasCellState && (dcT is not null || dc0 is not null))
+            throw new ArgumentException($"RecurrentDirection ({Cell.Name}): there is no cell state; pass null for dcT and dc0.");
+        var lengths = _lengths;
+        LoadState(dhT, _dhState);
+        if (HasCellState) LoadState(dcT, _dcState!);
+
+        for (int s = Steps - 1; s >= 0; s--)
+        {
+            int t = TimeAt(s);
+            var dcNew = StartBackwardStep(lengths, t);
+            BackwardStep(t, _dhNew, dcNew, _dhState, _dcPrev);
+            FinishBackwardStep(lengths);
+        }
+        if (dh0 is not null) Backend.Copy(_dhState, dh0);
+        if (dc0 is not null) Backend.Copy(_dcState!, dc0);
+        InputAndWeightGradients(x, dx, accumulateDx);
+    }
+
+    /// <summary>Allocates the cell's own arena buffers for (T, B) through <see cref="Buffer"/> and <see cref="StepViews"/>.</summary>
+    protected abstract void AllocateArena(int steps, int batch);
+
+    /// <summary>Before the first step: the input projections of all steps from <paramref name="x"/> <c>[T·B, I]</c>, in one GEMM.</summary>
+    protected abstract void ProjectInputs(Tensor<T> x);
 
     /// <summary>
-    /// Makes the arena fit (T, B); returns true when it was (re)built, so the subclass allocates its own buffers
-    /// through <see cref="Buffer"/> and <see cref="StepViews"/>.
+    /// Forward step t: from <see cref="HiddenBefore"/> (and <see cref="CellBefore"/>) writes <see cref="HiddenAfter"/>
+    /// (and <see cref="CellAfter"/>) for every row; the base then puts back the states of rows inactive at t.
     /// </summary>
-    protected bool EnsureShape(int steps, int batch)
-    {
-        if (steps == Steps && batch == Batch && Output is not null) return false;
-        foreach (var t in _arena) t.Dispose();
-        _arena.Clear();
-        Steps = steps;
-        Batch = batch;
-        Output = Buffer(steps, batch, StateSize);
-        OutputGradient = Buffer(steps, batch, StateSize);
-        OutputSteps = StepViews(Output, steps);
-        OutputGradientSteps = StepViews(OutputGradient, steps);
-        return true;
-    }
+    protected abstract void ForwardStep(int t);
+
+    /// <summary>
+    /// Backward step t. <paramref name="dhNew"/> <c>[B, P]</c> and <paramref name="dcNew"/> <c>[B, H]</c> (null without a
+    /// cell state) are the gradients reaching the states after step t, zero on rows inactive at t. Overwrites
+    /// <paramref name="dhPrev"/> and <paramref name="dcPrev"/> with the gradients of the states before step t; the base
+    /// adds the inactive rows' carried gradients afterwards.
+    /// </summary>
+    protected abstract void BackwardStep(int t, Tensor<T> dhNew, Tensor<T>? dcNew, Tensor<T> dhPrev, Tensor<T>? dcPrev);
+
+    /// <summary>After the time loop: accumulates the weight and bias gradients (single GEMMs over all T·B rows) and
+    /// writes <paramref name="dx"/> (added to when <paramref name="accumulateDx"/>).</summary>
+    protected abstract void InputAndWeightGradients(Tensor<T> x, Tensor<T> dx, bool accumulateDx);
+
+    /// <summary><c>[B, P]</c>: the hidden state step t reads.</summary>
+    protected Tensor<T> HiddenBefore(int t) => _hSteps[PrevIndex(t)];
+
+    /// <summary><c>[B, P]</c>: the hidden state step t writes.</summary>
+    protected Tensor<T> HiddenAfter(int t) => _hSteps[CurIndex(t)];
+
+    /// <summary><c>[B, H]</c>: the cell state step t reads (cells with a cell state only).</summary>
+    protected Tensor<T> CellBefore(int t) => _cSteps[PrevIndex(t)];
+
+    /// <summary><c>[B, H]</c>: the cell state step t writes (cells with a cell state only).</summary>
+    protected Tensor<T> CellAfter(int t) => _cSteps[CurIndex(t)];
+
+    /// <summary><c>[T·B, P]</c>: the hidden states that fed the T steps, in time order (the <c>H_prev</c> of <c>dW_hh</c>).</summary>
+    protected Tensor<T> PreviousHiddenStates => Reverse ? _hPrevReverse : _hPrevForward;
 
     /// <summary>Allocates an arena buffer, released when the shape changes or the direction is disposed.</summary>
     protected Tensor<T> Buffer(params int[] shape)
@@ -114,55 +188,102 @@ public abstract class RecurrentDirection<T> : IHasParameters<T>, IDisposable whe
         return views;
     }
 
+    /// <summary>Makes the arena fit (T, B): the base's buffers, then the cell's (<see cref="AllocateArena"/>).</summary>
+    private void EnsureArena(int steps, int batch)
+    {
+        if (steps == Steps && batch == Batch && Output is not null) return;
+        foreach (var t in _arena) t.Dispose();
+        _arena.Clear();
+        Steps = steps;
+        Batch = batch;
+        int h = HiddenSize, p = StateSize;
+        Output = Buffer(steps, batch, p);
+        OutputGradient = Buffer(steps, batch, p);
+        _outputSteps = StepViews(Output, steps);
+        _outputGradientSteps = StepViews(OutputGradient, steps);
+        var hs = Buffer(steps + 1, batch, p);
+        _hSteps = StepViews(hs, steps + 1);
+        _hPrevForward = hs.Slice(0, steps * batch, p);
+        _hPrevReverse = hs.Slice((long)batch * p, steps * batch, p);
+        _dhNew = Buffer(batch, p);
+        _dhState = Buffer(batch, p);
+        _carryH = Buffer(batch, p);
+        if (HasCellState)
+        {
+            _cSteps = StepViews(Buffer(steps + 1, batch, h), steps + 1);
+            _dcNew = Buffer(batch, h);
+            _dcState = Buffer(batch, h);
+            _dcPrev = Buffer(batch, h);
+            _carryC = Buffer(batch, h);
+        }
+        AllocateArena(steps, batch);
+    }
+
     /// <summary>The state index read by time step t.</summary>
-    protected int PrevIndex(int t) => Reverse ? t + 1 : t;
+    private int PrevIndex(int t) => Reverse ? t + 1 : t;
 
     /// <summary>The state index written by time step t.</summary>
-    protected int CurIndex(int t) => Reverse ? t : t + 1;
+    private int CurIndex(int t) => Reverse ? t : t + 1;
 
     /// <summary>The time step processed s-th (s = 0 first).</summary>
-    protected int TimeAt(int s) => Reverse ? Steps - 1 - s : s;
+    private int TimeAt(int s) => Reverse ? Steps - 1 - s : s;
 
     /// <summary>Copies an initial state in, or zeroes when none is given.</summary>
-    protected void LoadState(Tensor<T>? initial, Tensor<T> destination)
+    private void LoadState(Tensor<T>? initial, Tensor<T> destination)
     {
         if (initial is null) Backend.Fill(T.Zero, destination);
         else Backend.Copy(initial, destination);
     }
 
     /// <summary>
-    /// Ends forward step t: with lengths, rows inactive at t keep <paramref name="hPrev"/> in <paramref name="hCur"/> and
-    /// output zeros; the step's output is <paramref name="hCur"/> otherwise.
+    /// Ends forward step t: with lengths, rows inactive at t keep their previous states and output zeros; the step's
+    /// output is its new hidden state otherwise.
     /// </summary>
-    protected void FinishForwardStep(Tensor<T>? lengths, int t, Tensor<T> hCur, Tensor<T> hPrev)
+    private void FinishForwardStep(Tensor<T>? lengths, int t)
     {
-        if (lengths is null) { Backend.Copy(hCur, OutputSteps[t]); return; }
-        Backend.SelectRows(lengths, t, hCur, hPrev, hCur);
-        Backend.MaskRows(lengths, t, keepActive: true, hCur, OutputSteps[t]);
+        Tensor<T> hCur = HiddenAfter(t);
+        if (lengths is null) { Backend.Copy(hCur, _outputSteps[t]); return; }
+        Backend.SelectRows(lengths, t, hCur, HiddenBefore(t), hCur);
+        if (HasCellState) Backend.SelectRows(lengths, t, CellAfter(t), CellBefore(t), CellAfter(t));
+        Backend.MaskRows(lengths, t, keepActive: true, hCur, _outputSteps[t]);
     }
 
     /// <summary>
-    /// Starts backward step t: <paramref name="dhNew"/> <c>[B, P]</c> = the gradient reaching step t's new state
-    /// (its output gradient plus <paramref name="dhState"/>, the gradient from the step processed after it), zero on rows
-    /// inactive at t. Those rows' gradient goes to <paramref name="carry"/> instead (state carried unchanged): the
-    /// caller adds it back with <see cref="FinishBackwardStep"/> once the cell has written the new
-    /// <paramref name="dhState"/>. Without lengths, <paramref name="carry"/> is not touched.
+    /// Starts backward step t: <c>_dhNew</c> = the gradient reaching step t's new hidden state (its output gradient plus
+    /// the state gradient from the step processed after it), zero on rows inactive at t; those rows' gradient goes to
+    /// the carry instead (their state was carried unchanged). Likewise for the cell state; returns the cell-state
+    /// gradient to use (the state gradient itself without lengths), or null without a cell state.
     /// </summary>
-    protected void StartBackwardStep(Tensor<T>? lengths, int t, Tensor<T> dhState, Tensor<T> dhNew, Tensor<T> carry)
+    private Tensor<T>? StartBackwardStep(Tensor<T>? lengths, int t)
     {
         var be = Backend;
-        if (lengths is null) { be.Add(OutputGradientSteps[t], dhState, dhNew); return; }
+        if (lengths is null)
+        {
+            be.Add(_outputGradientSteps[t], _dhState, _dhNew);
+            return _dcState;
+        }
         // Outputs at inactive steps are constant zeros; an inactive step passes its state gradient straight through.
-        be.MaskRows(lengths, t, keepActive: true, OutputGradientSteps[t], dhNew);
-        be.Add(dhNew, dhState, dhNew);
-        be.MaskRows(lengths, t, keepActive: false, dhNew, carry);
-        be.MaskRows(lengths, t, keepActive: true, dhNew, dhNew);
+        be.MaskRows(lengths, t, keepActive: true, _outputGradientSteps[t], _dhNew);
+        be.Add(_dhNew, _dhState, _dhNew);
+        be.MaskRows(lengths, t, keepActive: false, _dhNew, _carryH);
+        be.MaskRows(lengths, t, keepActive: true, _dhNew, _dhNew);
+        if (!HasCellState) return null;
+        be.MaskRows(lengths, t, keepActive: false, _dcState!, _carryC!);
+        be.MaskRows(lengths, t, keepActive: true, _dcState!, _dcNew!);
+        return _dcNew;
     }
 
-    /// <summary>Ends backward step t: adds the carried gradient of inactive rows to the new <paramref name="dhState"/>.</summary>
-    protected void FinishBackwardStep(Tensor<T>? lengths, Tensor<T> dhState, Tensor<T> carry)
+    /// <summary>
+    /// Ends backward step t once the cell has written the gradients of the previous states: adds the inactive rows'
+    /// carried gradients (on every row one of the two terms is zero, so nothing is rounded).
+    /// </summary>
+    private void FinishBackwardStep(Tensor<T>? lengths)
     {
-        if (lengths is not null) Backend.Add(dhState, carry, dhState);
+        var be = Backend;
+        if (lengths is not null) be.Add(_dhState, _carryH, _dhState);
+        if (!HasCellState) return;
+        if (lengths is null) be.Copy(_dcPrev!, _dcState!);
+        else be.Add(_dcPrev!, _carryC!, _dcState!);
     }
 
     /// <summary>Releases the arena and the parameters.</summary>

@@ -3,19 +3,6 @@ using SeqCore.Random;
 
 namespace SeqCore.Layers.Recurrent;
 
-/// <summary>The recurrent cell of a <see cref="RecurrentLayer{T}"/>; each is one <see cref="RecurrentDirection{T}"/> subclass.</summary>
-public enum CellKind
-{
-    /// <summary>Elman RNN, <c>h' = tanh(W_ih x + b_ih + W_hh h + b_hh)</c> (<see cref="RnnDirection{T}"/>; PyTorch's <c>nn.RNN</c>).</summary>
-    RnnTanh,
-    /// <summary>Elman RNN with ReLU, <c>h' = max(0, W_ih x + b_ih + W_hh h + b_hh)</c> (<see cref="RnnDirection{T}"/>).</summary>
-    RnnRelu,
-    /// <summary>LSTM, PyTorch gate order i, f, g, o, optional projection and peepholes (<see cref="LstmDirection{T}"/>).</summary>
-    Lstm,
-    /// <summary>GRU, gate order r, z, n, <c>h' = (1 − z)⊙n + z⊙h</c>, in either <see cref="GruForm"/> (<see cref="GruDirection{T}"/>).</summary>
-    Gru,
-}
-
 /// <summary>Where a GRU applies its reset gate. Both forms have the same parameters (PyTorch's <c>nn.GRU</c> layout).</summary>
 public enum GruForm
 {
@@ -88,6 +75,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         _backend = backend;
         Options = options;
         int d = Directions;
+        var cell = CellCatalogue.Find(options.Cell);
         _dirs = new RecurrentDirection<T>[options.NumLayers][];
         for (int l = 0; l < options.NumLayers; l++)
         {
@@ -96,7 +84,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
             for (int r = 0; r < d; r++)
             {
                 string suffix = $"_l{l}" + (r == 1 ? "_reverse" : "");
-                var dir = CreateDirection(backend, options, inSize, r == 1, suffix);
+                var dir = cell.CreateDirection(backend, options, inSize, r == 1, suffix);
                 _dirs[l][r] = dir;
                 _parameters.AddRange(dir.Parameters);
             }
@@ -146,15 +134,6 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         if (o.ProjSize < 0 || o.ProjSize >= o.HiddenSize && o.ProjSize != 0)
             throw new ArgumentException($"RecurrentLayer: proj size must be in [1, hidden size) or 0, got {o.ProjSize} with hidden size {o.HiddenSize}.");
     }
-
-    private static RecurrentDirection<T> CreateDirection(IBackend<T> backend, RecurrentOptions o, int inputSize, bool reverse, string suffix) => o.Cell switch
-    {
-        CellKind.Lstm => new LstmDirection<T>(backend, inputSize, o.HiddenSize, o.ProjSize, o.Bias, o.Peepholes, reverse, suffix),
-        CellKind.Gru => new GruDirection<T>(backend, inputSize, o.HiddenSize, o.Bias, o.GruForm, reverse, suffix),
-        CellKind.RnnTanh => new RnnDirection<T>(backend, inputSize, o.HiddenSize, o.Bias, relu: false, reverse, suffix),
-        CellKind.RnnRelu => new RnnDirection<T>(backend, inputSize, o.HiddenSize, o.Bias, relu: true, reverse, suffix),
-        _ => throw new ArgumentOutOfRangeException(nameof(o), $"RecurrentLayer: unknown cell kind {o.Cell}."),
-    };
 
     private void EnsureArena(int steps, int batch)
     {

@@ -19,16 +19,13 @@ public sealed class RnnDirection<T> : RecurrentDirection<T> where T : unmanaged,
     private readonly Parameter<T>? _bih, _bhh;
     private readonly List<Parameter<T>> _parameters = new();
 
-    // Arena (see EnsureArena): pre-activations per step, their gradients, states by time index.
-    private Tensor<T> _pre = null!, _dPre = null!, _hs = null!, _bias = null!;
-    private Tensor<T>[] _preSteps = [], _dPreSteps = [], _hSteps = [];
-    private Tensor<T> _hPrevForward = null!, _hPrevReverse = null!;
-    private Tensor<T> _dhTot = null!, _dhState = null!, _carryH = null!;
-    private Tensor<T>? _x, _lengths;
+    // Arena (see AllocateArena): pre-activations per step and their gradients.
+    private Tensor<T> _pre = null!, _dPre = null!, _bias = null!;
+    private Tensor<T>[] _preSteps = [], _dPreSteps = [];
 
     /// <summary>Creates the direction with zero parameters; <see cref="RecurrentLayer{T}"/> initialises them.</summary>
-    public RnnDirection(IBackend<T> backend, int inputSize, int hiddenSize, bool bias, bool relu, bool reverse, string suffix)
-        : base(backend, inputSize, hiddenSize, hiddenSize, reverse)
+    public RnnDirection(CellDescriptor cell, IBackend<T> backend, int inputSize, int hiddenSize, bool bias, bool relu, bool reverse, string suffix)
+        : base(cell, backend, inputSize, hiddenSize, hiddenSize, reverse)
     {
         int h = hiddenSize;
         _relu = relu;
@@ -52,34 +49,22 @@ public sealed class RnnDirection<T> : RecurrentDirection<T> where T : unmanaged,
     /// <summary><c>[T, B, H]</c>: the pre-activations of the last Forward (gradient checks keep ReLU's away from its kink).</summary>
     internal Tensor<T> PreActivations => _pre;
 
-    private void EnsureArena(int steps, int batch)
+    /// <inheritdoc />
+    protected override void AllocateArena(int steps, int batch)
     {
-        if (!EnsureShape(steps, batch)) return;
         int h = HiddenSize;
         _pre = Buffer(steps, batch, h);
         _dPre = Buffer(steps, batch, h);
-        _hs = Buffer(steps + 1, batch, h);
         _preSteps = StepViews(_pre, steps);
         _dPreSteps = StepViews(_dPre, steps);
-        _hSteps = StepViews(_hs, steps + 1);
-        _hPrevForward = _hs.Slice(0, steps * batch, h);
-        _hPrevReverse = _hs.Slice((long)batch * h, steps * batch, h);
         _bias = Buffer(h);
-        _dhTot = Buffer(batch, h);
-        _dhState = Buffer(batch, h);
-        _carryH = Buffer(batch, h);
     }
 
     /// <inheritdoc />
-    public override void Forward(Tensor<T> x, int steps, int batch, Tensor<T>? lengths, Tensor<T>? h0, Tensor<T>? c0, Tensor<T>? hT, Tensor<T>? cT)
+    protected override void ProjectInputs(Tensor<T> x)
     {
-        if (c0 is not null || cT is not null) throw new ArgumentException("RNN: there is no cell state; pass null for c0 and cT.");
-        EnsureArena(steps, batch);
         var be = Backend;
-        int h = HiddenSize, rows = steps * batch;
-        _x = x;
-        _lengths = lengths;
-
+        int h = HiddenSize, rows = Steps * Batch;
         if (_bih is not null)
         {
             be.Add(_bih.Value, _bhh!.Value, _bias);
@@ -87,47 +72,36 @@ public sealed class RnnDirection<T> : RecurrentDirection<T> where T : unmanaged,
         }
         be.Gemm(Transpose.No, Transpose.Yes, rows, h, InputSize, T.One, x, InputSize, _wih.Value, InputSize,
             _bih is null ? T.Zero : T.One, _pre, h);
-
-        LoadState(h0, _hSteps[PrevIndex(TimeAt(0))]);
-        for (int s = 0; s < steps; s++)
-        {
-            int t = TimeAt(s);
-            Tensor<T> hPrev = _hSteps[PrevIndex(t)], hCur = _hSteps[CurIndex(t)];
-            be.Gemm(Transpose.No, Transpose.Yes, batch, h, h, T.One, hPrev, h, _whh.Value, h, T.One, _preSteps[t], h);
-            if (_relu) be.Relu(_preSteps[t], hCur);
-            else be.Tanh(_preSteps[t], hCur);
-            FinishForwardStep(lengths, t, hCur, hPrev);
-        }
-        if (hT is not null) be.Copy(_hSteps[Reverse ? 0 : steps], hT);
     }
 
     /// <inheritdoc />
-    public override void Backward(Tensor<T>? dhT, Tensor<T>? dcT, Tensor<T> dx, bool accumulateDx, Tensor<T>? dh0, Tensor<T>? dc0)
+    protected override void ForwardStep(int t)
     {
-        var x = _x ?? throw new InvalidOperationException("RNN Backward called before Forward.");
-        if (dcT is not null || dc0 is not null) throw new ArgumentException("RNN: there is no cell state; pass null for dcT and dc0.");
         var be = Backend;
-        var lengths = _lengths;
-        int h = HiddenSize, batch = Batch, steps = Steps, rows = steps * batch;
-        LoadState(dhT, _dhState);
+        int h = HiddenSize;
+        be.Gemm(Transpose.No, Transpose.Yes, Batch, h, h, T.One, HiddenBefore(t), h, _whh.Value, h, T.One, _preSteps[t], h);
+        if (_relu) be.Relu(_preSteps[t], HiddenAfter(t));
+        else be.Tanh(_preSteps[t], HiddenAfter(t));
+    }
 
-        for (int s = steps - 1; s >= 0; s--)
-        {
-            int t = TimeAt(s);
-            // The state after step t is its activation output (on inactive rows the carried state instead, where the
-            // masked gradient is zero anyway).
-            Tensor<T> hCur = _hSteps[CurIndex(t)];
-            StartBackwardStep(lengths, t, _dhState, _dhTot, _carryH);
-            if (_relu) be.ReluBackward(hCur, _dhTot, _dPreSteps[t]);
-            else be.TanhBackward(hCur, _dhTot, _dPreSteps[t]);
-            if (lengths is not null) be.Copy(_carryH, _dhState);
-            be.Gemm(Transpose.No, Transpose.No, batch, h, h, T.One, _dPreSteps[t], h, _whh.Value, h,
-                lengths is null ? T.Zero : T.One, _dhState, h);
-        }
-        if (dh0 is not null) be.Copy(_dhState, dh0);
+    /// <inheritdoc />
+    protected override void BackwardStep(int t, Tensor<T> dhNew, Tensor<T>? dcNew, Tensor<T> dhPrev, Tensor<T>? dcPrev)
+    {
+        var be = Backend;
+        int h = HiddenSize;
+        // The state after step t is its activation output (on inactive rows the carried state instead, where dhNew is zero).
+        if (_relu) be.ReluBackward(HiddenAfter(t), dhNew, _dPreSteps[t]);
+        else be.TanhBackward(HiddenAfter(t), dhNew, _dPreSteps[t]);
+        be.Gemm(Transpose.No, Transpose.No, Batch, h, h, T.One, _dPreSteps[t], h, _whh.Value, h, T.Zero, dhPrev, h);
+    }
 
+    /// <inheritdoc />
+    protected override void InputAndWeightGradients(Tensor<T> x, Tensor<T> dx, bool accumulateDx)
+    {
+        var be = Backend;
+        int h = HiddenSize, rows = Steps * Batch;
         be.Gemm(Transpose.Yes, Transpose.No, h, InputSize, rows, T.One, _dPre, h, x, InputSize, T.One, _wih.Gradient, InputSize);
-        be.Gemm(Transpose.Yes, Transpose.No, h, h, rows, T.One, _dPre, h, Reverse ? _hPrevReverse : _hPrevForward, h, T.One, _whh.Gradient, h);
+        be.Gemm(Transpose.Yes, Transpose.No, h, h, rows, T.One, _dPre, h, PreviousHiddenStates, h, T.One, _whh.Gradient, h);
         if (_bih is not null)
         {
             // Both biases get the same row sum of the gate gradients: sum once (into the bias scratch, free until the next Forward).

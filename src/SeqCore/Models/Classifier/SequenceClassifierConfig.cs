@@ -1,18 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SeqCore.Layers.Recurrent;
 
 namespace SeqCore.Models;
-
-/// <summary>The encoder of a <see cref="SequenceClassifier{T}"/>.</summary>
-public enum ClassifierEncoder
-{
-    /// <summary>A stack of LSTM layers (optionally bidirectional).</summary>
-    Lstm,
-    /// <summary>A stack of GRU layers (PyTorch form, optionally bidirectional).</summary>
-    Gru,
-    /// <summary>One 1-D convolution over time with "same" zero padding, then ReLU.</summary>
-    Conv,
-}
 
 /// <summary>How a <see cref="SequenceClassifier{T}"/> turns the encoder's per-step features into one vector per sequence.</summary>
 public enum ClassifierPooling
@@ -35,6 +25,14 @@ public sealed record SequenceClassifierConfig
     /// <summary>The value of the <c>"model"</c> field, which tells a classifier config from other models' configs.</summary>
     public const string ModelName = "sequence-classifier";
 
+    /// <summary>The <see cref="Encoder"/> of the convolution encoder: one 1-D convolution over time with "same" zero
+    /// padding, then ReLU.</summary>
+    public const string ConvEncoder = "conv";
+
+    /// <summary>The encoders <see cref="Encoder"/> accepts: every cell of <see cref="CellCatalogue"/> (a stack of its
+    /// layers, optionally bidirectional), then <c>conv</c>.</summary>
+    public static IReadOnlyList<string> Encoders { get; } = [.. CellCatalogue.Names, ConvEncoder];
+
     /// <summary>Always <see cref="ModelName"/> (written to the JSON so a loader can check what it reads).</summary>
     public string Model { get; init; } = ModelName;
 
@@ -47,8 +45,8 @@ public sealed record SequenceClassifierConfig
     /// <summary>Embedding width E.</summary>
     public int EmbeddingDim { get; init; } = 32;
 
-    /// <summary>The encoder kind.</summary>
-    public ClassifierEncoder Encoder { get; init; } = ClassifierEncoder.Lstm;
+    /// <summary>The encoder: a recurrent cell's name from <see cref="CellCatalogue"/>, or <see cref="ConvEncoder"/>.</summary>
+    public string Encoder { get; init; } = "lstm";
 
     /// <summary>Recurrent hidden size H per direction, or the number of convolution channels.</summary>
     public int HiddenSize { get; init; } = 64;
@@ -71,9 +69,13 @@ public sealed record SequenceClassifierConfig
     /// <summary>Sequences are cut to their first this many tokens before classification (0: no limit).</summary>
     public int MaxLength { get; init; }
 
-    /// <summary>Whether the encoder is recurrent (LSTM or GRU).</summary>
+    /// <summary>Whether the encoder is recurrent (not <see cref="ConvEncoder"/>).</summary>
     [JsonIgnore]
-    public bool IsRecurrent => Encoder != ClassifierEncoder.Conv;
+    public bool IsRecurrent => Encoder != ConvEncoder;
+
+    /// <summary>The recurrent cell named by <see cref="Encoder"/>; null for conv or an unknown name.</summary>
+    [JsonIgnore]
+    public CellDescriptor? Cell => CellCatalogue.TryParse(Encoder, out var cell) ? cell : null;
 
     /// <summary>Width F of the pooled feature vector: D·H for recurrent encoders (D = 2 when bidirectional), H for conv.</summary>
     [JsonIgnore]
@@ -93,7 +95,8 @@ public sealed record SequenceClassifierConfig
         if (KernelSize <= 0 || KernelSize % 2 == 0) throw new ArgumentException($"SequenceClassifierConfig: the kernel size must be a positive odd number, got {KernelSize}.");
         if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout)) throw new ArgumentException($"SequenceClassifierConfig: dropout must be in [0, 1), got {Dropout}.");
         if (MaxLength < 0) throw new ArgumentException($"SequenceClassifierConfig: the maximum length must be ≥ 0, got {MaxLength}.");
-        if (!Enum.IsDefined(Encoder)) throw new ArgumentException($"SequenceClassifierConfig: unknown encoder {Encoder}.");
+        if (!Encoders.Contains(Encoder))
+            throw new ArgumentException($"SequenceClassifierConfig: unknown encoder '{Encoder}'; expected one of {string.Join(", ", Encoders)}.");
         if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"SequenceClassifierConfig: unknown pooling {Pooling}.");
     }
 
@@ -113,7 +116,7 @@ public sealed record SequenceClassifierConfig
     /// </summary>
     public static SequenceClassifierConfig FromJson(string json, string source)
     {
-        CheckWord(json, "encoder", Enum.GetNames<ClassifierEncoder>(), source);
+        CheckWord(json, "encoder", [.. Encoders], source);
         CheckWord(json, "pooling", Enum.GetNames<ClassifierPooling>(), source);
         SequenceClassifierConfig? config;
         try { config = JsonSerializer.Deserialize<SequenceClassifierConfig>(json, JsonOptions); }

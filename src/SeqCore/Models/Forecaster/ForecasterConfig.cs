@@ -35,7 +35,7 @@ public sealed record ForecasterConfig
     /// <summary>Time steps the network reads to predict the next one.</summary>
     public int Window { get; init; } = 24;
 
-    /// <summary>Recurrent cell: <see cref="CellKind.Lstm"/> or <see cref="CellKind.Gru"/> (an Elman RNN works too).</summary>
+    /// <summary>Recurrent cell, any of <see cref="CellCatalogue"/>; written to JSON by its catalogue name.</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
 
     /// <summary>Hidden width of the recurrent encoder.</summary>
@@ -75,6 +75,7 @@ public sealed record ForecasterConfig
         if (Window <= 0) throw new ArgumentException($"ForecasterConfig: window must be positive, got {Window}.");
         if (Hidden <= 0) throw new ArgumentException($"ForecasterConfig: hidden size must be positive, got {Hidden}.");
         if (Layers <= 0) throw new ArgumentException($"ForecasterConfig: layers must be positive, got {Layers}.");
+        CellCatalogue.Find(Cell); // throws for a value outside the enum
         if (DifferenceLag < 0) throw new ArgumentException($"ForecasterConfig: difference lag must be ≥ 0, got {DifferenceLag}.");
         if (ScaleCenter.Count != ScaleSpread.Count || (ScaleCenter.Count != 0 && ScaleCenter.Count != Features))
             throw new ArgumentException($"ForecasterConfig: {ScaleCenter.Count} scale centers and {ScaleSpread.Count} spreads for {Features} features.");
@@ -91,7 +92,7 @@ public sealed record ForecasterConfig
             ["target"] = Target,
             ["inputs"] = new JsonArray(Inputs.Select(i => (JsonNode)JsonValue.Create(i)!).ToArray()),
             ["window"] = Window,
-            ["cell"] = CellName(Cell),
+            ["cell"] = CellCatalogue.NameOf(Cell),
             ["hidden"] = Hidden,
             ["layers"] = Layers,
             ["log"] = Log,
@@ -119,7 +120,7 @@ public sealed record ForecasterConfig
                 Target = Field<string>(o, "target", source),
                 Inputs = Array(o, "inputs", source).Select(n => n!.GetValue<string>()).ToArray(),
                 Window = Field<int>(o, "window", source),
-                Cell = ParseCell(Field<string>(o, "cell", source)) ?? throw new InvalidDataException($"{source}: unknown cell '{o["cell"]}' in the model config (expected lstm, gru or rnn)."),
+                Cell = CellCatalogue.Parse(Field<string>(o, "cell", source), "cell").Kind,
                 Hidden = Field<int>(o, "hidden", source),
                 Layers = Field<int>(o, "layers", source),
                 Log = Field<bool>(o, "log", source),
@@ -142,26 +143,6 @@ public sealed record ForecasterConfig
             throw new InvalidDataException($"{source}: invalid forecaster config: {e.Message}");
         }
     }
-
-    /// <summary><c>lstm</c>, <c>gru</c>, <c>rnn</c> (tanh) or <c>rnn-relu</c>.</summary>
-    public static string CellName(CellKind cell) => cell switch
-    {
-        CellKind.Lstm => "lstm",
-        CellKind.Gru => "gru",
-        CellKind.RnnTanh => "rnn",
-        CellKind.RnnRelu => "rnn-relu",
-        _ => cell.ToString().ToLowerInvariant(),
-    };
-
-    /// <summary>The inverse of <see cref="CellName"/>, or null for an unknown name.</summary>
-    public static CellKind? ParseCell(string name) => name.ToLowerInvariant() switch
-    {
-        "lstm" => CellKind.Lstm,
-        "gru" => CellKind.Gru,
-        "rnn" => CellKind.RnnTanh,
-        "rnn-relu" => CellKind.RnnRelu,
-        _ => null,
-    };
 
     private static TValue Field<TValue>(JsonObject o, string name, string source)
     {

@@ -83,7 +83,7 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
         {
             _rnn = new RecurrentLayer<T>(backend, new RecurrentOptions
             {
-                Cell = config.Arch switch { "lstm" => CellKind.Lstm, "gru" => CellKind.Gru, _ => CellKind.RnnTanh },
+                Cell = config.Cell!.Kind, // Validate has rejected names that are neither a cell nor the transformer
                 InputSize = e, HiddenSize = config.HiddenSize, NumLayers = config.Layers, Dropout = config.Dropout,
             }, init);
             // The layer names its parameters as nn.LSTM does (weight_ih_l0 …); the model adds the module's name.

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SeqCore.Layers.Recurrent;
 
 namespace SeqCore.Models;
 
@@ -12,13 +13,17 @@ public sealed record LanguageModelConfig : IModelConfig
     /// <summary>The value of the <c>"model"</c> field that names this kind of model in a config or checkpoint.</summary>
     public const string ModelKind = "language-model";
 
-    /// <summary>The architectures <see cref="Arch"/> accepts.</summary>
-    public static IReadOnlyList<string> Architectures { get; } = ["rnn", "lstm", "gru", "transformer"];
+    /// <summary>The <see cref="Arch"/> of a transformer.</summary>
+    public const string TransformerArch = "transformer";
+
+    /// <summary>The architectures <see cref="Arch"/> accepts: every cell of <see cref="CellCatalogue"/>, then <c>transformer</c>.</summary>
+    public static IReadOnlyList<string> Architectures { get; } = [.. CellCatalogue.Names, TransformerArch];
 
     /// <summary>Always <see cref="ModelKind"/>; lets a reader tell model kinds apart.</summary>
     public string Model { get; init; } = ModelKind;
 
-    /// <summary><c>rnn</c> (Elman, tanh), <c>lstm</c>, <c>gru</c> or <c>transformer</c> (causal pre-LN decoder).</summary>
+    /// <summary>A recurrent cell's name from <see cref="CellCatalogue"/> (<c>rnn</c>, <c>rnn-relu</c>, <c>lstm</c>, <c>gru</c>)
+    /// or <c>transformer</c> (causal pre-LN decoder).</summary>
     public string Arch { get; init; } = "lstm";
 
     /// <summary>Tokens in the vocabulary V (the tokenizer's size).</summary>
@@ -54,14 +59,18 @@ public sealed record LanguageModelConfig : IModelConfig
 
     /// <summary>True for <c>transformer</c>.</summary>
     [JsonIgnore]
-    public bool IsTransformer => Arch == "transformer";
+    public bool IsTransformer => Arch == TransformerArch;
+
+    /// <summary>The recurrent cell named by <see cref="Arch"/>; null for the transformer or an unknown name.</summary>
+    [JsonIgnore]
+    public CellDescriptor? Cell => CellCatalogue.TryParse(Arch, out var cell) ? cell : null;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range.</summary>
     public void Validate()
     {
         if (Model != ModelKind) throw new ArgumentException($"Language model config: \"model\" is '{Model}', expected '{ModelKind}'.");
         if (!Architectures.Contains(Arch))
-            throw new ArgumentException($"Language model config: unknown architecture '{Arch}'; expected {string.Join(", ", Architectures)}.");
+            throw new ArgumentException($"Language model config: unknown arch '{Arch}'; expected one of {string.Join(", ", Architectures)}.");
         if (VocabSize <= 0) throw new ArgumentException($"Language model config: vocabSize must be positive, got {VocabSize}.");
         if (EmbeddingSize <= 0) throw new ArgumentException($"Language model config: embeddingSize must be positive, got {EmbeddingSize}.");
         if (Layers <= 0) throw new ArgumentException($"Language model config: layers must be positive, got {Layers}.");

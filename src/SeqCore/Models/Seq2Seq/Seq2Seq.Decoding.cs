@@ -101,10 +101,10 @@ public sealed partial class Seq2Seq<T>
             _be = be;
             Rows = n; Steps = s; _lengths = lengths;
             int e = c.EmbeddingSize, dk = c.DecoderSize, d = c.Directions, h = c.HiddenSize;
-            bool lstm = c.Cell == Layers.Recurrent.CellKind.Lstm;
+            bool cellState = c.HasCellState;
             Tensor<T> A(params int[] shape) { var x = be.Allocate(shape); _owned.Add(x); return x; }
             Embedded = A(n, s, e); Memory = A(n, s, dk); FinalH = A(d, n, h); H = A(1, n, dk); Feed = A(n, dk);
-            if (lstm) { FinalC = A(d, n, h); C = A(1, n, dk); }
+            if (cellState) { FinalC = A(d, n, h); C = A(1, n, dk); }
             TokenEmbedded = A(n, e); X = A(n, c.DecoderInputSize); Y = A(n, dk); Query = Y.Reshape(n, 1, dk);
             Context = A(n, 1, dk); Weights = A(n, 1, s); Combined = A(n, 2 * dk); Logits = A(n, c.TargetVocabSize);
             Scratch = A(n, dk);

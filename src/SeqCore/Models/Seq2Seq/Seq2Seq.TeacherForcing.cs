@@ -158,17 +158,17 @@ public sealed partial class Seq2Seq<T>
         {
             _key = (b, s, steps);
             int e = c.EmbeddingSize, dk = c.DecoderSize, din = c.DecoderInputSize, v = c.TargetVocabSize, d = c.Directions, h = c.HiddenSize;
-            bool lstm = c.Cell == Layers.Recurrent.CellKind.Lstm;
+            bool cellState = c.HasCellState;
             Tensor<T> A(params int[] shape) { var x = be.Allocate(shape); _owned.Add(x); return x; }
 
             SourceEmbedded = A(b, s, e); DSourceEmbedded = A(b, s, e);
             Memory = A(b, s, dk); DMemory = A(b, s, dk); DMemoryStep = A(b, s, dk);
             FinalH = A(d, b, h); DFinalH = A(d, b, h);
-            if (lstm) { FinalC = A(d, b, h); DFinalC = A(d, b, h); }
+            if (cellState) { FinalC = A(d, b, h); DFinalC = A(d, b, h); }
             var hs = A(steps + 1, 1, b, dk);
             H = Views(hs, steps + 1, 1, b, dk);
             Query = Views(hs, steps + 1, b, 1, dk);
-            if (lstm) C = Views(A(steps + 1, 1, b, dk), steps + 1, 1, b, dk);
+            if (cellState) C = Views(A(steps + 1, 1, b, dk), steps + 1, 1, b, dk);
             var emb = A(steps, b, e); AllTargetEmbedded = emb; TargetEmbedded = Views(emb, steps, b, e);
             var demb = A(steps, b, e); DAllTargetEmbedded = demb; DTargetEmbedded = Views(demb, steps, b, e);
             var x = A(steps, b, din); X = Views(x, steps, b, din); X3 = Views(x, steps, 1, b, din);
@@ -183,11 +183,11 @@ public sealed partial class Seq2Seq<T>
             DhTotal = A(1, b, dk);
             DQuery = A(b, 1, dk);
             DhState = A(1, b, dk);
-            if (lstm) DcState = A(1, b, dk);
+            if (cellState) DcState = A(1, b, dk);
             DX = A(1, b, din);
             ContextScratch = A(b, 1, dk);
             CellOutScratch = A(1, b, dk);
-            if (lstm) CellStateScratch = A(1, b, dk);
+            if (cellState) CellStateScratch = A(1, b, dk);
         }
 
         private static Tensor<T>[] Views(Tensor<T> buffer, int count, params int[] shape)

@@ -83,8 +83,6 @@ public sealed partial class Seq2Seq<T> : IHasParameters<T>, IDisposable where T 
     /// <inheritdoc />
     public IReadOnlyList<Parameter<T>> Parameters => _parameters;
 
-    private bool IsLstm => Config.Cell == CellKind.Lstm;
-
     private void AttentionForward(Tensor<T> query, Tensor<T> memory, ReadOnlySpan<int> lengths, Tensor<T> context, Tensor<T>? weights = null)
     {
         if (_additive is not null) _additive.Forward(query, memory, lengths, context, weights);

@@ -30,8 +30,9 @@ public sealed record Seq2SeqConfig
     public int EmbeddingSize { get; init; } = 32;
     /// <summary>Hidden width of each encoder direction.</summary>
     public int HiddenSize { get; init; } = 64;
-    /// <summary>The recurrent cell of encoder and decoder: <see cref="CellKind.Lstm"/> or <see cref="CellKind.Gru"/>.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<CellKind>))]
+    /// <summary>The recurrent cell of encoder and decoder, any of <see cref="CellCatalogue"/>; written to JSON by its
+    /// catalogue name.</summary>
+    [JsonConverter(typeof(CellKindJsonConverter))]
     public CellKind Cell { get; init; } = CellKind.Lstm;
     /// <summary>Run the encoder in both directions.</summary>
     public bool Bidirectional { get; init; } = true;
@@ -44,6 +45,8 @@ public sealed record Seq2SeqConfig
     /// (Luong et al. 2015, section 3.3).</summary>
     public bool InputFeeding { get; init; } = true;
 
+    /// <summary>True when the cell carries a cell state besides h (the LSTM).</summary>
+    [JsonIgnore] public bool HasCellState => CellCatalogue.Find(Cell).HasCellState;
     /// <summary>D: 2 when bidirectional, else 1.</summary>
     [JsonIgnore] public int Directions => Bidirectional ? 2 : 1;
     /// <summary>Decoder hidden width = encoder output width = D·HiddenSize.</summary>
@@ -60,8 +63,7 @@ public sealed record Seq2SeqConfig
             throw new ArgumentException($"Seq2SeqConfig: vocabulary sizes must hold the special tokens, got source {SourceVocabSize}, target {TargetVocabSize}.");
         if (EmbeddingSize <= 0 || HiddenSize <= 0 || AttentionSize < 0)
             throw new ArgumentException($"Seq2SeqConfig: sizes must be positive, got embedding {EmbeddingSize}, hidden {HiddenSize}, attention {AttentionSize}.");
-        if (Cell is not (CellKind.Lstm or CellKind.Gru))
-            throw new ArgumentException($"Seq2SeqConfig: the cell must be Lstm or Gru, got {Cell}.");
+        CellCatalogue.Find(Cell); // throws for a value outside the enum
         if (!Enum.IsDefined(Attention))
             throw new ArgumentException($"Seq2SeqConfig: unknown attention {(int)Attention}.");
     }
