@@ -1,4 +1,4 @@
-using SeqCore.Gradients;
+using SeqCore.Testing;
 
 namespace SeqCore.Tests.Cuda;
 
