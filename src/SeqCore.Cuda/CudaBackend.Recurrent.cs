@@ -43,10 +43,10 @@ public sealed unsafe partial class CudaBackend<T>
     public void GruCellForward(Tensor<T> gates, Tensor<T> hGates, Tensor<T> hPrev, Tensor<T> h)
     {
         const string op = "GruCellForward";
-        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pg = Ptr(gates, op, "gates"), php = Ptr(hPrev, op, "hPrev");
         ulong pp = Ptr(hGates, op, "hGates"), ph = Ptr(h, op, "h");
-        Check.SameLength(op, hGates, "hGates", gates, "gates");
-        Check.SameLength(op, h, "h", hPrev, "hPrev");
+        var (batch, hidden) = Check.GruCellForward(op, gates, hGates, hPrev, h);
+        long b = batch, hd = hidden;
         if (b * hd == 0) return;
         void** args = stackalloc void*[6];
         args[0] = &pg; args[1] = &pp; args[2] = &php; args[3] = &ph; args[4] = &b; args[5] = &hd;
@@ -58,14 +58,11 @@ public sealed unsafe partial class CudaBackend<T>
         Tensor<T> dGates, Tensor<T> dhGates, Tensor<T> dhPrev)
     {
         const string op = "GruCellBackward";
-        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pg = Ptr(gates, op, "gates"), php = Ptr(hPrev, op, "hPrev");
         ulong pp = Ptr(hGates, op, "hGates"), pdh = Ptr(dh, op, "dh");
         ulong pdg = Ptr(dGates, op, "dGates"), pdp = Ptr(dhGates, op, "dhGates"), pdhp = Ptr(dhPrev, op, "dhPrev");
-        Check.SameLength(op, hGates, "hGates", gates, "gates");
-        Check.SameLength(op, dGates, "dGates", gates, "gates");
-        Check.SameLength(op, dhGates, "dhGates", gates, "gates");
-        Check.SameLength(op, dh, "dh", hPrev, "hPrev");
-        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        var (batch, hidden) = Check.GruCellBackward(op, gates, hGates, hPrev, dh, dGates, dhGates, dhPrev);
+        long b = batch, hd = hidden;
         if (b * hd == 0) return;
         void** args = stackalloc void*[9];
         args[0] = &pg; args[1] = &pp; args[2] = &php; args[3] = &pdh; args[4] = &pdg; args[5] = &pdp; args[6] = &pdhp;
@@ -77,9 +74,10 @@ public sealed unsafe partial class CudaBackend<T>
     public void GruOriginalGatesForward(Tensor<T> gates, Tensor<T> hPrev, Tensor<T> resetHidden)
     {
         const string op = "GruOriginalGatesForward";
-        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pg = Ptr(gates, op, "gates"), php = Ptr(hPrev, op, "hPrev");
         ulong prh = Ptr(resetHidden, op, "resetHidden");
-        Check.SameLength(op, resetHidden, "resetHidden", hPrev, "hPrev");
+        var (batch, hidden) = Check.GruOriginalGatesForward(op, gates, hPrev, resetHidden);
+        long b = batch, hd = hidden;
         if (b * hd == 0) return;
         void** args = stackalloc void*[5];
         args[0] = &pg; args[1] = &php; args[2] = &prh; args[3] = &b; args[4] = &hd;
@@ -90,9 +88,10 @@ public sealed unsafe partial class CudaBackend<T>
     public void GruOriginalCellForward(Tensor<T> gates, Tensor<T> hPrev, Tensor<T> h)
     {
         const string op = "GruOriginalCellForward";
-        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pg = Ptr(gates, op, "gates"), php = Ptr(hPrev, op, "hPrev");
         ulong ph = Ptr(h, op, "h");
-        Check.SameLength(op, h, "h", hPrev, "hPrev");
+        var (batch, hidden) = Check.GruOriginalCellForward(op, gates, hPrev, h);
+        long b = batch, hd = hidden;
         if (b * hd == 0) return;
         void** args = stackalloc void*[5];
         args[0] = &pg; args[1] = &php; args[2] = &ph; args[3] = &b; args[4] = &hd;
@@ -103,11 +102,10 @@ public sealed unsafe partial class CudaBackend<T>
     public void GruOriginalCellBackward(Tensor<T> gates, Tensor<T> hPrev, Tensor<T> dh, Tensor<T> dGates, Tensor<T> dhPrev)
     {
         const string op = "GruOriginalCellBackward";
-        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pg = Ptr(gates, op, "gates"), php = Ptr(hPrev, op, "hPrev");
         ulong pdh = Ptr(dh, op, "dh"), pdg = Ptr(dGates, op, "dGates"), pdhp = Ptr(dhPrev, op, "dhPrev");
-        Check.SameLength(op, dGates, "dGates", gates, "gates");
-        Check.SameLength(op, dh, "dh", hPrev, "hPrev");
-        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        var (batch, hidden) = Check.GruOriginalCellBackward(op, gates, hPrev, dh, dGates, dhPrev);
+        long b = batch, hd = hidden;
         if (b * hd == 0) return;
         void** args = stackalloc void*[7];
         args[0] = &pg; args[1] = &php; args[2] = &pdh; args[3] = &pdg; args[4] = &pdhp; args[5] = &b; args[6] = &hd;
@@ -118,25 +116,13 @@ public sealed unsafe partial class CudaBackend<T>
     public void GruOriginalGatesBackward(Tensor<T> gates, Tensor<T> hPrev, Tensor<T> dResetHidden, Tensor<T> dGates, Tensor<T> dhPrev)
     {
         const string op = "GruOriginalGatesBackward";
-        ulong pg = GruGates(op, gates, hPrev, out long b, out long hd), php = Ptr(hPrev, op, "hPrev");
+        ulong pg = Ptr(gates, op, "gates"), php = Ptr(hPrev, op, "hPrev");
         ulong pdrh = Ptr(dResetHidden, op, "dResetHidden"), pdg = Ptr(dGates, op, "dGates"), pdhp = Ptr(dhPrev, op, "dhPrev");
-        Check.SameLength(op, dGates, "dGates", gates, "gates");
-        Check.SameLength(op, dResetHidden, "dResetHidden", hPrev, "hPrev");
-        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        var (batch, hidden) = Check.GruOriginalGatesBackward(op, gates, hPrev, dResetHidden, dGates, dhPrev);
+        long b = batch, hd = hidden;
         if (b * hd == 0) return;
         void** args = stackalloc void*[7];
         args[0] = &pg; args[1] = &php; args[2] = &pdrh; args[3] = &pdg; args[4] = &pdhp; args[5] = &b; args[6] = &hd;
         LaunchElements("gru_orig_gates_bwd", b * hd, args);
-    }
-
-    /// <summary>The checks every GRU op shares (<c>gates [B, 3H]</c> against <c>hPrev [B, H]</c>), as the CPU backend makes them.</summary>
-    private ulong GruGates(string op, Tensor<T> gates, Tensor<T> hPrev, out long batch, out long hidden)
-    {
-        ulong pg = Ptr(gates, op, "gates");
-        Ptr(hPrev, op, "hPrev");
-        var (b, h) = hPrev.AsMatrix();
-        Check.Length(op, gates, "gates", 3L * b * h, "3 gates per element of 'hPrev'", hPrev);
-        batch = b; hidden = h;
-        return pg;
     }
 }
