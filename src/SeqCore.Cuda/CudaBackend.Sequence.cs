@@ -99,4 +99,29 @@ public sealed unsafe partial class CudaBackend<T>
         void** args = stackalloc void*[] { &pl, &t, &keep, &px, &py, &rows, &cols };
         LaunchElements("mask_rows", (long)rows * cols, args);
     }
+
+    /// <inheritdoc />
+    public void AddPositionRows(Tensor<T> x, Tensor<T> table, int start, bool batchFirst, Tensor<T> y)
+    {
+        const string op = "AddPositionRows";
+        ulong px = Ptr(x, op, "x"), pt = Ptr(table, op, "table"), py = Ptr(y, op, "y");
+        var (steps, batch, dim) = Check.PositionShape(op, x, "x", batchFirst);
+        Check.SameLength(op, x, "x", y, "y");
+        Check.PositionTable(op, x, "x", table, "table", start, steps, dim);
+        int bf = batchFirst ? 1 : 0;
+        void** args = stackalloc void*[] { &px, &pt, &start, &bf, &py, &steps, &batch, &dim };
+        LaunchElements("add_position_rows", (long)steps * batch * dim, args);
+    }
+
+    /// <inheritdoc />
+    public void AccumulatePositionRows(Tensor<T> dy, int start, bool batchFirst, Tensor<T> dTable)
+    {
+        const string op = "AccumulatePositionRows";
+        ulong pd = Ptr(dy, op, "dy"), pt = Ptr(dTable, op, "dTable");
+        var (steps, batch, dim) = Check.PositionShape(op, dy, "dy", batchFirst);
+        Check.PositionTable(op, dy, "dy", dTable, "dTable", start, steps, dim);
+        int bf = batchFirst ? 1 : 0;
+        void** args = stackalloc void*[] { &pd, &start, &bf, &pt, &steps, &batch, &dim };
+        LaunchElements("accumulate_position_rows", (long)steps * dim, args);
+    }
 }

@@ -148,6 +148,83 @@ public static partial class Check
         return (batch, hidden);
     }
 
+    /// <summary>Shapes of <see cref="IBackend{T}.GruCellForward"/>: <c>gates</c>, <c>hGates [B, 3H]</c> and <c>h</c> like
+    /// <c>hPrev [B, H]</c>. Returns B and H.</summary>
+    public static (int Batch, int Hidden) GruCellForward<T>(string op, Tensor<T> gates, Tensor<T> hGates, Tensor<T> hPrev, Tensor<T> h)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = GruGates(op, gates, hPrev);
+        SameLength(op, hGates, "hGates", gates, "gates");
+        SameLength(op, h, "h", hPrev, "hPrev");
+        return (batch, hidden);
+    }
+
+    /// <summary>Shapes of <see cref="IBackend{T}.GruCellBackward"/>: those of the forward pass and the gradients like what
+    /// they differentiate. Returns B and H.</summary>
+    public static (int Batch, int Hidden) GruCellBackward<T>(string op, Tensor<T> gates, Tensor<T> hGates, Tensor<T> hPrev, Tensor<T> dh,
+        Tensor<T> dGates, Tensor<T> dhGates, Tensor<T> dhPrev) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = GruGates(op, gates, hPrev);
+        SameLength(op, hGates, "hGates", gates, "gates");
+        SameLength(op, dGates, "dGates", gates, "gates");
+        SameLength(op, dhGates, "dhGates", gates, "gates");
+        SameLength(op, dh, "dh", hPrev, "hPrev");
+        SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        return (batch, hidden);
+    }
+
+    /// <summary>Shapes of <see cref="IBackend{T}.GruOriginalGatesForward"/>: <c>gates [B, 3H]</c>, <c>resetHidden</c> like
+    /// <c>hPrev [B, H]</c>. Returns B and H.</summary>
+    public static (int Batch, int Hidden) GruOriginalGatesForward<T>(string op, Tensor<T> gates, Tensor<T> hPrev, Tensor<T> resetHidden)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = GruGates(op, gates, hPrev);
+        SameLength(op, resetHidden, "resetHidden", hPrev, "hPrev");
+        return (batch, hidden);
+    }
+
+    /// <summary>Shapes of <see cref="IBackend{T}.GruOriginalCellForward"/>: <c>gates [B, 3H]</c>, <c>h</c> like
+    /// <c>hPrev [B, H]</c>. Returns B and H.</summary>
+    public static (int Batch, int Hidden) GruOriginalCellForward<T>(string op, Tensor<T> gates, Tensor<T> hPrev, Tensor<T> h)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = GruGates(op, gates, hPrev);
+        SameLength(op, h, "h", hPrev, "hPrev");
+        return (batch, hidden);
+    }
+
+    /// <summary>Shapes of <see cref="IBackend{T}.GruOriginalCellBackward"/>: <c>gates</c>, <c>dGates [B, 3H]</c> and
+    /// <c>dh</c>, <c>dhPrev</c> like <c>hPrev [B, H]</c>. Returns B and H.</summary>
+    public static (int Batch, int Hidden) GruOriginalCellBackward<T>(string op, Tensor<T> gates, Tensor<T> hPrev, Tensor<T> dh,
+        Tensor<T> dGates, Tensor<T> dhPrev) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = GruGates(op, gates, hPrev);
+        SameLength(op, dGates, "dGates", gates, "gates");
+        SameLength(op, dh, "dh", hPrev, "hPrev");
+        SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        return (batch, hidden);
+    }
+
+    /// <summary>Shapes of <see cref="IBackend{T}.GruOriginalGatesBackward"/>: <c>gates</c>, <c>dGates [B, 3H]</c> and
+    /// <c>dResetHidden</c>, <c>dhPrev</c> like <c>hPrev [B, H]</c>. Returns B and H.</summary>
+    public static (int Batch, int Hidden) GruOriginalGatesBackward<T>(string op, Tensor<T> gates, Tensor<T> hPrev, Tensor<T> dResetHidden,
+        Tensor<T> dGates, Tensor<T> dhPrev) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = GruGates(op, gates, hPrev);
+        SameLength(op, dGates, "dGates", gates, "gates");
+        SameLength(op, dResetHidden, "dResetHidden", hPrev, "hPrev");
+        SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        return (batch, hidden);
+    }
+
+    /// <summary>The check every GRU op shares: <c>gates [B, 3H]</c> against <c>hPrev [B, H]</c>.</summary>
+    private static (int Batch, int Hidden) GruGates<T>(string op, Tensor<T> gates, Tensor<T> hPrev) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (batch, hidden) = hPrev.AsMatrix();
+        Length(op, gates, "gates", 3L * batch * hidden, "3 gates per element of 'hPrev'", hPrev);
+        return (batch, hidden);
+    }
+
     /// <summary>Shapes and options of <see cref="IBackend{T}.LayerNormForward"/>.</summary>
     public static void LayerNormForward<T>(string op, Tensor<T> x, Tensor<T>? weight, Tensor<T>? bias, T epsilon, Tensor<T> y, Tensor<T> mean, Tensor<T> rstd)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -2,13 +2,10 @@ using System.Numerics;
 
 namespace SeqCore;
 
-/// <summary>Operations used by transformer-style blocks: layer normalisation and positional encodings.</summary>
+/// <summary>Layer normalisation, forward and backward.</summary>
 /// <remarks>
-/// <para>Layer normalisation works on rows: a tensor is read as <c>[R, D]</c> (<see cref="Tensor{T}.AsMatrix"/>) and
-/// every row of <c>D</c> elements is normalised on its own, as PyTorch's <c>nn.LayerNorm(D)</c>.</para>
-/// <para>Positional tables are <c>[P, D]</c>: row <c>p</c> belongs to absolute position <c>p</c>. Sequences are rank-3
-/// tensors, time-major <c>[T, B, D]</c> or batch-first <c>[B, T, D]</c>; step <c>t</c> of a sequence is at absolute
-/// position <c>start + t</c>, so incremental decoding passes the number of tokens already decoded as <c>start</c>.</para>
+/// Layer normalisation works on rows: a tensor is read as <c>[R, D]</c> (<see cref="Tensor{T}.AsMatrix"/>) and
+/// every row of <c>D</c> elements is normalised on its own, as PyTorch's <c>nn.LayerNorm(D)</c>.
 /// </remarks>
 public partial interface IBackend<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -44,26 +41,4 @@ public partial interface IBackend<T> where T : unmanaged, IFloatingPointIeee754<
     /// <param name="dBias"><c>[D]</c> accumulated, or null.</param>
     void LayerNormBackward(Tensor<T> x, Tensor<T>? weight, Tensor<T> mean, Tensor<T> rstd, Tensor<T> dy,
         Tensor<T>? dx, Tensor<T>? dWeight, Tensor<T>? dBias);
-
-    /// <summary>
-    /// Adds positional rows: <c>y[t, b, :] = x[t, b, :] + table[start + t, :]</c> (time-major) or
-    /// <c>y[b, t, :] = x[b, t, :] + table[start + t, :]</c> (<paramref name="batchFirst"/>). Used by sinusoidal and
-    /// learned positional encodings alike.
-    /// </summary>
-    /// <param name="x"><c>[T, B, D]</c> or <c>[B, T, D]</c>.</param>
-    /// <param name="table"><c>[P, D]</c> with <c>start + T ≤ P</c>.</param>
-    /// <param name="start">Absolute position of step 0 (≥ 0).</param>
-    /// <param name="batchFirst">Layout of <paramref name="x"/> and <paramref name="y"/>.</param>
-    /// <param name="y">Same shape as <paramref name="x"/>; may alias it.</param>
-    void AddPositionRows(Tensor<T> x, Tensor<T> table, int start, bool batchFirst, Tensor<T> y);
-
-    /// <summary>
-    /// Backward of <see cref="AddPositionRows"/> for the table: <c>dTable[start + t, :] += Σ_b dy[t, b, :]</c>
-    /// (accumulated; the gradient of x is dy itself).
-    /// </summary>
-    /// <param name="dy"><c>[T, B, D]</c> or <c>[B, T, D]</c>.</param>
-    /// <param name="start">Absolute position of step 0.</param>
-    /// <param name="batchFirst">Layout of <paramref name="dy"/>.</param>
-    /// <param name="dTable"><c>[P, D]</c> accumulated, <c>start + T ≤ P</c>.</param>
-    void AccumulatePositionRows(Tensor<T> dy, int start, bool batchFirst, Tensor<T> dTable);
 }

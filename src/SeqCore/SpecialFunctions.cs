@@ -1,7 +1,7 @@
 namespace SeqCore;
 
 /// <summary>Special functions in double precision that .NET's Math does not provide.</summary>
-public static class SpecialFunctions
+internal static class SpecialFunctions
 {
     private const double TwoOverSqrtPi = 1.1283791670955125739; // 2/√π
     private const double InvSqrt2 = 0.70710678118654752440;

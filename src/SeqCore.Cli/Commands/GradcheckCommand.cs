@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SeqCore.Gradients;
+using SeqCore.Testing;
 using Spectre.Console;
 
 namespace SeqCore.Cli.Commands;

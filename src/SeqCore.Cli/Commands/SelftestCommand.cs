@@ -2,8 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Numerics;
 using SeqCore.Cpu;
-using SeqCore.Cuda.Testing;
-using SeqCore.Gradients;
+using SeqCore.Testing;
 using Spectre.Console;
 
 namespace SeqCore.Cli.Commands;

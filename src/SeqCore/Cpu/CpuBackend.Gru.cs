@@ -12,8 +12,7 @@ public sealed unsafe partial class CpuBackend<T>
         const string op = "GruCellForward";
         var job = GruArgs(op, GruMode.Forward, gates, hPrev);
         job.HGates = Ptr(hGates, op, "hGates"); job.H = Ptr(h, op, "h");
-        Check.SameLength(op, hGates, "hGates", gates, "gates");
-        Check.SameLength(op, h, "h", hPrev, "hPrev");
+        (job.Batch, job.Hidden) = Check.GruCellForward(op, gates, hGates, hPrev, h);
         RunGru(job);
     }
 
@@ -25,11 +24,7 @@ public sealed unsafe partial class CpuBackend<T>
         var job = GruArgs(op, GruMode.Backward, gates, hPrev);
         job.HGates = Ptr(hGates, op, "hGates"); job.DH = Ptr(dh, op, "dh");
         job.DGates = Ptr(dGates, op, "dGates"); job.DHGates = Ptr(dhGates, op, "dhGates"); job.DHPrev = Ptr(dhPrev, op, "dhPrev");
-        Check.SameLength(op, hGates, "hGates", gates, "gates");
-        Check.SameLength(op, dGates, "dGates", gates, "gates");
-        Check.SameLength(op, dhGates, "dhGates", gates, "gates");
-        Check.SameLength(op, dh, "dh", hPrev, "hPrev");
-        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        (job.Batch, job.Hidden) = Check.GruCellBackward(op, gates, hGates, hPrev, dh, dGates, dhGates, dhPrev);
         RunGru(job);
     }
 
@@ -39,7 +34,7 @@ public sealed unsafe partial class CpuBackend<T>
         const string op = "GruOriginalGatesForward";
         var job = GruArgs(op, GruMode.OriginalGates, gates, hPrev);
         job.RH = Ptr(resetHidden, op, "resetHidden");
-        Check.SameLength(op, resetHidden, "resetHidden", hPrev, "hPrev");
+        (job.Batch, job.Hidden) = Check.GruOriginalGatesForward(op, gates, hPrev, resetHidden);
         RunGru(job);
     }
 
@@ -49,7 +44,7 @@ public sealed unsafe partial class CpuBackend<T>
         const string op = "GruOriginalCellForward";
         var job = GruArgs(op, GruMode.OriginalCell, gates, hPrev);
         job.H = Ptr(h, op, "h");
-        Check.SameLength(op, h, "h", hPrev, "hPrev");
+        (job.Batch, job.Hidden) = Check.GruOriginalCellForward(op, gates, hPrev, h);
         RunGru(job);
     }
 
@@ -59,9 +54,7 @@ public sealed unsafe partial class CpuBackend<T>
         const string op = "GruOriginalCellBackward";
         var job = GruArgs(op, GruMode.OriginalCellBackward, gates, hPrev);
         job.DH = Ptr(dh, op, "dh"); job.DGates = Ptr(dGates, op, "dGates"); job.DHPrev = Ptr(dhPrev, op, "dhPrev");
-        Check.SameLength(op, dGates, "dGates", gates, "gates");
-        Check.SameLength(op, dh, "dh", hPrev, "hPrev");
-        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        (job.Batch, job.Hidden) = Check.GruOriginalCellBackward(op, gates, hPrev, dh, dGates, dhPrev);
         RunGru(job);
     }
 
@@ -71,22 +64,16 @@ public sealed unsafe partial class CpuBackend<T>
         const string op = "GruOriginalGatesBackward";
         var job = GruArgs(op, GruMode.OriginalGatesBackward, gates, hPrev);
         job.RH = Ptr(dResetHidden, op, "dResetHidden"); job.DGates = Ptr(dGates, op, "dGates"); job.DHPrev = Ptr(dhPrev, op, "dhPrev");
-        Check.SameLength(op, dGates, "dGates", gates, "gates");
-        Check.SameLength(op, dResetHidden, "dResetHidden", hPrev, "hPrev");
-        Check.SameLength(op, dhPrev, "dhPrev", hPrev, "hPrev");
+        (job.Batch, job.Hidden) = Check.GruOriginalGatesBackward(op, gates, hPrev, dResetHidden, dGates, dhPrev);
         RunGru(job);
     }
 
-    /// <summary>Fills the job fields every GRU op shares and checks <c>gates [B, 3H]</c> against <c>hPrev [B, H]</c>.</summary>
+    /// <summary>The job with the fields every GRU op shares; each op then checks the shapes (<c>Check.Gru*</c>) and sets B and H.</summary>
     private GruJob GruArgs(string op, GruMode mode, Tensor<T> gates, Tensor<T> hPrev)
     {
         var job = JobCache<GruJob>.Get();
         job.Mode = mode;
         job.Gates = Ptr(gates, op, "gates"); job.HPrev = Ptr(hPrev, op, "hPrev");
-        var (batch, hidden) = hPrev.AsMatrix();
-        // The message is built only on failure: this runs every time step, which must not allocate.
-        Check.Length(op, gates, "gates", 3L * batch * hidden, "3 gates per element of 'hPrev'", hPrev);
-        job.Batch = batch; job.Hidden = hidden;
         return job;
     }
 

@@ -115,4 +115,41 @@ public sealed unsafe partial class CpuBackend<T>
             else new Span<T>(dst, cols).Clear();
         }
     }
+
+    /// <inheritdoc />
+    public void AddPositionRows(Tensor<T> x, Tensor<T> table, int start, bool batchFirst, Tensor<T> y)
+    {
+        const string op = "AddPositionRows";
+        T* px = Ptr(x, op, "x"), pt = Ptr(table, op, "table"), py = Ptr(y, op, "y");
+        var (steps, batch, dim) = Check.PositionShape(op, x, "x", batchFirst);
+        Check.SameLength(op, x, "x", y, "y");
+        Check.PositionTable(op, x, "x", table, "table", start, steps, dim);
+        for (int t = 0; t < steps; t++)
+        {
+            T* row = pt + (long)(start + t) * dim;
+            for (int b = 0; b < batch; b++)
+            {
+                long o = (batchFirst ? (long)b * steps + t : (long)t * batch + b) * dim;
+                Pointwise.Binary(new AddOp(), px + o, row, py + o, dim);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void AccumulatePositionRows(Tensor<T> dy, int start, bool batchFirst, Tensor<T> dTable)
+    {
+        const string op = "AccumulatePositionRows";
+        T* pd = Ptr(dy, op, "dy"), pt = Ptr(dTable, op, "dTable");
+        var (steps, batch, dim) = Check.PositionShape(op, dy, "dy", batchFirst);
+        Check.PositionTable(op, dy, "dy", dTable, "dTable", start, steps, dim);
+        for (int t = 0; t < steps; t++)
+        {
+            T* row = pt + (long)(start + t) * dim;
+            for (int b = 0; b < batch; b++)
+            {
+                long o = (batchFirst ? (long)b * steps + t : (long)t * batch + b) * dim;
+                Pointwise.Binary(new AddOp(), pd + o, row, row, dim);
+            }
+        }
+    }
 }

@@ -45,8 +45,6 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     /// <summary>Bytes currently allocated by live tensors of this backend.</summary>
     public long LiveBytes => Interlocked.Read(ref _liveBytes);
 
-    internal WorkerPool Pool => _pool;
-
     // ----- memory -------------------------------------------------------------------------
 
     /// <inheritdoc />

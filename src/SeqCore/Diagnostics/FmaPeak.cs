@@ -13,7 +13,7 @@ namespace SeqCore.Diagnostics;
 /// <param name="GflopsPerCore">GFLOP/s per thread (<see cref="Gflops"/> / <see cref="Threads"/>).</param>
 /// <param name="Method">The instruction sequence measured, e.g. <c>Vector256 FMA</c>.</param>
 /// <param name="Elapsed">Wall time the measurement took.</param>
-public sealed record FmaPeakResult(string ElementType, int Threads, double Gflops, double GflopsPerCore, string Method, TimeSpan Elapsed);
+internal sealed record FmaPeakResult(string ElementType, int Threads, double Gflops, double GflopsPerCore, string Method, TimeSpan Elapsed);
 
 /// <summary>
 /// Measures the machine's arithmetic peak: a tight loop of independent vector multiply-add chains that
@@ -30,7 +30,7 @@ public sealed record FmaPeakResult(string ElementType, int Threads, double Gflop
 /// <para>The result is the best of several short windows, so a descheduled window on a busy machine does
 /// not lower it. It is a measurement, not a datasheet number: turbo, SMT siblings and other load move it.</para>
 /// </remarks>
-public static class FmaPeak
+internal static class FmaPeak
 {
     /// <summary>Independent accumulator chains in the measured loop.</summary>
     public const int Chains = 12;

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace SeqCore.Diagnostics;
 
 /// <summary>What the CPU backend can use on this machine.</summary>
-public sealed record SystemInfo(
+internal sealed record SystemInfo(
     string Version, string Runtime, string Os, string CpuModel, int LogicalCores,
     bool Vector256Accelerated, int SimdWidthBits, bool Fma, bool Avx2, bool Avx512F)
 {

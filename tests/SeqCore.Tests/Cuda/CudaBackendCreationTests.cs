@@ -1,7 +1,7 @@
 using SeqCore.Cpu;
 using SeqCore.Cuda;
 using SeqCore.Cuda.Runtime;
-using SeqCore.Cuda.Testing;
+using SeqCore.Testing;
 
 namespace SeqCore.Tests.Cuda;
 

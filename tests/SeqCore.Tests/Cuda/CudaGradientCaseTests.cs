@@ -1,5 +1,6 @@
 using SeqCore.Gradients;
 using SeqCore.Layers.Recurrent;
+using SeqCore.Testing;
 
 namespace SeqCore.Tests.Cuda;
 

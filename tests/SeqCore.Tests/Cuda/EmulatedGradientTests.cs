@@ -1,5 +1,5 @@
 using SeqCore.Cuda;
-using SeqCore.Gradients;
+using SeqCore.Testing;
 
 namespace SeqCore.Tests.Cuda;
 

@@ -1,7 +1,7 @@
 using System.Numerics;
 using SeqCore.Cpu;
 using SeqCore.Cuda;
-using SeqCore.Cuda.Testing;
+using SeqCore.Testing;
 using SeqCore.Layers.Recurrent;
 using SeqCore.Random;
 

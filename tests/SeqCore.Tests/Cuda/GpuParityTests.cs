@@ -1,7 +1,6 @@
 using SeqCore.Cpu;
 using SeqCore.Cuda;
-using SeqCore.Cuda.Testing;
-using SeqCore.Gradients;
+using SeqCore.Testing;
 
 namespace SeqCore.Tests.Cuda;
 

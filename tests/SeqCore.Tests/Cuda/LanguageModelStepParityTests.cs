@@ -1,6 +1,6 @@
 using System.Numerics;
 using SeqCore.Cpu;
-using SeqCore.Cuda.Testing;
+using SeqCore.Testing;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;

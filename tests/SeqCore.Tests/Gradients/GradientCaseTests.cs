@@ -1,5 +1,5 @@
 using SeqCore.Cpu;
-using SeqCore.Gradients;
+using SeqCore.Testing;
 
 namespace SeqCore.Tests.Gradients;
 

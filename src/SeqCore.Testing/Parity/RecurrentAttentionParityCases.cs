@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace SeqCore.Cuda.Testing;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// The <see cref="ParitySuite{T}"/> cases of the fused cell ops (kernels/recurrent.cu) and the attention ops

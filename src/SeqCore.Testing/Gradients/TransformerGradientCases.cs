@@ -2,7 +2,7 @@ using SeqCore.Layers;
 using SeqCore.Layers.Transformer;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>Gradient checks of transformer blocks and stacks: pre/post-LN, causal or padded, dropout with a fixed mask.</summary>
 internal static class TransformerGradientCases

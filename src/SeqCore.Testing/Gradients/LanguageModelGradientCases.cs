@@ -1,7 +1,7 @@
 using SeqCore.Models;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// Gradient checks of whole language models: embedding → recurrent or transformer stack → head (tied or not) →

@@ -1,7 +1,7 @@
 using System.Numerics;
 using SeqCore.Random;
 
-namespace SeqCore.Cuda.Testing;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// One GPU-versus-CPU comparison: <see cref="Run"/> builds its inputs from a fixed seed on the given backend, runs one

@@ -1,4 +1,4 @@
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>A named gradient check, e.g. <c>lstm.peephole.bidirectional.ragged</c>; runnable on any double backend.</summary>
 public sealed record GradientCase(string Name, Func<IBackend<double>, GradientCheckResult> Run)

@@ -2,7 +2,7 @@ using SeqCore.Layers;
 using SeqCore.Layers.Attention;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// Gradient checks of the attention kernels (<see cref="IBackend{T}.AttentionForward"/> / <see cref="IBackend{T}.AttentionBackward"/>)

@@ -1,7 +1,7 @@
 using SeqCore.Layers;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// Gradient checks of the transformer and convolutional building blocks: LayerNorm, the feed-forward block (with a

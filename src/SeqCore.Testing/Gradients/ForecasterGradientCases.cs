@@ -2,7 +2,7 @@ using SeqCore.Layers.Recurrent;
 using SeqCore.Models;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// Gradient checks of the <see cref="Forecaster{T}"/> composition: window → recurrent encoder → last step → linear head

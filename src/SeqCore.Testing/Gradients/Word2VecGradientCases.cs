@@ -1,7 +1,7 @@
 using SeqCore.Models;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// Gradient checks of skip-gram with negative sampling: the summed loss −log σ(u_o·v_c) − Σ log σ(−u_k·v_c) over a

@@ -1,6 +1,6 @@
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>Gradient checks of the losses: the forward's scalar loss against the fused backward, every option on and off.</summary>
 internal static class LossGradientCases

@@ -1,7 +1,7 @@
 using SeqCore.Layers;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>Helpers that build the random inputs and output weights of a gradient check.</summary>
 internal static class CheckData

@@ -2,7 +2,7 @@ using SeqCore.Layers;
 using SeqCore.Models;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// Gradient checks of the whole <see cref="SequenceClassifier{T}"/>: the mean cross-entropy of a ragged batch (lengths

@@ -1,7 +1,7 @@
 using SeqCore.Layers.Recurrent;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// Gradient checks of <see cref="RecurrentLayer{T}"/>: every cell (LSTM, GRU in both forms, RNN with tanh and ReLU)

@@ -2,7 +2,7 @@ using SeqCore.Layers.Recurrent;
 using SeqCore.Models;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// Gradient checks of the whole <see cref="Seq2Seq{T}"/> composition: embeddings, (bi)directional encoder over ragged

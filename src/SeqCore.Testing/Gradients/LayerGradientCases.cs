@@ -1,7 +1,7 @@
 using SeqCore.Layers;
 using SeqCore.Random;
 
-namespace SeqCore.Gradients;
+namespace SeqCore.Testing;
 
 /// <summary>Gradient checks of the elementary layers and activations.</summary>
 internal static class LayerGradientCases

@@ -1,7 +1,7 @@
 using System.Numerics;
 using SeqCore.Random;
 
-namespace SeqCore.Cuda.Testing;
+namespace SeqCore.Testing;
 
 /// <summary>
 /// GPU-versus-CPU parity cases for every <see cref="IBackend{T}"/> operation this backend implements, on awkward sizes
