@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using SeqCore.Cli.Plots;
 using SeqCore.IO;
+using SeqCore.Models;
 
 namespace SeqCore.Cli.Commands;
 
@@ -42,11 +43,11 @@ internal static class ForecastPlot
     }
 
     /// <summary>Training part, held-out actual, forecast and baseline, with a marker where the held-out part starts.</summary>
-    public static SvgChart Chart(ForecastRequest r, double[] target, int trainRows, double[] x, double[] forecast, double[] baseline, int season, Scores? scores)
+    public static SvgChart Chart(string column, double[] target, int trainRows, double[] x, double[] forecast, double[] baseline, int season, ForecastScores? scores)
     {
         var c = CultureInfo.InvariantCulture;
         string subtitle = scores is null ? "" : string.Create(c, $": RMSE {scores.Rmse:F1} vs baseline {scores.BaselineRmse:F1}");
-        var chart = new SvgChart { Title = $"{r.Column}: {forecast.Length}-step forecast{subtitle}", XLabel = "time", YLabel = r.Column };
+        var chart = new SvgChart { Title = $"{column}: {forecast.Length}-step forecast{subtitle}", XLabel = "time", YLabel = column };
         chart.Add(new SvgSeries("training data", Enumerable.Range(0, trainRows).Select(i => (x[i], target[i])).ToList(), "#1f77b4"));
         if (target.Length > trainRows)
             // Start at the last training point so the lines join.

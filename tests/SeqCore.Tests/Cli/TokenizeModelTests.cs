@@ -43,7 +43,7 @@ public class TokenizeModelTests
     {
         string csv = Path.Combine(AppContext.BaseDirectory, "Data", "airpassengers.csv"), outDir = Path.Combine(_dir, "f");
         var (code, _, err) = Run("", "forecast", "--csv", csv, "--column", "passengers", "--holdout", "12", "--window", "12", "--hidden", "4",
-            "--steps", "2", "--out", outDir);
+            "--steps", "2", "--out", Path.Combine(outDir, "forecast.safetensors"));
         Assert.That(code, Is.Zero, err);
         (code, _, err) = Run("x", "tokenize", "--model", Path.Combine(outDir, "forecast.safetensors"));
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));

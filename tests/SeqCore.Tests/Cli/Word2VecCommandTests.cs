@@ -121,7 +121,7 @@ public class Word2VecCommandTests
         string csv = Path.Combine(_dir, "s.csv");
         File.WriteAllLines(csv, ["t,y", .. Enumerable.Range(0, 40).Select(i => $"{i},{Math.Sin(i)}")]);
         string outDir = Path.Combine(_dir, "fc");
-        var (code, _, err) = Run("forecast", "--csv", csv, "--column", "y", "--holdout", "5", "--window", "5", "--steps", "2", "--hidden", "2", "--out", outDir);
+        var (code, _, err) = Run("forecast", "--csv", csv, "--column", "y", "--holdout", "5", "--window", "5", "--steps", "2", "--hidden", "2", "--out", Path.Combine(outDir, "forecast.safetensors"));
         Assert.That(code, Is.Zero, err);
         (code, _, err) = Run("word2vec", "neighbours", "--model", Path.Combine(outDir, "forecast.safetensors"), "--word", "sun");
         Assert.That(code, Is.EqualTo(2));

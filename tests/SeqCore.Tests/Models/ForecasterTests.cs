@@ -52,7 +52,7 @@ public class ForecasterTests
         try
         {
             model.Save(path);
-            using var loaded = Forecaster<float>.Load(be, path);
+            using var loaded = Forecaster<float>.Load(path, be);
             Assert.That(loaded.Config.ToJson(), Is.EqualTo(config.ToJson()));
             Assert.That(loaded.Config.ScaleCenter, Is.EqualTo(config.ScaleCenter));
             Assert.That(loaded.Config.ScaleSpread, Is.EqualTo(config.ScaleSpread));
@@ -173,6 +173,46 @@ public class ForecasterTests
         var e = Assert.Throws<InvalidDataException>(() => ForecasterConfig.FromJson("{\"model\":\"language_model\"}", "m.safetensors"))!;
         Assert.That(e.Message, Does.Contain("m.safetensors").And.Contain("language_model"));
         e = Assert.Throws<InvalidDataException>(() => ForecasterConfig.FromJson("{\"model\":\"forecaster\",\"target\":\"y\"}", "m.safetensors"))!;
-        Assert.That(e.Message, Does.Contain("'inputs'"));
+        Assert.That(e.Message, Does.Contain("m.safetensors").And.Contain("scaling constants"));
+        e = Assert.Throws<InvalidDataException>(() => ForecasterConfig.FromJson("{\"model\":\"forecaster\",\"widow\":3}", "m.safetensors"))!;
+        Assert.That(e.Message, Does.Contain("m.safetensors").And.Contain("\"widow\""));
+        e = Assert.Throws<InvalidDataException>(() => ForecasterConfig.FromJson("{\"model\":\"forecaster\",\"cell\":\"transformer\"}", "m.safetensors"))!;
+        Assert.That(e.Message, Does.Contain("\"cell\"").And.Contain("lstm, gru"));
+    }
+
+    [Test]
+    public void Config_json_is_camel_case_and_the_snake_case_of_older_checkpoints_still_reads()
+    {
+        var config = SmallConfig(1, CellKind.Gru) with
+        {
+            Log = true, DifferenceLag = 12, Scaling = FeatureScaling.MinMax, ScaleCenter = [0.125, -3], ScaleSpread = [2.5, 0.1],
+        };
+        string json = config.ToJson();
+        Assert.That(json, Does.Contain("\"model\":\"forecaster\"").And.Contain("\"differenceLag\":12").And.Contain("\"scaleCenter\":[0.125,-3]")
+            .And.Contain("\"cell\":\"gru\"").And.Contain("\"scaling\":\"minmax\""));
+        Assert.That(ForecasterConfig.FromJson(json, "new").ToJson(), Is.EqualTo(json));
+        // As Forecaster.Save wrote it before the model catalogue.
+        string old = "{\"model\":\"forecaster\",\"target\":\"y\",\"inputs\":[\"x1\"],\"window\":8,\"cell\":\"gru\",\"hidden\":12,\"layers\":1," +
+            "\"log\":true,\"difference_lag\":12,\"scaling\":\"minmax\",\"scale_center\":[0.125,-3],\"scale_spread\":[2.5,0.1]}";
+        var read = ForecasterConfig.FromJson(old, "old");
+        Assert.That(read.ToJson(), Is.EqualTo(json));
+        Assert.That((read.DifferenceLag, read.ScaleCenter, read.ScaleSpread), Is.EqualTo((12, config.ScaleCenter, config.ScaleSpread)));
+    }
+
+    [Test]
+    public void Resuming_the_trainable_draws_the_same_windows()
+    {
+        using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
+        var series = new ForecastSeries(Sine(60, 12));
+        var config = ForecastTransform.FitScaling(SmallConfig(), series, 50);
+        using var model = new Forecaster<float>(be, config, new RandomStream(3));
+        using var a = new ForecasterTrainable<float>(model, series, 10, 5, new RandomStream(4));
+        for (int step = 1; step <= 13; step++) a.TrainBatch(step);
+        var saved = new TrainableState();
+        a.SaveState(saved);
+        var next = Enumerable.Range(14, 20).Select(a.TrainBatch).Select(l => l.Loss).ToArray();
+        using var b = new ForecasterTrainable<float>(model, series, 10, 5, new RandomStream(4));
+        b.RestoreState(saved);
+        Assert.That(Enumerable.Range(14, 20).Select(b.TrainBatch).Select(l => l.Loss).ToArray(), Is.EqualTo(next));
     }
 }

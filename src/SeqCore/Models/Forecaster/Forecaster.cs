@@ -1,5 +1,4 @@
 using System.Numerics;
-using SeqCore.IO;
 using SeqCore.Layers;
 using SeqCore.Layers.Recurrent;
 using SeqCore.Random;
@@ -18,7 +17,7 @@ namespace SeqCore.Models;
 /// <c>head.weight [1, H]</c>, <c>head.bias [1]</c>. The config (window, transform, scaling constants) travels in the
 /// checkpoint's metadata.
 /// </remarks>
-public sealed class Forecaster<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Forecaster<T> : ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IBackend<T> _backend;
     private readonly RecurrentLayer<T> _rnn;
@@ -47,6 +46,11 @@ public sealed class Forecaster<T> : IHasParameters<T>, IDisposable where T : unm
 
     /// <summary>The configuration (with its fitted scaling, once set).</summary>
     public ForecasterConfig Config { get; private set; }
+
+    IModelConfig ISequenceModel<T>.Config => Config;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> CheckpointMetadata { get; } = new Dictionary<string, string>();
 
     /// <inheritdoc />
     public IReadOnlyList<Parameter<T>> Parameters => _parameters;
@@ -184,24 +188,18 @@ public sealed class Forecaster<T> : IHasParameters<T>, IDisposable where T : unm
         return result;
     }
 
-    /// <summary>Writes the weights and the config atomically as a SeqCore checkpoint (safetensors).</summary>
-    public void Save(string path) =>
-        Checkpoint.Save(path, _parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = Config.ToJson() }, _backend);
-
-    /// <summary>Loads a checkpoint written by <see cref="Save"/>.</summary>
-    /// <exception cref="InvalidDataException">Not a forecaster checkpoint, or a corrupt or mismatched file; the message names the file.</exception>
-    public static Forecaster<T> Load(IBackend<T> backend, string path)
+    /// <summary>Writes the weights and the config (with its scaling) as one checkpoint, atomically (see
+    /// <see cref="ModelCheckpoint"/>).</summary>
+    public void Save(string path)
     {
-        ArgumentNullException.ThrowIfNull(backend);
-        var meta = Checkpoint.ReadMetadata(path);
-        if (!meta.TryGetValue(Checkpoint.ConfigKey, out string? json))
-            throw new InvalidDataException($"{path}: the checkpoint has no model config ('{Checkpoint.ConfigKey}' metadata).");
-        var config = ForecasterConfig.FromJson(json, path);
-        var model = new Forecaster<T>(backend, config, new RandomStream(0));
-        try { Checkpoint.Load(path, model._parameters, backend); }
-        catch { model.Dispose(); throw; }
-        return model;
+        if (!Config.IsFitted) throw new InvalidOperationException("Forecaster.Save: fit the scaling first (ForecastTransform.FitScaling); a forecaster checkpoint carries it.");
+        ModelCheckpoint.Save(path, this);
     }
+
+    /// <summary>Opens a forecaster checkpoint on <paramref name="backend"/>; <see cref="InvalidDataException"/> names the
+    /// file and the fault, including a checkpoint of another kind.</summary>
+    public static Forecaster<T> Load(string path, IBackend<T> backend) =>
+        ModelCheckpoint.Load<Forecaster<T>, T>(path, backend, ForecasterConfig.ModelKind);
 
     private void DisposeBuffers()
     {

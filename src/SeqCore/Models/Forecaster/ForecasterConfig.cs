@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using SeqCore.Layers.Recurrent;
 
 namespace SeqCore.Models;
@@ -18,13 +18,19 @@ public enum FeatureScaling
 /// Everything that defines a <see cref="Forecaster{T}"/> besides its weights: the series it reads, the window, the
 /// network, and the transform from raw values to what the network sees — optional log, optional differencing at a lag
 /// (1 = first differences, 12 = seasonal differences of monthly data), then scaling with constants fitted on the
-/// training rows only. Stored in the checkpoint (metadata key <c>seqcore.config</c>), so a loaded model forecasts on
-/// exactly the scale it was trained on.
+/// training rows only. Stored in the checkpoint as camelCase JSON (metadata key <c>seqcore.config</c>,
+/// <c>"model": "forecaster"</c>), so a loaded model forecasts on exactly the scale it was trained on. Checkpoints
+/// written before the model catalogue spell three keys in snake_case (<c>difference_lag</c>, <c>scale_center</c>,
+/// <c>scale_spread</c>); <see cref="FromJson"/> reads both spellings.
 /// </summary>
-public sealed record ForecasterConfig
+public sealed record ForecasterConfig : IModelConfig
 {
-    /// <summary>The config's <c>model</c> field in a checkpoint.</summary>
-    public const string ModelName = "forecaster";
+    /// <summary>The value of the <c>"model"</c> field that names this kind of model in a config or checkpoint.</summary>
+    public const string ModelKind = "forecaster";
+
+
+    /// <summary>Always <see cref="ModelKind"/>; lets a reader tell model kinds apart.</summary>
+    public string Model { get; init; } = ModelKind;
 
     /// <summary>Name of the series to forecast (feature 0).</summary>
     public string Target { get; init; } = "y";
@@ -36,6 +42,7 @@ public sealed record ForecasterConfig
     public int Window { get; init; } = 24;
 
     /// <summary>Recurrent cell, any of <see cref="CellCatalogue"/>; written to JSON by its catalogue name.</summary>
+    [JsonConverter(typeof(CellKindJsonConverter))]
     public CellKind Cell { get; init; } = CellKind.Lstm;
 
     /// <summary>Hidden width of the recurrent encoder.</summary>
@@ -50,7 +57,8 @@ public sealed record ForecasterConfig
     /// <summary>Difference every (logged) series at this lag: <c>d_t = z_t − z_{t−lag}</c>; 0 = no differencing.</summary>
     public int DifferenceLag { get; init; }
 
-    /// <summary>The scaling applied after log and differencing.</summary>
+    /// <summary>The scaling applied after log and differencing (JSON <c>standard</c> or <c>minmax</c>).</summary>
+    [JsonConverter(typeof(ScalingNameConverter))]
     public FeatureScaling Scaling { get; init; } = FeatureScaling.Standard;
 
     /// <summary>Per feature, the value subtracted (mean or min); empty until fitted.</summary>
@@ -60,22 +68,25 @@ public sealed record ForecasterConfig
     public IReadOnlyList<double> ScaleSpread { get; init; } = [];
 
     /// <summary>Features per time step: the target and the extra inputs.</summary>
+    [JsonIgnore]
     public int Features => 1 + Inputs.Count;
 
     /// <summary>True once the scaling constants are set.</summary>
+    [JsonIgnore]
     public bool IsFitted => ScaleCenter.Count == Features && ScaleSpread.Count == Features;
 
     /// <summary>Raw rows needed before the first forecast: the window plus the rows differencing consumes.</summary>
+    [JsonIgnore]
     public int MinHistory => Window + DifferenceLag;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
     public void Validate()
     {
+        if (Model != ModelKind) throw new ArgumentException($"ForecasterConfig: \"model\" is '{Model}', expected '{ModelKind}'.");
         if (string.IsNullOrWhiteSpace(Target)) throw new ArgumentException("ForecasterConfig: the target name is empty.");
         if (Window <= 0) throw new ArgumentException($"ForecasterConfig: window must be positive, got {Window}.");
         if (Hidden <= 0) throw new ArgumentException($"ForecasterConfig: hidden size must be positive, got {Hidden}.");
         if (Layers <= 0) throw new ArgumentException($"ForecasterConfig: layers must be positive, got {Layers}.");
-        CellCatalogue.Find(Cell); // throws for a value outside the enum
         if (DifferenceLag < 0) throw new ArgumentException($"ForecasterConfig: difference lag must be ≥ 0, got {DifferenceLag}.");
         if (ScaleCenter.Count != ScaleSpread.Count || (ScaleCenter.Count != 0 && ScaleCenter.Count != Features))
             throw new ArgumentException($"ForecasterConfig: {ScaleCenter.Count} scale centers and {ScaleSpread.Count} spreads for {Features} features.");
@@ -83,77 +94,41 @@ public sealed record ForecasterConfig
             throw new ArgumentException("ForecasterConfig: scale constants must be finite and spreads positive.");
     }
 
-    /// <summary>The config as one JSON object (doubles written round-trip exact).</summary>
-    public string ToJson()
-    {
-        var o = new JsonObject
-        {
-            ["model"] = ModelName,
-            ["target"] = Target,
-            ["inputs"] = new JsonArray(Inputs.Select(i => (JsonNode)JsonValue.Create(i)!).ToArray()),
-            ["window"] = Window,
-            ["cell"] = CellCatalogue.NameOf(Cell),
-            ["hidden"] = Hidden,
-            ["layers"] = Layers,
-            ["log"] = Log,
-            ["difference_lag"] = DifferenceLag,
-            ["scaling"] = Scaling == FeatureScaling.Standard ? "standard" : "minmax",
-            ["scale_center"] = new JsonArray(ScaleCenter.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
-            ["scale_spread"] = new JsonArray(ScaleSpread.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
-        };
-        return o.ToJsonString();
-    }
+    /// <summary>The config as one line of camelCase JSON (doubles round-trip exact).</summary>
+    public string ToJson() => ConfigJson.Write(this);
 
-    /// <summary>Parses <see cref="ToJson"/>'s output; <paramref name="source"/> names the file in errors.</summary>
-    /// <exception cref="InvalidDataException">Not a forecaster config, or a field is missing or invalid.</exception>
+    /// <summary>Old snake_case keys and their camelCase names.</summary>
+    private static readonly (string Old, string New)[] OldKeys =
+        [("difference_lag", "differenceLag"), ("scale_center", "scaleCenter"), ("scale_spread", "scaleSpread")];
+
+    /// <summary>Parses and validates the config of a trained forecaster (scaling fitted), in the camelCase of
+    /// <see cref="ToJson"/> or the snake_case of older checkpoints; <see cref="InvalidDataException"/> names
+    /// <paramref name="source"/> and the key.</summary>
     public static ForecasterConfig FromJson(string json, string source)
     {
+        ArgumentNullException.ThrowIfNull(json);
         JsonObject o;
-        try { o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: the model config is not a JSON object."); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: the model config is not valid JSON: {e.Message}"); }
-        string model = Field<string>(o, "model", source);
-        if (model != ModelName) throw new InvalidDataException($"{source}: the checkpoint holds a '{model}' model, not a {ModelName}.");
-        try
-        {
-            var config = new ForecasterConfig
-            {
-                Target = Field<string>(o, "target", source),
-                Inputs = Array(o, "inputs", source).Select(n => n!.GetValue<string>()).ToArray(),
-                Window = Field<int>(o, "window", source),
-                Cell = CellCatalogue.Parse(Field<string>(o, "cell", source), "cell").Kind,
-                Hidden = Field<int>(o, "hidden", source),
-                Layers = Field<int>(o, "layers", source),
-                Log = Field<bool>(o, "log", source),
-                DifferenceLag = Field<int>(o, "difference_lag", source),
-                Scaling = Field<string>(o, "scaling", source) switch
-                {
-                    "standard" => FeatureScaling.Standard,
-                    "minmax" => FeatureScaling.MinMax,
-                    var s => throw new InvalidDataException($"{source}: unknown scaling '{s}' in the model config (expected standard or minmax)."),
-                },
-                ScaleCenter = Array(o, "scale_center", source).Select(n => n!.GetValue<double>()).ToArray(),
-                ScaleSpread = Array(o, "scale_spread", source).Select(n => n!.GetValue<double>()).ToArray(),
-            };
-            config.Validate();
-            if (!config.IsFitted) throw new InvalidDataException($"{source}: the model config has no scaling constants.");
-            return config;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"{source}: invalid forecaster config: {e.Message}");
-        }
+        try { o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: the config is not a JSON object."); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: the config is not valid JSON: {e.Message}", e); }
+        foreach (var (old, name) in OldKeys)
+            if (o.Remove(old, out var value) && !o.ContainsKey(name)) o[name] = value;
+        var config = ConfigJson.Read<ForecasterConfig>(o.ToJsonString(), source);
+        if (!config.IsFitted) throw new InvalidDataException($"{source}: the forecaster config has no scaling constants (scaleCenter, scaleSpread for {config.Features} features).");
+        return config;
     }
 
-    private static TValue Field<TValue>(JsonObject o, string name, string source)
+
+    private sealed class ScalingNameConverter : JsonConverter<FeatureScaling>
     {
-        if (o[name] is not JsonValue v) throw new InvalidDataException($"{source}: the model config has no '{name}'.");
-        try { return v.GetValue<TValue>(); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"{source}: the model config's '{name}' is {v.ToJsonString()}, not a {typeof(TValue).Name.ToLower(CultureInfo.InvariantCulture)}.");
-        }
-    }
+        public override FeatureScaling Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            (reader.TokenType == JsonTokenType.String ? reader.GetString() : null) switch
+            {
+                "standard" => FeatureScaling.Standard,
+                "minmax" => FeatureScaling.MinMax,
+                _ => throw new JsonException("expected standard or minmax."),
+            };
 
-    private static JsonArray Array(JsonObject o, string name, string source) =>
-        o[name] as JsonArray ?? throw new InvalidDataException($"{source}: the model config has no array '{name}'.");
+        public override void Write(Utf8JsonWriter writer, FeatureScaling value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value == FeatureScaling.MinMax ? "minmax" : "standard");
+    }
 }

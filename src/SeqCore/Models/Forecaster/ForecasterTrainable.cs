@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Text.Json.Nodes;
 using SeqCore.Layers;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -10,9 +11,10 @@ namespace SeqCore.Models;
 /// scaled steps whose next target value is known becomes a sample; the samples whose target lies in the last
 /// <c>validationSteps</c> time steps are held out (chronologically, no shuffling across the split) for evaluation and
 /// early stopping. Training batches are drawn from a shuffled pass over the training windows (reshuffled every
-/// epoch); the loss is the mean squared error on the network's (scaled) target.
+/// epoch); the loss is the mean squared error on the network's (scaled) target. A resumed run restores the pass's
+/// order, its cursor and the sampling stream's position (<see cref="IResumableTrainable"/>).
 /// </summary>
-public sealed class ForecasterTrainable<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ForecasterTrainable<T> : ITrainable<T>, IResumableTrainable, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Forecaster<T> _model;
     private readonly IBackend<T> _be;
@@ -147,6 +149,29 @@ public sealed class ForecasterTrainable<T> : ITrainable<T>, IDisposable where T 
             (_train[i], _train[j]) = (_train[j], _train[i]);
         }
         _cursor = 0;
+    }
+
+    /// <inheritdoc />
+    public void SaveState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Values["cursor"] = _cursor;
+        state.Values["samplingPosition"] = _sampling.Position;
+        state.Values["order"] = new JsonArray(_train.Select(i => (JsonNode)JsonValue.Create(i)).ToArray());
+    }
+
+    /// <inheritdoc />
+    public void RestoreState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int cursor = state.Get<int>("cursor");
+        var order = (state.Values["order"] as JsonArray)?.Select(n => n?.GetValue<int>() ?? -1).ToArray()
+            ?? throw new InvalidDataException("the saved training state has no window order 'order'.");
+        if (order.Length != _train.Length || cursor < 0 || cursor > order.Length || !order.Order().SequenceEqual(_train.Order()))
+            throw new InvalidDataException($"the saved window order does not fit the {_train.Length} training windows (another series, window or validation split?).");
+        order.CopyTo(_train, 0);
+        _cursor = cursor;
+        _sampling.Position = state.Get<ulong>("samplingPosition");
     }
 
     /// <inheritdoc />

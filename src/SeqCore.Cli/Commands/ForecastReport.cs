@@ -1,0 +1,77 @@
+using SeqCore.Layers.Recurrent;
+using System.Globalization;
+using SeqCore.Cli.Training;
+using SeqCore.IO;
+using SeqCore.Models;
+using SeqCore.Training;
+using Spectre.Console;
+
+namespace SeqCore.Cli.Commands;
+
+/// <summary>The result of <c>seqcore forecast</c>, trained or loaded: forecasts the split, writes NAME.forecast.svg and
+/// NAME.forecast.csv beside the checkpoint and prints the scores (a table, or one JSON line).</summary>
+internal static class ForecastReport
+{
+    /// <summary>Forecasts and reports. <paramref name="result"/> is null for a forecaster loaded from
+    /// <paramref name="checkpoint"/> (not written again); after training the checkpoint is <paramref name="outputs"/>'s.</summary>
+    public static void Write(CliIO io, bool json, ForecastRequest request, ForecastData data, ForecastSplit split, Forecaster<float> model,
+        TrainingResult? result, TrainOutputs outputs, string? checkpoint = null)
+    {
+        var config = model.Config;
+        var evaluation = request.Guard(() => ForecastEvaluation.Run(model, data.Series, split, request.KnownInputs));
+        string svg = outputs.Beside("forecast.svg"), csv = outputs.Beside("forecast.csv");
+        var target = data.Series.Target;
+        double[] x = ForecastPlot.TimeAxis(data.Table, config.Target, split.Rows + Math.Max(0, split.Horizon - split.Holdout));
+        ForecastPlot.Chart(config.Target, target, split.TrainRows, x, evaluation.Forecast, evaluation.Baseline, split.BaselineSeason, evaluation.Scores).Save(svg);
+        AtomicFile.WriteAllText(csv, ForecastPlot.Csv(x, target, split.TrainRows, evaluation.Forecast, evaluation.Baseline, evaluation.OneStep), createDirectory: true);
+
+        var s = evaluation.Scores;
+        var summary = new ForecastSummary(config.Target, config.Inputs.ToArray(), split.Rows, split.TrainRows, split.Validation, split.Holdout, split.Horizon, split.Season,
+            request.KnownInputs ? "known" : "last-value", CellCatalogue.NameOf(config.Cell), config.Window, config.Hidden, config.Layers,
+            config.Log, config.DifferenceLag, result?.Steps ?? 0, result?.Reason.ToString() ?? "Loaded", result?.BestStep ?? 0,
+            result?.BestEvalLoss, result?.FinalLoss, result?.Elapsed.TotalSeconds ?? 0, s?.Rmse, s?.Mape, s?.BaselineRmse, s?.BaselineMape, s?.OneStepRmse, s?.OneStepMape,
+            s?.BaselineOneStepRmse, s?.BaselineOneStepMape, split.Season > 0 ? $"seasonal naive (season {split.Season})" : "naive (last value)",
+            evaluation.Forecast, checkpoint ?? outputs.Checkpoint, result is null ? null : outputs.LossCurve, svg, csv);
+        if (json) Output.WriteJsonLine(io.Out, summary);
+        else WriteTable(io, summary);
+    }
+
+    private static void WriteTable(CliIO io, ForecastSummary s)
+    {
+        var console = Output.Console(io.Out);
+        var c = CultureInfo.InvariantCulture;
+        console.WriteLine(s.FinalTrainMse is null
+            ? $"Loaded the forecaster from {s.Checkpoint} (no training)."
+            : string.Create(c, $"Trained {s.Steps} steps in {s.TrainSeconds:F1} s ({s.StopReason}); best validation MSE {s.BestValidationMse:G4} at step {s.BestStep} (scaled units)."));
+        if (s.Rmse is not null)
+        {
+            var t = new Table().Title(Markup.Escape($"{s.Target}: {Math.Min(s.Horizon, s.Holdout)} held-out steps"))
+                .AddColumn("Forecast").AddColumn("RMSE", col => col.RightAligned()).AddColumn("MAPE %", col => col.RightAligned());
+            t.AddRow(Markup.Escape($"{s.Cell} multi-step"), F(s.Rmse), F(s.Mape));
+            t.AddRow(Markup.Escape(s.Baseline), F(s.BaselineRmse), F(s.BaselineMape));
+            t.AddRow(Markup.Escape($"{s.Cell} one-step (actual history)"), F(s.OneStepRmse), F(s.OneStepMape));
+            t.AddRow(Markup.Escape($"{s.Baseline}, one-step"), F(s.BaselineOneStepRmse), F(s.BaselineOneStepMape));
+            console.Write(t);
+            console.WriteLine(s.Rmse < s.BaselineRmse
+                ? string.Create(c, $"The model's RMSE is {100 * (1 - s.Rmse.Value / s.BaselineRmse!.Value):F1}% below the baseline's.")
+                : string.Create(c, $"The model does not beat the baseline: RMSE {100 * (s.Rmse.Value / s.BaselineRmse!.Value - 1):F1}% above it."));
+        }
+        else console.WriteLine("Forecast: " + string.Join(", ", s.Forecast.Select(v => v.ToString("G5", c))));
+        io.Out.WriteLine($"checkpoint: {s.Checkpoint}");
+        if (s.LossCurve is not null) io.Out.WriteLine($"loss curve: {s.LossCurve}");
+        io.Out.WriteLine($"plot:       {s.Plot}");
+        io.Out.WriteLine($"numbers:    {s.Values}");
+        static string F(double? v) => v is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) : "-";
+    }
+}
+
+/// <summary>The final result, as printed by <c>--json</c>.</summary>
+internal sealed record ForecastSummary(string Target, string[] Inputs, int Rows, int TrainRows, int ValidationRows, int Holdout, int Horizon,
+    int Season, string FutureInputs, string Cell, int Window, int Hidden, int Layers, bool Log, int DifferenceLag, int Steps, string StopReason,
+    int BestStep, double? BestValidationMse, double? FinalTrainMse, double TrainSeconds, double? Rmse, double? Mape, double? BaselineRmse,
+    double? BaselineMape, double? OneStepRmse, double? OneStepMape, double? BaselineOneStepRmse, double? BaselineOneStepMape, string Baseline,
+    double[] Forecast, string Checkpoint, string? LossCurve, string Plot, string Values)
+{
+    /// <summary>For <c>--json</c>: marks the line as the final result.</summary>
+    public string Event => "result";
+}
