@@ -6,6 +6,7 @@ internal static class TrainKinds
     public static IReadOnlyList<ITrainKind> All { get; } =
     [
         new LanguageModelTrainKind(),
+        new ClassifierTrainKind(),
     ];
 
     public static ITrainKind? Find(string name) => All.FirstOrDefault(k => k.Kind.Name.Equals(name, StringComparison.OrdinalIgnoreCase));

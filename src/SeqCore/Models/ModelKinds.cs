@@ -7,6 +7,7 @@ public static class ModelKinds
     public static IReadOnlyList<IModelKind> All { get; } =
     [
         LanguageModelKind.Instance,
+        ClassifierKind.Instance,
     ];
 
     /// <summary>The names of <see cref="All"/>.</summary>
