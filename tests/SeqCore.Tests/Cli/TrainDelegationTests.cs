@@ -56,10 +56,10 @@ public class TrainDelegationTests
         string tsv = Path.Combine(_dir, "words.tsv");
         var lines = Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? $"{new string('a', 1 + i % 5)}b\tab" : $"{new string('x', 1 + i % 5)}y\txy");
         File.WriteAllLines(tsv, lines);
-        var (code, stdout, stderr) = Run("train", "--model", "classifier", "--tsv", tsv, "--epochs", "2", "--hidden", "8", "--out", Path.Combine(_dir, "c"), "--json");
+        var (code, stdout, stderr) = Run("train", "--model", "classifier", "--tsv", tsv, "--epochs", "2", "--hidden", "8", "--out", Path.Combine(_dir, "c.safetensors"), "--json");
         Assert.That(code, Is.Zero, stderr);
         Assert.That(LastJson(stdout).TryGetProperty("accuracy", out _), Is.True, stdout);
-        Assert.That(File.Exists(Path.Combine(_dir, "c", "classifier.safetensors")));
+        Assert.That(File.Exists(Path.Combine(_dir, "c.safetensors")) && File.Exists(Path.Combine(_dir, "c.confusion.svg")));
     }
 
     [Test]

@@ -45,7 +45,7 @@ public class SequenceClassifierTests
 
     private static TrainingResult Train(SequenceClassifier<float> model, int[][] x, int[] y, int steps, double lr, (int[][], int[])? valid = null)
     {
-        using var training = new ClassifierTrainable<float>(model, x, y, valid?.Item1, valid?.Item2, batchSize: 32, seed: 5);
+        var training = new ClassifierTrainable<float>(model, x, y, valid?.Item1, valid?.Item2, batchSize: 32, seed: 5);
         using var adam = new Adam<float>(_cpu, model.Parameters, lr);
         return new Trainer<float>(_cpu, adam, new TrainerOptions { Steps = steps, ClipNorm = 1, EvalEvery = valid is null ? 0 : 25 }).Run(training);
     }
@@ -139,7 +139,7 @@ public class SequenceClassifierTests
             string path = Path.Combine(dir, "c.safetensors");
             classifier.Save(path);
             Assert.That(Directory.GetFiles(dir), Is.EqualTo(new[] { path }), "no temporary file left");
-            using var loaded = TextClassifier<float>.Load(_cpu, path);
+            using var loaded = TextClassifier<float>.Load(path, _cpu);
             Assert.That(loaded.Model.Config, Is.EqualTo(config));
             Assert.That(loaded.Labels, Is.EqualTo(new[] { "x", "y", "zed" }));
             Assert.That(loaded.Tokenizer.Encode("hag?"), Is.EqualTo(tokenizer.Encode("hag?")));
@@ -169,10 +169,10 @@ public class SequenceClassifierTests
             using var cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
             using var linear = new SeqCore.Layers.Linear<float>(cpu, 2, 2, new RandomStream(1));
             Checkpoint.Save(path, linear.Parameters, new Dictionary<string, string>(), cpu);
-            var e = Assert.Throws<InvalidDataException>(() => TextClassifier<float>.Load(cpu, path));
+            var e = Assert.Throws<InvalidDataException>(() => TextClassifier<float>.Load(path, cpu));
             Assert.That(e!.Message, Does.Contain(path).And.Contain("seqcore.config"));
             Checkpoint.Save(path, linear.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = "{\"model\":\"sequence-classifier\",\"vocabulary_size\":3,\"classes\":2,\"encoder\":\"transformer\"}" }, cpu);
-            e = Assert.Throws<InvalidDataException>(() => TextClassifier<float>.Load(cpu, path));
+            e = Assert.Throws<InvalidDataException>(() => TextClassifier<float>.Load(path, cpu));
             Assert.That(e!.Message, Does.Contain(path).And.Contain("transformer"));
         }
         finally { File.Delete(path); }
