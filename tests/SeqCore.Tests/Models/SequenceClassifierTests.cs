@@ -185,6 +185,12 @@ public class SequenceClassifierTests
         string json = config.ToJson();
         Assert.That(json, Does.Contain("\"encoder\":\"gru\"").And.Contain("\"pooling\":\"max\""));
         Assert.That(SequenceClassifierConfig.FromJson(json, "f"), Is.EqualTo(config));
+        Assert.That(json, Does.Contain("\"model\":\"classifier\"").And.Contain("\"vocabularySize\":6"));
+        // A checkpoint written before the model catalogue: snake_case keys and the old kind name.
+        string old = "{\"model\":\"sequence-classifier\",\"vocabulary_size\":6,\"classes\":2,\"embedding_dim\":8,\"encoder\":\"gru\",\"hidden_size\":16,\"layers\":2," +
+            "\"bidirectional\":true,\"kernel_size\":3,\"pooling\":\"max\",\"dropout\":0,\"max_length\":7}";
+        Assert.That(SequenceClassifierConfig.FromJson(old, "old"), Is.EqualTo(config));
+        Assert.That(Assert.Throws<InvalidDataException>(() => SequenceClassifierConfig.FromJson(json.Replace("\"layers\"", "\"depth\""), "f"))!.Message, Does.Contain("\"depth\""));
         Assert.Throws<ArgumentException>(() => (config with { Classes = 1 }).Validate());
         Assert.Throws<ArgumentException>(() => (config with { Encoder = ClassifierEncoder.Conv }).Validate()); // conv has no layers/directions
         Assert.Throws<ArgumentException>(() => (config with { KernelSize = 4 }).Validate());
