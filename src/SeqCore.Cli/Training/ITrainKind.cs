@@ -42,6 +42,10 @@ internal interface ITrainJob : IDisposable
     /// <summary>The files the job reads (an output must never replace one).</summary>
     IReadOnlyList<string> Inputs { get; }
 
+    /// <summary>The kind's training defaults completed with what depends on the data (e.g. steps from a number of
+    /// epochs); the training options given still win over them.</summary>
+    TrainingSettings CompleteDefaults(TrainingSettings defaults) => defaults;
+
     /// <summary>The line (or JSON object) printed before training.</summary>
     void WriteStart(CliIO io, bool json, IBackend<float> backend);
 

@@ -36,7 +36,6 @@ internal static class TrainFlow
         }
         bool json = values.Get(CommonOptions.Json);
         ulong seed = values.Get(CommonOptions.Seed);
-        var settings = CommonOptions.BindTraining(values, kind.Defaults);
         var outputs = new TrainOutputs(values.FindText(CommonOptions.Out) ?? resume ?? kind.DefaultOut);
 
         var givenFiles = kind.Options.Append(CommonOptions.Config).OfType<TextOption>().Where(o => o.ValueName == "FILE").Select(values.FindText).OfType<string>();
@@ -44,6 +43,7 @@ internal static class TrainFlow
 
         using var backend = BackendOption.Open<float>(values);
         using var job = kind.Prepare(values, backend, seed);
+        var settings = CommonOptions.BindTraining(values, job.CompleteDefaults(kind.Defaults));
         OutputGuard.Check(job.Inputs, [outputs.Checkpoint, outputs.LossCurve]);
         try { Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputs.Checkpoint))!); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--out: cannot create the folder of {outputs.Checkpoint}: {e.Message}"); }

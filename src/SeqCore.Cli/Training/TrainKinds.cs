@@ -7,6 +7,7 @@ internal static class TrainKinds
     [
         new LanguageModelTrainKind(),
         new ForecasterTrainKind(),
+        new ClassifierTrainKind(),
     ];
 
     public static ITrainKind? Find(string name) => All.FirstOrDefault(k => k.Kind.Name.Equals(name, StringComparison.OrdinalIgnoreCase));

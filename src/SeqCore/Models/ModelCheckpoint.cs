@@ -61,8 +61,14 @@ public static class ModelCheckpoint
     {
         if (!metadata.TryGetValue(Checkpoint.ConfigKey, out var json))
             throw new InvalidDataException($"{path}: no '{Checkpoint.ConfigKey}' in the metadata; not a SeqCore model checkpoint.");
-        // Language-model checkpoints written before the catalogue existed may lack the key.
-        return ConfigJson.ReadKind(json) ?? LanguageModelKind.Instance.Name;
+        // Checkpoints written before the catalogue existed: a language model's may lack the key; a classifier's names
+        // its old kind.
+        return ConfigJson.ReadKind(json) switch
+        {
+            null => LanguageModelKind.Instance.Name,
+            SequenceClassifierConfig.LegacyModelName => SequenceClassifierConfig.ModelKind,
+            var kind => kind,
+        };
     }
 
     /// <summary>Opens any SeqCore checkpoint: reads its kind from the config, builds that model on

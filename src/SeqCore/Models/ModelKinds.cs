@@ -8,6 +8,7 @@ public static class ModelKinds
     [
         LanguageModelKind.Instance,
         ForecasterKind.Instance,
+        ClassifierKind.Instance,
     ];
 
     /// <summary>The names of <see cref="All"/>.</summary>

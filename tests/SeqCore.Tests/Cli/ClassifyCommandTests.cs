@@ -42,8 +42,8 @@ public class ClassifyCommandTests
     [Test]
     public void Trains_on_a_tsv_writes_checkpoint_and_plots_then_predicts_with_the_saved_model()
     {
-        string tsv = TinyTsv(), outDir = Path.Combine(_dir, "out");
-        var (code, stdout, stderr) = Run("", ["classify", "--tsv", tsv, "--epochs", "25", "--lr", "0.02", "--out", outDir, "--json", .. Small]);
+        string tsv = TinyTsv(), outDir = Path.Combine(_dir, "out"), checkpoint = Path.Combine(outDir, "words.safetensors");
+        var (code, stdout, stderr) = Run("", ["classify", "--tsv", tsv, "--epochs", "25", "--lr", "0.02", "--out", checkpoint, "--json", .. Small]);
         Assert.That(code, Is.Zero, stderr);
         var lines = stdout.Trim().Split('\n');
         Assert.That(lines.SkipLast(1).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("event").GetString()), Is.All.EqualTo("progress"));
@@ -55,18 +55,18 @@ public class ClassifyCommandTests
         Assert.That(result.GetProperty("accuracy").GetDouble(), Is.EqualTo(1.0), "letters never overlap between the two labels");
         Assert.That(result.GetProperty("baseline_majority").GetDouble(), Is.EqualTo(0.5));
         Assert.That(result.GetProperty("confusion").EnumerateArray().Select(r => r.EnumerateArray().Sum(c => c.GetInt32())), Is.EqualTo(new[] { 5, 5 }));
-        foreach (string name in new[] { "classifier.safetensors", "loss.svg", "confusion.svg" })
+        foreach (string name in new[] { "words.safetensors", "words.loss.svg", "words.confusion.svg" })
             Assert.That(File.Exists(Path.Combine(outDir, name)), name);
         Assert.That(Directory.GetFiles(outDir), Has.Length.EqualTo(3), "no temporary files left");
-        Assert.That(File.ReadAllText(Path.Combine(outDir, "confusion.svg")), Does.StartWith("<svg").And.Contain(">xyz</text>"));
+        Assert.That(File.ReadAllText(Path.Combine(outDir, "words.confusion.svg")), Does.StartWith("<svg").And.Contain(">xyz</text>"));
 
-        (code, stdout, stderr) = Run("", "classify", "--model", Path.Combine(outDir, "classifier.safetensors"), "--predict", "cabbac", "--predict", "zyxxy");
+        (code, stdout, stderr) = Run("", "classify", "--model", checkpoint, "--predict", "cabbac", "--predict", "zyxxy");
         Assert.That(code, Is.Zero, stderr);
         var predictions = stdout.Trim().Split('\n').Select(l => l.Split('\t')).ToArray();
         Assert.That(predictions.Select(p => p[0]), Is.EqualTo(new[] { "abc", "xyz" }));
         Assert.That(predictions.Select(p => p[2]), Is.EqualTo(new[] { "cabbac", "zyxxy" }));
 
-        (code, stdout, stderr) = Run("aab\n\nyyz\n", "classify", "--model", Path.Combine(outDir, "classifier.safetensors"), "--json");
+        (code, stdout, stderr) = Run("aab\n\nyyz\n", "classify", "--model", checkpoint, "--json");
         Assert.That(code, Is.Zero, stderr);
         var json = stdout.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         Assert.That(json.Select(j => j.GetProperty("label").GetString()), Is.EqualTo(new[] { "abc", "xyz" }), "the blank line is skipped");
@@ -76,7 +76,7 @@ public class ClassifyCommandTests
     [Test]
     public void Human_output_has_accuracy_baselines_and_tables()
     {
-        var (code, stdout, stderr) = Run("", ["classify", "--tsv", TinyTsv(), "--steps", "3", "--encoder", "conv", "--pooling", "max", .. Small]);
+        var (code, stdout, stderr) = Run("", ["classify", "--tsv", TinyTsv(), "--steps", "3", "--encoder", "conv", "--pooling", "max", "--out", Path.Combine(_dir, "h.safetensors"), .. Small]);
         Assert.That(code, Is.Zero, stderr);
         Assert.That(stdout, Does.Contain("(header line skipped)").And.Contain("held-out test: accuracy").And.Contain("majority class 0.5000")
             .And.Contain("3-gram naive Bayes").And.Contain("Per class").And.Contain("Confusion matrix").And.Contain("Precision"));
@@ -86,7 +86,7 @@ public class ClassifyCommandTests
     public void Reads_the_aclImdb_layout()
     {
         string root = FakeImdb();
-        var (code, stdout, stderr) = Run("", ["classify", "--imdb", root, "--epochs", "2", "--json", .. Small]);
+        var (code, stdout, stderr) = Run("", ["classify", "--imdb", root, "--epochs", "2", "--json", "--out", Path.Combine(_dir, "imdb.safetensors"), .. Small]);
         Assert.That(code, Is.Zero, stderr);
         var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
         Assert.That(result.GetProperty("labels").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "neg", "pos" }));
@@ -115,7 +115,7 @@ public class ClassifyCommandTests
     private void AssertUsageError(string expected, string stdin, params string[] args)
     {
         string outDir = Path.Combine(_dir, "out");
-        var (code, stdout, stderr) = Run(stdin, [.. args, "--out", outDir]);
+        var (code, stdout, stderr) = Run(stdin, [.. args, "--out", Path.Combine(outDir, "c.safetensors")]);
         Assert.That(code, Is.EqualTo(2), $"stdout: {stdout}\nstderr: {stderr}");
         Assert.That(stderr, Does.Contain(expected));
         Assert.That(stderr.Trim().Split('\n'), Has.Length.LessThanOrEqualTo(2), "one message (and at most a help hint)");
@@ -145,12 +145,13 @@ public class ClassifyCommandTests
         string tsv = TinyTsv();
         AssertUsageError("--encoder: expected rnn or rnn-relu or lstm or gru or conv, got 'transformer'", "", "classify", "--tsv", tsv, "--encoder", "transformer");
         AssertUsageError("--pooling: expected mean or max or last, got 'sum'", "", "classify", "--tsv", tsv, "--pooling", "sum");
-        AssertUsageError("--test-fraction: expected a number in (0, 1), got '1.5'", "", "classify", "--tsv", tsv, "--test-fraction", "1.5");
+        AssertUsageError("--test-fraction: expected a number in (0, 0.95], got '1.5'", "", "classify", "--tsv", tsv, "--test-fraction", "1.5");
         AssertUsageError("give one of --tsv FILE or --imdb DIR", "", "classify");
         AssertUsageError("give one of --tsv FILE or --imdb DIR", "", "classify", "--tsv", tsv, "--imdb", root);
         AssertUsageError("--bidirectional and --layers are recurrent options", "", "classify", "--tsv", tsv, "--encoder", "conv", "--bidirectional");
         AssertUsageError("--predict needs --model", "", "classify", "--tsv", tsv, "--predict", "abc");
-        AssertUsageError("--threads: give one value", "", "classify", "--tsv", tsv, "--threads", "1,2");
+        AssertUsageError("--threads: expected an integer in [0, 1024], got '1,2'", "", "classify", "--tsv", tsv, "--threads", "1,2");
+        AssertUsageError("--kernel: expected an odd width, got 4", "", "classify", "--tsv", tsv, "--encoder", "conv", "--kernel", "4");
     }
 
     [Test]
@@ -164,9 +165,8 @@ public class ClassifyCommandTests
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("file not found"));
 
-        string outDir = Path.Combine(_dir, "m");
-        Assert.That(Run("", ["classify", "--tsv", TinyTsv(), "--steps", "1", "--out", outDir, .. Small]).Code, Is.Zero);
-        string model = Path.Combine(outDir, "classifier.safetensors");
+        string model = Path.Combine(_dir, "m.safetensors");
+        Assert.That(Run("", ["classify", "--tsv", TinyTsv(), "--steps", "1", "--out", model, .. Small]).Code, Is.Zero);
         (code, _, stderr) = Run("", "classify", "--model", model, "--predict", "  ");
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("--predict #1: the text is empty"));
@@ -182,8 +182,9 @@ public class ClassifyCommandTests
     public void Same_seed_gives_the_same_result()
     {
         string tsv = TinyTsv();
-        string Result() => Run("", ["classify", "--tsv", tsv, "--steps", "6", "--json", "--threads", "1", .. Small]).Out.Trim().Split('\n')[^1];
-        static string WithoutTime(string json) => System.Text.RegularExpressions.Regex.Replace(json, "\"elapsed_s\":[^,]*,", "");
-        Assert.That(WithoutTime(Result()), Is.EqualTo(WithoutTime(Result())));
+        string Result(string name) => Run("", ["classify", "--tsv", tsv, "--steps", "6", "--json", "--threads", "1", "--out", Path.Combine(_dir, name + ".safetensors"), .. Small]).Out.Trim().Split('\n')[^1];
+        static string WithoutTimeAndFiles(string json, string name) =>
+            System.Text.RegularExpressions.Regex.Replace(json, "\"elapsed_s\":[^,]*,", "").Replace(name + ".", "NAME.");
+        Assert.That(WithoutTimeAndFiles(Result("a"), "a"), Is.EqualTo(WithoutTimeAndFiles(Result("b"), "b")));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
-using SeqCore.Cpu;
+using SeqCore.Cli.Options;
+using SeqCore.Cli.Training;
 using SeqCore.Models;
 
 namespace SeqCore.Cli.Commands.Classify;
@@ -7,21 +8,19 @@ namespace SeqCore.Cli.Commands.Classify;
 /// <summary>The prediction half of <c>seqcore classify</c>: a saved classifier on the texts of <c>--predict</c> or of standard input (one per line).</summary>
 internal static class ClassifyPredict
 {
-    public static int Run(CliIO io, ClassifyOptions o)
+    public static int Run(CliIO io, OptionValues values, string modelPath, IReadOnlyList<string> given)
     {
-        using var backend = new CpuBackend<float>(new CpuBackendOptions { Threads = o.Threads });
+        bool json = values.Get(CommonOptions.Json);
+        var texts = new List<(string Text, string Where)>();
+        if (given.Count > 0)
+            texts.AddRange(given.Select((t, i) => (t, $"--predict #{i + 1}")));
+        using var backend = BackendOption.Open<float>(values);
         TextClassifier<float> classifier;
-        try { classifier = TextClassifier<float>.Load(backend, o.Model!); }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            return ClassifyCommand.Usage(io, e.Message);
-        }
+        try { classifier = TextClassifier<float>.Load(modelPath, backend); }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { throw new UsageException($"--model: {e.Message}"); }
         using (classifier)
         {
-            var texts = new List<(string Text, string Where)>();
-            if (o.Predict.Length > 0)
-                texts.AddRange(o.Predict.Select((t, i) => (t, $"--predict #{i + 1}")));
-            else
+            if (given.Count == 0)
             {
                 int line = 0;
                 for (string? s = io.In.ReadLine(); s is not null; s = io.In.ReadLine())
@@ -29,21 +28,21 @@ internal static class ClassifyPredict
                     line++;
                     if (s.Trim().Length > 0) texts.Add((s, $"standard input line {line}"));
                 }
-                if (texts.Count == 0) return ClassifyCommand.Usage(io, "no text to classify: give --predict TEXT or lines on standard input.");
+                if (texts.Count == 0) throw new UsageException("no text to classify: give --predict TEXT or lines on standard input.");
             }
             var ids = new List<int[]>(texts.Count);
             foreach (var (text, where) in texts)
             {
-                if (text.Trim().Length == 0) return ClassifyCommand.Usage(io, $"{where}: the text is empty.");
+                if (text.Trim().Length == 0) throw new UsageException($"{where}: the text is empty.");
                 try { ids.Add(classifier.Encode(text)); }
-                catch (ArgumentException) { return ClassifyCommand.Usage(io, $"{where}: the text has no tokens."); }
+                catch (ArgumentException) { throw new UsageException($"{where}: the text has no tokens."); }
             }
             var probabilities = classifier.Model.PredictProbabilities(ids);
             var c = CultureInfo.InvariantCulture;
             for (int i = 0; i < texts.Count; i++)
             {
-                int best = ClassifyTrain.ArgMax(probabilities[i]);
-                if (o.Json)
+                int best = ClassifierTrainKind.ArgMax(probabilities[i]);
+                if (json)
                     Output.WriteJsonLine(io.Out, new
                     {
                         texts[i].Text, Label = classifier.Labels[best], Probability = probabilities[i][best],

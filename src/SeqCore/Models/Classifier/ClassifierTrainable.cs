@@ -10,9 +10,10 @@ namespace SeqCore.Models;
 /// Each epoch the training sequences are shuffled with a seeded <see cref="RandomStream"/>, cut into pools of 50
 /// batches, each pool sorted by length and cut into batches (so a batch holds sequences of similar length and little
 /// padding), and the batches are shuffled again. <see cref="Evaluate"/> gives the mean held-out loss and records the
-/// held-out accuracy; <see cref="KeepBest"/> / <see cref="RestoreBest"/> keep the weights of the best evaluation.
+/// held-out accuracy. The state a resumed run needs (<see cref="IResumableTrainable"/>) is the epoch, the next batch and
+/// the positions of the two random streams (the epoch's batches are drawn again from the position they were drawn at).
 /// </summary>
-public sealed class ClassifierTrainable<T> : ITrainable<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int PoolBatches = 50;
     private readonly SequenceClassifier<T> _model;
@@ -24,7 +25,7 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IDisposable where T 
     private readonly List<int[]> _batchSequences = [];
     private int[] _batchLabels = [];
     private int _next;
-    private Tensor<T>[]? _best;
+    private ulong _epochShufflePosition;
 
     /// <summary>
     /// Training sequences and labels (cut to the model's maximum length when it has one), optional validation data, the
@@ -121,25 +122,38 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IDisposable where T 
         return (total / sequences.Count, (double)correct / sequences.Count);
     }
 
-    /// <summary>Copies the current weights aside (call it when the held-out loss improves).</summary>
-    public void KeepBest()
+    /// <inheritdoc />
+    public void SaveState(TrainableState state)
     {
-        var be = _model.Backend;
-        _best ??= [.. _model.Parameters.Select(p => be.Allocate(p.Value.Shape.ToArray()))];
-        for (int i = 0; i < _best.Length; i++) be.Copy(_model.Parameters[i].Value, _best[i]);
+        ArgumentNullException.ThrowIfNull(state);
+        state.Values["epoch"] = Epoch;
+        state.Values["nextBatch"] = _next;
+        state.Values["epochShufflePosition"] = _epochShufflePosition;
+        state.Values["dropoutPosition"] = _dropout.Position;
     }
 
-    /// <summary>Puts the weights kept by <see cref="KeepBest"/> back; returns false (and changes nothing) when none were kept.</summary>
-    public bool RestoreBest()
+    /// <inheritdoc />
+    public void RestoreState(TrainableState state)
     {
-        if (_best is null) return false;
-        for (int i = 0; i < _best.Length; i++) _model.Backend.Copy(_best[i], _model.Parameters[i].Value);
-        return true;
+        ArgumentNullException.ThrowIfNull(state);
+        int epoch = state.Get<int>("epoch"), next = state.Get<int>("nextBatch");
+        _dropout.Position = state.Get<ulong>("dropoutPosition");
+        Epoch = 0;
+        _batches.Clear();
+        _next = 0;
+        if (epoch == 0) return;
+        _shuffle.Position = state.Get<ulong>("epochShufflePosition");
+        Epoch = epoch - 1;
+        NewEpoch();
+        if (next < 0 || next > _batches.Count)
+            throw new InvalidDataException($"the saved batch {next} does not fit an epoch of {_batches.Count} batches (other data or batch size?).");
+        _next = next;
     }
 
     private void NewEpoch()
     {
         Epoch++;
+        _epochShufflePosition = _shuffle.Position;
         int n = _train.Count;
         var order = Enumerable.Range(0, n).ToArray();
         for (int i = n - 1; i > 0; i--) // Fisher–Yates
@@ -162,13 +176,5 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IDisposable where T 
             (_batches[i], _batches[j]) = (_batches[j], _batches[i]);
         }
         _next = 0;
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_best is null) return;
-        foreach (var t in _best) t.Dispose();
-        _best = null;
     }
 }

@@ -1,8 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SeqCore.Layers.Recurrent;
 
 namespace SeqCore.Models;
+
+/// <summary>The encoder of a <see cref="SequenceClassifier{T}"/>.</summary>
+public enum ClassifierEncoder
+{
+    /// <summary>A stack of LSTM layers (optionally bidirectional).</summary>
+    Lstm,
+    /// <summary>A stack of GRU layers (PyTorch form, optionally bidirectional).</summary>
+    Gru,
+    /// <summary>One 1-D convolution over time with "same" zero padding, then ReLU.</summary>
+    Conv,
+}
 
 /// <summary>How a <see cref="SequenceClassifier{T}"/> turns the encoder's per-step features into one vector per sequence.</summary>
 public enum ClassifierPooling
@@ -17,25 +27,21 @@ public enum ClassifierPooling
 }
 
 /// <summary>
-/// The shape of a <see cref="SequenceClassifier{T}"/>; stored as JSON under <c>seqcore.config</c> in its checkpoint,
-/// which is all that is needed to rebuild the model before loading the weights.
+/// The shape of a <see cref="SequenceClassifier{T}"/>; stored as camelCase JSON under <c>seqcore.config</c> in its
+/// checkpoint (<c>"model": "classifier"</c>), which is all that is needed to rebuild the model before loading the weights.
+/// Checkpoints written before the model catalogue hold snake_case keys and <c>"model": "sequence-classifier"</c>;
+/// <see cref="FromJson"/> reads both.
 /// </summary>
-public sealed record SequenceClassifierConfig
+public sealed record SequenceClassifierConfig : IModelConfig
 {
-    /// <summary>The value of the <c>"model"</c> field, which tells a classifier config from other models' configs.</summary>
-    public const string ModelName = "sequence-classifier";
+    /// <summary>The value of the <c>"model"</c> field that names this kind in a config or checkpoint.</summary>
+    public const string ModelKind = "classifier";
 
-    /// <summary>The <see cref="Encoder"/> of the convolution encoder: one 1-D convolution over time with "same" zero
-    /// padding, then ReLU.</summary>
-    public const string ConvEncoder = "conv";
+    /// <summary>The <c>"model"</c> value of checkpoints written before the catalogue (with snake_case keys).</summary>
+    public const string LegacyModelName = "sequence-classifier";
 
-    /// <summary>The encoders <see cref="Encoder"/> accepts: every cell of <see cref="CellCatalogue"/> (a stack of its
-    /// layers, optionally bidirectional), then <c>conv</c>.</summary>
-    public static IReadOnlyList<string> Encoders { get; } = [.. CellCatalogue.Names, ConvEncoder];
-
-    /// <summary>Always <see cref="ModelName"/> (written to the JSON so a loader can check what it reads).</summary>
-    public string Model { get; init; } = ModelName;
-
+    /// <summary>Always <see cref="ModelKind"/> (written to the JSON so a loader can check what it reads).</summary>
+    public string Model { get; init; } = ModelKind;
     /// <summary>Number of token ids V; the embedding has V + 1 rows, the last one (id V) being the zero padding row.</summary>
     public int VocabularySize { get; init; }
 
@@ -45,8 +51,8 @@ public sealed record SequenceClassifierConfig
     /// <summary>Embedding width E.</summary>
     public int EmbeddingDim { get; init; } = 32;
 
-    /// <summary>The encoder: a recurrent cell's name from <see cref="CellCatalogue"/>, or <see cref="ConvEncoder"/>.</summary>
-    public string Encoder { get; init; } = "lstm";
+    /// <summary>The encoder kind.</summary>
+    public ClassifierEncoder Encoder { get; init; } = ClassifierEncoder.Lstm;
 
     /// <summary>Recurrent hidden size H per direction, or the number of convolution channels.</summary>
     public int HiddenSize { get; init; } = 64;
@@ -69,13 +75,9 @@ public sealed record SequenceClassifierConfig
     /// <summary>Sequences are cut to their first this many tokens before classification (0: no limit).</summary>
     public int MaxLength { get; init; }
 
-    /// <summary>Whether the encoder is recurrent (not <see cref="ConvEncoder"/>).</summary>
+    /// <summary>Whether the encoder is recurrent (LSTM or GRU).</summary>
     [JsonIgnore]
-    public bool IsRecurrent => Encoder != ConvEncoder;
-
-    /// <summary>The recurrent cell named by <see cref="Encoder"/>; null for conv or an unknown name.</summary>
-    [JsonIgnore]
-    public CellDescriptor? Cell => CellCatalogue.TryParse(Encoder, out var cell) ? cell : null;
+    public bool IsRecurrent => Encoder != ClassifierEncoder.Conv;
 
     /// <summary>Width F of the pooled feature vector: D·H for recurrent encoders (D = 2 when bidirectional), H for conv.</summary>
     [JsonIgnore]
@@ -84,7 +86,7 @@ public sealed record SequenceClassifierConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
-        if (Model != ModelName) throw new ArgumentException($"SequenceClassifierConfig: \"model\" is '{Model}', expected '{ModelName}'.");
+        if (Model != ModelKind) throw new ArgumentException($"SequenceClassifierConfig: \"model\" is '{Model}', expected '{ModelKind}'.");
         if (VocabularySize <= 0) throw new ArgumentException($"SequenceClassifierConfig: the vocabulary size must be positive, got {VocabularySize}.");
         if (Classes < 2) throw new ArgumentException($"SequenceClassifierConfig: a classifier needs at least 2 classes, got {Classes}.");
         if (EmbeddingDim <= 0) throw new ArgumentException($"SequenceClassifierConfig: the embedding size must be positive, got {EmbeddingDim}.");
@@ -95,36 +97,43 @@ public sealed record SequenceClassifierConfig
         if (KernelSize <= 0 || KernelSize % 2 == 0) throw new ArgumentException($"SequenceClassifierConfig: the kernel size must be a positive odd number, got {KernelSize}.");
         if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout)) throw new ArgumentException($"SequenceClassifierConfig: dropout must be in [0, 1), got {Dropout}.");
         if (MaxLength < 0) throw new ArgumentException($"SequenceClassifierConfig: the maximum length must be ≥ 0, got {MaxLength}.");
-        if (!Encoders.Contains(Encoder))
-            throw new ArgumentException($"SequenceClassifierConfig: unknown encoder '{Encoder}'; expected one of {string.Join(", ", Encoders)}.");
+        if (!Enum.IsDefined(Encoder)) throw new ArgumentException($"SequenceClassifierConfig: unknown encoder {Encoder}.");
         if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"SequenceClassifierConfig: unknown pooling {Pooling}.");
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
-    /// <summary>The config as one line of JSON (snake_case names, enums as lower-case words).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    /// <summary>The config as one line of camelCase JSON (enums as lower-case words).</summary>
+    public string ToJson() => ConfigJson.Write(this);
 
     /// <summary>
-    /// Parses and validates a config written by <see cref="ToJson"/>; <paramref name="source"/> (a file name) starts
-    /// every error message. Throws <see cref="InvalidDataException"/> for malformed JSON, unknown fields or values out of range.
+    /// Parses and validates a config written by <see cref="ToJson"/> or by an older SeqCore (snake_case keys,
+    /// <c>"model": "sequence-classifier"</c>); <paramref name="source"/> (a file name) starts every error message.
+    /// Throws <see cref="InvalidDataException"/> for malformed JSON, unknown keys or values out of range.
     /// </summary>
     public static SequenceClassifierConfig FromJson(string json, string source)
     {
-        CheckWord(json, "encoder", [.. Encoders], source);
+        ArgumentNullException.ThrowIfNull(json);
+        CheckWord(json, "encoder", Enum.GetNames<ClassifierEncoder>(), source);
         CheckWord(json, "pooling", Enum.GetNames<ClassifierPooling>(), source);
-        SequenceClassifierConfig? config;
-        try { config = JsonSerializer.Deserialize<SequenceClassifierConfig>(json, JsonOptions); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: the classifier config is not valid: {e.Message}", e); }
-        if (config is null) throw new InvalidDataException($"{source}: the classifier config is null.");
-        try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
-        return config;
+        return ConfigJson.Read<SequenceClassifierConfig>(FromLegacy(json), source);
+    }
+
+    /// <summary>An old config (snake_case keys, the old model name) rewritten in today's shape; others unchanged.</summary>
+    private static string FromLegacy(string json)
+    {
+        System.Text.Json.Nodes.JsonObject? old;
+        try { old = System.Text.Json.Nodes.JsonNode.Parse(json) as System.Text.Json.Nodes.JsonObject; }
+        catch (JsonException) { return json; } // reported by ConfigJson.Read
+        if (old is null || old["model"]?.GetValueKind() != JsonValueKind.String || old["model"]!.GetValue<string>() != LegacyModelName) return json;
+        var converted = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in old)
+            converted[CamelCase(key)] = key == "model" ? ModelKind : value?.DeepClone();
+        return converted.ToJsonString();
+    }
+
+    private static string CamelCase(string snake)
+    {
+        var parts = snake.Split('_');
+        return parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? "" : char.ToUpperInvariant(p[0]) + p[1..]));
     }
 
     /// <summary>Names an unknown encoder or pooling word in the error, which the serializer's own message does not.</summary>

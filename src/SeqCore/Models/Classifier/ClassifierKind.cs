@@ -1,0 +1,47 @@
+using System.Numerics;
+using System.Text.Json;
+using SeqCore.IO;
+using SeqCore.Random;
+using SeqCore.Text;
+
+namespace SeqCore.Models;
+
+/// <summary>The <c>classifier</c> entry of the model catalogue (<see cref="ModelKinds"/>): a <see cref="TextClassifier{T}"/>.</summary>
+public sealed class ClassifierKind : IModelKind
+{
+    /// <summary>The one instance.</summary>
+    public static ClassifierKind Instance { get; } = new();
+
+    private ClassifierKind() { }
+
+    /// <inheritdoc />
+    public string Name => SequenceClassifierConfig.ModelKind;
+
+    /// <inheritdoc />
+    public string Description => "text classifier: embedding → (bi)LSTM/GRU or Conv1d → mean/max/last pooling → dense over the labels";
+
+    /// <inheritdoc />
+    public IModelConfig ReadConfig(string json, string source) => SequenceClassifierConfig.FromJson(json, source);
+
+    /// <summary>Builds an untrained classifier; <paramref name="metadata"/> must hold the tokenizer
+    /// (<c>seqcore.tokenizer</c>) and the labels (<see cref="TextClassifier{T}.LabelsKey"/>), as its checkpoint does.</summary>
+    public ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var c = config as SequenceClassifierConfig ?? throw new ArgumentException($"classifier: expected a {nameof(SequenceClassifierConfig)}, got {config?.GetType().Name}.");
+        string Need(string key) => metadata.TryGetValue(key, out var v) ? v
+            : throw new ArgumentException($"the checkpoint has no '{key}' entry; a classifier carries its tokenizer and labels.");
+        var tokenizer = TokenizerFile.FromJson(Need(Checkpoint.TokenizerKey), Checkpoint.TokenizerKey);
+        string[] labels;
+        try { labels = JsonSerializer.Deserialize<string[]>(Need(TextClassifier<T>.LabelsKey)) ?? throw new JsonException("null"); }
+        catch (JsonException e) { throw new ArgumentException($"'{TextClassifier<T>.LabelsKey}' is not a JSON array of strings: {e.Message}", e); }
+        var model = new SequenceClassifier<T>(backend, c, init);
+        try { return new TextClassifier<T>(model, tokenizer, labels); }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
