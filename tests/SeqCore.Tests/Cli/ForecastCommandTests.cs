@@ -228,9 +228,9 @@ public class ForecastCommandTests
     private static JsonElement Result(string stdout) =>
         JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
 
-    private static string[] Tiny(string air, string checkpoint) =>
-        ["--csv", air, "--column", "passengers", "--holdout", "12", "--season", "12", "--window", "12", "--log", "--difference", "12",
-         "--hidden", "4", "--eval-every", "5", "--threads", "1", "--out", checkpoint, "--json"];
+    private static string[] Tiny(string air, string checkpoint, int holdout = 12, int window = 12, int evalEvery = 5) =>
+        ["--csv", air, "--column", "passengers", "--holdout", $"{holdout}", "--season", "12", "--window", $"{window}", "--log", "--difference", "12",
+         "--hidden", "4", "--eval-every", $"{evalEvery}", "--threads", "1", "--out", checkpoint, "--json"];
 
     [Test]
     [NonParallelizable]
@@ -239,11 +239,12 @@ public class ForecastCommandTests
         string? lib = CudaTestDevices.EmulationLibrary(out string reason);
         if (lib is null) Assert.Ignore(reason);
         string air = Path.Combine(Data, "airpassengers.csv");
-        var (code, stdout, stderr) = Run(["forecast", .. Tiny(air, Path.Combine(_dir, "cpu.safetensors")), "--steps", "5", "--backend", "cpu"]);
+        // The emulated device is slow: few steps, a short window and a short holdout (every forecast is a pass over a window).
+        var (code, stdout, stderr) = Run(["forecast", .. Tiny(air, Path.Combine(_dir, "cpu.safetensors"), holdout: 3, window: 6, evalEvery: 2), "--steps", "2", "--backend", "cpu"]);
         Assert.That(code, Is.Zero, stderr);
         var cpu = Result(stdout);
         Environment.SetEnvironmentVariable("SEQCORE_CUDA_EMULATOR", lib);
-        try { (code, stdout, stderr) = Run(["forecast", .. Tiny(air, Path.Combine(_dir, "cuda.safetensors")), "--steps", "5", "--backend", "cuda"]); }
+        try { (code, stdout, stderr) = Run(["forecast", .. Tiny(air, Path.Combine(_dir, "cuda.safetensors"), holdout: 3, window: 6, evalEvery: 2), "--steps", "2", "--backend", "cuda"]); }
         finally { Environment.SetEnvironmentVariable("SEQCORE_CUDA_EMULATOR", null); }
         Assert.That(code, Is.Zero, stderr);
         var cuda = Result(stdout);
