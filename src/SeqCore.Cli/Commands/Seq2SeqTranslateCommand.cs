@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using SeqCore.Cli.Seq2SeqCli;
-using SeqCore.Cpu;
+using SeqCore.Cli.Options;
 using SeqCore.Models;
 
 namespace SeqCore.Cli.Commands;
@@ -12,51 +11,58 @@ namespace SeqCore.Cli.Commands;
 /// </summary>
 internal static class Seq2SeqTranslateCommand
 {
+    public static readonly TextOption Model = new("--model", "A checkpoint written by 'seqcore seq2seq train' or 'seqcore train --model seq2seq' (required).", valueName: "FILE");
+    public static readonly IntOption Beam = new("--beam", "Beam width (1 = greedy decoding).", 1, max: 1024, valueName: "K");
+    public static readonly DoubleOption Alpha = new("--alpha", "Length normalisation α of beam search (GNMT).", 0.6, 0, 10, valueName: "A");
+    public static readonly IntOption MaxLength = new("--max-length", "Longest output decoded (default: the longest training target + 10).", null, max: 1 << 20);
+    public static readonly TextOption AttentionSvg = new("--attention-svg", "Write the attention map of the first input to this SVG file.", valueName: "FILE");
+
+    /// <summary>Every option the sub-verb takes (the inputs are arguments).</summary>
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } =
+        [Model, Beam, Alpha, MaxLength, AttentionSvg, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Json];
+
     public static Command Create(CliIO io)
     {
-        var model = new Option<string>("--model") { Description = "A checkpoint written by 'seqcore seq2seq train'.", HelpName = "FILE", Required = true };
-        var beam = ModelOptions.PositiveInt("--beam", "Beam width (1 = greedy decoding)", 1);
-        var alpha = ModelOptions.Real("--alpha", "Length normalisation α of beam search (GNMT)", 0.6, 0, 10);
-        var maxLength = ModelOptions.OptionalPositiveInt("--max-length", "Longest output decoded (default: the longest training target + 10).");
-        var attentionSvg = new Option<string?>("--attention-svg") { Description = "Write the attention map of the first input to this SVG file.", HelpName = "FILE" };
-        var threads = ModelOptions.OptionalPositiveInt("--threads", "CPU threads (default: all cores).");
-        var json = CliOptions.Flag("--json", "One JSON object per input.");
         var inputs = new Argument<string[]>("text") { Description = "Inputs to translate; none: read standard input, one per line.", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("translate", "Translate inputs with a trained seq2seq checkpoint (greedy or beam search).")
+        var command = new Command("translate", "Translate inputs with a trained seq2seq checkpoint (greedy or beam search).") { inputs };
+        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
+        command.SetAction(parse =>
         {
-            model, beam, alpha, maxLength, attentionSvg, threads, json, inputs,
-        };
-        command.SetAction(parse => Execute(io, parse.GetValue(model)!, parse.GetValue(beam), parse.GetValue(alpha), parse.GetValue(maxLength),
-            parse.GetValue(attentionSvg), parse.GetValue(threads), parse.GetValue(json), parse.GetValue(inputs) ?? []));
+            try { return Execute(io, new OptionValues(parse), parse.GetValue(inputs) ?? []); }
+            catch (UsageException e) { return Seq2SeqCommand.Fail(io, "translate", e.Message); }
+        });
         return command;
     }
 
-    private static int Execute(CliIO io, string modelPath, int beam, double alpha, int? maxLengthOption, string? attentionSvg, int? threads, bool json, string[] args)
+    private static int Execute(CliIO io, OptionValues v, string[] args)
     {
-        if (!File.Exists(modelPath)) return Seq2SeqCommand.Fail(io, "translate", $"file not found: {Path.GetFullPath(modelPath)}");
+        string modelPath = v.FindText(Model) ?? throw new UsageException("--model is required: the checkpoint to translate with.");
+        int beam = v.Get(Beam);
+        double alpha = v.Get(Alpha);
+        int? maxLengthOption = v.Find(MaxLength);
+        string? attentionSvg = v.FindText(AttentionSvg);
+        bool json = v.Get(CommonOptions.Json);
+        if (!File.Exists(modelPath)) throw new UsageException($"--model: file not found: {Path.GetFullPath(modelPath)}");
         var texts = args.Length > 0 ? args.ToList() : ReadLines(io.In);
-        if (texts.Count == 0) return Seq2SeqCommand.Fail(io, "translate", "nothing to translate: give the inputs as arguments or on standard input.");
-        using var backend = new CpuBackend<float>(new CpuBackendOptions { Threads = threads ?? 0 });
+        if (texts.Count == 0) throw new UsageException("nothing to translate: give the inputs as arguments or on standard input.");
+        using var backend = BackendOption.Open<float>(v);
         Seq2Seq<float> seq2seq;
-        Seq2SeqVocabulary vocabulary;
-        IReadOnlyDictionary<string, string> meta;
-        try { (seq2seq, vocabulary, meta) = Seq2SeqCheckpoint.Load(modelPath, backend); }
+        try { seq2seq = Seq2Seq<float>.Load(modelPath, backend); }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            return Seq2SeqCommand.Fail(io, "translate", e.Message);
+            throw new UsageException($"--model: {e.Message}");
         }
         using var _ = seq2seq;
+        var vocabulary = seq2seq.Vocabulary ?? throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
         // Check every input before decoding any, so a bad one fails the run and writes nothing.
         var sources = new List<int[]>(texts.Count);
         for (int i = 0; i < texts.Count; i++)
         {
-            if (texts[i].Length == 0) return Seq2SeqCommand.Fail(io, "translate", $"input {i + 1} is empty.");
+            if (texts[i].Length == 0) throw new UsageException($"input {i + 1} is empty.");
             try { sources.Add(vocabulary.EncodeSource(texts[i])); }
-            catch (ArgumentException e) { return Seq2SeqCommand.Fail(io, "translate", $"input {i + 1} (\"{texts[i]}\"): {e.Message}"); }
+            catch (ArgumentException e) { throw new UsageException($"input {i + 1} (\"{texts[i]}\"): {e.Message}"); }
         }
-        int maxLength = maxLengthOption is { } given ? given
-            : meta.TryGetValue("seqcore.seq2seq.max_target_length", out var m) && int.TryParse(m, CultureInfo.InvariantCulture, out int longest) ? longest + 10
-            : 2 * sources.Max(x => x.Length) + 10;
+        int maxLength = maxLengthOption ?? (seq2seq.MaxTargetLength > 0 ? seq2seq.MaxTargetLength + 10 : 2 * sources.Max(x => x.Length) + 10);
 
         var results = beam > 1
             ? sources.Select(src => seq2seq.Beam(src, beam, maxLength, alpha)[0]).ToArray()

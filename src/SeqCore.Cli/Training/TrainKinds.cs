@@ -8,6 +8,7 @@ internal static class TrainKinds
         new LanguageModelTrainKind(),
         new ForecasterTrainKind(),
         new ClassifierTrainKind(),
+        new Seq2SeqTrainKind(),
     ];
 
     public static ITrainKind? Find(string name) => All.FirstOrDefault(k => k.Kind.Name.Equals(name, StringComparison.OrdinalIgnoreCase));

@@ -61,11 +61,11 @@ public static class ModelCheckpoint
     {
         if (!metadata.TryGetValue(Checkpoint.ConfigKey, out var json))
             throw new InvalidDataException($"{path}: no '{Checkpoint.ConfigKey}' in the metadata; not a SeqCore model checkpoint.");
-        // Checkpoints written before the catalogue existed: a language model's may lack the key; a classifier's names
-        // its old kind.
+        // Checkpoints written before the catalogue existed: a language model's may lack the key; a seq2seq's names its
+        // kind under "seqcore.model" instead; a classifier's names its old kind.
         return ConfigJson.ReadKind(json) switch
         {
-            null => LanguageModelKind.Instance.Name,
+            null => metadata.TryGetValue("seqcore.model", out var legacy) ? legacy : LanguageModelKind.Instance.Name,
             SequenceClassifierConfig.LegacyModelName => SequenceClassifierConfig.ModelKind,
             var kind => kind,
         };

@@ -9,6 +9,7 @@ public static class ModelKinds
         LanguageModelKind.Instance,
         ForecasterKind.Instance,
         ClassifierKind.Instance,
+        Seq2SeqKind.Instance,
     ];
 
     /// <summary>The names of <see cref="All"/>.</summary>

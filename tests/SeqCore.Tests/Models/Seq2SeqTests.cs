@@ -234,14 +234,17 @@ public class Seq2SeqTests
         string path = Path.Combine(Path.GetTempPath(), $"seqcore-s2s-{Guid.NewGuid():N}.safetensors");
         try
         {
-            Seq2SeqCheckpoint.Save(path, model, vocab, new Dictionary<string, string> { ["seqcore.seq2seq.note"] = "test" });
-            var (loaded, loadedVocab, meta) = Seq2SeqCheckpoint.Load(path, _cpu);
+            model.Vocabulary = vocab;
+            model.MaxTargetLength = 7;
+            model.Save(path);
+            var loaded = Seq2Seq<float>.Load(path, _cpu);
             using (loaded)
             {
                 Assert.That(loaded.Config, Is.EqualTo(model.Config));
-                Assert.That(loadedVocab.SourceCharacters, Is.EqualTo(vocab.SourceCharacters));
-                Assert.That(loadedVocab.TargetCharacters, Is.EqualTo(vocab.TargetCharacters));
-                Assert.That(meta["seqcore.seq2seq.note"], Is.EqualTo("test"));
+                Assert.That(loaded.Vocabulary!.SourceCharacters, Is.EqualTo(vocab.SourceCharacters));
+                Assert.That(loaded.Vocabulary.TargetCharacters, Is.EqualTo(vocab.TargetCharacters));
+                Assert.That(loaded.MaxTargetLength, Is.EqualTo(7));
+                Assert.That(ConfigJson.ReadKind(Checkpoint.ReadMetadata(path)[Checkpoint.ConfigKey]), Is.EqualTo("seq2seq"));
                 Assert.That(loaded.Parameters.Select(p => p.Name), Is.EqualTo(model.Parameters.Select(p => p.Name)));
                 for (int i = 0; i < model.Parameters.Count; i++)
                 {
@@ -255,6 +258,41 @@ public class Seq2SeqTests
             Assert.That(Directory.GetFiles(Path.GetTempPath(), $".{Path.GetFileName(path)}*"), Is.Empty, "no temporary file left");
         }
         finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void ACheckpointWrittenBeforeTheCatalogueStillLoads()
+    {
+        // The shape Seq2SeqCheckpoint wrote: snake_case config without "model", enums as "Gru"/"General", the kind under "seqcore.model".
+        var pairs = ReversePairs(20, 4);
+        var vocab = Seq2SeqVocabulary.Build(pairs);
+        using var model = new Seq2Seq<float>(_cpu, Tiny(vocab, CellKind.Gru, Seq2SeqAttention.General) with { InputFeeding = false }, new RandomStream(8));
+        string legacyConfig = $$"""{"source_vocab_size":{{vocab.SourceSize}},"target_vocab_size":{{vocab.TargetSize}},"embedding_size":8,"hidden_size":8,"cell":"Gru","bidirectional":true,"attention":"General","attention_size":0,"input_feeding":false}""";
+        string path = Path.Combine(Path.GetTempPath(), $"seqcore-s2s-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            Checkpoint.Save(path, model.Parameters, new Dictionary<string, string>
+            {
+                ["seqcore.model"] = "seq2seq", [Checkpoint.ConfigKey] = legacyConfig, [Seq2Seq<float>.MaxTargetLengthKey] = "5",
+            }, _cpu, vocab.ToJson());
+            using var loaded = Seq2Seq<float>.Load(path, _cpu);
+            Assert.That(loaded.Config, Is.EqualTo(model.Config));
+            Assert.That(loaded.MaxTargetLength, Is.EqualTo(5));
+            var src = vocab.EncodeSource(pairs[0].Item1);
+            Assert.That(loaded.Greedy([src], 8)[0].Tokens, Is.EqualTo(model.Greedy([src], 8)[0].Tokens));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void TheConfigIsCamelCaseJsonNamingItsKindAndRefusesUnknownKeys()
+    {
+        var config = Tiny(Seq2SeqVocabulary.Build([("ab", "ba")]), CellKind.Gru, Seq2SeqAttention.Dot);
+        string json = ModelCheckpoint.ConfigText(config);
+        Assert.That(json, Does.Contain("\"model\":\"seq2seq\"").And.Contain("\"sourceVocabSize\"").And.Contain("\"cell\":\"gru\"").And.Contain("\"attention\":\"dot\""));
+        Assert.That(Seq2SeqConfig.Read(json, "test"), Is.EqualTo(config));
+        Assert.That(() => Seq2SeqConfig.Read(json.Replace("\"hiddenSize\"", "\"hidenSize\""), "c.json"),
+            Throws.InstanceOf<InvalidDataException>().With.Message.Contains("c.json").And.Message.Contains("hidenSize"));
     }
 
     [Test]
@@ -275,9 +313,13 @@ public class Seq2SeqTests
         try
         {
             File.WriteAllText(path, "not a safetensors file");
-            Assert.That(() => Seq2SeqCheckpoint.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>().With.Message.Contains(path));
+            Assert.That(() => Seq2Seq<float>.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>().With.Message.Contains(path));
             Checkpoint.Save(path, [], new Dictionary<string, string>(), _cpu);
-            Assert.That(() => Seq2SeqCheckpoint.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("not a seq2seq checkpoint"));
+            Assert.That(() => Seq2Seq<float>.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("not a SeqCore model checkpoint"));
+            using var lm = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabSize = 5, EmbeddingSize = 4, HiddenSize = 4 }, new RandomStream(1));
+            ModelCheckpoint.Save(path, lm);
+            Assert.That(() => Seq2Seq<float>.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>()
+                .With.Message.Contains("'language-model'").And.Message.Contains("'seq2seq'").And.Message.Contains(path));
         }
         finally { File.Delete(path); }
     }

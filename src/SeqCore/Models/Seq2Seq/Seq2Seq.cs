@@ -1,4 +1,5 @@
 using System.Numerics;
+using SeqCore.IO;
 using SeqCore.Layers;
 using SeqCore.Layers.Attention;
 using SeqCore.Layers.Recurrent;
@@ -23,12 +24,14 @@ namespace SeqCore.Models;
 /// step re-runs its cell and attention forward from the saved inputs (h_{t−1}, c_{t−1}, x_t, h_t) right before their
 /// backward: one extra cheap forward per step instead of a cache per step, and the step reuses the already
 /// gradient-checked layers. The generator's backward is one GEMM over all T·B rows.</para>
+/// <para>The model holds its <see cref="Vocabulary"/> (both character vocabularies) and saves it in its checkpoint
+/// (<see cref="Save"/>, <see cref="Load"/>).</para>
 /// <para>Parameters (state_dict names): <c>source_embedding.weight</c>, <c>encoder.*</c> (<c>nn.LSTM</c>/<c>nn.GRU</c>
 /// names), <c>target_embedding.weight</c>, <c>decoder.*</c> (a one-layer <c>nn.LSTM</c>/<c>nn.GRU</c>),
 /// <c>attention.*</c> (see <see cref="AdditiveAttention{T}"/>, <see cref="DotProductAttention{T}"/>),
 /// <c>combine.weight [Dk, 2·Dk]</c>, <c>combine.bias</c>, <c>generator.weight [V, Dk]</c>, <c>generator.bias</c>.</para>
 /// </remarks>
-public sealed partial class Seq2Seq<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class Seq2Seq<T> : ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IBackend<T> _be;
     private readonly Embedding<T> _sourceEmbedding, _targetEmbedding;
@@ -76,6 +79,53 @@ public sealed partial class Seq2Seq<T> : IHasParameters<T>, IDisposable where T 
 
     /// <summary>The configuration.</summary>
     public Seq2SeqConfig Config { get; }
+
+    IModelConfig ISequenceModel<T>.Config => Config;
+
+    /// <summary>The metadata key of <see cref="MaxTargetLength"/>.</summary>
+    public const string MaxTargetLengthKey = "seqcore.seq2seq.max_target_length";
+
+    private Seq2SeqVocabulary? _vocabulary;
+
+    /// <summary>The source and target character vocabularies (null until set); their sizes must match the config.</summary>
+    public Seq2SeqVocabulary? Vocabulary
+    {
+        get => _vocabulary;
+        set
+        {
+            if (value is not null && (value.SourceSize != Config.SourceVocabSize || value.TargetSize != Config.TargetVocabSize))
+                throw new ArgumentException($"Seq2Seq.Vocabulary: the vocabularies ({value.SourceSize} source, {value.TargetSize} target ids) do not match the config ({Config.SourceVocabSize}, {Config.TargetVocabSize}).");
+            _vocabulary = value;
+        }
+    }
+
+    /// <summary>The longest target the model was trained on (0 = unknown); decoding defaults to this + 10 tokens.</summary>
+    public int MaxTargetLength { get; set; }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> CheckpointMetadata
+    {
+        get
+        {
+            var metadata = new Dictionary<string, string>();
+            if (_vocabulary is not null) metadata[Checkpoint.TokenizerKey] = _vocabulary.ToJson();
+            if (MaxTargetLength > 0) metadata[MaxTargetLengthKey] = MaxTargetLength.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return metadata;
+        }
+    }
+
+    /// <summary>Writes the model, its config and its vocabularies to <paramref name="path"/> (atomically; see
+    /// <see cref="ModelCheckpoint"/>).</summary>
+    public void Save(string path)
+    {
+        if (_vocabulary is null) throw new InvalidOperationException("Seq2Seq.Save: set Vocabulary first; a seq2seq checkpoint carries its vocabularies.");
+        ModelCheckpoint.Save(path, this);
+    }
+
+    /// <summary>Opens the seq2seq checkpoint at <paramref name="path"/> on <paramref name="backend"/>;
+    /// <see cref="InvalidDataException"/> names the file for a checkpoint of another kind, a corrupt or inconsistent one.</summary>
+    public static Seq2Seq<T> Load(string path, IBackend<T> backend) =>
+        ModelCheckpoint.Load<Seq2Seq<T>, T>(path, backend, Seq2SeqConfig.ModelKind);
 
     /// <summary>The backend.</summary>
     public IBackend<T> Backend => _be;

@@ -16,12 +16,18 @@ public enum Seq2SeqAttention
 }
 
 /// <summary>
-/// Everything needed to rebuild a <see cref="Seq2Seq{T}"/> (stored as JSON under <c>seqcore.config</c> in a checkpoint).
-/// The decoder's hidden width is the encoder's output width, <c>D·HiddenSize</c> (D = 2 when bidirectional), so the
+/// Everything needed to rebuild a <see cref="Seq2Seq{T}"/>: stored as camelCase JSON (<see cref="ConfigJson"/>) under
+/// <c>seqcore.config</c> in a checkpoint, with <c>"model": "seq2seq"</c>. Checkpoints written before the model catalogue
+/// hold snake_case keys and no <c>"model"</c> key; <see cref="Read"/> reads both. The decoder's hidden width is the encoder's output width, <c>D·HiddenSize</c> (D = 2 when bidirectional), so the
 /// encoder's final states (directions concatenated) start the decoder and the dot score needs no projection.
 /// </summary>
-public sealed record Seq2SeqConfig
+public sealed record Seq2SeqConfig : IModelConfig
 {
+    /// <summary>The value of the <c>"model"</c> field that names this kind of model in a config or checkpoint.</summary>
+    public const string ModelKind = "seq2seq";
+
+    /// <summary>Always <see cref="ModelKind"/>; lets a reader tell model kinds apart.</summary>
+    public string Model { get; init; } = ModelKind;
     /// <summary>Source vocabulary size, special tokens included.</summary>
     public int SourceVocabSize { get; init; }
     /// <summary>Target vocabulary size, special tokens included.</summary>
@@ -37,7 +43,6 @@ public sealed record Seq2SeqConfig
     /// <summary>Run the encoder in both directions.</summary>
     public bool Bidirectional { get; init; } = true;
     /// <summary>The attention score.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<Seq2SeqAttention>))]
     public Seq2SeqAttention Attention { get; init; } = Seq2SeqAttention.Additive;
     /// <summary>Width A of the additive score's hidden layer; 0 = the decoder width.</summary>
     public int AttentionSize { get; init; }
@@ -59,6 +64,8 @@ public sealed record Seq2SeqConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
     public void Validate()
     {
+        if (Model != ModelKind)
+            throw new ArgumentException($"Seq2SeqConfig: model must be '{ModelKind}', got '{Model}'.");
         if (SourceVocabSize < 2 || TargetVocabSize < 4)
             throw new ArgumentException($"Seq2SeqConfig: vocabulary sizes must hold the special tokens, got source {SourceVocabSize}, target {TargetVocabSize}.");
         if (EmbeddingSize <= 0 || HiddenSize <= 0 || AttentionSize < 0)
@@ -68,20 +75,28 @@ public sealed record Seq2SeqConfig
             throw new ArgumentException($"Seq2SeqConfig: unknown attention {(int)Attention}.");
     }
 
-    /// <summary>The config as one line of JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
-
-    /// <summary>Parses <see cref="ToJson"/>'s output; <see cref="InvalidDataException"/> naming <paramref name="source"/> on failure.</summary>
-    public static Seq2SeqConfig FromJson(string json, string source)
+    /// <summary>
+    /// Parses a config: camelCase through <see cref="ConfigJson.Read{TConfig}"/> (unknown keys refused) or, when the JSON
+    /// has no <c>"model"</c> key, the snake_case shape of checkpoints written before the catalogue.
+    /// <see cref="InvalidDataException"/> names <paramref name="source"/> and the fault.
+    /// </summary>
+    public static Seq2SeqConfig Read(string json, string source)
     {
+        ArgumentNullException.ThrowIfNull(json);
+        if (ConfigJson.ReadKind(json) is not null) return ConfigJson.Read<Seq2SeqConfig>(json, source);
         Seq2SeqConfig? config;
-        try { config = JsonSerializer.Deserialize<Seq2SeqConfig>(json, JsonOptions); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: the seq2seq config is not valid JSON: {e.Message}"); }
+        try { config = JsonSerializer.Deserialize<Seq2SeqConfig>(json, LegacyJson); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: the seq2seq config is not valid JSON: {e.Message}", e); }
         if (config is null) throw new InvalidDataException($"{source}: the seq2seq config is empty.");
         try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}"); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
         return config;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>The snake_case shape (attention as <c>"Additive"</c>) of checkpoints written before the catalogue.</summary>
+    private static readonly JsonSerializerOptions LegacyJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter() },
+    };
 }

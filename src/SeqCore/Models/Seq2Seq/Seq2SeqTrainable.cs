@@ -24,9 +24,10 @@ public sealed record Seq2SeqAccuracy(int Examples, int ExactMatches, IReadOnlyLi
 /// A <see cref="Seq2Seq{T}"/> with its training and held-out examples, as the <see cref="Trainer{T}"/> sees it:
 /// each step draws a random batch (with replacement, from a seeded stream), trains on it with the configured
 /// teacher-forcing ratio, and <see cref="Evaluate"/> gives the teacher-forced held-out loss and token accuracy.
+/// A run saved mid-way resumes exactly: the state is the positions of the two random streams.
 /// <see cref="Decode(int, double, int)"/> measures exact-match sequence accuracy with greedy or beam-search decoding.
 /// </summary>
-public sealed class Seq2SeqTrainable<T> : ITrainable<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Seq2Seq<T> _model;
     private readonly IReadOnlyList<Seq2SeqExample> _train, _heldOut;
@@ -95,6 +96,22 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T> where T : unmanaged, IFl
         }
         LastTokenAccuracy = (double)correct / tokens;
         return new BatchLoss(total / tokens, tokens);
+    }
+
+    /// <inheritdoc />
+    public void SaveState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Values["samplingPosition"] = _sampling.Position;
+        state.Values["teacherPosition"] = _teacher.Position;
+    }
+
+    /// <inheritdoc />
+    public void RestoreState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _sampling.Position = state.Get<ulong>("samplingPosition");
+        _teacher.Position = state.Get<ulong>("teacherPosition");
     }
 
     /// <summary>Decodes the held-out sources (greedy when <paramref name="beamWidth"/> is 1, else beam search with
