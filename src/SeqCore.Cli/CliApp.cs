@@ -69,7 +69,7 @@ public static class CliApp
     /// <summary>The root command with every verb; exposed so tests can inspect the tree.</summary>
     internal static RootCommand BuildRoot(CliIO io)
     {
-        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs: train, eval, generate, forecast, classify, seq2seq, word2vec, tokenize, gradcheck, selftest, bench, info.");
+        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs: train, eval, generate, forecast, classify, seq2seq, word2vec, tokenize, gradcheck, selftest, bench, info, options.");
         root.Subcommands.Add(InfoCommand.Create(io));
         root.Subcommands.Add(BenchCommand.Create(io));
         root.Subcommands.Add(GradcheckCommand.Create(io));
@@ -82,6 +82,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(io));
         root.Subcommands.Add(EvalCommand.Create(io));
         root.Subcommands.Add(GenerateCommand.Create(io));
+        root.Subcommands.Add(OptionsCommand.Create(io));
         RequireVerb(root, io, "seqcore");
         return root;
     }

@@ -10,7 +10,7 @@ namespace SeqCore.Cli.Options;
 /// </summary>
 internal static class CommonOptions
 {
-    public static readonly TextOption Config = new("--config", "A JSON file of settings: keys are the option names without dashes (e.g. {\"model\": \"language-model\", \"cell\": \"gru\", \"steps\": 2000}); flags on the command line win.", valueName: "FILE");
+    public static readonly TextOption Config = new("--config", "A JSON file of settings: keys are the option names without dashes (e.g. {\"model\": \"language-model\", \"arch\": \"gru\", \"steps\": 2000}); flags on the command line win.", valueName: "FILE");
     public static readonly ChoiceOption Backend = new("--backend", "Where to compute: cpu; cuda (an NVIDIA GPU through the CUDA driver; exit code 2 when there is none); auto (the GPU when one is usable, else the CPU).", ["cpu", "cuda", "auto"], "cpu");
     public static readonly IntOption Threads = new("--threads", "CPU threads; 0 = all cores.", 0, min: 0, max: 1024);
     public static readonly UInt64Option Seed = new("--seed", "Seed of the initial weights, data order, dropout and sampling: the same seed, settings, backend and thread count give the same result.", 1);
@@ -19,7 +19,7 @@ internal static class CommonOptions
     public static readonly DurationOption Time = new("--time", "Wall-time budget; training stops after the step that crosses it (without --steps: as many steps as fit).");
 
     // ---- training: one declaration, defaults from the model kind ----
-    public static readonly TextOption Resume = new("--resume", "Continue the run saved in this checkpoint (written by train): its weights, optimizer state, step, data position and settings; flags given now win (e.g. a larger --steps). Without --out the checkpoint is updated in place.", valueName: "FILE");
+    public static readonly TextOption Resume = new("--resume", "Continue the run saved in this checkpoint (written by train): its weights, optimizer state, step, data position and settings; flags given now win (e.g. a larger --steps; --time counts from the resume). Without --out the checkpoint is updated in place.", valueName: "FILE");
     public static readonly IntOption Steps = new("--steps", "Optimizer steps at most (default: the model kind's; unbounded with --time alone).", null);
     public static readonly IntOption Batch = new("--batch", "Examples (sequences, windows, pairs) per batch (default: the model kind's).", null, valueName: "B");
     public static readonly DoubleOption LearningRate = new("--lr", "Learning rate; the peak with a schedule (default: the model kind's).", null, 0, minExclusive: true, valueName: "RATE");

@@ -45,6 +45,9 @@ internal abstract class OptionSpec
     /// <summary>The System.CommandLine option (one per declaration and command tree).</summary>
     public Option Symbol => _symbol ??= CreateSymbol();
 
+    /// <summary>True when <paramref name="text"/> is a valid value; otherwise <paramref name="expected"/> says what is.</summary>
+    public abstract bool Accepts(string text, out string expected);
+
     /// <summary>A fresh System.CommandLine option for this declaration.</summary>
     protected virtual Option CreateSymbol() => new Option<string?>(Name) { Description = HelpLine, HelpName = ValueName };
 
@@ -56,4 +59,7 @@ internal abstract class OptionSpec<TValue>(string name, string help, string valu
 {
     /// <summary>Parses <paramref name="text"/>; on failure returns false and what was expected (e.g. <c>a positive integer</c>).</summary>
     public abstract bool TryParse(string text, out TValue value, out string expected);
+
+    /// <inheritdoc />
+    public override bool Accepts(string text, out string expected) => TryParse(text, out _, out expected);
 }

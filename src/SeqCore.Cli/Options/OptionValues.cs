@@ -45,6 +45,17 @@ internal sealed class OptionValues
                     throw new UsageException($"{source}: \"{key}\" is not a setting of {owner}; the keys are the option names without dashes: {string.Join(", ", known.Order(StringComparer.Ordinal))}.");
     }
 
+    /// <summary>Parses every given value of <paramref name="options"/> now, so a malformed one is reported before any
+    /// work starts (reading data, building a model).</summary>
+    public void CheckValues(IEnumerable<OptionSpec> options)
+    {
+        foreach (var option in options)
+        {
+            var (text, where) = Raw(option);
+            if (text is not null && !option.Accepts(text, out string expected)) throw new UsageException($"{where}: expected {expected}, got '{text}'.");
+        }
+    }
+
     /// <summary>Where the option's value comes from, for messages: the flag, or the settings file and key.</summary>
     public string Where(OptionSpec option) => Raw(option).Where;
 

@@ -18,7 +18,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
     public static readonly ChoiceOption Tokens = new("--tokens", "Token unit: characters or words (default: char for --tsv, word for --imdb).", ClassifierDataOptions.TokenKinds, null);
     public static readonly IntOption Vocab = new("--vocab", "Word vocabulary cap, <unk> included (word tokens).", 20000);
     public static readonly IntOption MaxLength = new("--max-len", "Cut each text to its first N tokens; 0 = no limit (default: 0 for --tsv, 400 for --imdb).", null, min: 0);
-    public static readonly ChoiceOption Encoder = new("--encoder", "Encoder over the embedded tokens.", ["lstm", "gru", "conv"], "lstm");
+    public static readonly ChoiceOption Encoder = new("--encoder", "Encoder over the embedded tokens: a recurrent cell of the catalogue, or conv (one 1-D convolution + ReLU).", SequenceClassifierConfig.Encoders, "lstm");
     public static readonly FlagOption Bidirectional = new("--bidirectional", "Run the recurrent encoder in both directions.");
     public static readonly ChoiceOption Pooling = new("--pooling", "Pooling over time: mean or max over each text's own steps, or the last state.", ["mean", "max", "last"], "mean");
     public static readonly IntOption Embedding = new("--embedding", "Embedding size E.", 32, max: 1 << 16, valueName: "E");
@@ -48,10 +48,10 @@ internal sealed class ClassifierTrainKind : ITrainKind
     {
         string? tsv = v.FindText(Tsv), imdb = v.FindText(Imdb);
         if ((tsv is null) == (imdb is null)) throw new UsageException("give one of --tsv FILE or --imdb DIR: the labelled text to learn.");
-        var encoder = Enum.Parse<ClassifierEncoder>(v.Get(Encoder), ignoreCase: true);
+        string encoder = v.Get(Encoder);
         bool bidirectional = v.Get(Bidirectional);
         int layers = v.Get(Layers), kernel = v.Get(Kernel);
-        if (encoder == ClassifierEncoder.Conv && (bidirectional || layers != 1))
+        if (encoder == SequenceClassifierConfig.ConvEncoder && (bidirectional || layers != 1))
             throw new UsageException("--bidirectional and --layers are recurrent options; the conv encoder has one layer.");
         if (kernel % 2 == 0) throw new UsageException($"--kernel: expected an odd width, got {kernel}.");
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
@@ -115,8 +115,8 @@ internal sealed class ClassifierTrainKind : ITrainKind
             var config = model.Config;
             string encoder = config.Encoder switch
             {
-                ClassifierEncoder.Conv => $"conv (kernel {config.KernelSize}) + ReLU, {config.HiddenSize} channels",
-                _ => $"{(config.Bidirectional ? "bidirectional " : "")}{config.Encoder.ToString().ToUpperInvariant()}, {config.Layers} layer{(config.Layers > 1 ? "s" : "")} of {config.HiddenSize}",
+                SequenceClassifierConfig.ConvEncoder => $"conv (kernel {config.KernelSize}) + ReLU, {config.HiddenSize} channels",
+                _ => $"{(config.Bidirectional ? "bidirectional " : "")}{config.Encoder.ToUpperInvariant()}, {config.Layers} layer{(config.Layers > 1 ? "s" : "")} of {config.HiddenSize}",
             };
             io.Out.WriteLine(string.Create(c, $"data: {data.Source}{(data.HeaderSkipped ? " (header line skipped)" : "")}: {data.Labels.Length} labels; train {data.Train.Length:N0}, validation {data.Valid.Length:N0}, test {data.Test.Length:N0} ({data.SplitDescription})"));
             io.Out.WriteLine(string.Create(c, $"tokens: {data.TokenKind}, vocabulary {data.Tokenizer.VocabularySize:N0}{(data.MaxLength > 0 ? $", texts cut to {data.MaxLength} tokens" : "")}"));
@@ -143,7 +143,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
                 {
                     Event = "result", data.Source, data.Labels, TrainCount = data.Train.Length, ValidCount = data.Valid.Length, TestCount = data.Test.Length,
                     Tokens = data.TokenKind, Vocabulary = data.Tokenizer.VocabularySize,
-                    Config = new { Encoder = config.Encoder.ToString().ToLowerInvariant(), config.Bidirectional, Pooling = config.Pooling.ToString().ToLowerInvariant(), config.EmbeddingDim, config.HiddenSize, config.Layers, config.KernelSize, config.Dropout, config.MaxLength, Batch = batch, Seed = seed },
+                    Config = new { config.Encoder, config.Bidirectional, Pooling = config.Pooling.ToString().ToLowerInvariant(), config.EmbeddingDim, config.HiddenSize, config.Layers, config.KernelSize, config.Dropout, config.MaxLength, Batch = batch, Seed = seed },
                     Parameters = model.ParameterCount(), result.Steps, Epochs = epochsDone, StopReason = result.Reason.ToString(), result.BestEvalLoss, result.BestStep, RestoredBest = restored,
                     ValidationAccuracy = trainable.LastValidationAccuracy, ElapsedS = result.Elapsed.TotalSeconds,
                     report.Accuracy, report.MacroF1, BaselineMajority = baselines.Majority, BaselineNaiveBayes = baselines.NaiveBayes, NaiveBayesOrder = baselines.Order,

@@ -34,6 +34,7 @@ internal static class TrainFlow
             saved.Remove("model");
             values.With(saved, $"{resume} (saved settings)");
         }
+        values.CheckValues([.. SharedOptions, .. kind.Options]);
         bool json = values.Get(CommonOptions.Json);
         ulong seed = values.Get(CommonOptions.Seed);
         var outputs = new TrainOutputs(values.FindText(CommonOptions.Out) ?? resume ?? kind.DefaultOut);

@@ -56,7 +56,7 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
 
     /// <summary>Trains <paramref name="model"/> from <paramref name="state"/> (a fresh one, or the state of a run that
     /// stopped, for resuming: steps, the smoothed loss, the best held-out loss and the patience count carry on), updating
-    /// it after every step. The time budget counts the state's earlier time too.</summary>
+    /// it after every step. The time budget counts the state's <see cref="TrainerState.ElapsedBefore"/> too.</summary>
     public TrainingResult Run(ITrainable<T> model, TrainerState state, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -20,7 +20,8 @@ namespace SeqCore.Training;
 /// <c>seqcore.run</c> key and <c>run.*</c> tensors, which model loaders ignore.</para>
 /// <para>Resuming: <see cref="Resume"/> restores all of that, so a run resumed at step k and continued to n gives the same
 /// weights as one that ran to n without stopping (same backend and thread count; tested in double).</para>
-/// <para>Reproducibility: the same seed, settings, backend and thread count give a bit-identical checkpoint.</para>
+/// <para>Reproducibility: the same seed, settings, backend and thread count give a bit-identical checkpoint (the run
+/// state holds no wall time; a resumed run's time budget counts from the resume).</para>
 /// </remarks>
 public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -137,7 +138,6 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
             ["bestLoss"] = State.BestLoss.ToString("R", CultureInfo.InvariantCulture),
             ["bestStep"] = State.BestStep,
             ["stale"] = State.Stale,
-            ["elapsedSeconds"] = State.ElapsedBefore.TotalSeconds.ToString("R", CultureInfo.InvariantCulture),
             ["bestIsMain"] = bestIsMain,
             ["data"] = data.Values.DeepClone(),
             ["invocation"] = Invocation?.DeepClone(),
@@ -183,7 +183,7 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
             State.BestLoss = Number(state, "bestLoss");
             State.BestStep = state["bestStep"]!.GetValue<int>();
             State.Stale = state["stale"]!.GetValue<int>();
-            State.ElapsedBefore = TimeSpan.FromSeconds(Number(state, "elapsedSeconds"));
+            State.ElapsedBefore = TimeSpan.Zero; // the time budget of a resumed run counts from the resume
             if (_trainable is IResumableTrainable resumable)
             {
                 var data = new TrainableState();

@@ -49,6 +49,17 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void The_same_seed_settings_backend_and_threads_give_a_bit_identical_checkpoint()
+    {
+        string a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors"), c = Path.Combine(_dir, "c.safetensors");
+        Assert.That(Run(Tiny(a, 12)).Code, Is.Zero);
+        Assert.That(Run(Tiny(b, 12)).Code, Is.Zero);
+        Assert.That(File.ReadAllBytes(b), Is.EqualTo(File.ReadAllBytes(a)));
+        Assert.That(Run(Tiny(c, 12, "--seed", "2")).Code, Is.Zero);
+        Assert.That(SafeTensors.Read(c).Tensors["embedding.weight"].Data, Is.Not.EqualTo(SafeTensors.Read(a).Tensors["embedding.weight"].Data), "another seed, other weights");
+    }
+
+    [Test]
     public void Resume_refuses_a_finished_run_and_a_file_without_training_state()
     {
         string part = Path.Combine(_dir, "part.safetensors");

@@ -106,6 +106,17 @@ public class CellCatalogueTests
     }
 
     [Test]
+    public void The_classifier_config_rejects_an_unknown_encoder_naming_the_key_and_the_choices()
+    {
+        var config = new SequenceClassifierConfig { VocabularySize = 4, Classes = 2 };
+        var e = Assert.Throws<ArgumentException>(() => (config with { Encoder = "mamba" }).Validate());
+        Assert.That(e!.Message, Does.Contain("encoder 'mamba'").And.Contain($"expected one of {CellList}, conv."));
+        var json = config.ToJson().Replace("\"encoder\":\"lstm\"", "\"encoder\":\"mamba\"");
+        var fromFile = Assert.Throws<InvalidDataException>(() => SequenceClassifierConfig.FromJson(json, "c.safetensors"));
+        Assert.That(fromFile!.Message, Does.StartWith("c.safetensors: ").And.Contain("encoder \"mamba\"").And.Contain($"{CellList}, conv."));
+    }
+
+    [Test]
     public void The_seq2seq_config_rejects_an_unknown_cell_naming_the_key_and_the_choices()
     {
         var json = ModelCheckpoint.ConfigText(Seq2Seq(CellKind.Lstm)).Replace("\"cell\":\"lstm\"", "\"cell\":\"mamba\"");
@@ -123,6 +134,11 @@ public class CellCatalogueTests
         var forecaster = FittedForecaster(cell.Kind);
         Assert.That(forecaster.ToJson(), Does.Contain($"\"cell\":\"{cell.Name}\""));
         Assert.That(ForecasterConfig.FromJson(forecaster.ToJson(), "f").Cell, Is.EqualTo(cell.Kind));
+
+        var classifier = new SequenceClassifierConfig { VocabularySize = 4, Classes = 2, Encoder = cell.Name };
+        Assert.That(classifier.ToJson(), Does.Contain($"\"encoder\":\"{cell.Name}\""));
+        var classifierBack = SequenceClassifierConfig.FromJson(classifier.ToJson(), "c");
+        Assert.That((classifierBack.Encoder, classifierBack.Cell), Is.EqualTo((cell.Name, cell)));
 
         var seq2seq = Seq2Seq(cell.Kind);
         Assert.That(ModelCheckpoint.ConfigText(seq2seq), Does.Contain($"\"cell\":\"{cell.Name}\""));
@@ -142,6 +158,9 @@ public class CellCatalogueTests
         string ShapeOf(IEnumerable<Parameter<double>> parameters, string name) => parameters.Single(p => p.Name == name).Value.ShapeText;
         using var lm = new LanguageModel<double>(_cpu, new LanguageModelConfig { Arch = cell.Name, VocabSize = 5, EmbeddingSize = 4, HiddenSize = 3 }, new RandomStream(1));
         Assert.That(ShapeOf(lm.Parameters, "rnn.weight_ih_l0"), Is.EqualTo($"[{cell.Gates * 3}, 4]"));
+        var classifierConfig = new SequenceClassifierConfig { VocabularySize = 5, Classes = 2, EmbeddingDim = 4, HiddenSize = 3, Encoder = cell.Name };
+        using var classifier = new SequenceClassifier<double>(_cpu, classifierConfig, new RandomStream(1));
+        Assert.That(ShapeOf(classifier.Parameters, "encoder.weight_ih_l0"), Is.EqualTo($"[{cell.Gates * 3}, 4]"));
         using var seq2seq = new Seq2Seq<double>(_cpu, Seq2Seq(cell.Kind), new RandomStream(1));
         Assert.That(ShapeOf(seq2seq.Parameters, "encoder.weight_ih_l0"), Is.EqualTo($"[{cell.Gates * 3}, 3]"));
     }

@@ -61,7 +61,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         {
             _rnn = new RecurrentLayer<T>(backend, new RecurrentOptions
             {
-                Cell = config.Encoder == ClassifierEncoder.Lstm ? CellKind.Lstm : CellKind.Gru,
+                Cell = config.Cell!.Kind, // Validate has rejected unknown encoders
                 InputSize = config.EmbeddingDim,
                 HiddenSize = config.HiddenSize,
                 NumLayers = config.Layers,

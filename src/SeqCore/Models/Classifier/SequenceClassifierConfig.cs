@@ -1,18 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SeqCore.Layers.Recurrent;
 
 namespace SeqCore.Models;
-
-/// <summary>The encoder of a <see cref="SequenceClassifier{T}"/>.</summary>
-public enum ClassifierEncoder
-{
-    /// <summary>A stack of LSTM layers (optionally bidirectional).</summary>
-    Lstm,
-    /// <summary>A stack of GRU layers (PyTorch form, optionally bidirectional).</summary>
-    Gru,
-    /// <summary>One 1-D convolution over time with "same" zero padding, then ReLU.</summary>
-    Conv,
-}
 
 /// <summary>How a <see cref="SequenceClassifier{T}"/> turns the encoder's per-step features into one vector per sequence.</summary>
 public enum ClassifierPooling
@@ -40,6 +30,14 @@ public sealed record SequenceClassifierConfig : IModelConfig
     /// <summary>The <c>"model"</c> value of checkpoints written before the catalogue (with snake_case keys).</summary>
     public const string LegacyModelName = "sequence-classifier";
 
+    /// <summary>The <see cref="Encoder"/> of the convolution encoder: one 1-D convolution over time with "same" zero
+    /// padding, then ReLU.</summary>
+    public const string ConvEncoder = "conv";
+
+    /// <summary>The encoders <see cref="Encoder"/> accepts: every cell of <see cref="CellCatalogue"/> (a stack of its
+    /// layers, optionally bidirectional) and <see cref="ConvEncoder"/>.</summary>
+    public static IReadOnlyList<string> Encoders { get; } = [.. CellCatalogue.Names, ConvEncoder];
+
     /// <summary>Always <see cref="ModelKind"/> (written to the JSON so a loader can check what it reads).</summary>
     public string Model { get; init; } = ModelKind;
     /// <summary>Number of token ids V; the embedding has V + 1 rows, the last one (id V) being the zero padding row.</summary>
@@ -51,8 +49,8 @@ public sealed record SequenceClassifierConfig : IModelConfig
     /// <summary>Embedding width E.</summary>
     public int EmbeddingDim { get; init; } = 32;
 
-    /// <summary>The encoder kind.</summary>
-    public ClassifierEncoder Encoder { get; init; } = ClassifierEncoder.Lstm;
+    /// <summary>The encoder: a recurrent cell's name from <see cref="CellCatalogue"/>, or <see cref="ConvEncoder"/>.</summary>
+    public string Encoder { get; init; } = "lstm";
 
     /// <summary>Recurrent hidden size H per direction, or the number of convolution channels.</summary>
     public int HiddenSize { get; init; } = 64;
@@ -75,9 +73,13 @@ public sealed record SequenceClassifierConfig : IModelConfig
     /// <summary>Sequences are cut to their first this many tokens before classification (0: no limit).</summary>
     public int MaxLength { get; init; }
 
-    /// <summary>Whether the encoder is recurrent (LSTM or GRU).</summary>
+    /// <summary>Whether the encoder is recurrent (not <see cref="ConvEncoder"/>).</summary>
     [JsonIgnore]
-    public bool IsRecurrent => Encoder != ClassifierEncoder.Conv;
+    public bool IsRecurrent => Encoder != ConvEncoder;
+
+    /// <summary>The recurrent cell named by <see cref="Encoder"/>; null for conv or an unknown name.</summary>
+    [JsonIgnore]
+    public CellDescriptor? Cell => CellCatalogue.TryParse(Encoder, out var cell) ? cell : null;
 
     /// <summary>Width F of the pooled feature vector: D·H for recurrent encoders (D = 2 when bidirectional), H for conv.</summary>
     [JsonIgnore]
@@ -97,11 +99,11 @@ public sealed record SequenceClassifierConfig : IModelConfig
         if (KernelSize <= 0 || KernelSize % 2 == 0) throw new ArgumentException($"SequenceClassifierConfig: the kernel size must be a positive odd number, got {KernelSize}.");
         if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout)) throw new ArgumentException($"SequenceClassifierConfig: dropout must be in [0, 1), got {Dropout}.");
         if (MaxLength < 0) throw new ArgumentException($"SequenceClassifierConfig: the maximum length must be ≥ 0, got {MaxLength}.");
-        if (!Enum.IsDefined(Encoder)) throw new ArgumentException($"SequenceClassifierConfig: unknown encoder {Encoder}.");
+        if (!Encoders.Contains(Encoder)) throw new ArgumentException($"SequenceClassifierConfig: unknown encoder '{Encoder}'; expected one of {string.Join(", ", Encoders)}.");
         if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"SequenceClassifierConfig: unknown pooling {Pooling}.");
     }
 
-    /// <summary>The config as one line of camelCase JSON (enums as lower-case words).</summary>
+    /// <summary>The config as one line of camelCase JSON (the pooling as a lower-case word).</summary>
     public string ToJson() => ConfigJson.Write(this);
 
     /// <summary>
@@ -112,7 +114,7 @@ public sealed record SequenceClassifierConfig : IModelConfig
     public static SequenceClassifierConfig FromJson(string json, string source)
     {
         ArgumentNullException.ThrowIfNull(json);
-        CheckWord(json, "encoder", Enum.GetNames<ClassifierEncoder>(), source);
+        CheckWord(json, "encoder", [.. Encoders], source);
         CheckWord(json, "pooling", Enum.GetNames<ClassifierPooling>(), source);
         return ConfigJson.Read<SequenceClassifierConfig>(FromLegacy(json), source);
     }
