@@ -89,6 +89,22 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void Eval_and_generate_refuse_a_checkpoint_of_another_kind_naming_both()
+    {
+        string other = Path.Combine(_dir, "forecaster.safetensors");
+        SafeTensors.Write(other, [("x", [1], [1.0])], new Dictionary<string, string> { [Checkpoint.ConfigKey] = """{"model":"forecaster"}""" }, float64: false);
+        foreach (var args in new[] { new[] { "eval", "--model", other, "--corpus", _corpus }, ["generate", "--model", other, "--prompt", "the"] })
+        {
+            var (code, _, err) = Run(args);
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage), string.Join(' ', args));
+            Assert.That(err, Does.Contain("'forecaster'").And.Contain("'language-model'"));
+        }
+        var (c, _, e) = Run("train", "--model", "forecaster", "--corpus", _corpus);
+        Assert.That(c, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(e, Does.Contain("--corpus is not an option of a forecaster").And.Contain("language-model"));
+    }
+
+    [Test]
     public void Unknown_flags_kinds_and_values_are_usage_errors_naming_them()
     {
         var (code, _, err) = Run("train", "--corpus", _corpus, "--bogus", "1");
