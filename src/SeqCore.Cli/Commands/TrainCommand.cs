@@ -20,7 +20,17 @@ internal static class TrainCommand
     public static Command Create(CliIO io)
     {
         var command = new Command("train", "Train a model from flags or a --config file: a language model (the default) or, with --model, any kind of the catalogue; writes the checkpoint (resumable with --resume) and a loss-curve SVG beside it.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
+        OptionSpec[] shared = [Model, .. TrainFlow.SharedOptions];
+        foreach (var o in shared) command.Options.Add(o.Symbol);
+        // A kind's own option appears once per name; its help says which kinds take it (and their defaults), and the
+        // kind's own declaration parses it (OptionValues finds the value by name).
+        foreach (var group in TrainKinds.All.SelectMany(k => k.Options.Select(o => (Kind: k.Kind.Name, Option: o))).GroupBy(x => x.Option.Name))
+        {
+            var first = group.First().Option;
+            string kinds = string.Join("; ", group.Select(x => x.Option.DefaultText is { } d ? $"{x.Kind}, default {d}" : x.Kind));
+            string help = $"{first.Help} [{first.TypeText}; {kinds}]";
+            command.Options.Add(first is FlagOption ? new Option<bool>(first.Name) { Description = help } : new Option<string?>(first.Name) { Description = help, HelpName = first.ValueName });
+        }
         command.SetAction(parse =>
         {
             try { return Execute(io, parse); }

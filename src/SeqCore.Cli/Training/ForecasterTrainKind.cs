@@ -24,7 +24,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
     public static readonly FlagOption Log = new("--log", "Model the log of the series (all values must be positive).");
     public static readonly IntOption Difference = new("--difference", "Difference the (logged) series at this lag before scaling: 1 = first differences, 12 = seasonal differences of monthly data, 0 = none.", 0, min: 0, valueName: "L");
     public static readonly ChoiceOption Scaling = new("--scaling", "Feature scaling, fitted on the training rows only.", ["standard", "minmax"], "standard");
-    public static readonly ChoiceOption Cell = new("--cell", "Recurrent cell of the encoder.", ["lstm", "gru"], "lstm");
+    public static readonly ChoiceOption Cell = new("--cell", "Recurrent cell of the encoder.", [.. CellCatalogue.Names], "lstm");
     public static readonly IntOption Hidden = new("--hidden", "Hidden width of the encoder.", 32, max: 1 << 16, valueName: "H");
     public static readonly IntOption Layers = new("--layers", "Stacked recurrent layers.", 1, max: 1024, valueName: "L");
     public static readonly IntOption Validation = new("--validation", "Training rows at the end held out for early stopping; 0 = one season, or 10% of the training rows.", 0, min: 0);
