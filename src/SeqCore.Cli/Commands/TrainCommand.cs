@@ -29,7 +29,7 @@ internal static class TrainCommand
             var first = group.First().Option;
             string kinds = string.Join("; ", group.Select(x => x.Option.DefaultText is { } d ? $"{x.Kind}, default {d}" : x.Kind));
             string help = $"{first.Help} [{first.TypeText}; {kinds}]";
-            command.Options.Add(first is FlagOption ? new Option<bool>(first.Name) { Description = help } : new Option<string?>(first.Name) { Description = help, HelpName = first.ValueName });
+            command.Options.Add(first is FlagOption ? new Option<bool>(first.Name) { Description = help } : new Option<string[]>(first.Name) { Description = help, HelpName = first.ValueName, AllowMultipleArgumentsPerToken = false });
         }
         command.SetAction(parse =>
         {

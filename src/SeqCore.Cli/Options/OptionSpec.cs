@@ -48,8 +48,9 @@ internal abstract class OptionSpec
     /// <summary>True when <paramref name="text"/> is a valid value; otherwise <paramref name="expected"/> says what is.</summary>
     public abstract bool Accepts(string text, out string expected);
 
-    /// <summary>A fresh System.CommandLine option for this declaration.</summary>
-    protected virtual Option CreateSymbol() => new Option<string?>(Name) { Description = HelpLine, HelpName = ValueName };
+    /// <summary>A fresh System.CommandLine option for this declaration. It may be given more than once: the last value
+    /// wins (so <c>./build.sh demo --time 30s</c> overrides the demo's own <c>--time 2m</c>).</summary>
+    protected virtual Option CreateSymbol() => new Option<string[]>(Name) { Description = HelpLine, HelpName = ValueName, AllowMultipleArgumentsPerToken = false };
 
     protected static string Num(double v) => v.ToString("G", CultureInfo.InvariantCulture);
 }
