@@ -143,7 +143,7 @@ public class Word2VecTests
             model.Save(path);
             var meta = SeqCore.IO.Checkpoint.ReadMetadata(path);
             Assert.That(meta[Word2Vec<float>.VocabularyKey], Is.EqualTo("[\"alpha\",\"beta\",\"gamma\"]"));
-            using var loaded = Word2Vec<float>.Load(be, path);
+            using var loaded = Word2Vec<float>.Load(path, be);
             Assert.That(loaded.Vocabulary.Words, Is.EqualTo(vocabulary.Words));
             Assert.That(loaded.Vocabulary.Counts, Is.EqualTo(vocabulary.Counts));
             Assert.That(loaded.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "in_embed.weight", "out_embed.weight" }));
