@@ -75,8 +75,17 @@ internal sealed class Word2VecTrainKind : ITrainKind
 
         public void WriteStart(CliIO io, bool json, IBackend<float> backend)
         {
-            if (json) return;
             var vocabulary = setup.Corpus.Vocabulary;
+            if (json)
+            {
+                Output.WriteJsonLine(io.Out, new
+                {
+                    Event = "start", Vocabulary = vocabulary.Count, Tokens = vocabulary.Total, Sentences = setup.Corpus.Sentences.Length, setup.PairsPerEpoch,
+                    setup.Dim, setup.Window, setup.Negatives, Parameters = model.ParameterCount(), Batch = trainable.BatchSize,
+                    Backend = backend.Name, Threads = BackendOption.Threads(backend),
+                });
+                return;
+            }
             io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"vocabulary: {vocabulary.Count} words seen ≥ {setup.MinCount} times ({vocabulary.Total} tokens in {setup.Corpus.Sentences.Length} sentences); about {setup.PairsPerEpoch} pairs per epoch"));
             io.Out.WriteLine($"model: {setup.Dim}-wide vectors, window {setup.Window}, {setup.Negatives} negatives; {model.ParameterCount():N0} parameters; batch {trainable.BatchSize}, {BackendOption.Describe(backend)}");
