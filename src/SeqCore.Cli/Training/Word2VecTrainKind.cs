@@ -16,7 +16,7 @@ internal sealed class Word2VecTrainKind : ITrainKind
     public static readonly IntOption Window = new("--window", "Largest context window; each center draws its window from 1…W.", 5, max: 1 << 16, valueName: "W");
     public static readonly IntOption Negatives = new("--negatives", "Noise words per (center, context) pair, drawn ∝ count^0.75.", 5, max: 1 << 16, valueName: "K");
     public static readonly IntOption MinCount = new("--min-count", "Drop words seen fewer times than this.", 5);
-    public static readonly IntOption Epochs = new("--epochs", "Passes over the corpus (--steps wins).", 1);
+    public static readonly IntOption Epochs = new("--epochs", "Passes over the corpus: the steps are as many as they take (--steps wins).", 1);
     public static readonly DoubleOption Sample = new("--sample", "Subsampling threshold t of frequent words (keep with probability min(1, √(t/f) + t/f)); 0 keeps every word.", 1e-3, 0, valueName: "T");
 
     public IModelKind Kind => Word2VecKind.Instance;
