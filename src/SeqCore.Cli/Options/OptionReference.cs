@@ -22,6 +22,9 @@ internal static class OptionReference
         ("seq2seq train", Seq2SeqTrainCommand.AllOptions),
         ("seq2seq translate", Seq2SeqTranslateCommand.AllOptions),
         ("seq2seq make-data", Seq2SeqMakeDataCommand.AllOptions),
+        ("word2vec train", Word2VecTrainCommand.AllOptions),
+        ("word2vec neighbours", Word2VecNeighboursCommand.AllOptions),
+        ("word2vec analogy", Word2VecAnalogyCommand.AllOptions),
     ];
 
     public static string Markdown()

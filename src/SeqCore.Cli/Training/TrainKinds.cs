@@ -9,6 +9,7 @@ internal static class TrainKinds
         new ForecasterTrainKind(),
         new ClassifierTrainKind(),
         new Seq2SeqTrainKind(),
+        new Word2VecTrainKind(),
     ];
 
     public static ITrainKind? Find(string name) => All.FirstOrDefault(k => k.Kind.Name.Equals(name, StringComparison.OrdinalIgnoreCase));

@@ -48,8 +48,11 @@ public class Word2VecCommandTests
             Assert.That(r.GetProperty("vocabulary").GetInt32(), Is.EqualTo(8));
             Assert.That(r.GetProperty("steps").GetInt32(), Is.EqualTo(150));
             Assert.That(r.GetProperty("final_loss").GetDouble(), Is.LessThan(r.GetProperty("first_loss").GetDouble()));
+            Assert.That(r.GetProperty("checkpoint").GetString(), Is.EqualTo(model));
+            Assert.That(r.GetProperty("loss_svg").GetString(), Is.EqualTo(Path.Combine(_dir, "m.loss.svg")));
         }
         Assert.That(File.Exists(model));
+        Assert.That(File.ReadAllText(Path.Combine(_dir, "m.loss.svg")), Does.StartWith("<svg"));
 
         (code, stdout, stderr) = Run("word2vec", "neighbours", "--model", model, "--word", "Sun", "--top", "3", "--json");
         Assert.That(code, Is.Zero, stderr);
@@ -62,6 +65,20 @@ public class Word2VecCommandTests
         (code, stdout, stderr) = Run("word2vec", "analogy", "--model", model, "sun", "moon", "bread", "--top", "2");
         Assert.That(code, Is.Zero, stderr);
         Assert.That(stdout, Does.Contain("cosine").And.Not.Contain(" sun ").And.Not.Contain(" bread "));
+    }
+
+    [Test]
+    public void Train_model_word2vec_is_the_same_run_as_the_verb()
+    {
+        string corpus = Corpus();
+        string[] options = ["--corpus", corpus, "--dim", "4", "--min-count", "1", "--steps", "3", "--batch", "16", "--threads", "1", "--json"];
+        var (code, viaVerb, stderr) = Run(["word2vec", "train", .. options, "--out", Path.Combine(_dir, "a.safetensors")]);
+        Assert.That(code, Is.Zero, stderr);
+        (code, var viaTrain, stderr) = Run(["train", "--model", "word2vec", .. options, "--out", Path.Combine(_dir, "b.safetensors")]);
+        Assert.That(code, Is.Zero, stderr);
+        double Loss(string stdout) => JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement.GetProperty("final_loss").GetDouble();
+        Assert.That(Loss(viaTrain), Is.EqualTo(Loss(viaVerb)));
+        Assert.That(File.ReadAllBytes(Path.Combine(_dir, "b.safetensors")).Length, Is.GreaterThan(0));
     }
 
     [Test]
@@ -110,6 +127,18 @@ public class Word2VecCommandTests
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain("--dim"));
 
+        (code, _, err) = Run("word2vec", "train", "--corpus", Corpus(), "--sample", "-1");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("--sample"));
+
+        (code, _, err) = Run("word2vec", "train", "--out", model);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("--corpus is required"));
+
+        (code, _, err) = Run("word2vec", "neighbours", "--model", model);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("--word is required"));
+
         (code, _, err) = Run("word2vec");
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain("train, neighbours, analogy"));
@@ -125,6 +154,6 @@ public class Word2VecCommandTests
         Assert.That(code, Is.Zero, err);
         (code, _, err) = Run("word2vec", "neighbours", "--model", Path.Combine(outDir, "forecast.safetensors"), "--word", "sun");
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(err, Does.Contain("'forecaster' model"));
+        Assert.That(err, Does.Contain("'forecaster' model").And.Contain("'word2vec'"));
     }
 }

@@ -143,12 +143,51 @@ public class Word2VecTests
             model.Save(path);
             var meta = SeqCore.IO.Checkpoint.ReadMetadata(path);
             Assert.That(meta[Word2Vec<float>.VocabularyKey], Is.EqualTo("[\"alpha\",\"beta\",\"gamma\"]"));
-            using var loaded = Word2Vec<float>.Load(be, path);
+            using var loaded = Word2Vec<float>.Load(path, be);
             Assert.That(loaded.Vocabulary.Words, Is.EqualTo(vocabulary.Words));
             Assert.That(loaded.Vocabulary.Counts, Is.EqualTo(vocabulary.Counts));
             Assert.That(loaded.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "in_embed.weight", "out_embed.weight" }));
             for (int i = 0; i < 2; i++)
                 Assert.That(be.ToArray(loaded.Parameters[i].Value), Is.EqualTo(be.ToArray(model.Parameters[i].Value)));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void A_checkpoint_written_before_the_catalogue_still_loads_and_a_new_one_is_camel_case()
+    {
+        using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
+        var vocabulary = new Word2VecVocabulary(["alpha", "beta", "gamma"], [3, 2, 1]);
+        using var model = new Word2Vec<float>(be, vocabulary, 4, new RandomStream(6));
+        string path = Path.Combine(Path.GetTempPath(), $"seqcore-w2v-old-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            // The shape the old 'word2vec train' wrote: snake_case, its training settings as strings in the config.
+            var meta = new Dictionary<string, string>
+            {
+                [SeqCore.IO.Checkpoint.ConfigKey] = "{\"model\":\"word2vec\",\"dim\":4,\"vocab_size\":3,\"window\":\"5\",\"negatives\":\"5\",\"min_count\":\"1\",\"sample\":\"0.001\"}",
+                [Word2Vec<float>.VocabularyKey] = "[\"alpha\",\"beta\",\"gamma\"]",
+                [Word2Vec<float>.CountsKey] = "[3,2,1]",
+            };
+            SeqCore.IO.Checkpoint.Save(path, model.Parameters, meta, be);
+            using (var old = Word2Vec<float>.Load(path, be))
+            {
+                Assert.That(old.Config, Is.EqualTo(new Word2VecConfig { VocabularySize = 3, Dim = 4 }));
+                Assert.That(old.Vocabulary.Counts, Is.EqualTo(new long[] { 3, 2, 1 }));
+                Assert.That(be.ToArray(old.InEmbedding.Value), Is.EqualTo(be.ToArray(model.InEmbedding.Value)));
+            }
+            Assert.That(ModelCheckpoint.ReadKind(path), Is.EqualTo("word2vec"));
+
+            model.Save(path);
+            Assert.That(SeqCore.IO.Checkpoint.ReadMetadata(path)[SeqCore.IO.Checkpoint.ConfigKey],
+                Is.EqualTo("{\"model\":\"word2vec\",\"vocabularySize\":3,\"dim\":4}"));
+            using var any = ModelCheckpoint.Load(path, be);
+            Assert.That(any, Is.InstanceOf<Word2Vec<float>>());
+
+            var e = Assert.Throws<InvalidDataException>(() => Word2VecConfig.Read("{\"model\":\"word2vec\",\"dim\":4,\"vocab_size\":3,\"hs\":\"1\"}", "old.safetensors"))!;
+            Assert.That(e.Message, Does.Contain("old.safetensors").And.Contain("\"hs\""));
+            e = Assert.Throws<InvalidDataException>(() => Word2VecConfig.Read("{\"model\":\"word2vec\",\"dim\":4,\"vocabularySize\":3,\"window\":5}", "new.safetensors"))!;
+            Assert.That(e.Message, Does.Contain("new.safetensors").And.Contain("\"window\""));
         }
         finally { File.Delete(path); }
     }

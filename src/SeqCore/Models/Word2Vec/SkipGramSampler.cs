@@ -1,4 +1,5 @@
 using SeqCore.Random;
+using SeqCore.Training;
 
 namespace SeqCore.Models;
 
@@ -17,6 +18,11 @@ public sealed class SkipGramSampler
     private readonly RandomStream _random;
     private readonly List<(int Center, int Context)> _pending = [];
     private int _sentence, _pendingAt;
+    // Where the pending pairs came from: the sentence cursor, epoch and random position before their Refill, so a
+    // restored sampler can draw them again instead of storing them.
+    private int _refillSentence, _refillEpoch;
+    private ulong _refillPosition;
+    private bool _refilled;
 
     /// <summary>Creates the sampler; <paramref name="subsample"/> is the threshold t of <see cref="Word2VecVocabulary.KeepProbabilities"/>.</summary>
     public SkipGramSampler(int[][] sentences, Word2VecVocabulary vocabulary, int window, int negatives, double subsample, RandomStream random)
@@ -86,6 +92,10 @@ public sealed class SkipGramSampler
     /// <summary>The pairs of the next sentence (after subsampling), in order.</summary>
     private void Refill()
     {
+        _refillSentence = _sentence;
+        _refillEpoch = Epoch;
+        _refillPosition = _random.Position;
+        _refilled = true;
         _pending.Clear();
         _pendingAt = 0;
         if (_sentence == _sentences.Length) { _sentence = 0; Epoch++; }
@@ -100,4 +110,48 @@ public sealed class SkipGramSampler
                 if (j != i) _pending.Add((kept[i], kept[j]));
         }
     }
+
+    /// <summary>Writes where the stream stands (cursor, epoch, the pairs pending from the current sentence, the random
+    /// position) into <paramref name="state"/>.</summary>
+    public void SaveState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Values["sentence"] = _sentence;
+        state.Values["epoch"] = Epoch;
+        state.Values["pendingAt"] = _pendingAt;
+        state.Values["refilled"] = _refilled;
+        state.Values["refillSentence"] = _refillSentence;
+        state.Values["refillEpoch"] = _refillEpoch;
+        state.Values["refillPosition"] = _refillPosition;
+        state.Values["randomPosition"] = _random.Position;
+    }
+
+    /// <summary>Puts the stream back where <see cref="SaveState"/> found it (same corpus and settings), so the examples
+    /// that follow are the same.</summary>
+    public void RestoreState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _pending.Clear();
+        _pendingAt = 0;
+        _refilled = state.Get<bool>("refilled");
+        if (_refilled)
+        {
+            // Draw the current sentence's pairs again exactly as they were drawn.
+            _sentence = CheckedSentence(state.Get<int>("refillSentence"));
+            Epoch = state.Get<int>("refillEpoch");
+            _random.Position = state.Get<ulong>("refillPosition");
+            Refill();
+            int pendingAt = state.Get<int>("pendingAt");
+            if (pendingAt < 0 || pendingAt > _pending.Count)
+                throw new InvalidDataException($"SkipGramSampler: the saved pair position {pendingAt} is outside the sentence's {_pending.Count} pairs; the corpus or settings differ.");
+            _pendingAt = pendingAt;
+        }
+        _sentence = CheckedSentence(state.Get<int>("sentence"));
+        Epoch = state.Get<int>("epoch");
+        _random.Position = state.Get<ulong>("randomPosition");
+    }
+
+    private int CheckedSentence(int sentence) =>
+        sentence >= 0 && sentence <= _sentences.Length ? sentence
+        : throw new InvalidDataException($"SkipGramSampler: the saved sentence {sentence} is outside the corpus of {_sentences.Length} sentences; the corpus differs.");
 }

@@ -1,7 +1,5 @@
 using System.Numerics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using SeqCore.IO;
 using SeqCore.Layers;
 using SeqCore.Random;
 
@@ -26,13 +24,13 @@ namespace SeqCore.Models;
 /// Parameters: <c>in_embed.weight [V, D]</c> (initialised U(−0.5/D, 0.5/D)) and <c>out_embed.weight [V, D]</c>
 /// (initialised to 0), as word2vec does.
 /// </remarks>
-public sealed class Word2Vec<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>The config's <c>model</c> field in a checkpoint.</summary>
-    public const string ModelName = "word2vec";
-
     /// <summary>Metadata key of the vocabulary (a JSON array of the words by id).</summary>
     public const string VocabularyKey = "seqcore.vocabulary";
+
+    /// <summary>Metadata key of the words' corpus counts (a JSON array by id).</summary>
+    public const string CountsKey = VocabularyKey + ".counts";
 
     private readonly IBackend<T> _be;
     private int _batch = -1, _k1 = -1;
@@ -49,6 +47,7 @@ public sealed class Word2Vec<T> : IHasParameters<T>, IDisposable where T : unman
         _be = backend;
         Vocabulary = vocabulary;
         Dim = dim;
+        Config = new Word2VecConfig { VocabularySize = vocabulary.Count, Dim = dim };
         InEmbedding = Parameter<T>.Create(backend, "in_embed.weight", vocabulary.Count, dim);
         OutEmbedding = Parameter<T>.Create(backend, "out_embed.weight", vocabulary.Count, dim);
         T bound = T.CreateTruncating(0.5 / dim);
@@ -58,6 +57,14 @@ public sealed class Word2Vec<T> : IHasParameters<T>, IDisposable where T : unman
 
     /// <summary>The words.</summary>
     public Word2VecVocabulary Vocabulary { get; }
+
+    /// <summary>The config: vocabulary size and vector width.</summary>
+    public Word2VecConfig Config { get; }
+
+    IModelConfig ISequenceModel<T>.Config => Config;
+
+    /// <inheritdoc />
+    public IBackend<T> Backend => _be;
 
     /// <summary>Vector width D.</summary>
     public int Dim { get; }
@@ -201,51 +208,37 @@ public sealed class Word2Vec<T> : IHasParameters<T>, IDisposable where T : unman
         return _unit = unit;
     }
 
-    /// <summary>Writes both embeddings, the config and the vocabulary (with counts) atomically as a SeqCore checkpoint.</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? extraConfig = null)
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> CheckpointMetadata => new Dictionary<string, string>
     {
-        var config = new JsonObject { ["model"] = ModelName, ["dim"] = Dim, ["vocab_size"] = Vocabulary.Count };
-        if (extraConfig is not null) foreach (var (k, v) in extraConfig) config[k] = v;
-        var meta = new Dictionary<string, string>
-        {
-            [Checkpoint.ConfigKey] = config.ToJsonString(),
-            [VocabularyKey] = JsonSerializer.Serialize(Vocabulary.Words),
-            [VocabularyKey + ".counts"] = JsonSerializer.Serialize(Vocabulary.Counts),
-        };
-        Checkpoint.Save(path, Parameters, meta, _be);
-    }
+        [VocabularyKey] = JsonSerializer.Serialize(Vocabulary.Words),
+        [CountsKey] = JsonSerializer.Serialize(Vocabulary.Counts),
+    };
 
-    /// <summary>Loads a checkpoint written by <see cref="Save"/>.</summary>
+    /// <summary>Writes both embeddings, the config and the vocabulary (with counts) atomically as a SeqCore checkpoint.</summary>
+    public void Save(string path) => ModelCheckpoint.Save(path, this);
+
+    /// <summary>Opens a word2vec checkpoint (of this build or of one before the model catalogue) on <paramref name="backend"/>.</summary>
     /// <exception cref="InvalidDataException">Not a word2vec checkpoint, or corrupt; the message names the file.</exception>
-    public static Word2Vec<T> Load(IBackend<T> backend, string path)
+    public static Word2Vec<T> Load(string path, IBackend<T> backend) =>
+        ModelCheckpoint.Load<Word2Vec<T>, T>(path, backend, Word2VecConfig.ModelKind);
+
+    /// <summary>The vocabulary a checkpoint's metadata holds (the counts are 0 when it has none);
+    /// <see cref="ArgumentException"/> when it is missing or malformed.</summary>
+    public static Word2VecVocabulary ReadVocabulary(IReadOnlyDictionary<string, string> metadata)
     {
-        var meta = Checkpoint.ReadMetadata(path);
-        if (!meta.TryGetValue(Checkpoint.ConfigKey, out string? configJson))
-            throw new InvalidDataException($"{path}: the checkpoint has no model config ('{Checkpoint.ConfigKey}' metadata).");
-        Word2VecVocabulary vocabulary;
-        int dim;
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (!metadata.TryGetValue(VocabularyKey, out string? wordsJson))
+            throw new ArgumentException($"the checkpoint has no vocabulary ('{VocabularyKey}' metadata).");
         try
         {
-            var config = JsonNode.Parse(configJson) as JsonObject ?? throw new InvalidDataException($"{path}: the model config is not a JSON object.");
-            string? model = config["model"]?.GetValue<string>();
-            if (model != ModelName) throw new InvalidDataException($"{path}: the checkpoint holds a '{model}' model, not {ModelName}.");
-            dim = config["dim"]?.GetValue<int>() ?? throw new InvalidDataException($"{path}: the model config has no 'dim'.");
-            if (!meta.TryGetValue(VocabularyKey, out string? wordsJson))
-                throw new InvalidDataException($"{path}: the checkpoint has no vocabulary ('{VocabularyKey}' metadata).");
-            string[] words = JsonSerializer.Deserialize<string[]>(wordsJson) ?? throw new InvalidDataException($"{path}: the vocabulary is null.");
-            long[] counts = meta.TryGetValue(VocabularyKey + ".counts", out string? countsJson)
+            string[] words = JsonSerializer.Deserialize<string[]>(wordsJson) ?? throw new ArgumentException($"the vocabulary ('{VocabularyKey}') is null.");
+            long[] counts = metadata.TryGetValue(CountsKey, out string? countsJson)
                 ? JsonSerializer.Deserialize<long[]>(countsJson) ?? new long[words.Length]
                 : new long[words.Length];
-            vocabulary = new Word2VecVocabulary(words, counts);
+            return new Word2VecVocabulary(words, counts);
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"{path}: invalid word2vec metadata: {e.Message}");
-        }
-        var result = new Word2Vec<T>(backend, vocabulary, dim, new RandomStream(0));
-        try { Checkpoint.Load(path, result.Parameters, backend); }
-        catch { result.Dispose(); throw; }
-        return result;
+        catch (JsonException e) { throw new ArgumentException($"invalid word2vec vocabulary metadata: {e.Message}", e); }
     }
 
     /// <inheritdoc />

@@ -9,9 +9,9 @@ namespace SeqCore.Models;
 /// step takes the next <c>batch</c> (center, context, k negatives) examples and adds the gradient of their summed loss.
 /// The reported loss is the mean per example. Word2vec has no held-out loss: <see cref="Evaluate"/> returns null.
 /// Use plain SGD (no momentum or weight decay): rows a batch does not touch then stay exactly as they are, which is
-/// word2vec's sparse update.
+/// word2vec's sparse update. A run saved mid-way resumes exactly: the state is the sampler's (<see cref="SkipGramSampler.SaveState"/>).
 /// </summary>
-public sealed class Word2VecTrainable<T> : ITrainable<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Word2VecTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Word2Vec<T> _model;
     private readonly SkipGramSampler _sampler;
@@ -47,6 +47,15 @@ public sealed class Word2VecTrainable<T> : ITrainable<T> where T : unmanaged, IF
         return new BatchLoss(loss / _centers.Length, _centers.Length);
     }
 
+    /// <summary>Pairs per step.</summary>
+    public int BatchSize => _centers.Length;
+
     /// <inheritdoc />
     public BatchLoss? Evaluate() => null;
+
+    /// <inheritdoc />
+    public void SaveState(TrainableState state) => _sampler.SaveState(state);
+
+    /// <inheritdoc />
+    public void RestoreState(TrainableState state) => _sampler.RestoreState(state);
 }

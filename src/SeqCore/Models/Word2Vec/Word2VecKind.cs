@@ -1,0 +1,35 @@
+using System.Numerics;
+using SeqCore.Random;
+
+namespace SeqCore.Models;
+
+/// <summary>The <c>word2vec</c> entry of the model catalogue (<see cref="ModelKinds"/>).</summary>
+public sealed class Word2VecKind : IModelKind
+{
+    /// <summary>The one instance.</summary>
+    public static Word2VecKind Instance { get; } = new();
+
+    private Word2VecKind() { }
+
+    /// <inheritdoc />
+    public string Name => Word2VecConfig.ModelKind;
+
+    /// <inheritdoc />
+    public string Description => "skip-gram word vectors with negative sampling; nearest words and analogies by cosine similarity";
+
+    /// <inheritdoc />
+    public IModelConfig ReadConfig(string json, string source) => Word2VecConfig.Read(json, source);
+
+    /// <inheritdoc />
+    /// <remarks>The vocabulary comes from <paramref name="metadata"/> (<see cref="Word2Vec{T}.VocabularyKey"/>) and must
+    /// have the config's size.</remarks>
+    public ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var c = config as Word2VecConfig ?? throw new ArgumentException($"word2vec: expected a {nameof(Word2VecConfig)}, got {config?.GetType().Name}.");
+        var vocabulary = Word2Vec<T>.ReadVocabulary(metadata);
+        if (vocabulary.Count != c.VocabularySize)
+            throw new ArgumentException($"the vocabulary has {vocabulary.Count} words but the config says {c.VocabularySize}.");
+        return new Word2Vec<T>(backend, vocabulary, c.Dim, init);
+    }
+}
