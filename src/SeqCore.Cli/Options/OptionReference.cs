@@ -40,8 +40,8 @@ internal static class OptionReference
         foreach (var kind in TrainKinds.All)
         {
             var d = kind.Defaults;
-            sb.Append($"## train --model {kind.Kind.Name}\n\n{kind.Kind.Description}. Training defaults: steps {d.Steps?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "1000 (unbounded with --time)"}, ");
-            sb.Append(System.FormattableString.Invariant($"lr {d.LearningRate}, optimizer {d.Optimizer}, clip {d.Clip}, schedule {d.Schedule}, eval-every {d.EvalEvery}, patience {d.Patience}.\n\n"));
+            sb.Append($"## train --model {kind.Kind.Name}\n\n{kind.Kind.Description}. Training defaults: steps {kind.StepsText}, ");
+            sb.Append(System.FormattableString.Invariant($"lr {d.LearningRate}, optimizer {d.Optimizer}, clip {d.Clip}, schedule {d.Schedule}, evaluation {kind.EvalEveryText}, patience {d.Patience}.\n\n"));
             Table(sb, kind.Options);
         }
         foreach (var (verb, options) in Verbs)

@@ -39,6 +39,10 @@ internal sealed class ClassifierTrainKind : ITrainKind
     /// (--epochs passes) and one evaluation per epoch come from the data (<see cref="ITrainJob.CompleteDefaults"/>).</summary>
     public TrainingSettings Defaults { get; } = new() { LearningRate = 2e-3, Clip = 1.0, Schedule = "cosine", Warmup = 0, Patience = 3 };
 
+    public string StepsText => "--epochs × batches per epoch";
+
+    public string EvalEveryText => "once per epoch";
+
     public string DefaultOut => "classifier.safetensors";
 
     /// <summary>Texts per batch when --batch is not given.</summary>

@@ -21,6 +21,12 @@ internal interface ITrainKind
     /// <summary>The training settings when no option changes them.</summary>
     TrainingSettings Defaults { get; }
 
+    /// <summary>The default step limit in words, for the option reference.</summary>
+    string StepsText => Defaults.Steps is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "1000 (unbounded with --time alone)";
+
+    /// <summary>The default evaluation cadence in words, for the option reference.</summary>
+    string EvalEveryText => Defaults.EvalEvery == 0 ? "0 (only after the last step)" : $"every {Defaults.EvalEvery} steps";
+
     /// <summary>The checkpoint written when <c>--out</c> is not given.</summary>
     string DefaultOut { get; }
 

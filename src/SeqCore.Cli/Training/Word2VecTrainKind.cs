@@ -31,6 +31,8 @@ internal sealed class Word2VecTrainKind : ITrainKind
         LearningRate = 0.025, Optimizer = "sgd", Momentum = 0, Clip = 0, Schedule = "linear", EvalEvery = 0, KeepBest = false,
     };
 
+    public string StepsText => "--epochs × pairs per epoch / --batch";
+
     public string DefaultOut => Path.Combine("runs", "word2vec.safetensors");
 
     /// <summary>Pairs per step when --batch is not given.</summary>
