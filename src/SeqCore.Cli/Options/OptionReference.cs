@@ -22,6 +22,15 @@ internal static class OptionReference
         ("seq2seq train", Seq2SeqTrainCommand.AllOptions),
         ("seq2seq translate", Seq2SeqTranslateCommand.AllOptions),
         ("seq2seq make-data", Seq2SeqMakeDataCommand.AllOptions),
+        ("tokenize", TokenizeCommand.AllOptions),
+        ("info", InfoCommand.AllOptions),
+        ("gradcheck", GradcheckCommand.AllOptions),
+        ("selftest", SelftestCommand.AllOptions),
+        ("bench gemm", BenchGemmCommand.AllOptions),
+        ("bench lstm | gru | rnn", BenchRecurrentCommand.AllOptions),
+        ("bench mha (alias attention)", BenchAttentionCommand.AllOptions),
+        ("bench lm", BenchLanguageModelCommand.AllOptions),
+        ("bench cuda-kernels", BenchCudaKernelsCommand.AllOptions),
     ];
 
     public static string Markdown()
