@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Numerics;
 using SeqCore.Cpu;
 using SeqCore.Cuda;
@@ -7,7 +6,7 @@ using SeqCore.Cuda.Runtime;
 namespace SeqCore.Cli;
 
 /// <summary>
-/// The shared <c>--backend cpu|cuda</c> option and the one place the CLI creates a backend. Without a usable GPU,
+/// The one place the CLI creates a backend, named by the shared <c>--backend cpu|cuda|auto</c> option. Without a usable GPU,
 /// creating <c>cuda</c> throws one <see cref="CudaException"/> starting with <c>No CUDA device:</c>, which
 /// <see cref="CliApp"/> prints as one line with exit code 2.
 /// </summary>
@@ -20,10 +19,6 @@ internal static class BackendOption
 {
     public const string EmulatorVariable = "SEQCORE_CUDA_EMULATOR";
 
-    /// <summary>The option, default <c>cpu</c>.</summary>
-    public static Option<string[]> Create(string description = "Backend: cpu, or cuda (an NVIDIA GPU through the CUDA driver; exit code 2 when there is none).") =>
-        CliOptions.Choices("--backend", description, ["cpu", "cuda"], ["cpu"]);
-
     /// <summary>Creates the named backend: <c>cpu</c>, <c>cuda</c> or <c>auto</c> (CUDA when a device is usable, else the
     /// CPU); <paramref name="threads"/> applies to the CPU (0 = all cores). This is the one place the CLI creates one.</summary>
     public static IBackend<T> Open<T>(string name, int threads = 0, bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T>
@@ -34,8 +29,26 @@ internal static class BackendOption
             case "auto":
                 try { return OpenCuda<T>(allowTf32); }
                 catch (CudaException) { goto default; }
-            default: return new CpuBackend<T>(new CpuBackendOptions { Threads = threads });
+            default: return OpenCpu<T>(threads);
         }
+    }
+
+    /// <summary>The CPU backend with <paramref name="threads"/> threads (0 = all cores), for callers that need its
+    /// host memory (a benchmark's result check).</summary>
+    public static CpuBackend<T> OpenCpu<T>(int threads = 0) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new(new CpuBackendOptions { Threads = threads });
+
+    /// <summary>What <paramref name="name"/> opens: <c>auto</c> is <c>cuda</c> when a CUDA backend can be created, else
+    /// <c>cpu</c>; other names are themselves. For verbs that label results with the backend (benchmarks).</summary>
+    public static string Resolve(string name)
+    {
+        if (name != "auto") return name;
+        try
+        {
+            using var probe = OpenCuda<float>();
+            return "cuda";
+        }
+        catch (CudaException) { return "cpu"; }
     }
 
     /// <summary>CPU threads of <paramref name="backend"/> (0 for a GPU).</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Numerics;
-using SeqCore.Cpu;
 using SeqCore.Diagnostics;
 using SeqCore.Random;
 
@@ -53,7 +52,7 @@ internal static class GemmRunner
 
     private static GemmResult Run<T>(GemmCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using var cpu = new CpuBackend<T>(new CpuBackendOptions { Threads = c.Threads });
+        using var cpu = BackendOption.OpenCpu<T>(c.Threads);
         int aRows = c.TransA ? c.K : c.M, aCols = c.TransA ? c.M : c.K;
         int bRows = c.TransB ? c.N : c.K, bCols = c.TransB ? c.K : c.N;
         using var a = cpu.Allocate(aRows, aCols);

@@ -1,10 +1,16 @@
 using System.CommandLine;
+using SeqCore.Cli.Options;
 
 namespace SeqCore.Cli.Commands;
 
-/// <summary><c>seqcore bench</c>: a group of quick, self-contained benchmarks (BenchmarkDotNet suites live in bench/).</summary>
+/// <summary><c>seqcore bench</c>: a group of quick, self-contained benchmarks (BenchmarkDotNet suites live in bench/),
+/// and the options its benchmarks share.</summary>
 internal static class BenchCommand
 {
+    public static readonly IntListOption Threads = new("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
+    public static readonly ChoiceListOption Type = new("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
+    public static readonly IntOption Repeat = new("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50; 3 when one run takes over a second).", null);
+
     public static Command Create(CliIO io)
     {
         var command = new Command("bench", "Quick benchmarks of backend operations (for full statistics use './build.sh bench').")
@@ -18,6 +24,24 @@ internal static class BenchCommand
             BenchCudaKernelsCommand.Create(io),
         };
         CliApp.RequireVerb(command, io, "seqcore bench");
+        return command;
+    }
+
+    /// <summary>A bench verb's command with <paramref name="options"/>, running <paramref name="execute"/>; a bad value
+    /// is one line on stderr naming the option, exit code 2.</summary>
+    public static Command Verb(CliIO io, string name, string description, IReadOnlyList<OptionSpec> options, Func<OptionValues, int> execute)
+    {
+        var command = new Command(name, description);
+        foreach (var o in options) command.Options.Add(o.Symbol);
+        command.SetAction(parse =>
+        {
+            try { return execute(new OptionValues(parse)); }
+            catch (UsageException e)
+            {
+                io.Error.WriteLine($"seqcore: bench {name}: {e.Message}");
+                return ExitCodes.Usage;
+            }
+        });
         return command;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SeqCore.Cli.Benchmarks;
+using SeqCore.Cli.Options;
 using SeqCore.Diagnostics;
 using Spectre.Console;
 
@@ -9,44 +10,43 @@ namespace SeqCore.Cli.Commands;
 /// <summary><c>seqcore bench gemm</c>: times <c>IBackend.Gemm</c> on the CPU backend against the measured FMA peak.</summary>
 internal static class BenchGemmCommand
 {
-    public static Command Create(CliIO io)
-    {
-        var m = CliOptions.PositiveIntList("--m", "Rows of C and op(A); a comma list runs each value.", [512]);
-        var n = CliOptions.PositiveIntList("--n", "Columns of C and op(B); a comma list runs each value.", [512]);
-        var k = CliOptions.PositiveIntList("--k", "Inner dimension; a comma list runs each value.", [512]);
-        var shapes = new Option<(int M, int N, int K)[]>("--shapes")
-        {
-            Description = "Shapes as MxNxK, comma-separated (e.g. 1024x1024x1024,32x1024x256); replaces --m/--n/--k.",
-            HelpName = "MxNxK[,...]",
-            CustomParser = ParseShapes,
-        };
-        var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [1], "all");
-        var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
-        var transA = CliOptions.Flag("--transA", "Use A transposed (A is stored k×m).", "--trans-a");
-        var transB = CliOptions.Flag("--transB", "Use B transposed (B is stored n×k).", "--trans-b");
-        var repeat = CliOptions.PositiveInt("--repeat", $"Timed runs per case after the warm-up (0.2 to 2 s, until the JIT is done); default: enough for about {GemmRunner.TargetTime.TotalSeconds:0.#} s, at least {GemmRunner.MinRepeat}. Products under 50 µs are timed in batches of calls per run.");
-        var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
-        var backend = BackendOption.Create("Backend: cpu, or cuda (cuBLAS, timed with CUDA events; exit code 2 without a GPU).");
-        var tf32 = CliOptions.Choices("--tf32", "cuda only: let cuBLAS use TF32 tensor cores for float; 'off,on' runs both.", ["off", "on"], ["off"]);
+    public static readonly IntListOption M = new("--m", "Rows of C and op(A); a comma list runs each value.", [512]);
+    public static readonly IntListOption N = new("--n", "Columns of C and op(B); a comma list runs each value.", [512]);
+    public static readonly IntListOption K = new("--k", "Inner dimension; a comma list runs each value.", [512]);
+    public static readonly TextOption Shapes = new("--shapes", "Shapes as MxNxK, comma-separated (e.g. 1024x1024x1024,32x1024x256); replaces --m/--n/--k.", valueName: "MxNxK[,...]");
+    /// <summary>One thread by default: the % of peak compares with the single-core peak.</summary>
+    public static readonly IntListOption Threads = new("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [1], "all");
+    public static readonly FlagOption TransA = new("--transA", "Use A transposed (A is stored k×m); alias --trans-a.");
+    public static readonly FlagOption TransB = new("--transB", "Use B transposed (B is stored n×k); alias --trans-b.");
+    public static readonly IntOption Repeat = new("--repeat", $"Timed runs per case after the warm-up (0.2 to 2 s, until the JIT is done); default: enough for about {GemmRunner.TargetTime.TotalSeconds:0.#} s, at least {GemmRunner.MinRepeat}. Products under 50 µs are timed in batches of calls per run.", null);
+    public static readonly ChoiceListOption Tf32 = new("--tf32", "cuda only: let cuBLAS use TF32 tensor cores for float; 'off,on' runs both.", ["off", "on"], ["off"]);
 
-        var command = new Command("gemm", "Time C = op(A)·op(B) on the CPU backend: median and best time, GFLOP/s (2·m·n·k / median) and % of the measured FMA peak (single-core peak × threads). A sample of C is checked against a double-precision reference.")
-        {
-            m, n, k, shapes, threads, type, transA, transB, repeat, json, backend, tf32,
-        };
-        command.SetAction(parse =>
-        {
-            var sizes = parse.GetResult(shapes) is { Implicit: false } ? parse.GetValue(shapes)! :
-                (from mm in parse.GetValue(m)! from nn in parse.GetValue(n)! from kk in parse.GetValue(k)! select (mm, nn, kk)).ToArray();
-            string be = parse.GetValue(backend)![0];
-            var cases = (from t in parse.GetValue(type)!
-                         from s in sizes
-                         from th in be == "cuda" ? [0] : parse.GetValue(threads)!
-                         from tf in be == "cuda" ? parse.GetValue(tf32)! : ["off"]
-                         select new GemmCase(t, s.Item1, s.Item2, s.Item3, parse.GetValue(transA), parse.GetValue(transB),
-                             th == 0 ? Environment.ProcessorCount : th, be, tf == "on")).ToList();
-            return Execute(io, cases, parse.GetValue(repeat), parse.GetValue(json));
-        });
-        return command;
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } =
+        [M, N, K, Shapes, Threads, BenchCommand.Type, TransA, TransB, Repeat, CommonOptions.Json, CommonOptions.Backend, Tf32];
+
+    static BenchGemmCommand()
+    {
+        TransA.Symbol.Aliases.Add("--trans-a");
+        TransB.Symbol.Aliases.Add("--trans-b");
+    }
+
+    public static Command Create(CliIO io) => BenchCommand.Verb(io, "gemm",
+        "Time C = op(A)·op(B) on the CPU backend: median and best time, GFLOP/s (2·m·n·k / median) and % of the measured FMA peak (single-core peak × threads). A sample of C is checked against a double-precision reference.",
+        AllOptions, v => Execute(io, Cases(v), v.Find(Repeat), v.Get(CommonOptions.Json)));
+
+    private static List<GemmCase> Cases(OptionValues v)
+    {
+        var sizes = v.FindText(Shapes) is { } shapes ? ParseShapes(shapes) :
+            (from mm in M.Values(v) from nn in N.Values(v) from kk in K.Values(v) select (mm, nn, kk)).ToArray();
+        string be = BackendOption.Resolve(v.Get(CommonOptions.Backend));
+        bool transA = v.Get(TransA), transB = v.Get(TransB);
+        IReadOnlyList<int> threads = be == "cuda" ? [0] : Threads.Values(v);
+        IReadOnlyList<string> tf32 = be == "cuda" ? Tf32.Values(v) : ["off"];
+        return (from t in BenchCommand.Type.Values(v)
+                from s in sizes
+                from th in threads
+                from tf in tf32
+                select new GemmCase(t, s.Item1, s.Item2, s.Item3, transA, transB, th == 0 ? Environment.ProcessorCount : th, be, tf == "on")).ToList();
     }
 
     private static int Execute(CliIO io, List<GemmCase> cases, int? repeat, bool json)
@@ -101,9 +101,8 @@ internal static class BenchGemmCommand
         return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private static (int M, int N, int K)[] ParseShapes(System.CommandLine.Parsing.ArgumentResult r)
+    private static (int M, int N, int K)[] ParseShapes(string text)
     {
-        string text = string.Join(",", r.Tokens.Select(t => t.Value));
         var list = new List<(int, int, int)>();
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
         {
@@ -116,8 +115,7 @@ internal static class BenchGemmCommand
                 list.Add((mm, nn, kk));
                 continue;
             }
-            r.AddError($"--shapes: expected MxNxK with positive integers (e.g. 1024x1024x1024), got '{part}'.");
-            return [];
+            throw new UsageException($"--shapes: expected MxNxK with positive integers (e.g. 1024x1024x1024), got '{part}'.");
         }
         return [.. list];
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SeqCore.Cli.Benchmarks;
+using SeqCore.Cli.Options;
 using SeqCore.Layers.Recurrent;
 using Spectre.Console;
 
@@ -9,50 +10,45 @@ namespace SeqCore.Cli.Commands;
 /// <summary><c>seqcore bench lm</c>: one full training step of a recurrent language model.</summary>
 internal static class BenchLanguageModelCommand
 {
-    public static Command Create(CliIO io)
+    public static readonly ChoiceListOption Arch = new("--arch", "Recurrent cell of the stack; a comma list runs each.", [.. CellCatalogue.Names], ["lstm"]);
+    public static readonly IntListOption Layers = new("--layers", "Recurrent layers; a comma list runs each value.", [2]);
+    public static readonly IntListOption Vocab = new("--vocab", "Vocabulary size V; a comma list runs each value.", [96]);
+    public static readonly IntListOption Embed = new("--embed", "Embedding width E; a comma list runs each value.", [256]);
+    public static readonly IntListOption Hidden = new("--hidden", "Hidden width H; a comma list runs each value.", [512]);
+    public static readonly IntListOption Seq = new("--seq", "Time steps T (the BPTT window); a comma list runs each value.", [64]);
+    public static readonly IntListOption Batch = new("--batch", "Streams B; a comma list runs each value.", [32]);
+
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } =
+        [Arch, Layers, Vocab, Embed, Hidden, Seq, Batch, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat, CommonOptions.Json];
+
+    public static Command Create(CliIO io) => BenchCommand.Verb(io, "lm", "Time one training step of a recurrent language model on the CPU backend (embedding → stack → head → " +
+        "cross-entropy → backward → clip to norm 1 → Adam): median ms, tokens/s, GFLOP/s and managed bytes allocated per step.", AllOptions, v => Execute(io, v));
+
+    private static int Execute(CliIO io, OptionValues v)
     {
-        var arch = CliOptions.Choices("--arch", "Recurrent cell of the stack; a comma list runs each.", [.. CellCatalogue.Names], ["lstm"]);
-        var layers = CliOptions.PositiveIntList("--layers", "Recurrent layers; a comma list runs each value.", [2]);
-        var vocab = CliOptions.PositiveIntList("--vocab", "Vocabulary size V; a comma list runs each value.", [96]);
-        var embed = CliOptions.PositiveIntList("--embed", "Embedding width E; a comma list runs each value.", [256]);
-        var hidden = CliOptions.PositiveIntList("--hidden", "Hidden width H; a comma list runs each value.", [512]);
-        var seq = CliOptions.PositiveIntList("--seq", "Time steps T (the BPTT window); a comma list runs each value.", [64]);
-        var batch = CliOptions.PositiveIntList("--batch", "Streams B; a comma list runs each value.", [32]);
-        var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
-        var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
-        var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50; 3 when one run takes over a second).");
-        var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
-        var command = new Command("lm", "Time one training step of a recurrent language model on the CPU backend (embedding → stack → head → " +
-            "cross-entropy → backward → clip to norm 1 → Adam): median ms, tokens/s, GFLOP/s and managed bytes allocated per step.")
+        var cases = (from t in BenchCommand.Type.Values(v)
+                     from a in Arch.Values(v)
+                     from l in Layers.Values(v)
+                     from vv in Vocab.Values(v)
+                     from e in Embed.Values(v)
+                     from h in Hidden.Values(v)
+                     from s in Seq.Values(v)
+                     from b in Batch.Values(v)
+                     from th in BenchCommand.Threads.Values(v)
+                     select new LanguageModelCase(a, l, vv, e, h, s, b, th == 0 ? Environment.ProcessorCount : th, t)).ToList();
+        int? repeat = v.Find(BenchCommand.Repeat);
+        bool asJson = v.Get(CommonOptions.Json);
+        var table = new Table().Title("Language-model training step on the CPU backend")
+            .AddColumn("Case").AddColumn("Forward ms", c => c.RightAligned()).AddColumn("Step ms", c => c.RightAligned())
+            .AddColumn("tokens/s", c => c.RightAligned()).AddColumn("GFLOP/s", c => c.RightAligned()).AddColumn("Alloc B/step", c => c.RightAligned());
+        foreach (var c in cases)
         {
-            arch, layers, vocab, embed, hidden, seq, batch, threads, type, repeat, json,
-        };
-        command.SetAction(parse =>
-        {
-            var cases = (from t in parse.GetValue(type)!
-                         from a in parse.GetValue(arch)!
-                         from l in parse.GetValue(layers)!
-                         from v in parse.GetValue(vocab)!
-                         from e in parse.GetValue(embed)!
-                         from h in parse.GetValue(hidden)!
-                         from s in parse.GetValue(seq)!
-                         from b in parse.GetValue(batch)!
-                         from th in parse.GetValue(threads)!
-                         select new LanguageModelCase(a, l, v, e, h, s, b, th == 0 ? Environment.ProcessorCount : th, t)).ToList();
-            var table = new Table().Title("Language-model training step on the CPU backend")
-                .AddColumn("Case").AddColumn("Forward ms", c => c.RightAligned()).AddColumn("Step ms", c => c.RightAligned())
-                .AddColumn("tokens/s", c => c.RightAligned()).AddColumn("GFLOP/s", c => c.RightAligned()).AddColumn("Alloc B/step", c => c.RightAligned());
-            bool asJson = parse.GetValue(json);
-            foreach (var c in cases)
-            {
-                var r = LanguageModelRunner.Run(c, parse.GetValue(repeat));
-                if (asJson) Output.WriteJsonLine(io.Out, r);
-                else table.AddRow(Markup.Escape(r.Case), Output.Sig3(r.ForwardMs), Output.Sig3(r.MedianMs), Output.Sig3(r.TokensPerS),
-                    Output.Sig3(r.Gflops), r.AllocatedBytesPerStep.ToString(CultureInfo.InvariantCulture));
-            }
-            if (!asJson) Output.Console(io.Out).Write(table);
-            return ExitCodes.Ok;
-        });
-        return command;
+            var r = LanguageModelRunner.Run(c, repeat);
+            if (asJson) Output.WriteJsonLine(io.Out, r);
+            else table.AddRow(Markup.Escape(r.Case), Output.Sig3(r.ForwardMs), Output.Sig3(r.MedianMs), Output.Sig3(r.TokensPerS),
+                Output.Sig3(r.Gflops), r.AllocatedBytesPerStep.ToString(CultureInfo.InvariantCulture));
+        }
+        if (!asJson) Output.Console(io.Out).Write(table);
+        return ExitCodes.Ok;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SeqCore.Cli.Benchmarks;
+using SeqCore.Cli.Options;
 using SeqCore.Layers.Recurrent;
 using Spectre.Console;
 
@@ -9,37 +10,35 @@ namespace SeqCore.Cli.Commands;
 /// <summary><c>seqcore bench lstm|gru|rnn</c>: forward and training-step (forward + backward) time of a recurrent layer.</summary>
 internal static class BenchRecurrentCommand
 {
+    public static readonly IntListOption Seq = new("--seq", "Time steps T; a comma list runs each value.", [64]);
+    public static readonly IntListOption Batch = new("--batch", "Batch size B; a comma list runs each value.", [32]);
+    public static readonly IntListOption Input = new("--input", "Input width I; a comma list runs each value.", [256]);
+    public static readonly IntListOption Hidden = new("--hidden", "Hidden width H; a comma list runs each value.", [256]);
+    public static readonly IntOption Layers = new("--layers", "Stacked layers.", 1);
+    public static readonly FlagOption Bidirectional = new("--bidirectional", "Run both directions.");
+
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } =
+        [Seq, Batch, Input, Hidden, Layers, Bidirectional, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat, CommonOptions.Json, CommonOptions.Backend];
+
     public static Command Create(CliIO io, string cell)
     {
-        var seq = CliOptions.PositiveIntList("--seq", "Time steps T; a comma list runs each value.", [64]);
-        var batch = CliOptions.PositiveIntList("--batch", "Batch size B; a comma list runs each value.", [32]);
-        var input = CliOptions.PositiveIntList("--input", "Input width I; a comma list runs each value.", [256]);
-        var hidden = CliOptions.PositiveIntList("--hidden", "Hidden width H; a comma list runs each value.", [256]);
-        var layers = CliOptions.PositiveInt("--layers", "Stacked layers (default 1).");
-        var bidirectional = CliOptions.Flag("--bidirectional", "Run both directions.");
-        var backend = BackendOption.Create();
-        var threads = CliOptions.CountList("--threads", "Threads for the CPU backend; 0 or 'all' = every core; a comma list runs each value.", [0], "all");
-        var type = CliOptions.Choices("--type", "Element type; 'float,double' runs both.", ["float", "double"], ["float"]);
-        var repeat = CliOptions.PositiveInt("--repeat", "Timed runs per case (default: about 1 s worth, 5 to 50; 3 when one run takes over a second).");
-        var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
         var descriptor = CellCatalogue.Parse(cell, "seqcore bench");
-        var command = new Command(cell, $"Time a layer of {descriptor.Name} ({descriptor.Description}) on the CPU backend: forward alone and one training step (forward + backward of the whole sequence), median ms, GFLOP/s and managed bytes allocated per step.")
-        {
-            seq, batch, input, hidden, layers, bidirectional, threads, type, repeat, json, backend,
-        };
-        command.SetAction(parse =>
-        {
-            var cases = (from t in parse.GetValue(type)!
-                         from s in parse.GetValue(seq)!
-                         from b in parse.GetValue(batch)!
-                         from i in parse.GetValue(input)!
-                         from h in parse.GetValue(hidden)!
-                         from th in parse.GetValue(threads)!
-                         select new RecurrentCase(cell, s, b, i, h, th == 0 ? Environment.ProcessorCount : th, t,
-                             parse.GetValue(layers) ?? 1, parse.GetValue(bidirectional), parse.GetValue(backend)![0])).ToList();
-            return Execute(io, cases, parse.GetValue(repeat), parse.GetValue(json));
-        });
-        return command;
+        return BenchCommand.Verb(io, cell, $"Time a layer of {descriptor.Name} ({descriptor.Description}) on the CPU backend: forward alone and one training step (forward + backward of the whole sequence), median ms, GFLOP/s and managed bytes allocated per step.",
+            AllOptions, v => Execute(io, Cases(v, cell), v.Find(BenchCommand.Repeat), v.Get(CommonOptions.Json)));
+    }
+
+    private static List<RecurrentCase> Cases(OptionValues v, string cell)
+    {
+        string backend = BackendOption.Resolve(v.Get(CommonOptions.Backend));
+        int layers = v.Get(Layers);
+        bool bidirectional = v.Get(Bidirectional);
+        return (from t in BenchCommand.Type.Values(v)
+                from s in Seq.Values(v)
+                from b in Batch.Values(v)
+                from i in Input.Values(v)
+                from h in Hidden.Values(v)
+                from th in BenchCommand.Threads.Values(v)
+                select new RecurrentCase(cell, s, b, i, h, th == 0 ? Environment.ProcessorCount : th, t, layers, bidirectional, backend)).ToList();
     }
 
     private static int Execute(CliIO io, List<RecurrentCase> cases, int? repeat, bool json)

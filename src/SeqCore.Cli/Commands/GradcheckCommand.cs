@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SeqCore.Cli.Options;
 using SeqCore.Gradients;
 using SeqCore.Testing;
 using Spectre.Console;
@@ -12,17 +13,28 @@ namespace SeqCore.Cli.Commands;
 /// </summary>
 internal static class GradcheckCommand
 {
+    public static readonly TextOption Filter = new("--filter", "Run only the cases whose name contains this text (case-insensitive), e.g. 'lstm.peephole'.");
+    public static readonly FlagOption List = new("--list", "Print the case names and exit.");
+
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Filter, CommonOptions.Backend, List, CommonOptions.Json];
+
     public static Command Create(CliIO io)
     {
-        var filter = new Option<string?>("--filter") { Description = "Run only the cases whose name contains this text (case-insensitive), e.g. 'lstm.peephole'.", HelpName = "TEXT" };
-        var backend = BackendOption.Create("Backend to check on: cpu, or cuda (an NVIDIA GPU; exit code 2 when there is none).");
-        var list = CliOptions.Flag("--list", "Print the case names and exit.");
-        var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
-        var command = new Command("gradcheck", "Compare every layer's analytic gradients with central finite differences in double: max relative error |a−n|/max(|a|,|n|,1e-8) per case, tolerance 1e-6.")
+        var command = new Command("gradcheck", "Compare every layer's analytic gradients with central finite differences in double: max relative error |a−n|/max(|a|,|n|,1e-8) per case, tolerance 1e-6.");
+        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
+        command.SetAction(parse =>
         {
-            filter, backend, list, json,
-        };
-        command.SetAction(parse => Execute(io, parse.GetValue(filter), parse.GetValue(backend)![0], parse.GetValue(list), parse.GetValue(json)));
+            try
+            {
+                var v = new OptionValues(parse);
+                return Execute(io, v.FindText(Filter), v.Get(CommonOptions.Backend), v.Get(List), v.Get(CommonOptions.Json));
+            }
+            catch (UsageException e)
+            {
+                io.Error.WriteLine($"seqcore: gradcheck: {e.Message}");
+                return ExitCodes.Usage;
+            }
+        });
         return command;
     }
 

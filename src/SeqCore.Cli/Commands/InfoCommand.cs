@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Serialization;
+using SeqCore.Cli.Options;
 using SeqCore.Diagnostics;
 using Spectre.Console;
 
@@ -8,17 +9,16 @@ namespace SeqCore.Cli.Commands;
 /// <summary><c>seqcore info</c>: the machine, the runtime, the backends and the measured FMA peak.</summary>
 internal static class InfoCommand
 {
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [CommonOptions.Json];
+
     public static Command Create(CliIO io)
     {
-        var json = CliOptions.Flag("--json", "Print one JSON object instead of tables.");
-        var command = new Command("info", "Show the version, runtime, CPU features, backends and the measured single-core FMA peak.")
-        {
-            json,
-        };
+        var command = new Command("info", "Show the version, runtime, CPU features, backends and the measured single-core FMA peak.");
+        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
         command.SetAction(parse =>
         {
             var report = Collect();
-            if (parse.GetValue(json)) Output.WriteJsonLine(io.Out, report);
+            if (new OptionValues(parse).Get(CommonOptions.Json)) Output.WriteJsonLine(io.Out, report);
             else Render(Output.Console(io.Out), report);
             return ExitCodes.Ok;
         });

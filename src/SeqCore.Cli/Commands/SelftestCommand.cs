@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Numerics;
+using SeqCore.Cli.Options;
 using SeqCore.Cpu;
 using SeqCore.Testing;
 using Spectre.Console;
@@ -15,17 +16,28 @@ namespace SeqCore.Cli.Commands;
 /// </summary>
 internal static class SelftestCommand
 {
+    public static readonly TextOption Filter = new("--filter", "Run only the cases whose name contains this text (case-insensitive).");
+    public static readonly FlagOption NoGradcheck = new("--no-gradcheck", "Skip the gradient checks (parity only).");
+
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [CommonOptions.Backend, Filter, NoGradcheck, CommonOptions.Json];
+
     public static Command Create(CliIO io)
     {
-        var backend = BackendOption.Create("Backend to test: cuda (parity against the CPU, then gradient checks on the GPU) or cpu (gradient checks).");
-        var filter = new Option<string?>("--filter") { Description = "Run only the cases whose name contains this text (case-insensitive).", HelpName = "TEXT" };
-        var skipGradients = CliOptions.Flag("--no-gradcheck", "Skip the gradient checks (parity only).");
-        var json = CliOptions.Flag("--json", "Print one JSON object per case and line instead of a table.");
-        var command = new Command("selftest", "Check a backend where it runs: GPU-versus-CPU parity for every operation (float 1e-5, double 1e-12 relative; GEMM looser) and the double gradient checks.")
+        var command = new Command("selftest", "Check a backend where it runs: on a GPU, GPU-versus-CPU parity for every operation (float 1e-5, double 1e-12 relative; GEMM looser) and the double gradient checks on the GPU; on the CPU, the gradient checks.");
+        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
+        command.SetAction(parse =>
         {
-            backend, filter, skipGradients, json,
-        };
-        command.SetAction(parse => Execute(io, parse.GetValue(backend)![0], parse.GetValue(filter), parse.GetValue(skipGradients), parse.GetValue(json)));
+            try
+            {
+                var v = new OptionValues(parse);
+                return Execute(io, v.Get(CommonOptions.Backend), v.FindText(Filter), v.Get(NoGradcheck), v.Get(CommonOptions.Json));
+            }
+            catch (UsageException e)
+            {
+                io.Error.WriteLine($"seqcore: selftest: {e.Message}");
+                return ExitCodes.Usage;
+            }
+        });
         return command;
     }
 
@@ -40,24 +52,18 @@ internal static class SelftestCommand
             if (json) Output.WriteJsonLine(io.Out, line);
         }
 
-        string deviceName;
-        if (backendName == "cuda")
+        // The double backend decides: a GPU (cuda, or auto with one) gets the parity suite against the CPU first.
+        using var checkedBackend = BackendOption.Open<double>(backendName); // cuda without a device: "No CUDA device: …" → exit 2 (CliApp)
+        string deviceName = checkedBackend.Name;
+        if (checkedBackend is not CpuBackend<double>)
         {
-            using var gf = BackendOption.OpenCuda<float>(); // throws "No CUDA device: …" → exit 2 (CliApp)
-            using var gd = BackendOption.OpenCuda<double>();
-            deviceName = gf.Name;
-            using var cf = new CpuBackend<float>();
-            using var cd = new CpuBackend<double>();
+            using var gf = BackendOption.Open<float>("cuda");
+            using var cf = BackendOption.Open<float>("cpu");
+            using var cd = BackendOption.Open<double>("cpu");
             RunParity(gf, cf, "float", Match, Report);
-            RunParity(gd, cd, "double", Match, Report);
-            if (!skipGradients) RunGradients(gd, Match, Report);
+            RunParity(checkedBackend, cd, "double", Match, Report);
         }
-        else
-        {
-            using var cpu = new CpuBackend<double>();
-            deviceName = cpu.Name;
-            if (!skipGradients) RunGradients(cpu, Match, Report);
-        }
+        if (!skipGradients) RunGradients(checkedBackend, Match, Report);
 
         if (console is not null)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SeqCore.Cli.Options;
 using SeqCore.IO;
 using SeqCore.Text;
 
@@ -13,18 +14,24 @@ namespace SeqCore.Cli.Commands;
 /// </summary>
 internal static class TokenizeCommand
 {
+    public static readonly TextOption Vocab = new("--vocab", "GPT-2 style encoder.json (token → id); needs --merges.", valueName: "FILE");
+    public static readonly TextOption Merges = new("--merges", "GPT-2 style vocab.bpe (the merge list); needs --vocab.", valueName: "FILE");
+    public static readonly TextOption Tokenizer = new("--tokenizer", "A tokenizer saved by SeqCore (char, word or byte-level BPE).", valueName: "FILE");
+    public static readonly TextOption Model = new("--model", "A SeqCore checkpoint (language model, classifier): use the tokenizer stored in it.", valueName: "FILE");
+    public static readonly FlagOption Decode = new("--decode", "Read a JSON array of ids and print the text.");
+
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Vocab, Merges, Tokenizer, Model, Decode];
+
     public static Command Create(CliIO io)
     {
-        var vocab = new Option<FileInfo?>("--vocab") { Description = "GPT-2 style encoder.json (token → id); needs --merges.", HelpName = "FILE" };
-        var merges = new Option<FileInfo?>("--merges") { Description = "GPT-2 style vocab.bpe (the merge list); needs --vocab.", HelpName = "FILE" };
-        var tokenizer = new Option<FileInfo?>("--tokenizer") { Description = "A tokenizer saved by SeqCore (char, word or byte-level BPE).", HelpName = "FILE" };
-        var model = new Option<FileInfo?>("--model") { Description = "A SeqCore checkpoint (language model, classifier): use the tokenizer stored in it.", HelpName = "FILE" };
-        var decode = CliOptions.Flag("--decode", "Read a JSON array of ids and print the text.");
-        var command = new Command("tokenize", "Encode text from standard input to token ids (a JSON array), or decode ids back to text with --decode.")
+        var command = new Command("tokenize", "Encode text from standard input to token ids (a JSON array), or decode ids back to text with --decode.");
+        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
+        command.SetAction(parse =>
         {
-            vocab, merges, tokenizer, model, decode,
-        };
-        command.SetAction(parse => Execute(io, parse.GetValue(vocab), parse.GetValue(merges), parse.GetValue(tokenizer), parse.GetValue(model), parse.GetValue(decode)));
+            var v = new OptionValues(parse);
+            static FileInfo? File(string? path) => path is null ? null : new FileInfo(path);
+            return Execute(io, File(v.FindText(Vocab)), File(v.FindText(Merges)), File(v.FindText(Tokenizer)), File(v.FindText(Model)), v.Get(Decode));
+        });
         return command;
     }
 

@@ -115,3 +115,100 @@ internal sealed class FlagOption(string name, string help) : OptionSpec<bool>(na
         return bool.TryParse(text, out value);
     }
 }
+
+/// <summary>
+/// A comma-separated list of positive integers, e.g. <c>--m 32,1024</c> (a benchmark runs each value). With a
+/// <paramref name="zeroWord"/> (e.g. <c>all</c>), 0 is allowed and the word means 0. The option may be repeated
+/// (<c>--m 32 --m 64</c> is <c>32,64</c>). Read with <see cref="Values"/>; an empty default means "not given" (the
+/// verb decides).
+/// </summary>
+internal sealed class IntListOption(string name, string help, int[] @default, string? zeroWord = null, string valueName = "N[,N...]")
+    : OptionSpec<string>(name, help, valueName)
+{
+    public IReadOnlyList<int> Default { get; } = @default;
+    public string? ZeroWord { get; } = zeroWord;
+    private string Expected => ZeroWord is null ? "positive integers" : $"integers ≥ 0 or '{ZeroWord}'";
+    public override string TypeText => $"{Expected} separated by commas";
+    public override string? DefaultText => Default.Count == 0 ? null : string.Join(",", Default.Select(v => v == 0 && ZeroWord is not null ? ZeroWord : v.ToString(CultureInfo.InvariantCulture)));
+    protected override Option CreateSymbol() => new Option<string[]>(Name) { Description = HelpLine, HelpName = ValueName };
+
+    public override bool TryParse(string text, out string value, out string expected)
+    {
+        value = text;
+        return TryParseItems(text, out _, out expected);
+    }
+
+    /// <summary>The values given, or the default.</summary>
+    public IReadOnlyList<int> Values(OptionValues values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.FindText(this) is { } text && TryParseItems(text, out var items, out _) ? items : Default;
+    }
+
+    private bool TryParseItems(string text, out int[] items, out string expected)
+    {
+        var list = new List<int>();
+        items = [];
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            int v = 0;
+            bool zero = ZeroWord is not null && part.Equals(ZeroWord, StringComparison.OrdinalIgnoreCase);
+            if (!zero && !(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out v) && (v > 0 || ZeroWord is not null)))
+            {
+                // Name the bad item when the list has several.
+                expected = part.Length == 0 || part == text.Trim() ? $"{Expected} separated by commas" : $"{Expected} separated by commas ('{part}' is not one)";
+                return false;
+            }
+            list.Add(v);
+        }
+        items = [.. list];
+        expected = "";
+        return true;
+    }
+}
+
+/// <summary>
+/// A comma-separated list of words from a fixed list (case-insensitive; canonical spellings, each once), e.g.
+/// <c>--type float,double</c> (a benchmark runs each). The option may be repeated. Read with <see cref="Values"/>.
+/// </summary>
+internal sealed class ChoiceListOption(string name, string help, IReadOnlyList<string> choices, string[] @default)
+    : OptionSpec<string>(name, help, string.Join('|', choices))
+{
+    public IReadOnlyList<string> Choices { get; } = choices;
+    public IReadOnlyList<string> Default { get; } = @default;
+    public override string TypeText => $"{string.Join(", ", Choices)}, separated by commas";
+    public override string? DefaultText => string.Join(",", Default);
+    protected override Option CreateSymbol() => new Option<string[]>(Name) { Description = HelpLine, HelpName = ValueName };
+
+    public override bool TryParse(string text, out string value, out string expected)
+    {
+        value = text;
+        return TryParseItems(text, out _, out expected);
+    }
+
+    /// <summary>The words given (canonical spelling, each once, in order), or the default.</summary>
+    public IReadOnlyList<string> Values(OptionValues values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.FindText(this) is { } text && TryParseItems(text, out var items, out _) ? items : Default;
+    }
+
+    private bool TryParseItems(string text, out string[] items, out string expected)
+    {
+        var list = new List<string>();
+        items = [];
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            string? match = Choices.FirstOrDefault(c => c.Equals(part, StringComparison.OrdinalIgnoreCase));
+            if (match is null)
+            {
+                expected = part == text.Trim() ? string.Join(" or ", Choices) : $"{string.Join(" or ", Choices)} ('{part}' is not one)";
+                return false;
+            }
+            if (!list.Contains(match)) list.Add(match);
+        }
+        items = [.. list];
+        expected = "";
+        return true;
+    }
+}

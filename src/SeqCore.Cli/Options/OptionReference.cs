@@ -25,6 +25,15 @@ internal static class OptionReference
         ("word2vec train", Word2VecTrainCommand.AllOptions),
         ("word2vec neighbours", Word2VecNeighboursCommand.AllOptions),
         ("word2vec analogy", Word2VecAnalogyCommand.AllOptions),
+        ("tokenize", TokenizeCommand.AllOptions),
+        ("info", InfoCommand.AllOptions),
+        ("gradcheck", GradcheckCommand.AllOptions),
+        ("selftest", SelftestCommand.AllOptions),
+        ("bench gemm", BenchGemmCommand.AllOptions),
+        ("bench lstm | gru | rnn", BenchRecurrentCommand.AllOptions),
+        ("bench mha (alias attention)", BenchAttentionCommand.AllOptions),
+        ("bench lm", BenchLanguageModelCommand.AllOptions),
+        ("bench cuda-kernels", BenchCudaKernelsCommand.AllOptions),
     ];
 
     public static string Markdown()

@@ -132,6 +132,25 @@ public class CliTests
         Assert.That(stdout, Does.Contain("sgemm.8x8x8.t1").And.Contain("GFLOP/s").And.Contain("% of peak"));
     }
 
+    [Test]
+    public void BenchListOptionsMayBeRepeatedAndAliasesWork()
+    {
+        var (code, stdout, stderr) = Run("bench", "gemm", "--m", "2", "--m", "3", "--n", "4", "--k", "5", "--trans-a", "--type", "double,DOUBLE", "--repeat", "1", "--json");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var cases = Lines(stdout).Select(l => { using var d = JsonDocument.Parse(l); return d.RootElement.GetProperty("case").GetString(); }).ToList();
+        Assert.That(cases, Is.EqualTo(new[] { "dgemm.tn.2x4x5.t1", "dgemm.tn.3x4x5.t1" }), "--m given twice runs both; a choice listed twice runs once");
+    }
+
+    [Test]
+    public void BenchBackendAutoTimesTheDeviceItOpens()
+    {
+        var (code, stdout, stderr) = Run("bench", "rnn", "--backend", "auto", "--seq", "2", "--batch", "1", "--input", "2", "--hidden", "2", "--threads", "1", "--repeat", "1", "--json");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        using var doc = JsonDocument.Parse(Lines(stdout).Single());
+        string expected = SeqCore.Cuda.CudaDeviceInfo.Probe().Available ? ".float.cuda" : ".float.t1";
+        Assert.That(doc.RootElement.GetProperty("case").GetString(), Does.EndWith(expected));
+    }
+
     [TestCase(new[] { "--help" }, "info", "bench")]
     [TestCase(new[] { "info", "--help" }, "--json")]
     [TestCase(new[] { "bench", "--help" }, "gemm")]
@@ -154,6 +173,8 @@ public class CliTests
     [TestCase(new[] { "bench", "gemm", "--shapes", "3x4" }, "--shapes", "3x4")]
     [TestCase(new[] { "bench", "gemm", "--bogus" }, "--bogus")]
     [TestCase(new[] { "info", "--verbose" }, "--verbose")]
+    [TestCase(new[] { "bench", "lstm", "--threads", "2,-1" }, "--threads", "'-1'")]
+    [TestCase(new[] { "gradcheck", "--backend", "tpu" }, "gradcheck", "--backend", "tpu")]
     [TestCase(new[] { "frobnicate" }, "frobnicate")]
     [TestCase(new[] { "bench", "sort" }, "sort")]
     public void BadArgumentsExitTwoWithAMessageNamingOptionAndValue(string[] args, params string[] mentions)
