@@ -125,6 +125,8 @@ internal sealed class FlagOption(string name, string help) : OptionSpec<bool>(na
 internal sealed class IntListOption(string name, string help, int[] @default, string? zeroWord = null, string valueName = "N[,N...]")
     : OptionSpec<string>(name, help, valueName)
 {
+    public override bool Repeatable => true;
+
     public IReadOnlyList<int> Default { get; } = @default;
     public string? ZeroWord { get; } = zeroWord;
     private string Expected => ZeroWord is null ? "positive integers" : $"integers ≥ 0 or '{ZeroWord}'";
@@ -174,6 +176,8 @@ internal sealed class IntListOption(string name, string help, int[] @default, st
 internal sealed class ChoiceListOption(string name, string help, IReadOnlyList<string> choices, string[] @default)
     : OptionSpec<string>(name, help, string.Join('|', choices))
 {
+    public override bool Repeatable => true;
+
     public IReadOnlyList<string> Choices { get; } = choices;
     public IReadOnlyList<string> Default { get; } = @default;
     public override string TypeText => $"{string.Join(", ", Choices)}, separated by commas";

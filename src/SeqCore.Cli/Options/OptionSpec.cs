@@ -33,6 +33,10 @@ internal abstract class OptionSpec
     /// <summary>The placeholder in help, e.g. <c>N</c>, <c>FILE</c>.</summary>
     public string ValueName { get; }
 
+    /// <summary>True for list options: every occurrence on the command line adds to the list (joined with commas);
+    /// for the others the last occurrence wins.</summary>
+    public virtual bool Repeatable => false;
+
     /// <summary>The type and range in words, e.g. <c>integer ≥ 1</c>.</summary>
     public abstract string TypeText { get; }
 

@@ -74,7 +74,8 @@ internal sealed class OptionValues
     {
         var result = Result(option);
         if (option is FlagOption && result is { Implicit: false }) return (result.GetValueOrDefault<bool>() ? "true" : "false", option.Name);
-        if (result is { Implicit: false } && result.Tokens.Count > 0) return (result.Tokens[^1].Value, option.Name);
+        if (result is { Implicit: false } && result.Tokens.Count > 0)
+            return (option.Repeatable ? string.Join(",", result.Tokens.Select(t => t.Value)) : result.Tokens[^1].Value, option.Name);
         foreach (var (settings, source) in _layers)
             if (settings.TryGetPropertyValue(option.Key, out var node) && node is not null)
             {

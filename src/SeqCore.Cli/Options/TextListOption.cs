@@ -6,6 +6,7 @@ namespace SeqCore.Cli.Options;
 /// <see cref="Values"/> (a settings file gives it as one text).</summary>
 internal sealed class TextListOption(string name, string help, string valueName = "TEXT") : OptionSpec<string>(name, help, valueName)
 {
+    public override bool Repeatable => true;
     public override string TypeText => "text, repeatable";
     public override string? DefaultText => null;
 

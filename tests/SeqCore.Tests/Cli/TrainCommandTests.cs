@@ -79,7 +79,8 @@ public class TrainCommandTests
     {
         string config = Path.Combine(_dir, "run.json"), output = Path.Combine(_dir, "c.safetensors");
         File.WriteAllText(config, $$"""{"model": "language-model", "corpus": {{System.Text.Json.JsonSerializer.Serialize(_corpus)}}, "arch": "gru", "hidden": 16, "embedding": 8, "batch": 4, "bptt": 8, "steps": 50, "threads": 1, "seed": "18446744073709551615"}""");
-        var (code, stdout, err) = Run("train", "--config", config, "--steps", "3", "--out", output);
+        // A flag given twice: the last value wins (./build.sh demo --time 30s overrides the demo's own --time).
+        var (code, stdout, err) = Run("train", "--config", config, "--steps", "7", "--steps", "3", "--out", output);
         Assert.That(code, Is.Zero, err);
         Assert.That(stdout, Does.Contain("gru language model").And.Contain("after 3 steps"));
         File.WriteAllText(config, """{"corpus": "x.txt", "hiden": 16}""");
