@@ -19,10 +19,15 @@ internal static class BackendOption
 {
     public const string EmulatorVariable = "SEQCORE_CUDA_EMULATOR";
 
+    /// <summary>The most CPU threads a backend may have: 4 × the cores (<see cref="Environment.ProcessorCount"/>).
+    /// More only add scheduling overhead, and a huge count would spawn threads until the machine stalls.</summary>
+    public static int MaxThreads => 4 * Environment.ProcessorCount;
+
     /// <summary>Creates the named backend: <c>cpu</c>, <c>cuda</c> or <c>auto</c> (CUDA when a device is usable, else the
     /// CPU); <paramref name="threads"/> applies to the CPU (0 = all cores). This is the one place the CLI creates one.</summary>
     public static IBackend<T> Open<T>(string name, int threads = 0, bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        CheckThreads(threads);
         switch (name)
         {
             case "cuda": return OpenCuda<T>(allowTf32);
@@ -35,8 +40,18 @@ internal static class BackendOption
 
     /// <summary>The CPU backend with <paramref name="threads"/> threads (0 = all cores), for callers that need its
     /// host memory (a benchmark's result check).</summary>
-    public static CpuBackend<T> OpenCpu<T>(int threads = 0) where T : unmanaged, IFloatingPointIeee754<T> =>
-        new(new CpuBackendOptions { Threads = threads });
+    public static CpuBackend<T> OpenCpu<T>(int threads = 0) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckThreads(threads);
+        return new(new CpuBackendOptions { Threads = threads });
+    }
+
+    /// <summary>Throws <see cref="UsageException"/> when <paramref name="threads"/> is above <see cref="MaxThreads"/>.</summary>
+    private static void CheckThreads(int threads)
+    {
+        if (threads > MaxThreads)
+            throw new UsageException($"--threads: at most {MaxThreads} (4 × {Environment.ProcessorCount} cores), got {threads}.");
+    }
 
     /// <summary>What <paramref name="name"/> opens: <c>auto</c> is <c>cuda</c> when a CUDA backend can be created, else
     /// <c>cpu</c>; other names are themselves. For verbs that label results with the backend (benchmarks).</summary>

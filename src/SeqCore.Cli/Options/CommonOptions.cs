@@ -12,7 +12,7 @@ internal static class CommonOptions
 {
     public static readonly TextOption Config = new("--config", "A JSON file of settings: keys are the option names without dashes (e.g. {\"model\": \"language-model\", \"arch\": \"gru\", \"steps\": 2000}); flags on the command line win.", valueName: "FILE");
     public static readonly ChoiceOption Backend = new("--backend", "Where to compute: cpu; cuda (an NVIDIA GPU through the CUDA driver; exit code 2 when there is none); auto (the GPU when one is usable, else the CPU).", ["cpu", "cuda", "auto"], "cpu");
-    public static readonly IntOption Threads = new("--threads", "CPU threads; 0 = all cores.", 0, min: 0, max: 1024);
+    public static readonly IntOption Threads = new("--threads", "CPU threads; 0 = all cores; at most 4 × the cores.", 0, min: 0, max: 1024);
     public static readonly UInt64Option Seed = new("--seed", "Seed of the initial weights, data order, dropout and sampling: the same seed, settings, backend and thread count give the same result.", 1);
     public static readonly TextOption Out = new("--out", "The checkpoint to write. Every other output of the verb goes beside it, named after it: NAME.loss.svg, NAME.forecast.svg, NAME.forecast.csv, NAME.confusion.svg ….", valueName: "FILE");
     public static readonly FlagOption Json = new("--json", "Progress and results as JSON lines on stdout.");
@@ -31,11 +31,12 @@ internal static class CommonOptions
     public static readonly IntOption Warmup = new("--warmup", "Warm-up steps of the cosine schedule (default 5% of --steps).", null, min: 0);
     public static readonly IntOption EvalEvery = new("--eval-every", "Score the held-out data every N steps and after the last; 0 = only after the last (default: the model kind's).", null, min: 0);
     public static readonly IntOption Patience = new("--patience", "Stop after N evaluations without improvement; 0 = never (default: the model kind's).", null, min: 0);
+    public static readonly DoubleOption Divergence = new("--divergence", "Stop (exit code 1, \"diverged\") when the smoothed training loss has stayed above FACTOR × the first step's loss for 50 steps in a row; 0 = off (default 4).", null, 0, valueName: "FACTOR");
     public static readonly FlagOption KeepLast = new("--keep-last", "End with the last weights instead of the best held-out evaluation's.");
 
     /// <summary>The training options, in help order.</summary>
     public static IReadOnlyList<OptionSpec> Training { get; } =
-        [Steps, Time, Batch, LearningRate, Optimizer, WeightDecay, Momentum, Clip, Schedule, Warmup, EvalEvery, Patience, KeepLast];
+        [Steps, Time, Batch, LearningRate, Optimizer, WeightDecay, Momentum, Clip, Schedule, Warmup, EvalEvery, Patience, Divergence, KeepLast];
 
     /// <summary>The settings from the training options over a kind's <paramref name="defaults"/>;
     /// <see cref="UsageException"/> names the option at fault.</summary>
@@ -55,6 +56,7 @@ internal static class CommonOptions
             Warmup = v.Find(Warmup) ?? defaults.Warmup,
             EvalEvery = v.Find(EvalEvery) ?? defaults.EvalEvery,
             Patience = v.Find(Patience) ?? defaults.Patience,
+            DivergenceFactor = v.Find(Divergence) ?? defaults.DivergenceFactor,
             KeepBest = !v.Get(KeepLast) && defaults.KeepBest,
         };
         try { s.Validate(); }

@@ -56,11 +56,16 @@ internal static class TrainFlow
         invocation["model"] = kind.Kind.Name;
 
         var view = new TrainingProgressView(io, json, settings.MaxSteps, settings.MaxSteps == int.MaxValue ? Math.Max(1, settings.EvalEvery > 0 ? settings.EvalEvery : 100) : 0);
+        using var signals = new StopSignals();
         using var run = new TrainingRun<float>(job.Model, job.Trainable, settings)
         {
             CheckpointPath = outputs.Checkpoint,
             Invocation = invocation,
-            Progress = p => view.Report(view.Live ? WithTimeBudget(p, settings.Time) : p),
+            Progress = p =>
+            {
+                view.Report(view.Live ? WithTimeBudget(p, settings.Time) : p);
+                signals.AfterStep(p);
+            },
         };
         if (resume is not null)
         {
@@ -72,15 +77,22 @@ internal static class TrainFlow
         job.WriteStart(io, json, backend);
 
         TrainingResult result;
-        try { result = view.Run(job.Title, _ => run.Run()); }
-        catch (NonFiniteTrainingException e)
+        try { result = view.Run(job.Title, _ => run.Run(signals.Token)); }
+        catch (Exception e) when (e is NonFiniteTrainingException or DivergedTrainingException)
         {
-            if (run.History.Count > 0) LossCurve.Save(outputs.LossCurve, run.History, $"{job.Title} (stopped at step {e.Step})");
+            int step = e is NonFiniteTrainingException n ? n.Step : ((DivergedTrainingException)e).Step;
+            if (run.History.Count > 0) LossCurve.Save(outputs.LossCurve, run.History, $"{job.Title} (stopped at step {step})");
             io.Error.WriteLine($"seqcore: {verb}: {e.Message}");
-            io.Error.WriteLine(run.CheckpointHoldsEvaluation
-                ? $"seqcore: {verb}: the last good checkpoint (written at the last evaluation) is {outputs.Checkpoint}."
-                : $"seqcore: {verb}: no checkpoint was written (no evaluation had finished).");
+            io.Error.WriteLine(run.LastCheckpoint is { } written
+                ? $"seqcore: {verb}: the last good checkpoint is {outputs.Checkpoint} ({Describe(written)})."
+                : $"seqcore: {verb}: no checkpoint was written (no finite evaluation before step {step}).");
             return ExitCodes.Failed;
+        }
+        if (signals.Received is { } signal)
+        {
+            LossCurve.Save(outputs.LossCurve, result.History, $"{job.Title} (stopped by {signal} at step {result.Steps})");
+            io.Error.WriteLine($"seqcore: {verb}: stopped by {signal} after step {result.Steps}; the checkpoint is {outputs.Checkpoint} ({Describe(run.LastCheckpoint!.Value)}); continue with --resume {outputs.Checkpoint}.");
+            return signals.ExitCode;
         }
         LossCurve.Save(outputs.LossCurve, result.History, job.Title);
         job.WriteResult(io, json, result, outputs);
@@ -95,6 +107,10 @@ internal static class TrainFlow
         StopReason.Cancelled => "cancelled",
         _ => "all steps done",
     };
+
+    /// <summary>Which steps a checkpoint holds, in words.</summary>
+    private static string Describe(WrittenCheckpoint c) =>
+        c.WeightsStep == c.Step ? $"written at step {c.Step}" : $"written at step {c.Step}, with the weights of step {c.WeightsStep}, the best evaluation";
 
     /// <summary>The first line of a result: how and when training stopped.</summary>
     public static string StopLine(TrainingResult result, string unit) =>

@@ -1,8 +1,14 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace SeqCore.IO;
 
 /// <summary>Writes files so that a failure never leaves a half-written file behind: a temporary file in the same folder
-/// (<c>NAME.tmp-PID-GUID</c>), flushed to disk, then renamed over the target; the temporary file is deleted on failure.</summary>
-public static class AtomicFile
+/// (<c>NAME.tmp-PID-GUID</c>), flushed to disk, then renamed over the target; the temporary file is deleted on failure.
+/// A process killed mid-write leaves its temporary file; the next write into that folder removes every temporary file
+/// whose process is no longer running.</summary>
+public static partial class AtomicFile
 {
     /// <summary>Calls <paramref name="write"/> with a stream on a temporary file beside <paramref name="path"/>, then renames
     /// it into place. With <paramref name="createDirectory"/> the folder is created first; otherwise it must exist.</summary>
@@ -13,6 +19,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
         if (createDirectory) Directory.CreateDirectory(dir);
+        RemoveStaleTemporaryFiles(dir);
         string tmp = Path.Combine(dir, $"{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
@@ -36,4 +43,36 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(text);
         Write(path, s => s.Write(new System.Text.UTF8Encoding(false).GetBytes(text)), createDirectory);
     }
+
+    /// <summary>Deletes the temporary files of this writer in <paramref name="dir"/> whose process id is not a running
+    /// process. Best effort: a file that cannot be listed or deleted is left alone.</summary>
+    internal static void RemoveStaleTemporaryFiles(string dir)
+    {
+        IEnumerable<string> candidates;
+        try { candidates = Directory.EnumerateFiles(dir, "*.tmp-*-*").ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        foreach (string file in candidates)
+        {
+            var match = TemporaryName().Match(Path.GetFileName(file));
+            if (!match.Success || !int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
+            if (IsRunning(pid)) continue;
+            try { File.Delete(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            try { return !process.HasExited; }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or NotSupportedException) { return true; } // someone else's: keep
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return false; }
+    }
+
+    [GeneratedRegex(@"\.tmp-([0-9]+)-[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TemporaryName();
 }

@@ -28,6 +28,14 @@ public sealed record TrainerOptions
 
     /// <summary>Learning rate per step; null keeps the optimizer's own.</summary>
     public ILearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>Stop with a <see cref="DivergedTrainingException"/> when the smoothed training loss has stayed above this
+    /// many times the first step's loss for <see cref="DivergenceSteps"/> steps in a row. 0: never.</summary>
+    public double DivergenceFactor { get; init; }
+
+    /// <summary>Steps in a row the smoothed loss must stay above the divergence threshold (see
+    /// <see cref="DivergenceFactor"/>). 0: never.</summary>
+    public int DivergenceSteps { get; init; }
 }
 
 /// <summary>
@@ -36,7 +44,10 @@ public sealed record TrainerOptions
 /// stalls, and report progress after every step.
 /// </summary>
 /// <remarks>A NaN or infinity in the loss or in any gradient stops training with a <see cref="NonFiniteTrainingException"/>
-/// naming the step and the tensor, before the optimizer touches the weights, so the model keeps its last finite values.</remarks>
+/// naming the step and the tensor, before the optimizer touches the weights, so the model keeps its last finite values;
+/// so does a NaN or infinite held-out loss (before <see cref="Improved"/> and <see cref="Evaluated"/> see it). A finite
+/// loss that runs away (see <see cref="TrainerOptions.DivergenceFactor"/>) stops it with a
+/// <see cref="DivergedTrainingException"/>, also before the step.</remarks>
 public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, TrainerOptions options)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -64,6 +75,8 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
         if (options.Steps <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: Steps must be positive, got {options.Steps}.");
         if (options.EvalEvery < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: EvalEvery must be ≥ 0, got {options.EvalEvery}.");
         if (options.Patience < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: Patience must be ≥ 0, got {options.Patience}.");
+        if (!(options.DivergenceFactor >= 0) || options.DivergenceSteps < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: DivergenceFactor and DivergenceSteps must be ≥ 0, got {options.DivergenceFactor} and {options.DivergenceSteps}.");
 
         var parameters = model.Parameters;
         var history = new List<TrainingProgress>(Math.Min(options.Steps - state.Step, 1 << 16));
@@ -90,16 +103,19 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
                 throw new NonFiniteTrainingException(step, name,
                     $"Training stopped at step {step}: the gradient of '{name}' holds a NaN or an infinity (loss {batch.Loss:G6}).");
             }
+            state.Ema = 0.98 * state.Ema + 0.02 * batch.Loss;
+            state.EmaWeight = 0.98 * state.EmaWeight + 0.02;
+            CheckDivergence(state, step);
             optimizer.Step();
             state.Step = step;
             state.Items += batch.Items;
-            state.Ema = 0.98 * state.Ema + 0.02 * batch.Loss;
-            state.EmaWeight = 0.98 * state.EmaWeight + 0.02;
 
             double? evalLoss = null;
             bool last = step == options.Steps || (options.TimeBudget is { } b0 && Elapsed() >= b0);
             if (options.EvalEvery > 0 && (step % options.EvalEvery == 0 || last) && model.Evaluate() is { } eval)
             {
+                if (!double.IsFinite(eval.Loss))
+                    throw new NonFiniteTrainingException(step, "held-out loss", $"Training stopped at step {step}: the held-out loss is {eval.Loss}.");
                 evalLoss = eval.Loss;
                 bool improved = eval.Loss < state.BestLoss - options.MinDelta;
                 if (improved)
@@ -129,6 +145,18 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
         state.ElapsedBefore = Elapsed();
         return new TrainingResult(state.Step, reason, state.EmaWeight > 0 ? state.Ema / state.EmaWeight : double.NaN,
             state.BestStep > 0 ? state.BestLoss : null, state.BestStep, history, state.ElapsedBefore);
+    }
+
+    /// <summary>Counts the steps in a row whose smoothed loss exceeds <see cref="TrainerOptions.DivergenceFactor"/> × the
+    /// first step's loss, and throws when there are <see cref="TrainerOptions.DivergenceSteps"/> of them.</summary>
+    private void CheckDivergence(TrainerState state, int step)
+    {
+        if (state.FirstLoss is null) state.FirstLoss = state.Ema / state.EmaWeight;
+        if (options.DivergenceFactor <= 0 || options.DivergenceSteps <= 0) return;
+        double smoothed = state.Ema / state.EmaWeight, first = state.FirstLoss.Value;
+        // A first loss of 0 (or below) would make every later loss "diverged"; such a run is not checked.
+        state.DivergingSteps = first > 0 && smoothed > options.DivergenceFactor * first ? state.DivergingSteps + 1 : 0;
+        if (state.DivergingSteps >= options.DivergenceSteps) throw new DivergedTrainingException(step, smoothed, first);
     }
 
     private double GradientNorm(IReadOnlyList<Layers.Parameter<T>> parameters)
@@ -166,6 +194,12 @@ public sealed class TrainerState
 
     /// <summary>Evaluations in a row without improvement.</summary>
     public int Stale { get; set; }
+
+    /// <summary>The first step's training loss (the divergence check's reference); null before the first step.</summary>
+    public double? FirstLoss { get; set; }
+
+    /// <summary>Steps in a row whose smoothed loss was above the divergence threshold.</summary>
+    public int DivergingSteps { get; set; }
 
     /// <summary>Wall time of the run before the current call.</summary>
     public TimeSpan ElapsedBefore { get; set; }

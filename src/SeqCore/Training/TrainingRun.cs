@@ -77,12 +77,14 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
     /// command line can resume from the checkpoint alone).</summary>
     public JsonObject? Invocation { get; init; }
 
-    /// <summary>True when the last checkpoint written holds a finished evaluation.</summary>
-    public bool CheckpointHoldsEvaluation { get; private set; }
+    /// <summary>The last checkpoint this run wrote (after an evaluation or at the end), or null when none was written yet.</summary>
+    public WrittenCheckpoint? LastCheckpoint { get; private set; }
 
     /// <summary>Trains until the steps, the time budget or the patience run out, then puts the best weights back (with
     /// <see cref="TrainingSettings.KeepBest"/>) and writes the checkpoint. A NaN or infinity stops the run with a
-    /// <see cref="NonFiniteTrainingException"/>; the checkpoint on disk is then the last one written.</summary>
+    /// <see cref="NonFiniteTrainingException"/>, a runaway loss with a <see cref="DivergedTrainingException"/>; the
+    /// checkpoint on disk is then the last one written (<see cref="LastCheckpoint"/>). A cancelled run stops after the
+    /// current step and writes the checkpoint like a finished one.</summary>
     public TrainingResult Run(CancellationToken cancellation = default)
     {
         var options = new TrainerOptions
@@ -94,19 +96,32 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
             MinDelta = Settings.MinDelta,
             ClipNorm = Settings.Clip > 0 ? Settings.Clip : null,
             Schedule = Settings.CreateSchedule(),
+            DivergenceFactor = Settings.DivergenceFactor,
+            DivergenceSteps = Settings.DivergenceSteps,
         };
         var trainer = new Trainer<T>(_backend, Optimizer, options)
         {
             Progress = p => { _history.Add(p); Progress?.Invoke(p); },
             Improved = (_, _) => _best?.Capture(),
-            Evaluated = (_, _, _) => { if (CheckpointPath is not null) { WriteCheckpoint(CheckpointPath); CheckpointHoldsEvaluation = true; } },
+            Evaluated = (step, _, _) =>
+            {
+                if (CheckpointPath is null) return;
+                WriteCheckpoint(CheckpointPath);
+                LastCheckpoint = Written(step);
+            },
         };
         var result = trainer.Run(_trainable, State, cancellation);
         var lastWeights = _best is { HasValues: true } ? CurrentWeights() : null;
         _best?.Restore();
-        if (CheckpointPath is not null) WriteCheckpoint(CheckpointPath, lastWeights);
+        if (CheckpointPath is not null)
+        {
+            WriteCheckpoint(CheckpointPath, lastWeights);
+            LastCheckpoint = Written(State.Step);
+        }
         return result with { History = _history };
     }
+
+    private WrittenCheckpoint Written(int step) => new(step, _best is { HasValues: true } ? State.BestStep : step);
 
     /// <summary>Writes the checkpoint with the run's state to <paramref name="path"/>, atomically.</summary>
     public void WriteCheckpoint(string path) => WriteCheckpoint(path, null);
@@ -138,6 +153,8 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
             ["bestLoss"] = State.BestLoss.ToString("R", CultureInfo.InvariantCulture),
             ["bestStep"] = State.BestStep,
             ["stale"] = State.Stale,
+            ["firstLoss"] = State.FirstLoss?.ToString("R", CultureInfo.InvariantCulture),
+            ["divergingSteps"] = State.DivergingSteps,
             ["bestIsMain"] = bestIsMain,
             ["data"] = data.Values.DeepClone(),
             ["invocation"] = Invocation?.DeepClone(),
@@ -183,6 +200,8 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
             State.BestLoss = Number(state, "bestLoss");
             State.BestStep = state["bestStep"]!.GetValue<int>();
             State.Stale = state["stale"]!.GetValue<int>();
+            State.FirstLoss = state["firstLoss"] is null ? null : Number(state, "firstLoss");
+            State.DivergingSteps = state["divergingSteps"]?.GetValue<int>() ?? 0;
             State.ElapsedBefore = TimeSpan.Zero; // the time budget of a resumed run counts from the resume
             if (_trainable is IResumableTrainable resumable)
             {
@@ -229,3 +248,9 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
     /// <inheritdoc />
     public void Dispose() => Optimizer.Dispose();
 }
+
+/// <summary>A checkpoint a <see cref="TrainingRun{T}"/> wrote after an evaluation.</summary>
+/// <param name="Step">The step it was written at (where a resumed run carries on).</param>
+/// <param name="WeightsStep">The step whose weights are its model (the best evaluation's with
+/// <see cref="TrainingSettings.KeepBest"/>, else <paramref name="Step"/>).</param>
+public readonly record struct WrittenCheckpoint(int Step, int WeightsStep);

@@ -58,6 +58,14 @@ public sealed record TrainingSettings
     /// <summary>Keep the weights of the best evaluation (in memory) and end with them; false: end with the last.</summary>
     public bool KeepBest { get; init; } = true;
 
+    /// <summary>Stop the run ("diverged") when the smoothed training loss has exceeded this many times the first step's
+    /// loss for <see cref="DivergenceSteps"/> steps in a row; 0: never.</summary>
+    public double DivergenceFactor { get; init; } = 4;
+
+    /// <summary>Steps in a row above the divergence threshold that stop the run (see <see cref="DivergenceFactor"/>);
+    /// 0: never.</summary>
+    public int DivergenceSteps { get; init; } = 50;
+
     /// <summary>The step limit in effect.</summary>
     public int MaxSteps => Steps ?? (Time is null ? 1000 : int.MaxValue);
 
@@ -77,6 +85,9 @@ public sealed record TrainingSettings
         if (EvalEvery < 0) throw new ArgumentException($"eval-every must be ≥ 0, got {EvalEvery}.");
         if (Patience < 0) throw new ArgumentException($"patience must be ≥ 0, got {Patience}.");
         if (!(MinDelta >= 0)) throw new ArgumentException($"min-delta must be ≥ 0, got {MinDelta}.");
+        if (!(DivergenceFactor == 0 || DivergenceFactor > 1) || !double.IsFinite(DivergenceFactor))
+            throw new ArgumentException($"divergence must be 0 (off) or a factor above 1, got {DivergenceFactor}.");
+        if (DivergenceSteps < 0) throw new ArgumentException($"divergence steps must be ≥ 0, got {DivergenceSteps}.");
     }
 
     /// <summary>The optimizer over <paramref name="parameters"/>.</summary>
