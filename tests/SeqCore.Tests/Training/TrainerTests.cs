@@ -17,6 +17,7 @@ public class TrainerTests
         private readonly MseLoss<double> _loss;
         public Func<int, bool> PoisonGradient { get; init; } = _ => false;
         public double EvalNoise { get; set; }
+        public Func<int, double> TrainNoise { get; init; } = _ => 0;
 
         public Regression(CpuBackend<double> be)
         {
@@ -45,7 +46,7 @@ public class TrainerTests
             _loss.Backward(_pred, _y, _dPred);
             _linear.Backward(_x, _dPred, null);
             if (PoisonGradient(step)) _be.CopyFromHost([double.NaN], _linear.Weight.Gradient.Slice(1, 1));
-            return new BatchLoss(loss, 48);
+            return new BatchLoss(loss + TrainNoise(step), 48);
         }
 
         public BatchLoss? Evaluate()
@@ -121,6 +122,49 @@ public class TrainerTests
         Assert.That(e.Tensor, Is.EqualTo("weight"));
         Assert.That(e.Message, Does.Contain("step 7").And.Contain("'weight'"));
         Assert.That(be.ToArray(model.Parameters[0].Value), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void A_NaN_held_out_loss_stops_training_before_the_evaluation_is_reported()
+    {
+        using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
+        using var model = new Regression(be);
+        using var sgd = new Sgd<double>(be, model.Parameters, 0.1);
+        var evaluated = new List<int>();
+        var trainer = new Trainer<double>(be, sgd, new TrainerOptions { Steps = 100, EvalEvery = 10 })
+        { Progress = p => { if (p.Step == 25) model.EvalNoise = double.NaN; }, Evaluated = (s, _, _) => evaluated.Add(s) };
+        var e = Assert.Throws<NonFiniteTrainingException>(() => trainer.Run(model))!;
+        Assert.That(e.Step, Is.EqualTo(30));
+        Assert.That(e.Tensor, Is.EqualTo("held-out loss"));
+        Assert.That(e.Message, Does.Contain("step 30").And.Contain("held-out loss is NaN"));
+        Assert.That(evaluated, Is.EqualTo(new[] { 10, 20 }), "the NaN evaluation is not reported (no checkpoint of it)");
+    }
+
+    [Test]
+    public void A_finite_loss_that_runs_away_stops_training_naming_the_step_and_both_losses()
+    {
+        using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
+        using var model = new Regression(be) { TrainNoise = s => s >= 10 ? 1000 : 0 };
+        using var sgd = new Sgd<double>(be, model.Parameters, 0.1);
+        double first = 0;
+        var trainer = new Trainer<double>(be, sgd, new TrainerOptions { Steps = 100, DivergenceFactor = 4, DivergenceSteps = 5 })
+        { Progress = p => { if (p.Step == 1) first = p.Loss; } };
+        var e = Assert.Throws<DivergedTrainingException>(() => trainer.Run(model))!;
+        // The smoothed loss is above 4 × the first loss from step 10 on; the fifth such step stops the run.
+        Assert.That(e.Step, Is.EqualTo(14));
+        Assert.That(e.FirstLoss, Is.EqualTo(first));
+        Assert.That(e.Loss, Is.GreaterThan(4 * first));
+        Assert.That(e.Message, Does.StartWith("diverged at step 14: loss ").And.Contain("try a smaller --lr"));
+    }
+
+    [Test]
+    public void The_divergence_check_is_off_with_a_factor_of_zero()
+    {
+        using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
+        using var model = new Regression(be) { TrainNoise = s => s >= 10 ? 1000 : 0 };
+        using var sgd = new Sgd<double>(be, model.Parameters, 0.1);
+        var result = new Trainer<double>(be, sgd, new TrainerOptions { Steps = 100, DivergenceFactor = 0, DivergenceSteps = 5 }).Run(model);
+        Assert.That(result.Reason, Is.EqualTo(StopReason.StepsDone));
     }
 
     [Test]
