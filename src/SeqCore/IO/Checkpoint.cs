@@ -126,7 +126,7 @@ public static class Checkpoint
         {
             if (T.IsFinite(T.CreateTruncating(data[i]))) continue;
             string value = data[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            string why = double.IsFinite(data[i]) ? $"{value}, beyond the range of {typeof(T).Name}," : value;
+            string why = double.IsFinite(data[i]) ? $"{value}, beyond the range of {(typeof(T) == typeof(float) ? "float" : typeof(T).Name)}," : value;
             throw new InvalidDataException($"{path}: tensor '{tensor.Name}' holds {why} at flat index {i} of {data.Length}; " +
                 "a parameter must be finite (load with allowNonFinite to accept it).");
         }

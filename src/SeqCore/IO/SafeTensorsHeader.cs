@@ -140,11 +140,11 @@ internal static class SafeTensorsHeader
         foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
         {
             if (e.Begin < expected)
-                throw new InvalidDataException($"{path}: tensor {FileText.Quote(e.Name)}'s data [{e.Begin}, {e.End}) overlaps tensor " +
-                    $"{FileText.Quote(previous!.Name)}'s [{previous.Begin}, {previous.End}).");
+                throw new InvalidDataException($"{path}: the data of tensor {FileText.Quote(e.Name)} at [{e.Begin}, {e.End}) overlaps that of tensor " +
+                    $"{FileText.Quote(previous!.Name)} at [{previous.Begin}, {previous.End}).");
             if (e.Begin > expected)
-                throw new InvalidDataException($"{path}: {e.Begin - expected} unused bytes at [{expected}, {e.Begin}) before tensor " +
-                    $"{FileText.Quote(e.Name)}'s data; gaps between tensors are refused.");
+                throw new InvalidDataException($"{path}: {e.Begin - expected} unused bytes at [{expected}, {e.Begin}) before the data of tensor " +
+                    $"{FileText.Quote(e.Name)}; gaps between tensors are refused.");
             expected = e.End;
             previous = e;
         }
