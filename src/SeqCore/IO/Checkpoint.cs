@@ -76,13 +76,15 @@ public static class Checkpoint
     /// <summary>
     /// Fills <paramref name="parameters"/> from the tensors of the same names in <paramref name="path"/>, converting
     /// F16, BF16, F32 or F64 to <typeparamref name="T"/>. Every tensor the parameters name must be present with the
-    /// same shape; tensors no parameter names are an error unless <paramref name="allowExtraTensors"/>. Nothing is
-    /// copied unless every check passes. Returns the file's metadata.
+    /// same shape; tensors no parameter names are an error unless <paramref name="allowExtraTensors"/>; a NaN or an
+    /// infinity in a parameter (also a finite value beyond the range of <typeparamref name="T"/>) is an error unless
+    /// <paramref name="allowNonFinite"/>. Nothing is copied unless every check passes. Returns the file's metadata.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is unreadable, corrupt or truncated, or does not fit the parameters;
-    /// the message names the file and the tensor.</exception>
+    /// <exception cref="InvalidDataException">The file is unreadable, corrupt or truncated, or does not fit the parameters,
+    /// or holds a non-finite weight; the message names the file and the tensor (and the first non-finite value's flat
+    /// index).</exception>
     public static IReadOnlyDictionary<string, string> Load<T>(string path, IEnumerable<Parameter<T>> parameters, IBackend<T> backend,
-        bool allowExtraTensors = false) where T : unmanaged, IFloatingPointIeee754<T>
+        bool allowExtraTensors = false, bool allowNonFinite = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -92,14 +94,14 @@ public static class Checkpoint
 
         var missing = list.Where(p => !tensors.ContainsKey(p.Name)).Select(p => p.Name).ToList();
         if (missing.Count > 0)
-            throw new InvalidDataException($"{path}: missing tensor{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(n => $"'{n}'"))} " +
+            throw new InvalidDataException($"{path}: missing tensor{(missing.Count > 1 ? "s" : "")} {FileText.List(missing)} " +
                 $"({missing.Count} of the {list.Count} the model expects).");
         if (!allowExtraTensors)
         {
             var known = list.Select(p => p.Name).ToHashSet();
             var extra = tensors.Keys.Where(k => !known.Contains(k) && !k.StartsWith(RunTensorPrefix, StringComparison.Ordinal)).Order().ToList();
             if (extra.Count > 0)
-                throw new InvalidDataException($"{path}: unexpected tensor{(extra.Count > 1 ? "s" : "")} {string.Join(", ", extra.Select(n => $"'{n}'"))} " +
+                throw new InvalidDataException($"{path}: unexpected tensor{(extra.Count > 1 ? "s" : "")} {FileText.List(extra)} " +
                     "that no parameter of the model names (load with allowExtraTensors to ignore them).");
         }
         foreach (var p in list)
@@ -108,11 +110,26 @@ public static class Checkpoint
             if (t.DType is not ("F32" or "F64" or "F16" or "BF16"))
                 throw new InvalidDataException($"{path}: tensor '{p.Name}' has dtype {t.DType}; a parameter needs F32, F64, F16 or BF16.");
             if (!t.Shape.AsSpan().SequenceEqual(p.Value.Shape))
-                throw new InvalidDataException($"{path}: tensor '{p.Name}' has shape {Tensor<T>.FormatShape(t.Shape)}; the model expects {p.Value.ShapeText}.");
+                throw new InvalidDataException($"{path}: tensor '{p.Name}' has shape {FileText.Cut(Tensor<T>.FormatShape(t.Shape))}; the model expects {p.Value.ShapeText}.");
+            if (!allowNonFinite) CheckFinite<T>(path, t);
         }
         foreach (var p in list)
             backend.CopyFromHost(tensors[p.Name].Data.Select(T.CreateTruncating).ToArray(), p.Value);
         return metadata;
+    }
+
+    /// <summary>Refuses the first value of <paramref name="tensor"/> that is not finite as a <typeparamref name="T"/>.</summary>
+    private static void CheckFinite<T>(string path, SafeTensor tensor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var data = tensor.Data;
+        for (int i = 0; i < data.Length; i++)
+        {
+            if (T.IsFinite(T.CreateTruncating(data[i]))) continue;
+            string value = data[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string why = double.IsFinite(data[i]) ? $"{value}, beyond the range of {(typeof(T) == typeof(float) ? "float" : typeof(T).Name)}," : value;
+            throw new InvalidDataException($"{path}: tensor '{tensor.Name}' holds {why} at flat index {i} of {data.Length}; " +
+                "a parameter must be finite (load with allowNonFinite to accept it).");
+        }
     }
 
     /// <summary>The <c>__metadata__</c> strings of a checkpoint (config, tokenizer, format keys, anything the writer added).</summary>

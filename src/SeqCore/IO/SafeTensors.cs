@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace SeqCore.IO;
@@ -16,90 +15,89 @@ public sealed record SafeTensor(string Name, string DType, int[] Shape, double[]
 /// </summary>
 public static class SafeTensors
 {
-    private const long MaxHeaderBytes = 100_000_000;
+    /// <summary>The largest header <see cref="Read"/> accepts, in bytes (100 MB, as the reference implementation);
+    /// a longer one is refused before it is read.</summary>
+    public const long MaxHeaderBytes = 100_000_000;
 
-    /// <summary>Reads every tensor and the metadata of a file.</summary>
+    private const int ChunkBytes = 1 << 20;
+
+    /// <summary>
+    /// Reads every tensor and the metadata of a file. Only the header is read whole; it is checked completely (see the
+    /// errors below) before each tensor is read from its offset, so a corrupt or hostile file costs no more memory than
+    /// its tensors' values. Files over 2 GB are read.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file cannot be read; it is shorter than 8 bytes; the header length
+    /// exceeds the file or <see cref="MaxHeaderBytes"/>; the header is not a JSON object, repeats a key, has a
+    /// <c>__metadata__</c> that is not an object of strings, or a tensor entry without a supported dtype, a shape of
+    /// non-negative 32-bit integers whose size fits 64 bits and one array, and data offsets that match that size and lie
+    /// within the data; or the tensors' data overlap, leave gaps, or do not end where the file does. The message names
+    /// the file and the tensor or key, quoting at most 200 characters of any value from the file.</exception>
     public static (IReadOnlyDictionary<string, SafeTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            return ReadOpened(path, stream);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new InvalidDataException($"{path}: cannot read the file: {e.Message}", e);
         }
-        if (bytes.Length < 8) throw new InvalidDataException($"{path}: not a safetensors file: {bytes.Length} bytes is shorter than the 8-byte header length.");
-        long headerLength = BinaryPrimitives.ReadInt64LittleEndian(bytes);
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > bytes.Length)
-            throw new InvalidDataException($"{path}: header length {headerLength} does not fit in a file of {bytes.Length} bytes (truncated or not safetensors).");
-        JsonObject header;
-        try { header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength))?.AsObject() ?? throw new InvalidDataException("empty header"); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or InvalidDataException)
-        {
-            throw new InvalidDataException($"{path}: the header is not a JSON object: {e.Message}", e);
-        }
-        long dataStart = 8 + headerLength, dataLength = bytes.Length - dataStart;
+    }
+
+    private static (IReadOnlyDictionary<string, SafeTensor>, IReadOnlyDictionary<string, string>) ReadOpened(string path, FileStream stream)
+    {
+        long fileLength = stream.Length;
+        if (fileLength < 8) throw new InvalidDataException($"{path}: not a safetensors file: {fileLength} bytes is shorter than the 8-byte header length.");
+        Span<byte> prefix = stackalloc byte[8];
+        stream.ReadExactly(prefix);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength == 0 || headerLength > (ulong)(fileLength - 8))
+            throw new InvalidDataException($"{path}: header length {headerLength} does not fit in a file of {fileLength} bytes (truncated or not safetensors).");
+        if (headerLength > MaxHeaderBytes)
+            throw new InvalidDataException($"{path}: header length {headerLength} is over the limit of {MaxHeaderBytes} bytes (SafeTensors.MaxHeaderBytes).");
+        var json = new byte[headerLength];
+        stream.ReadExactly(json);
+        long dataStart = 8 + (long)headerLength;
+        var (entries, metadata) = SafeTensorsHeader.Parse(path, json, fileLength - dataStart);
         var tensors = new Dictionary<string, SafeTensor>();
-        var metadata = new Dictionary<string, string>();
-        foreach (var (name, node) in header)
+        var buffer = new byte[ChunkBytes];
+        foreach (var entry in entries)
         {
-            if (name == "__metadata__")
-            {
-                foreach (var (k, v) in node?.AsObject() ?? new JsonObject()) metadata[k] = v?.GetValue<string>() ?? "";
-                continue;
-            }
-            tensors[name] = ReadTensor(path, name, node, bytes, dataStart, dataLength);
+            stream.Position = dataStart + entry.Begin;
+            tensors[entry.Name] = new SafeTensor(entry.Name, entry.DType, entry.Shape, ReadValues(stream, entry, buffer));
         }
         return (tensors, metadata);
     }
 
-    private static SafeTensor ReadTensor(string path, string name, JsonNode? node, byte[] bytes, long dataStart, long dataLength)
+    /// <summary>Reads one tensor's values from the stream's position, a chunk of whole elements at a time.</summary>
+    private static double[] ReadValues(FileStream stream, SafeTensorEntry entry, byte[] buffer)
     {
-        string dtype;
-        int[] shape;
-        long begin, end;
-        try
+        var data = new double[entry.Count];
+        int perChunk = buffer.Length / entry.ElementSize;
+        for (long done = 0; done < entry.Count; done += perChunk)
         {
-            dtype = node!["dtype"]!.GetValue<string>();
-            shape = node["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
-            var offsets = node["data_offsets"]!.AsArray();
-            begin = offsets[0]!.GetValue<long>();
-            end = offsets[1]!.GetValue<long>();
+            int n = (int)Math.Min(perChunk, entry.Count - done);
+            var bytes = buffer.AsSpan(0, n * entry.ElementSize);
+            stream.ReadExactly(bytes);
+            Decode(entry.DType, bytes, data.AsSpan((int)done, n));
         }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or JsonException or ArgumentOutOfRangeException)
+        return data;
+    }
+
+    private static void Decode(string dtype, ReadOnlySpan<byte> bytes, Span<double> values)
+    {
+        switch (dtype)
         {
-            throw new InvalidDataException($"{path}: tensor '{name}' needs dtype, shape and data_offsets in the header.", e);
+            case "F64": for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes[(8 * i)..]); break;
+            case "F32": for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]); break;
+            case "F16": for (int i = 0; i < values.Length; i++) values[i] = (double)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]); break;
+            case "BF16": for (int i = 0; i < values.Length; i++) values[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16); break;
+            case "I64": for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes[(8 * i)..]); break;
+            case "I32": for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]); break;
+            default: throw new InvalidOperationException($"SafeTensors: no decoder for dtype {dtype}."); // the header parser admits only the above
         }
-        int size = dtype switch
-        {
-            "F64" or "I64" => 8,
-            "F32" or "I32" => 4,
-            "F16" or "BF16" => 2,
-            _ => throw new InvalidDataException($"{path}: tensor '{name}' has dtype {dtype}; supported are F64, F32, F16, BF16, I64, I32."),
-        };
-        long count = 1;
-        foreach (int d in shape)
-        {
-            if (d < 0) throw new InvalidDataException($"{path}: tensor '{name}' has a negative dimension in shape [{string.Join(", ", shape)}].");
-            count *= d;
-        }
-        if (begin < 0 || end < begin || end > dataLength || end - begin != count * size)
-            throw new InvalidDataException($"{path}: tensor '{name}' ({dtype} [{string.Join(", ", shape)}], {count * size} bytes) has data offsets [{begin}, {end}) that do not match its size or the {dataLength} data bytes (truncated file?).");
-        var span = bytes.AsSpan((int)(dataStart + begin), (int)(end - begin));
-        var data = new double[count];
-        for (int i = 0; i < count; i++)
-        {
-            var s = span.Slice(i * size, size);
-            data[i] = dtype switch
-            {
-                "F64" => BinaryPrimitives.ReadDoubleLittleEndian(s),
-                "F32" => BinaryPrimitives.ReadSingleLittleEndian(s),
-                "F16" => (double)BinaryPrimitives.ReadHalfLittleEndian(s),
-                "BF16" => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(s) << 16),
-                "I64" => BinaryPrimitives.ReadInt64LittleEndian(s),
-                _ => BinaryPrimitives.ReadInt32LittleEndian(s),
-            };
-        }
-        return new SafeTensor(name, dtype, shape, data);
     }
 
     /// <summary>
