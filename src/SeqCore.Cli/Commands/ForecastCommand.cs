@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SeqCore.Cli.Options;
+using SeqCore.Cli.Outputs;
 using SeqCore.Cli.Training;
 using SeqCore.Models;
 
@@ -58,6 +59,10 @@ internal static class ForecastCommand
         if (!File.Exists(modelPath)) throw new UsageException($"--model: file not found: {Path.GetFullPath(modelPath)}");
         bool json = v.Get(CommonOptions.Json);
         var outputs = new TrainOutputs(v.FindText(CommonOptions.Out) ?? modelPath);
+        string? config = v.FindText(CommonOptions.Config);
+        using var plan = OutputPlan.Open([new(ForecasterTrainKind.Csv.Name, csv), new(Model.Name, modelPath), .. config is null ? Array.Empty<InputFile>() : [new(CommonOptions.Config.Name, config)]],
+            [new(CommonOptions.Out.Name, outputs.ForecastSvg, "the plot"), new(CommonOptions.Out.Name, outputs.ForecastCsv, "the numbers")],
+            v.Get(CommonOptions.Force), outputs.Lock);
         using var backend = BackendOption.Open<float>(v);
         Forecaster<float> model;
         try { model = Forecaster<float>.Load(modelPath, backend); }
@@ -71,7 +76,6 @@ internal static class ForecastCommand
             var data = request.Read();
             var split = request.Guard(() => ForecastSplit.ForForecasting(model.Config, data.Series.Length, request.Holdout, request.Horizon, request.Season,
                 request.KnownInputs, Path.GetFileName(csv), Path.GetFileName(modelPath)));
-            OutputGuard.Check([csv, modelPath], [outputs.Beside("forecast.svg"), outputs.Beside("forecast.csv")]);
             ForecastReport.Write(io, json, request, data, split, model, null, outputs, modelPath);
         }
         return ExitCodes.Ok;

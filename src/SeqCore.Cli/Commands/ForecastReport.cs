@@ -19,7 +19,7 @@ internal static class ForecastReport
     {
         var config = model.Config;
         var evaluation = request.Guard(() => ForecastEvaluation.Run(model, data.Series, split, request.KnownInputs));
-        string svg = outputs.Beside("forecast.svg"), csv = outputs.Beside("forecast.csv");
+        string svg = outputs.ForecastSvg, csv = outputs.ForecastCsv;
         var target = data.Series.Target;
         double[] x = ForecastPlot.TimeAxis(data.Table, config.Target, split.Rows + Math.Max(0, split.Horizon - split.Holdout));
         ForecastPlot.Chart(config.Target, target, split.TrainRows, x, evaluation.Forecast, evaluation.Baseline, split.BaselineSeason, evaluation.Scores).Save(svg);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using SeqCore.Cli.Options;
+using SeqCore.Cli.Outputs;
 using SeqCore.IO;
 using SeqCore.Models;
 
@@ -11,10 +12,10 @@ internal static class Seq2SeqMakeDataCommand
 {
     public static readonly ChoiceOption Task = new("--task", "The task: dates (many date styles → ISO yyyy-mm-dd), reverse (letters → reversed), numbers (English words → digits).", [.. Seq2SeqTasks.Names], "dates");
     public static readonly IntOption Count = new("--count", "Pairs to write (distinct sources).", 20000);
-    public static readonly TextOption Out = new("--out", "The TSV file to write (source<TAB>target per line; required).", valueName: "FILE");
+    public static readonly TextOption Out = new("--out", "The TSV file to write (source<TAB>target per line; required). An existing file is replaced only when it is a TSV of pairs (or with --force); a read-only one never.", valueName: "FILE");
 
     /// <summary>Every option the sub-verb takes.</summary>
-    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Task, Count, CommonOptions.Seed, Out, CommonOptions.Json];
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Task, Count, CommonOptions.Seed, Out, CommonOptions.Force, CommonOptions.Json];
 
     public static Command Create(CliIO io)
     {
@@ -32,6 +33,7 @@ internal static class Seq2SeqMakeDataCommand
     {
         string task = v.Get(Task);
         string path = v.FindText(Out) ?? throw new UsageException("--out is required: the TSV file to write.");
+        using var plan = OutputPlan.Open([], [new(Out.Name, path, Replaces: Artefact.PairsTsv)], v.Get(CommonOptions.Force));
         IReadOnlyList<(string Source, string Target)> pairs;
         try { pairs = Seq2SeqTasks.Generate(task, v.Get(Count), v.Get(CommonOptions.Seed)); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SeqCore.Cli.Seq2SeqCli;
 using SeqCore.Cli.Options;
+using SeqCore.Cli.Outputs;
 using SeqCore.Models;
 
 namespace SeqCore.Cli.Commands;
@@ -15,11 +16,11 @@ internal static class Seq2SeqTranslateCommand
     public static readonly IntOption Beam = new("--beam", "Beam width (1 = greedy decoding).", 1, max: 1024, valueName: "K");
     public static readonly DoubleOption Alpha = new("--alpha", "Length normalisation α of beam search (GNMT).", 0.6, 0, 10, valueName: "A");
     public static readonly IntOption MaxLength = new("--max-length", "Longest output decoded (default: the longest training target + 10).", null, max: 1 << 20);
-    public static readonly TextOption AttentionSvg = new("--attention-svg", "Write the attention map of the first input to this SVG file.", valueName: "FILE");
+    public static readonly TextOption AttentionSvg = new("--attention-svg", "Write the attention map of the first input to this SVG file. An existing file is replaced only when it is an SVG image (or with --force); never the --model file or a read-only file.", valueName: "FILE");
 
     /// <summary>Every option the sub-verb takes (the inputs are arguments).</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Model, Beam, Alpha, MaxLength, AttentionSvg, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Json];
+        [Model, Beam, Alpha, MaxLength, AttentionSvg, CommonOptions.Force, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Json];
 
     public static Command Create(CliIO io)
     {
@@ -43,6 +44,8 @@ internal static class Seq2SeqTranslateCommand
         string? attentionSvg = v.FindText(AttentionSvg);
         bool json = v.Get(CommonOptions.Json);
         if (!File.Exists(modelPath)) throw new UsageException($"--model: file not found: {Path.GetFullPath(modelPath)}");
+        using var plan = attentionSvg is null ? null
+            : OutputPlan.Open([new(Model.Name, modelPath)], [new(AttentionSvg.Name, attentionSvg, Replaces: Artefact.Svg)], v.Get(CommonOptions.Force));
         var texts = args.Length > 0 ? args.ToList() : ReadLines(io.In);
         if (texts.Count == 0) throw new UsageException("nothing to translate: give the inputs as arguments or on standard input.");
         using var backend = BackendOption.Open<float>(v);

@@ -14,7 +14,8 @@ internal static class CommonOptions
     public static readonly ChoiceOption Backend = new("--backend", "Where to compute: cpu; cuda (an NVIDIA GPU through the CUDA driver; exit code 2 when there is none); auto (the GPU when one is usable, else the CPU).", ["cpu", "cuda", "auto"], "cpu");
     public static readonly IntOption Threads = new("--threads", "CPU threads; 0 = all cores; at most 4 × the cores.", 0, min: 0, max: 1024);
     public static readonly UInt64Option Seed = new("--seed", "Seed of the initial weights, data order, dropout and sampling: the same seed, settings, backend and thread count give the same result.", 1);
-    public static readonly TextOption Out = new("--out", "The checkpoint to write. Every other output of the verb goes beside it, named after it: NAME.loss.svg, NAME.forecast.svg, NAME.forecast.csv, NAME.confusion.svg ….", valueName: "FILE");
+    public static readonly TextOption Out = new("--out", "The checkpoint to write. Every other output of the verb goes beside it, named after it: NAME.loss.svg, NAME.forecast.svg, NAME.forecast.csv, NAME.confusion.svg …, and NAME.lock while the run lasts (a second run writing the same outputs is refused). No output may replace an input, and a read-only file is never replaced. An existing checkpoint is replaced only by a SeqCore checkpoint (never another file, unless --force); the files beside it are replaced.", valueName: "FILE");
+    public static readonly FlagOption Force = new("--force", "Replace an existing output even when it is not of the kind the verb writes (e.g. --out naming a file that is not a SeqCore checkpoint). Inputs and read-only files are still never replaced.");
     public static readonly FlagOption Json = new("--json", "Progress and results as JSON lines on stdout.");
     public static readonly DurationOption Time = new("--time", "Wall-time budget; training stops after the step that crosses it (without --steps: as many steps as fit).");
 

@@ -45,6 +45,8 @@ internal sealed class ClassifierTrainKind : ITrainKind
 
     public string DefaultOut => "classifier.safetensors";
 
+    public IReadOnlyList<string> Outputs(TrainOutputs outputs) => [outputs.ConfusionSvg];
+
     /// <summary>Texts per batch when --batch is not given.</summary>
     public const int DefaultBatch = 64;
 
@@ -134,7 +136,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
             int[] predicted = [.. probabilities.Select(ArgMax)];
             var report = ClassificationReport.From(data.TestLabels, predicted, data.Labels);
             var baselines = data.Baselines();
-            string confusion = outputs.Beside("confusion.svg");
+            string confusion = outputs.ConfusionSvg;
             ConfusionMatrixSvg.Save(confusion, data.Labels, report.Confusion,
                 string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(data.Source)}: held-out accuracy {report.Accuracy:P1} ({report.Count} examples)"));
             string[] files = [outputs.Checkpoint, outputs.LossCurve, confusion];

@@ -43,6 +43,8 @@ internal sealed class ForecasterTrainKind : ITrainKind
 
     public string DefaultOut => Path.Combine("runs", "forecast.safetensors");
 
+    public IReadOnlyList<string> Outputs(TrainOutputs outputs) => [outputs.ForecastSvg, outputs.ForecastCsv];
+
     /// <summary>Windows per batch when --batch is not given.</summary>
     public const int DefaultBatch = 16;
 

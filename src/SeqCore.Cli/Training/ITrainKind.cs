@@ -30,6 +30,10 @@ internal interface ITrainKind
     /// <summary>The checkpoint written when <c>--out</c> is not given.</summary>
     string DefaultOut { get; }
 
+    /// <summary>The files the kind writes beside the checkpoint besides the loss curve (e.g. its plots), so that they are
+    /// checked against the inputs before any work.</summary>
+    IReadOnlyList<string> Outputs(TrainOutputs outputs);
+
     /// <summary>Binds the kind's options, reads the data and builds the model on <paramref name="backend"/>;
     /// <see cref="UsageException"/> for a bad option or input file.</summary>
     ITrainJob Prepare(OptionValues values, IBackend<float> backend, ulong seed);
@@ -71,4 +75,19 @@ internal sealed record TrainOutputs(string Checkpoint)
     }
 
     public string LossCurve => Beside("loss.svg");
+
+    /// <summary>The forecaster's plot of the held-out forecast.</summary>
+    public string ForecastSvg => Beside("forecast.svg");
+
+    /// <summary>The forecaster's numbers of the held-out forecast.</summary>
+    public string ForecastCsv => Beside("forecast.csv");
+
+    /// <summary>The classifier's confusion matrix.</summary>
+    public string ConfusionSvg => Beside("confusion.svg");
+
+    /// <summary>The seq2seq model's attention map of one pair.</summary>
+    public string AttentionSvg => Beside("attention.svg");
+
+    /// <summary>The lock held while a run writes these files (see <see cref="Outputs.OutputPlan"/>).</summary>
+    public string Lock => Outputs.OutputPlan.LockPath(Checkpoint);
 }

@@ -39,6 +39,8 @@ internal sealed class LanguageModelTrainKind : ITrainKind
 
     public string DefaultOut => "model.safetensors";
 
+    public IReadOnlyList<string> Outputs(TrainOutputs outputs) => [];
+
     /// <summary>Sequences per batch when --batch is not given.</summary>
     public const int DefaultBatch = 32;
 

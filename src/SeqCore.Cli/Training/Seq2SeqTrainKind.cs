@@ -35,6 +35,8 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
 
     public string DefaultOut => "seq2seq.safetensors";
 
+    public IReadOnlyList<string> Outputs(TrainOutputs outputs) => [outputs.AttentionSvg];
+
     /// <summary>Pairs per batch when --batch is not given.</summary>
     public const int DefaultBatch = 64;
 
@@ -116,7 +118,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             var shown = data.Pairs[0];
             var shownIds = data.Examples[0].Source;
             var decoded = beam > 1 ? model.Beam(shownIds, beam, maxLength, decoding.Alpha)[0] : model.Greedy([shownIds], maxLength)[0];
-            string attentionPath = outputs.Beside("attention.svg");
+            string attentionPath = outputs.AttentionSvg;
             AttentionPlot.Create(vocabulary, shown.Source, shownIds, decoded, beam > 1 ? $"beam {beam}" : "greedy").Save(attentionPath);
 
             if (json)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using SeqCore.Cli.LanguageModels;
 using SeqCore.Cli.Options;
+using SeqCore.Cli.Outputs;
 using SeqCore.Training;
 
 namespace SeqCore.Cli.Training;
@@ -16,7 +17,7 @@ internal static class TrainFlow
 {
     /// <summary>The shared options every training verb takes, in help order.</summary>
     public static IReadOnlyList<OptionSpec> SharedOptions { get; } =
-        [CommonOptions.Config, .. CommonOptions.Training, CommonOptions.Resume, CommonOptions.Seed, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Out, CommonOptions.Json];
+        [CommonOptions.Config, .. CommonOptions.Training, CommonOptions.Resume, CommonOptions.Seed, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Out, CommonOptions.Force, CommonOptions.Json];
 
     /// <summary>Trains <paramref name="kind"/> from <paramref name="values"/>; returns the exit code.</summary>
     public static int Run(CliIO io, ITrainKind kind, OptionValues values, string verb)
@@ -39,15 +40,12 @@ internal static class TrainFlow
         ulong seed = values.Get(CommonOptions.Seed);
         var outputs = new TrainOutputs(values.FindText(CommonOptions.Out) ?? resume ?? kind.DefaultOut);
 
-        var givenFiles = kind.Options.Append(CommonOptions.Config).OfType<TextOption>().Where(o => o.ValueName == "FILE").Select(values.FindText).OfType<string>();
-        OutputGuard.Check(givenFiles, [outputs.Checkpoint, outputs.LossCurve]);
+        using var plan = TrainOutputPlan.Open(kind, values, outputs, resume);
 
         using var backend = BackendOption.Open<float>(values);
         using var job = kind.Prepare(values, backend, seed);
         var settings = CommonOptions.BindTraining(values, job.CompleteDefaults(kind.Defaults));
-        OutputGuard.Check(job.Inputs, [outputs.Checkpoint, outputs.LossCurve]);
-        try { Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputs.Checkpoint))!); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--out: cannot create the folder of {outputs.Checkpoint}: {e.Message}"); }
+        plan.CheckInputs(job.Inputs.Select(i => new InputFile("data", i)));
 
         var invocation = values.Snapshot([.. SharedOptions, .. kind.Options]);
         invocation.Remove(CommonOptions.Resume.Key);
@@ -124,21 +122,5 @@ internal static class TrainFlow
         if (budget is not { } b || p.TotalSteps != int.MaxValue || p.Elapsed <= TimeSpan.Zero) return p;
         double expected = p.Step * b.TotalSeconds / p.Elapsed.TotalSeconds;
         return p with { TotalSteps = (int)Math.Clamp(Math.Round(expected), p.Step + 1, int.MaxValue - 1) };
-    }
-}
-
-/// <summary>The rule that an output never replaces an input: same path, or the same file under another name.</summary>
-internal static class OutputGuard
-{
-    public static void Check(IEnumerable<string> inputs, IEnumerable<string> outputs)
-    {
-        var ins = inputs.Where(i => !string.IsNullOrEmpty(i)).Select(i => (Path: i, Full: Path.GetFullPath(i))).ToList();
-        foreach (var o in outputs)
-        {
-            string full = Path.GetFullPath(o);
-            foreach (var (path, inFull) in ins)
-                if (string.Equals(full, inFull, StringComparison.Ordinal))
-                    throw new UsageException($"--out: {o} would overwrite the input {path}; choose another --out.");
-        }
     }
 }

@@ -35,6 +35,8 @@ internal sealed class Word2VecTrainKind : ITrainKind
 
     public string DefaultOut => Path.Combine("runs", "word2vec.safetensors");
 
+    public IReadOnlyList<string> Outputs(TrainOutputs outputs) => [];
+
     /// <summary>Pairs per step when --batch is not given.</summary>
     public const int DefaultBatch = 512;
 
