@@ -72,7 +72,7 @@ internal sealed class OutputPlan : IDisposable
         foreach (var input in inputs.Where(i => !string.IsNullOrEmpty(i.Path)))
             foreach (var o in outputs)
                 if (!(o.Updates is not null && FileIdentity.Same(o.Updates, input.Path)) && FileIdentity.Same(o.Path, input.Path))
-                    throw new UsageException($"{o.Option}: {o.Described} would replace the input {input.Path} ({input.Option}); choose another {o.Option}.");
+                    throw new UsageException($"{o.Option}: {o.Described} would overwrite the input {input.Path} ({input.Option}); choose another {o.Option}.");
     }
 
     private static void CheckExisting(OutputFile o, bool force)

@@ -55,7 +55,7 @@ public class OutputSafetyTests
     [Test]
     public void The_corpus_as_out_is_refused_also_through_a_linked_folder()
     {
-        AssertRefused(Run(Train(_corpus, _corpus)), _corpus, "--corpus", "would replace the input");
+        AssertRefused(Run(Train(_corpus, _corpus)), _corpus, "--corpus", "would overwrite the input");
         string link = P("link");
         Directory.CreateSymbolicLink(link, _dir);
         string viaLink = Path.Combine(link, "corpus.txt");
@@ -150,8 +150,9 @@ public class OutputSafetyTests
         Assert.That(Run(Train(_corpus, output)).Code, Is.Zero);
         byte[] before = File.ReadAllBytes(output);
         File.SetUnixFileMode(output, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        AssertRefused(Run(Train(_corpus, output, "--force")), output, "read-only");
+        AssertRefused(Run(Train(_corpus, output)), output, "read-only");
         Assert.That(File.ReadAllBytes(output), Is.EqualTo(before));
+        AssertRefused(Run(Train(_corpus, output, "--force")), output, "read-only");
         // The library's writer refuses it too (whoever runs, root included), leaving no temporary file.
         Assert.Throws<UnauthorizedAccessException>(() => AtomicFile.WriteAllText(output, "x"));
         Assert.That(File.ReadAllBytes(output), Is.EqualTo(before));
