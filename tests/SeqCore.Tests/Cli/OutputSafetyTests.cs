@@ -64,6 +64,17 @@ public class OutputSafetyTests
     }
 
     [Test]
+    public void The_corpus_under_another_hard_linked_name_is_refused()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("device and inode are compared on Linux");
+        string other = P("other.safetensors");
+        using (var ln = System.Diagnostics.Process.Start("ln", [_corpus, other])) ln.WaitForExit();
+        Assume.That(File.Exists(other), "ln made the hard link");
+        AssertRefused(Run(Train(_corpus, other)), other, _corpus, "would overwrite the input");
+        Assert.That(File.ReadAllText(_corpus), Is.EqualTo(Corpus));
+    }
+
+    [Test]
     public void A_corpus_named_like_the_loss_curve_is_refused()
     {
         string corpus = P("x.loss.svg");
