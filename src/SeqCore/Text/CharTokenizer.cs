@@ -71,7 +71,7 @@ public sealed class CharTokenizer : ITokenizer
         {
             if (_ids.TryGetValue(r.Value, out int id)) ids.Add(id);
             else if (UnknownToken is not null) ids.Add(0);
-            else throw new ArgumentException($"CharTokenizer.Encode: character U+{r.Value:X4} ('{r}') is not in the vocabulary of {VocabularySize} symbols and there is no unknown token.", nameof(text));
+            else throw new ArgumentException($"character U+{r.Value:X4} ('{r}') is not in the vocabulary of {VocabularySize} symbols and there is no unknown token.");
         }
         return ids.ToArray();
     }
