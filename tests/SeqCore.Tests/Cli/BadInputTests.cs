@@ -149,6 +149,13 @@ public class BadInputTests
     }
 
     [Test]
+    public void An_empty_symbol_in_a_tokenizer_file_is_refused_naming_the_file()
+    {
+        File.WriteAllText(P("tok.json"), "{\"format\": \"seqcore-tokenizer\", \"version\": 1, \"type\": \"char\", \"unknown\": null, \"symbols\": [\"a\", \"\"]}");
+        AssertUsageError("a", ["tokenize", "--tokenizer", P("tok.json")], "tok.json", "symbol 1", "not exactly one Unicode code point");
+    }
+
+    [Test]
     public void A_character_outside_the_vocabulary_in_tokenize_is_a_usage_error()
     {
         File.WriteAllText(P("tok.json"), "{\"format\": \"seqcore-tokenizer\", \"version\": 1, \"type\": \"char\", \"unknown\": null, \"symbols\": [\"a\", \"b\"]}");
