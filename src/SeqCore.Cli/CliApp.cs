@@ -38,6 +38,15 @@ public static class CliApp
         var root = BuildRoot(io);
         var parse = root.Parse(args);
 
+        // An unknown verb is an error even beside --help (which would otherwise print the parent's help and exit 0).
+        if (UnknownVerb(parse) is { } verb)
+        {
+            var group = parse.CommandResult.Command;
+            stderr.WriteLine($"seqcore: unknown verb '{verb}' for '{string.Join(' ', CommandNames(parse.CommandResult))}'; the verbs are {string.Join(", ", group.Subcommands.Select(c => c.Name))}.");
+            stderr.WriteLine($"Try '{HelpHint(parse.CommandResult)}'.");
+            return ExitCodes.Usage;
+        }
+
         // Help (and --version) clear parse errors; anything else with errors is a usage error: one line per
         // problem on stderr, naming the option and the value, and exit code 2.
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction or null)
@@ -100,6 +109,15 @@ public static class CliApp
             io.Error.WriteLine($"Try '{path} --help'.");
             return ExitCodes.Usage;
         });
+    }
+
+    /// <summary>The first word after a command that only groups verbs when it names none of them (e.g. <c>tag</c> in
+    /// <c>seqcore tag --help</c>), or null.</summary>
+    private static string? UnknownVerb(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        if (command.Subcommands.Count == 0) return null;
+        return parse.UnmatchedTokens.FirstOrDefault(t => !t.StartsWith('-'));
     }
 
     /// <summary>"seqcore bench gemm --help" for the innermost command the parser reached.</summary>

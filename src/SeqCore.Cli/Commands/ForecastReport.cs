@@ -52,9 +52,7 @@ internal static class ForecastReport
             t.AddRow(Markup.Escape($"{s.Cell} one-step (actual history)"), F(s.OneStepRmse), F(s.OneStepMape));
             t.AddRow(Markup.Escape($"{s.Baseline}, one-step"), F(s.BaselineOneStepRmse), F(s.BaselineOneStepMape));
             console.Write(t);
-            console.WriteLine(s.Rmse < s.BaselineRmse
-                ? string.Create(c, $"The model's RMSE is {100 * (1 - s.Rmse.Value / s.BaselineRmse!.Value):F1}% below the baseline's.")
-                : string.Create(c, $"The model does not beat the baseline: RMSE {100 * (s.Rmse.Value / s.BaselineRmse!.Value - 1):F1}% above it."));
+            console.WriteLine(Comparison(s.Rmse.Value, s.BaselineRmse!.Value));
         }
         else console.WriteLine("Forecast: " + string.Join(", ", s.Forecast.Select(v => v.ToString("G5", c))));
         io.Out.WriteLine($"checkpoint: {s.Checkpoint}");
@@ -62,6 +60,19 @@ internal static class ForecastReport
         io.Out.WriteLine($"plot:       {s.Plot}");
         io.Out.WriteLine($"numbers:    {s.Values}");
         static string F(double? v) => v is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) : "-";
+    }
+
+    /// <summary>The model's RMSE against the baseline's, as a percentage; when the baseline is exact (RMSE 0, e.g. a
+    /// constant series) a percentage has no meaning, so the absolute difference is given instead.</summary>
+    private static string Comparison(double rmse, double baselineRmse)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (baselineRmse == 0 && rmse == 0) return "The model and the baseline both forecast the held-out steps exactly (RMSE 0).";
+        if (baselineRmse == 0)
+            return string.Create(c, $"The baseline's RMSE is 0 (it forecasts the held-out steps exactly); the model's RMSE is {rmse:G4} above it.");
+        return rmse < baselineRmse
+            ? string.Create(c, $"The model's RMSE is {100 * (1 - rmse / baselineRmse):F1}% below the baseline's.")
+            : string.Create(c, $"The model does not beat the baseline: RMSE {100 * (rmse / baselineRmse - 1):F1}% above it.");
     }
 }
 

@@ -61,7 +61,10 @@ internal static class TokenizeCommand
         string input = io.In.ReadToEnd();
         if (!decode)
         {
-            io.Out.WriteLine(JsonSerializer.Serialize(tokenizer.Encode(input)));
+            int[] encoded;
+            try { encoded = tokenizer.Encode(input); }
+            catch (ArgumentException e) { return Usage(io, $"standard input: {e.Message}"); }
+            io.Out.WriteLine(JsonSerializer.Serialize(encoded));
             return ExitCodes.Ok;
         }
         int[]? ids;

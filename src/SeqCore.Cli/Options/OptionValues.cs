@@ -24,15 +24,37 @@ internal sealed class OptionValues
         return this;
     }
 
-    /// <summary>Reads a settings file: a JSON object whose keys are option names without dashes.</summary>
+    /// <summary>Reads a settings file: a JSON object whose keys are option names without dashes, each at most once.</summary>
     public static JsonObject ReadFile(string option, string path)
     {
         if (!File.Exists(path)) throw new UsageException($"{option}: file not found: {path}");
         JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
+        try
+        {
+            byte[] json = File.ReadAllBytes(path);
+            if (json.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) json = json[3..];
+            var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+            node = JsonNode.Parse(json, documentOptions: options);
+            RefuseDuplicateKeys(path, json, options);
+        }
         catch (JsonException e) { throw new UsageException($"{path}: not valid JSON: {e.Message}"); }
-        catch (IOException e) { throw new UsageException($"{option}: cannot read {path}: {e.Message}"); }
+        catch (InvalidOperationException e) { throw new UsageException($"{path}: not valid JSON: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"{option}: cannot read {path}: {e.Message}"); }
         return node as JsonObject ?? throw new UsageException($"{path}: expected a JSON object of settings.");
+    }
+
+    /// <summary>Fails on a key given twice in one object (a JSON parser would silently keep one of them).</summary>
+    private static void RefuseDuplicateKeys(string path, byte[] json, JsonDocumentOptions options)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = options.CommentHandling, AllowTrailingCommas = options.AllowTrailingCommas });
+        var keysOfOpenObjects = new Stack<HashSet<string>>();
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.StartObject) keysOfOpenObjects.Push(new HashSet<string>(StringComparer.Ordinal));
+            else if (reader.TokenType == JsonTokenType.EndObject) keysOfOpenObjects.Pop();
+            else if (reader.TokenType == JsonTokenType.PropertyName && !keysOfOpenObjects.Peek().Add(reader.GetString()!))
+                throw new UsageException($"{path}: the key \"{reader.GetString()}\" is given twice; give each setting once.");
+        }
     }
 
     /// <summary>Fails on a settings key that names none of <paramref name="options"/>.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using SeqCore.Random;
 
 namespace SeqCore.IO;
@@ -20,7 +19,7 @@ public static class LabeledText
     public static readonly string[] ImdbSplits = ["train", "test"], ImdbLabels = ["neg", "pos"];
 
     /// <summary>
-    /// Reads a UTF-8 TSV file: one example per line, the label after the last tab and the text before it (blank lines are
+    /// Reads a UTF-8 TSV file (other bytes are refused with their offset, see <see cref="Utf8Text"/>): one example per line, the label after the last tab and the text before it (blank lines are
     /// skipped; a trailing <c>\r</c> is dropped). The first line is a header, and skipped, when its label occurs on no
     /// other line: a real example with a label of its own could not be used anyway (every label needs two examples).
     /// </summary>
@@ -31,7 +30,7 @@ public static class LabeledText
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found.", path);
         var examples = new List<LabeledExample>();
         int number = 0;
-        foreach (string raw in File.ReadLines(path, Encoding.UTF8))
+        foreach (string raw in Utf8Text.ReadLines(path))
         {
             number++;
             string line = raw.EndsWith('\r') ? raw[..^1] : raw;
@@ -69,7 +68,7 @@ public static class LabeledText
             if (files.Length == 0) throw new InvalidDataException($"{dir}: no .txt files.");
             foreach (string file in files)
             {
-                string text = File.ReadAllText(file, Encoding.UTF8).Replace("<br />", " ", StringComparison.Ordinal).Replace("<br/>", " ", StringComparison.Ordinal);
+                string text = Utf8Text.ReadAllText(file).Replace("<br />", " ", StringComparison.Ordinal).Replace("<br/>", " ", StringComparison.Ordinal);
                 if (text.Trim().Length == 0) throw new InvalidDataException($"{file}: the review is empty.");
                 examples.Add(new LabeledExample(text, label, file));
             }

@@ -6,10 +6,15 @@ namespace SeqCore.IO;
 /// A comma-separated file with a header row, read for its numeric columns: the header names every column and the
 /// cells of the columns asked for must be numbers (invariant culture). Quoted cells (<c>"…"</c>, with <c>""</c> for a
 /// quote) are understood. Errors are <see cref="InvalidDataException"/>s naming the file, and for a bad cell its line,
-/// its column and the value found.
+/// its column and the value found. Column names must be distinct, and numbers at most <see cref="MaxMagnitude"/> in
+/// absolute value.
 /// </summary>
 public sealed class NumericCsv
 {
+    /// <summary>The largest magnitude a numeric cell may have (1e15): far beyond any real measurement, yet small enough
+    /// that squares and sums of a series stay finite in the scaling and the metrics.</summary>
+    public const double MaxMagnitude = 1e15;
+
     private readonly List<string[]> _rows;
 
     private NumericCsv(string path, string[] header, List<string[]> rows, int[] lineNumbers)
@@ -34,7 +39,8 @@ public sealed class NumericCsv
 
     /// <summary>Reads <paramref name="path"/>. Blank lines are skipped; every other line must have as many cells as the header.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is empty or a row has the wrong number of cells.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, two columns have the same name, or a row has the wrong
+    /// number of cells.</exception>
     public static NumericCsv Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -51,6 +57,7 @@ public sealed class NumericCsv
             if (header is null)
             {
                 header = cells.Select(c => c.Trim()).ToArray();
+                RefuseDuplicateNames(path, lineNumber, header);
                 continue;
             }
             if (cells.Length != header.Length)
@@ -60,6 +67,15 @@ public sealed class NumericCsv
         }
         if (header is null) throw new InvalidDataException($"{path}: the file is empty (expected a header row and data rows).");
         return new NumericCsv(path, header, rows, [.. lines]);
+    }
+
+    /// <summary>Refuses a header that names a column twice (a lookup by name would silently use the first).</summary>
+    private static void RefuseDuplicateNames(string path, int line, string[] header)
+    {
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < header.Length; i++)
+            if (!first.TryAdd(header[i], i))
+                throw new InvalidDataException($"{path}:{line}: the header names column '{header[i]}' twice (columns {first[header[i]] + 1} and {i + 1}); column names must be distinct.");
     }
 
     /// <summary>The index of column <paramref name="name"/> (case-sensitive, then case-insensitive).</summary>
@@ -73,7 +89,8 @@ public sealed class NumericCsv
     }
 
     /// <summary>The cells of column <paramref name="name"/> as numbers.</summary>
-    /// <exception cref="InvalidDataException">No such column, or a cell that is not a finite number (named by file:line:column).</exception>
+    /// <exception cref="InvalidDataException">No such column, or a cell that is not a finite number or exceeds
+    /// <see cref="MaxMagnitude"/> (named by file:line:column).</exception>
     public double[] Column(string name)
     {
         int c = ColumnIndex(name);
@@ -83,6 +100,9 @@ public sealed class NumericCsv
             string cell = _rows[r][c].Trim();
             if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
                 throw new InvalidDataException($"{Path}:{LineNumbers[r]}:{c + 1}: column '{Header[c]}' needs a number, found '{cell}'.");
+            if (Math.Abs(v) > MaxMagnitude)
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Path}:{LineNumbers[r]}:{c + 1}: column '{Header[c]}' holds {cell}, beyond the limit of {MaxMagnitude:0e0} in magnitude; rescale the column."));
             values[r] = v;
         }
         return values;

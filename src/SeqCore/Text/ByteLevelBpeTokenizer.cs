@@ -125,9 +125,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     /// </summary>
     public static ByteLevelBpeTokenizer LoadGpt2(string encoderJsonPath, string vocabBpePath)
     {
-        JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(encoderJsonPath, Encoding.UTF8)); }
-        catch (JsonException e) { throw new InvalidDataException($"{encoderJsonPath}: not valid JSON (truncated or corrupt encoder.json): {e.Message}", e); }
+        JsonNode? node = TokenizerFile.ParseJson(File.ReadAllText(encoderJsonPath, Encoding.UTF8), encoderJsonPath, "truncated or corrupt encoder.json");
         if (node is not JsonObject enc)
             throw new InvalidDataException($"{encoderJsonPath}: expected a JSON object mapping tokens to ids, found {TokenizerFile.Kind(node)}.");
         var tokens = new string?[enc.Count];

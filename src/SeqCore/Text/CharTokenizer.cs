@@ -36,7 +36,7 @@ public sealed class CharTokenizer : ITokenizer
         for (int i = unknown is null ? 0 : 1; i < symbols.Length; i++)
         {
             var s = symbols[i];
-            if (!Rune.TryGetRuneAt(s, 0, out var r) || r.Utf16SequenceLength != s.Length)
+            if (s.Length == 0 || !Rune.TryGetRuneAt(s, 0, out var r) || r.Utf16SequenceLength != s.Length)
                 throw new InvalidDataException($"{source}: symbol {i} ({TokenizerFile.Quote(s)}) is not exactly one Unicode code point.");
             if (!_ids.TryAdd(r.Value, i))
                 throw new InvalidDataException($"{source}: symbol {TokenizerFile.Quote(s)} appears twice (ids {_ids[r.Value]} and {i}).");
@@ -71,7 +71,7 @@ public sealed class CharTokenizer : ITokenizer
         {
             if (_ids.TryGetValue(r.Value, out int id)) ids.Add(id);
             else if (UnknownToken is not null) ids.Add(0);
-            else throw new ArgumentException($"CharTokenizer.Encode: character U+{r.Value:X4} ('{r}') is not in the vocabulary of {VocabularySize} symbols and there is no unknown token.", nameof(text));
+            else throw new ArgumentException($"character U+{r.Value:X4} ('{r}') is not in the vocabulary of {VocabularySize} symbols and there is no unknown token.");
         }
         return ids.ToArray();
     }

@@ -82,12 +82,7 @@ public static class TokenizerFile
 
     static JsonObject Parse(string text, string path, out string type)
     {
-        JsonNode? node;
-        try { node = JsonNode.Parse(text); }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON (truncated or corrupt tokenizer file): {e.Message}", e);
-        }
+        JsonNode? node = ParseJson(text, path, "truncated or corrupt tokenizer file");
         if (node is not JsonObject root)
             throw new InvalidDataException($"{path}: expected a JSON object at the top of the tokenizer file, found {Kind(node)}.");
         string format = GetString(path, root, "format");
@@ -99,6 +94,43 @@ public static class TokenizerFile
         type = GetString(path, root, "type");
         return root;
     }
+
+    /// <summary>
+    /// Parses the JSON of a tokenizer file, refusing a key given twice and any key or string that is not valid Unicode
+    /// (a lone surrogate escape such as <c>\ud800</c>, which no symbol can be); <paramref name="what"/> says what
+    /// the file should be in the message for malformed JSON.
+    /// </summary>
+    internal static JsonNode? ParseJson(string text, string path, string what)
+    {
+        JsonNode? node;
+        try { node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({what}): {e.Message}", e); }
+        RefuseLoneSurrogates(path, node);
+        return node;
+    }
+
+    static void RefuseLoneSurrogates(string path, JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                List<KeyValuePair<string, JsonNode?>> members;
+                try { members = [.. o]; }
+                catch (InvalidOperationException) { throw LoneSurrogate(path, $"a key in {o.GetPath()}"); }
+                foreach (var (_, child) in members) RefuseLoneSurrogates(path, child);
+                break;
+            case JsonArray a:
+                foreach (var child in a) RefuseLoneSurrogates(path, child);
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                try { v.GetValue<string>(); }
+                catch (InvalidOperationException) { throw LoneSurrogate(path, v.GetPath()); }
+                break;
+        }
+    }
+
+    static InvalidDataException LoneSurrogate(string path, string where) =>
+        new($"{path}: {where} is not valid Unicode text: it holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape).");
 
     internal static string Kind(JsonNode? n) => n is null ? "null" : n.GetValueKind().ToString().ToLowerInvariant();
 

@@ -11,13 +11,14 @@ public sealed record TextCorpus(string Path, string TrainText, string HeldOutTex
     /// <summary>The tokenizer kinds <see cref="Load"/> builds.</summary>
     public static IReadOnlyList<string> TokenizerKinds { get; } = ["char", "word", "bpe", "gpt2"];
 
-    /// <summary>Reads a UTF-8 text file; <see cref="InvalidDataException"/> for a missing, unreadable or empty file.</summary>
+    /// <summary>Reads a UTF-8 text file; <see cref="InvalidDataException"/> for a missing, unreadable or empty file, or one
+    /// with bytes that are not UTF-8 (named by byte offset, see <see cref="IO.Utf8Text"/>).</summary>
     public static string ReadText(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new InvalidDataException($"file not found: {path}");
         string text;
-        try { text = File.ReadAllText(path); }
+        try { text = IO.Utf8Text.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InvalidDataException($"cannot read {path}: {e.Message}", e); }
         if (string.IsNullOrWhiteSpace(text)) throw new InvalidDataException($"{path} is empty; a corpus needs text.");
         return text;

@@ -63,7 +63,7 @@ public sealed class Seq2SeqPairs
     }
 
     /// <summary>The pairs of a TSV file, one <c>source&lt;TAB&gt;target</c> per line (blank lines skipped).</summary>
-    /// <exception cref="InvalidDataException">Missing or unreadable file, a line without exactly one tab, an empty side,
+    /// <exception cref="InvalidDataException">Missing or unreadable file, bytes that are not UTF-8 (with the byte offset), a line without exactly one tab, an empty side,
     /// or no pairs at all; the message names the file and the line.</exception>
     public static List<(string Source, string Target)> Read(string path)
     {
@@ -73,7 +73,7 @@ public sealed class Seq2SeqPairs
         int number = 0;
         try
         {
-            foreach (var raw in File.ReadLines(path))
+            foreach (var raw in IO.Utf8Text.ReadLines(path))
             {
                 number++;
                 string line = raw.EndsWith('\r') ? raw[..^1] : raw;

@@ -10,14 +10,14 @@ namespace SeqCore.Models;
 public sealed record Word2VecCorpus(string Path, Word2VecVocabulary Vocabulary, int[][] Sentences)
 {
     /// <summary>Reads <paramref name="path"/> (one sentence a line). <see cref="InvalidDataException"/> names the file
-    /// and the fault: missing, unreadable, no words, no word frequent enough, no sentence of two known words.</summary>
+    /// and the fault: missing, unreadable, not UTF-8 (with the byte offset), no words, no word frequent enough, no sentence of two known words.</summary>
     public static Word2VecCorpus Load(string path, int minCount)
     {
         ArgumentNullException.ThrowIfNull(path);
         string full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full)) throw new InvalidDataException($"file not found: {full}");
         string[] lines;
-        try { lines = File.ReadAllLines(full); }
+        try { lines = IO.Utf8Text.ReadLines(full).ToArray(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InvalidDataException($"{full}: {e.Message}", e); }
         string name = System.IO.Path.GetFileName(full);
         try
