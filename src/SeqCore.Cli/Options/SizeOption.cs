@@ -6,7 +6,7 @@ namespace SeqCore.Cli.Options;
 /// <c>1048576</c>.</summary>
 internal sealed class SizeOption(string name, string help, string defaultText, string valueName = "SIZE") : OptionSpec<long>(name, help, valueName)
 {
-    private static readonly string Units = "KMGT";
+    private const string Units = "KMGT";
 
     public override string TypeText => "size: bytes, or with K, M, G, T (e.g. 512M, 8G)";
     public override string? DefaultText { get; } = defaultText;
