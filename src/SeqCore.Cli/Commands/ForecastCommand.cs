@@ -65,7 +65,7 @@ internal static class ForecastCommand
             v.Get(CommonOptions.Force), outputs.Lock);
         using var backend = BackendOption.Open<float>(v);
         Forecaster<float> model;
-        try { model = Forecaster<float>.Load(modelPath, backend); }
+        try { model = Forecaster<float>.Load(modelPath, backend, BudgetOptions.Bytes(v)); }
         catch (InvalidDataException e) { throw new UsageException($"--model: {e.Message}"); }
         using (model)
         {

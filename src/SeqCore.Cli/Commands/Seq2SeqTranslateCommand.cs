@@ -20,7 +20,7 @@ internal static class Seq2SeqTranslateCommand
 
     /// <summary>Every option the sub-verb takes (the inputs are arguments).</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Model, Beam, Alpha, MaxLength, AttentionSvg, CommonOptions.Force, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Json];
+        [Model, Beam, Alpha, MaxLength, AttentionSvg, CommonOptions.Force, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
 
     public static Command Create(CliIO io)
     {
@@ -50,7 +50,7 @@ internal static class Seq2SeqTranslateCommand
         if (texts.Count == 0) throw new UsageException("nothing to translate: give the inputs as arguments or on standard input.");
         using var backend = BackendOption.Open<float>(v);
         Seq2Seq<float> seq2seq;
-        try { seq2seq = Seq2Seq<float>.Load(modelPath, backend); }
+        try { seq2seq = Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v)); }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"--model: {e.Message}");

@@ -11,7 +11,7 @@ internal static class Word2VecAnalogyCommand
 
     /// <summary>Every option the sub-verb takes (the three words are arguments).</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Word2VecCommand.Model, Top, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Json];
+        [Word2VecCommand.Model, Top, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
 
     public static Command Create(CliIO io)
     {

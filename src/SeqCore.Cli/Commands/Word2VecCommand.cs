@@ -37,7 +37,7 @@ internal static class Word2VecCommand
         if (!File.Exists(path)) throw new UsageException($"--model: file not found: {Path.GetFullPath(path)}");
         using var backend = BackendOption.Open<float>(v);
         Word2Vec<float> model;
-        try { model = Word2Vec<float>.Load(path, backend); }
+        try { model = Word2Vec<float>.Load(path, backend, BudgetOptions.Bytes(v)); }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { throw new UsageException($"--model: {e.Message}"); }
         using var _ = model;
         IReadOnlyList<(string Word, double Similarity)> results;

@@ -12,7 +12,7 @@ internal static class Word2VecNeighboursCommand
 
     /// <summary>Every option the sub-verb takes.</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Word2VecCommand.Model, Word, Top, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Json];
+        [Word2VecCommand.Model, Word, Top, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
 
     public static Command Create(CliIO io)
     {

@@ -7,12 +7,14 @@ namespace SeqCore.Cli.LanguageModels;
 /// naming it (exit code 2).</summary>
 internal static class ModelFile
 {
-    public static LanguageModel<float> Load(string? path, IBackend<float> backend)
+    /// <summary>Opens the checkpoint at <paramref name="path"/> if the model fits <paramref name="maxBytes"/> (see
+    /// <see cref="ModelBudget"/>).</summary>
+    public static LanguageModel<float> Load(string? path, IBackend<float> backend, long maxBytes)
     {
         if (string.IsNullOrEmpty(path)) throw new UsageException("--model is required: a checkpoint written by 'seqcore train'.");
         if (!File.Exists(path)) throw new UsageException($"--model: file not found: {path}");
         LanguageModel<float> model;
-        try { model = LanguageModel<float>.Load(path, backend); }
+        try { model = LanguageModel<float>.Load(path, backend, maxBytes); }
         catch (InvalidDataException e) { throw new UsageException(e.Message); }
         if (model.Tokenizer is null)
         {

@@ -85,6 +85,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
             HiddenSize = hidden, Layers = layers, Bidirectional = bidirectional, KernelSize = kernel, Pooling = pooling, Dropout = dropout,
             MaxLength = data.MaxLength,
         };
+        BudgetOptions.Check(v, Kind, config);
         var model = new TextClassifier<float>(new SequenceClassifier<float>(backend, config, new RandomStream(seed + 2)), data.Tokenizer, data.Labels);
         try
         {

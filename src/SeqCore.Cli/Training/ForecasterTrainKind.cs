@@ -65,6 +65,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
             v.Get(Validation), request.KnownInputs, Path.GetFileName(csv)));
         var train = data.Series.Take(split.TrainRows);
         config = request.Guard(() => ForecastTransform.FitScaling(config, train, split.TrainRows - split.Validation));
+        BudgetOptions.Check(v, Kind, config);
         var model = (Forecaster<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         try
         {

@@ -61,6 +61,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             Cell = cell, Bidirectional = bidirectional, InputFeeding = inputFeeding,
             Attention = attention switch { "dot" => Seq2SeqAttention.Dot, "general" => Seq2SeqAttention.General, _ => Seq2SeqAttention.Additive },
         };
+        BudgetOptions.Check(v, Kind, config);
         var model = (Seq2Seq<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;

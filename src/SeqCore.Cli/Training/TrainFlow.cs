@@ -17,7 +17,7 @@ internal static class TrainFlow
 {
     /// <summary>The shared options every training verb takes, in help order.</summary>
     public static IReadOnlyList<OptionSpec> SharedOptions { get; } =
-        [CommonOptions.Config, .. CommonOptions.Training, CommonOptions.Resume, CommonOptions.Seed, CommonOptions.Backend, CommonOptions.Threads, CommonOptions.Out, CommonOptions.Force, CommonOptions.Json];
+        [CommonOptions.Config, .. CommonOptions.Training, CommonOptions.Resume, CommonOptions.Seed, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Out, CommonOptions.Force, CommonOptions.Json];
 
     /// <summary>Trains <paramref name="kind"/> from <paramref name="values"/>; returns the exit code.</summary>
     public static int Run(CliIO io, ITrainKind kind, OptionValues values, string verb)

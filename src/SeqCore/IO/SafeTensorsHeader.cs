@@ -19,6 +19,15 @@ internal static class SafeTensorsHeader
     /// <summary>The name of the header's metadata object.</summary>
     public const string MetadataKey = "__metadata__";
 
+    /// <summary>Every tensor's name and shape in <paramref name="path"/>; <see cref="InvalidDataException"/> names the
+    /// file when it is unreadable, corrupt or truncated.</summary>
+    public static IReadOnlyDictionary<string, int[]> TensorShapes(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        // For now through the full reader; to read the header alone (Parse) once SafeTensors exposes it.
+        return SafeTensors.Read(path).Tensors.ToDictionary(t => t.Key, t => t.Value.Shape);
+    }
+
     /// <summary>The tensors (in header order) and metadata described by <paramref name="json"/>, checked against a data
     /// section of <paramref name="dataLength"/> bytes.</summary>
     public static (List<SafeTensorEntry> Entries, Dictionary<string, string> Metadata) Parse(string path, ReadOnlyMemory<byte> json, long dataLength)

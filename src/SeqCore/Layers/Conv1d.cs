@@ -194,3 +194,12 @@ public sealed class Conv1d<T> : IHasParameters<T>, IDisposable where T : unmanag
         ReleaseBuffers();
     }
 }
+
+/// <summary>Sizes of a <see cref="Conv1d{T}"/> known before it is built.</summary>
+public static class Conv1d
+{
+    /// <summary>Elements of the parameters <see cref="Conv1d{T}"/> creates: <c>out·in·kernel</c>, plus <c>out</c> with a
+    /// bias; <see cref="OverflowException"/> instead of wrapping.</summary>
+    public static long CountParameters(int inChannels, int outChannels, int kernelSize, bool bias = true) =>
+        checked((long)outChannels * inChannels * kernelSize + (bias ? outChannels : 0));
+}

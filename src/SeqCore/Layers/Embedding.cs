@@ -50,3 +50,11 @@ public sealed class Embedding<T> : IHasParameters<T>, IDisposable where T : unma
     /// <inheritdoc />
     public void Dispose() { Weight.Value.Dispose(); Weight.Gradient.Dispose(); }
 }
+
+/// <summary>Sizes of an <see cref="Embedding{T}"/> known before it is built.</summary>
+public static class Embedding
+{
+    /// <summary>Elements of the table <see cref="Embedding{T}"/> creates: <c>count·dim</c>; <see cref="OverflowException"/>
+    /// instead of wrapping.</summary>
+    public static long CountParameters(int count, int dim) => checked((long)count * dim);
+}

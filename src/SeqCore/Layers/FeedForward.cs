@@ -107,3 +107,11 @@ public sealed class FeedForward<T> : IHasParameters<T>, IDisposable where T : un
         ReleaseBuffers();
     }
 }
+
+/// <summary>Sizes of a <see cref="FeedForward{T}"/> known before it is built.</summary>
+public static class FeedForward
+{
+    /// <summary>Elements of the parameters <see cref="FeedForward{T}"/> creates: its two <see cref="Linear{T}"/> layers.</summary>
+    public static long CountParameters(int dim, int hidden, bool bias = true) =>
+        checked(Linear.CountParameters(dim, hidden, bias) + Linear.CountParameters(hidden, dim, bias));
+}

@@ -98,3 +98,10 @@ public sealed class LayerNorm<T> : IHasParameters<T>, IDisposable where T : unma
         _mean?.Dispose(); _rstd?.Dispose();
     }
 }
+
+/// <summary>Sizes of a <see cref="LayerNorm{T}"/> known before it is built.</summary>
+public static class LayerNorm
+{
+    /// <summary>Elements of the parameters <see cref="LayerNorm{T}"/> creates: weight and bias, <c>2·dim</c>, when affine.</summary>
+    public static long CountParameters(int dim, bool elementwiseAffine = true) => elementwiseAffine ? checked(2L * dim) : 0;
+}

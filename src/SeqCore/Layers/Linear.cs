@@ -85,3 +85,12 @@ public sealed class Linear<T> : IHasParameters<T>, IDisposable where T : unmanag
         foreach (var p in Parameters) { p.Value.Dispose(); p.Gradient.Dispose(); }
     }
 }
+
+/// <summary>Sizes of a <see cref="Linear{T}"/> known before it is built.</summary>
+public static class Linear
+{
+    /// <summary>Elements of the parameters <see cref="Linear{T}"/> creates: <c>out·in</c>, plus <c>out</c> with a bias;
+    /// <see cref="OverflowException"/> instead of wrapping.</summary>
+    public static long CountParameters(int inFeatures, int outFeatures, bool bias = true) =>
+        checked((long)outFeatures * inFeatures + (bias ? outFeatures : 0));
+}

@@ -114,3 +114,10 @@ public sealed class LearnedPositionalEncoding<T> : IHasParameters<T>, IDisposabl
     /// <inheritdoc />
     public void Dispose() { Weight.Value.Dispose(); Weight.Gradient.Dispose(); }
 }
+
+/// <summary>Sizes of a <see cref="LearnedPositionalEncoding{T}"/> known before it is built.</summary>
+public static class LearnedPositionalEncoding
+{
+    /// <summary>Elements of the position table: <c>maxLength·dim</c>; <see cref="OverflowException"/> instead of wrapping.</summary>
+    public static long CountParameters(int maxLength, int dim) => checked((long)maxLength * dim);
+}

@@ -20,6 +20,11 @@ public interface IModelKind
     /// <paramref name="source"/> and the key.</summary>
     IModelConfig ReadConfig(string json, string source);
 
+    /// <summary>Exactly the elements of the parameters <see cref="Build{T}"/> makes from <paramref name="config"/> (a tied
+    /// weight once, as the parameter list holds it), computed without building anything, in checked 64-bit arithmetic:
+    /// <see cref="OverflowException"/> rather than a wrapped count. For a config its <c>Validate</c> accepts.</summary>
+    long ParameterCount(IModelConfig config);
+
     /// <summary>Builds an untrained model on <paramref name="backend"/> with weights initialised from <paramref name="init"/>.
     /// <paramref name="metadata"/> holds what the kind needs beside the config (e.g. a tokenizer), as a checkpoint stores it.</summary>
     ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SeqCore.IO;
 using SeqCore.Random;
 
@@ -73,13 +75,17 @@ public static class ModelCheckpoint
 
     /// <summary>Opens any SeqCore checkpoint: reads its kind from the config, builds that model on
     /// <paramref name="backend"/> and fills its weights. <see cref="InvalidDataException"/> names the file and the fault
-    /// (unknown kind, bad config, missing or mismatched tensors, a corrupt file).</summary>
+    /// (unknown kind, bad config, a config that does not describe the file's tensors, a model above the memory budget,
+    /// missing or mismatched tensors, a corrupt file).</summary>
     public static ISequenceModel<T> Load<T>(string path, IBackend<T> backend) where T : unmanaged, IFloatingPointIeee754<T>
         => Load(path, backend, expectedKind: null);
 
     /// <summary>As <see cref="Load{T}(string, IBackend{T})"/>, refusing a checkpoint of another kind than
-    /// <paramref name="expectedKind"/> with a message naming both.</summary>
-    public static ISequenceModel<T> Load<T>(string path, IBackend<T> backend, string? expectedKind) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <paramref name="expectedKind"/> with a message naming both. Before anything is allocated, the parameters the config
+    /// describes (<see cref="IModelKind.ParameterCount"/>) must fit <paramref name="maxBytes"/> (default
+    /// <see cref="ModelBudget.DefaultBytes"/>; see <see cref="ModelBudget"/>) and equal the elements of the file's tensors
+    /// (a training run's <c>run.*</c> tensors aside).</summary>
+    public static ISequenceModel<T> Load<T>(string path, IBackend<T> backend, string? expectedKind, long? maxBytes = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(backend);
@@ -91,6 +97,7 @@ public static class ModelCheckpoint
         var kind = ModelKinds.Find(kindName)
             ?? throw new InvalidDataException($"{path}: unknown model kind '{kindName}'; this build knows {string.Join(", ", ModelKinds.Names)}.");
         var config = kind.ReadConfig(metadata[Checkpoint.ConfigKey], path);
+        CheckSize(path, kind, config, Unsafe.SizeOf<T>(), maxBytes ?? ModelBudget.DefaultBytes);
         ISequenceModel<T> model;
         try { model = kind.Build(backend, config, metadata, new RandomStream(0)); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
@@ -103,11 +110,32 @@ public static class ModelCheckpoint
         return model;
     }
 
-    /// <summary>Typed form of <see cref="Load{T}(string, IBackend{T}, string?)"/> for a kind's own <c>Load</c>.</summary>
-    public static TModel Load<TModel, T>(string path, IBackend<T> backend, string kind)
+    /// <summary>The checks <see cref="Load{T}(string, IBackend{T}, string?, long?)"/> makes before building: the model
+    /// fits the budget, and the file holds as many parameter elements as the config describes.</summary>
+    private static void CheckSize(string path, IModelKind kind, IModelConfig config, int bytesPerValue, long maxBytes)
+    {
+        long described;
+        try { described = kind.ParameterCount(config); }
+        catch (OverflowException) { throw new InvalidDataException($"{path}: the config describes more parameters than a 64-bit count holds."); }
+        try { ModelBudget.Check(described, bytesPerValue, maxBytes); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        long held = 0;
+        try
+        {
+            foreach (var (name, shape) in SafeTensorsHeader.TensorShapes(path))
+                if (!name.StartsWith(Checkpoint.RunTensorPrefix, StringComparison.Ordinal))
+                    held = checked(held + shape.Aggregate(1L, (n, d) => checked(n * d)));
+        }
+        catch (OverflowException) { throw new InvalidDataException($"{path}: the tensors' shapes describe more elements than a 64-bit count holds."); }
+        if (held != described)
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path}: the config describes {described:N0} parameters but the file holds {held:N0}."));
+    }
+
+    /// <summary>Typed form of <see cref="Load{T}(string, IBackend{T}, string?, long?)"/> for a kind's own <c>Load</c>.</summary>
+    public static TModel Load<TModel, T>(string path, IBackend<T> backend, string kind, long? maxBytes = null)
         where TModel : class, ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var model = Load(path, backend, kind);
+        var model = Load(path, backend, kind, maxBytes);
         if (model is TModel typed) return typed;
         model.Dispose();
         throw new InvalidDataException($"{path}: the '{kind}' model is not a {typeof(TModel).Name}.");

@@ -16,7 +16,7 @@ internal static class ClassifyPredict
             texts.AddRange(given.Select((t, i) => (t, $"--predict #{i + 1}")));
         using var backend = BackendOption.Open<float>(values);
         TextClassifier<float> classifier;
-        try { classifier = TextClassifier<float>.Load(modelPath, backend); }
+        try { classifier = TextClassifier<float>.Load(modelPath, backend, BudgetOptions.Bytes(values)); }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { throw new UsageException($"--model: {e.Message}"); }
         using (classifier)
         {

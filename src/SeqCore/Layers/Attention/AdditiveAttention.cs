@@ -198,3 +198,12 @@ internal static class AttentionShapes
         return any;
     }
 }
+
+/// <summary>Sizes of an <see cref="AdditiveAttention{T}"/> known before it is built.</summary>
+public static class AdditiveAttention
+{
+    /// <summary>Elements of the parameters <see cref="AdditiveAttention{T}"/> creates: <c>query_proj.weight [A, Dq]</c>,
+    /// <c>key_proj.weight [A, Dk]</c>, <c>v.weight [1, A]</c> and, with a bias, <c>key_proj.bias [A]</c>.</summary>
+    public static long CountParameters(int queryDim, int keyDim, int attentionDim, bool bias = true) =>
+        checked((long)attentionDim * queryDim + (long)attentionDim * keyDim + attentionDim + (bias ? attentionDim : 0));
+}

@@ -135,3 +135,12 @@ public sealed class DotProductAttention<T> : IHasParameters<T>, IDisposable wher
         foreach (var p in Parameters) { p.Value.Dispose(); p.Gradient.Dispose(); }
     }
 }
+
+/// <summary>Sizes of a <see cref="DotProductAttention{T}"/> known before it is built.</summary>
+public static class DotProductAttention
+{
+    /// <summary>Elements of the parameters <see cref="DotProductAttention{T}"/> creates: none for the dot score,
+    /// <c>linear_in.weight [Dk, Dq]</c> for the general one.</summary>
+    public static long CountParameters(LuongScore score, int queryDim, int keyDim) =>
+        score == LuongScore.General ? checked((long)keyDim * queryDim) : 0;
+}

@@ -335,3 +335,16 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
         foreach (var p in Parameters) { p.Value.Dispose(); p.Gradient.Dispose(); }
     }
 }
+
+/// <summary>Sizes of a <see cref="MultiHeadAttention{T}"/> known before it is built.</summary>
+public static class MultiHeadAttention
+{
+    /// <summary>Elements of the parameters <see cref="MultiHeadAttention{T}"/> creates: <c>in_proj_weight [3E, E]</c>,
+    /// <c>out_proj.weight [E, E]</c> and, with a bias, <c>3E + E</c>; <see cref="OverflowException"/> instead of wrapping.</summary>
+    public static long CountParameters(MultiHeadAttentionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        long e = options.EmbedDim;
+        return checked(4 * e * e + (options.Bias ? 4 * e : 0));
+    }
+}

@@ -377,3 +377,22 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         foreach (var layer in _dirs) foreach (var dir in layer) dir.Dispose();
     }
 }
+
+/// <summary>Sizes of a <see cref="RecurrentLayer{T}"/> known before it is built.</summary>
+public static class RecurrentLayer
+{
+    /// <summary>Elements of the parameters <see cref="RecurrentLayer{T}"/> creates for <paramref name="options"/> (as the
+    /// layer accepts them): per layer and direction, with G gates (<see cref="CellCatalogue"/>), hidden H and state
+    /// P (the projection, else H): <c>weight_ih [G·H, I]</c>, <c>weight_hh [G·H, P]</c>, the biases <c>2·G·H</c>, and for
+    /// the LSTM <c>weight_hr [P, H]</c> and peepholes <c>[3, H]</c>; layers after the first read D·P.
+    /// <see cref="OverflowException"/> instead of wrapping.</summary>
+    public static long CountParameters(RecurrentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        long g = CellCatalogue.Find(options.Cell).Gates, h = options.HiddenSize;
+        long p = options.ProjSize > 0 ? options.ProjSize : h, d = options.Bidirectional ? 2 : 1;
+        long Direction(long input) => checked(g * h * input + g * h * p + (options.Bias ? 2 * g * h : 0)
+            + (options.ProjSize > 0 ? p * h : 0) + (options.Peepholes ? 3 * h : 0));
+        return checked(d * (Direction(options.InputSize) + (options.NumLayers - 1) * Direction(d * p)));
+    }
+}

@@ -33,7 +33,7 @@ public sealed record TransformerOptions
     public int KeyTile { get; init; }
 
     /// <summary><see cref="FeedForwardDim"/> with the default applied.</summary>
-    public int EffectiveFeedForwardDim => FeedForwardDim > 0 ? FeedForwardDim : 4 * Dim;
+    public int EffectiveFeedForwardDim => FeedForwardDim > 0 ? FeedForwardDim : checked(4 * Dim);
 }
 
 /// <summary>
@@ -191,5 +191,19 @@ public sealed class TransformerBlock<T> : IHasParameters<T>, IDisposable where T
         _arena.Clear();
         Attention.Dispose(); FeedForward.Dispose(); Norm1.Dispose(); Norm2.Dispose();
         _drop1?.Dispose(); _drop2?.Dispose();
+    }
+}
+
+/// <summary>Sizes of a <see cref="TransformerBlock{T}"/> known before it is built.</summary>
+public static class TransformerBlock
+{
+    /// <summary>Elements of the parameters one <see cref="TransformerBlock{T}"/> creates: self-attention (with biases),
+    /// the feed-forward block and two LayerNorms; <see cref="OverflowException"/> instead of wrapping.</summary>
+    public static long CountParameters(TransformerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return checked(MultiHeadAttention.CountParameters(new MultiHeadAttentionOptions { EmbedDim = options.Dim })
+            + FeedForward.CountParameters(options.Dim, options.EffectiveFeedForwardDim)
+            + 2 * LayerNorm.CountParameters(options.Dim));
     }
 }

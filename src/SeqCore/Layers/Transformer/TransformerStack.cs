@@ -178,3 +178,16 @@ public sealed class TransformerStack<T> : IHasParameters<T>, IDisposable where T
         _step.Dispose();
     }
 }
+
+/// <summary>Sizes of a <see cref="TransformerStack{T}"/> known before it is built.</summary>
+public static class TransformerStack
+{
+    /// <summary>Elements of the parameters a <see cref="TransformerStack{T}"/> creates: its blocks and the final norm;
+    /// <see cref="OverflowException"/> instead of wrapping.</summary>
+    public static long CountParameters(TransformerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return checked(options.Layers * TransformerBlock.CountParameters(options)
+            + (options.FinalNorm ? LayerNorm.CountParameters(options.Dim) : 0));
+    }
+}

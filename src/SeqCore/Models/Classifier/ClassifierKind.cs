@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Text.Json;
 using SeqCore.IO;
+using SeqCore.Layers;
+using SeqCore.Layers.Recurrent;
 using SeqCore.Random;
 using SeqCore.Text;
 
@@ -29,7 +31,7 @@ public sealed class ClassifierKind : IModelKind
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var c = config as SequenceClassifierConfig ?? throw new ArgumentException($"classifier: expected a {nameof(SequenceClassifierConfig)}, got {config?.GetType().Name}.");
+        var c = Typed(config);
         string Need(string key) => metadata.TryGetValue(key, out var v) ? v
             : throw new ArgumentException($"the checkpoint has no '{key}' entry; a classifier carries its tokenizer and labels.");
         var tokenizer = TokenizerFile.FromJson(Need(Checkpoint.TokenizerKey), Checkpoint.TokenizerKey);
@@ -44,4 +46,23 @@ public sealed class ClassifierKind : IModelKind
             throw;
         }
     }
+
+    /// <inheritdoc />
+    public long ParameterCount(IModelConfig config)
+    {
+        var c = Typed(config);
+        // The embedding has a padding row after the V token ids.
+        long embedding = Embedding.CountParameters(checked(c.VocabularySize + 1), c.EmbeddingDim);
+        long encoder = c.IsRecurrent
+            ? RecurrentLayer.CountParameters(new RecurrentOptions
+            {
+                Cell = c.Cell!.Kind, InputSize = c.EmbeddingDim, HiddenSize = c.HiddenSize, NumLayers = c.Layers, Bidirectional = c.Bidirectional,
+            })
+            : Conv1d.CountParameters(c.EmbeddingDim, c.HiddenSize, c.KernelSize);
+        int features = c.IsRecurrent && c.Bidirectional ? checked(2 * c.HiddenSize) : c.HiddenSize;
+        return checked(embedding + encoder + Linear.CountParameters(features, c.Classes));
+    }
+
+    private static SequenceClassifierConfig Typed(IModelConfig config) =>
+        config as SequenceClassifierConfig ?? throw new ArgumentException($"classifier: expected a {nameof(SequenceClassifierConfig)}, got {config?.GetType().Name}.");
 }

@@ -85,7 +85,7 @@ public sealed record SequenceClassifierConfig : IModelConfig
     [JsonIgnore]
     public int FeatureSize => IsRecurrent && Bidirectional ? 2 * HiddenSize : HiddenSize;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range (limits: <see cref="ModelLimits"/>).</summary>
     public void Validate()
     {
         if (Model != ModelKind) throw new ArgumentException($"SequenceClassifierConfig: \"model\" is '{Model}', expected '{ModelKind}'.");
@@ -98,6 +98,12 @@ public sealed record SequenceClassifierConfig : IModelConfig
             throw new ArgumentException("SequenceClassifierConfig: the conv encoder has one layer and no direction; layers and bidirectional are recurrent options.");
         if (KernelSize <= 0 || KernelSize % 2 == 0) throw new ArgumentException($"SequenceClassifierConfig: the kernel size must be a positive odd number, got {KernelSize}.");
         if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout)) throw new ArgumentException($"SequenceClassifierConfig: dropout must be in [0, 1), got {Dropout}.");
+        ModelLimits.Check(nameof(SequenceClassifierConfig), "vocabularySize", VocabularySize, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(nameof(SequenceClassifierConfig), "classes", Classes, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(nameof(SequenceClassifierConfig), "embeddingDim", EmbeddingDim, ModelLimits.MaxWidth);
+        ModelLimits.Check(nameof(SequenceClassifierConfig), "hiddenSize", HiddenSize, ModelLimits.MaxWidth);
+        ModelLimits.Check(nameof(SequenceClassifierConfig), "layers", Layers, ModelLimits.MaxLayers);
+        ModelLimits.Check(nameof(SequenceClassifierConfig), "kernelSize", KernelSize, ModelLimits.MaxWidth);
         if (MaxLength < 0) throw new ArgumentException($"SequenceClassifierConfig: the maximum length must be ≥ 0, got {MaxLength}.");
         if (!Encoders.Contains(Encoder)) throw new ArgumentException($"SequenceClassifierConfig: unknown encoder '{Encoder}'; expected one of {string.Join(", ", Encoders)}.");
         if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"SequenceClassifierConfig: unknown pooling {Pooling}.");

@@ -80,8 +80,12 @@ public sealed class TextClassifier<T> : ISequenceModel<T> where T : unmanaged, I
     /// and restores the tokenizer and labels. A missing file, a checkpoint of another kind, or a corrupt, truncated or
     /// mismatched one gives an <see cref="InvalidDataException"/> naming the file and the fault.
     /// </summary>
-    public static TextClassifier<T> Load(string path, IBackend<T> backend) =>
-        ModelCheckpoint.Load<TextClassifier<T>, T>(path, backend, SequenceClassifierConfig.ModelKind);
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="backend">Where the model lives.</param>
+    /// <param name="maxBytes">The memory budget the model must fit (see <see cref="ModelBudget"/>); null for
+    /// <see cref="ModelBudget.DefaultBytes"/>.</param>
+    public static TextClassifier<T> Load(string path, IBackend<T> backend, long? maxBytes = null) =>
+        ModelCheckpoint.Load<TextClassifier<T>, T>(path, backend, SequenceClassifierConfig.ModelKind, maxBytes);
 
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();

@@ -198,8 +198,12 @@ public sealed class Forecaster<T> : ISequenceModel<T> where T : unmanaged, IFloa
 
     /// <summary>Opens a forecaster checkpoint on <paramref name="backend"/>; <see cref="InvalidDataException"/> names the
     /// file and the fault, including a checkpoint of another kind.</summary>
-    public static Forecaster<T> Load(string path, IBackend<T> backend) =>
-        ModelCheckpoint.Load<Forecaster<T>, T>(path, backend, ForecasterConfig.ModelKind);
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="backend">Where the model lives.</param>
+    /// <param name="maxBytes">The memory budget the model must fit (see <see cref="ModelBudget"/>); null for
+    /// <see cref="ModelBudget.DefaultBytes"/>.</param>
+    public static Forecaster<T> Load(string path, IBackend<T> backend, long? maxBytes = null) =>
+        ModelCheckpoint.Load<Forecaster<T>, T>(path, backend, ForecasterConfig.ModelKind, maxBytes);
 
     private void DisposeBuffers()
     {

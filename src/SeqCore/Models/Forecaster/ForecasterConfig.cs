@@ -79,7 +79,7 @@ public sealed record ForecasterConfig : IModelConfig
     [JsonIgnore]
     public int MinHistory => Window + DifferenceLag;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field (limits: <see cref="ModelLimits"/>).</summary>
     public void Validate()
     {
         if (Model != ModelKind) throw new ArgumentException($"ForecasterConfig: \"model\" is '{Model}', expected '{ModelKind}'.");
@@ -88,6 +88,10 @@ public sealed record ForecasterConfig : IModelConfig
         if (Hidden <= 0) throw new ArgumentException($"ForecasterConfig: hidden size must be positive, got {Hidden}.");
         if (Layers <= 0) throw new ArgumentException($"ForecasterConfig: layers must be positive, got {Layers}.");
         if (DifferenceLag < 0) throw new ArgumentException($"ForecasterConfig: difference lag must be ≥ 0, got {DifferenceLag}.");
+        ModelLimits.Check(nameof(ForecasterConfig), "window", Window, ModelLimits.MaxContext);
+        ModelLimits.Check(nameof(ForecasterConfig), "hidden", Hidden, ModelLimits.MaxWidth);
+        ModelLimits.Check(nameof(ForecasterConfig), "layers", Layers, ModelLimits.MaxLayers);
+        ModelLimits.Check(nameof(ForecasterConfig), "the number of inputs", Inputs.Count, ModelLimits.MaxWidth - 1);
         if (ScaleCenter.Count != ScaleSpread.Count || (ScaleCenter.Count != 0 && ScaleCenter.Count != Features))
             throw new ArgumentException($"ForecasterConfig: {ScaleCenter.Count} scale centers and {ScaleSpread.Count} spreads for {Features} features.");
         if (ScaleSpread.Any(s => !(s > 0) || !double.IsFinite(s)) || ScaleCenter.Any(c => !double.IsFinite(c)))

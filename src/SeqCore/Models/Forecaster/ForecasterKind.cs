@@ -1,4 +1,6 @@
 using System.Numerics;
+using SeqCore.Layers;
+using SeqCore.Layers.Recurrent;
 using SeqCore.Random;
 
 namespace SeqCore.Models;
@@ -24,7 +26,17 @@ public sealed class ForecasterKind : IModelKind
     public ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var c = config as ForecasterConfig ?? throw new ArgumentException($"forecaster: expected a {nameof(ForecasterConfig)}, got {config?.GetType().Name}.");
-        return new Forecaster<T>(backend, c, init);
+        return new Forecaster<T>(backend, Typed(config), init);
     }
+
+    /// <inheritdoc />
+    public long ParameterCount(IModelConfig config)
+    {
+        var c = Typed(config);
+        var rnn = new RecurrentOptions { Cell = c.Cell, InputSize = c.Features, HiddenSize = c.Hidden, NumLayers = c.Layers };
+        return checked(RecurrentLayer.CountParameters(rnn) + Linear.CountParameters(c.Hidden, 1));
+    }
+
+    private static ForecasterConfig Typed(IModelConfig config) =>
+        config as ForecasterConfig ?? throw new ArgumentException($"forecaster: expected a {nameof(ForecasterConfig)}, got {config?.GetType().Name}.");
 }

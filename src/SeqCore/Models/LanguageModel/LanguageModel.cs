@@ -139,8 +139,12 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
 
     /// <summary>Opens a language model checkpoint on <paramref name="backend"/> (with its tokenizer);
     /// <see cref="InvalidDataException"/> names the file and the fault, including a checkpoint of another kind.</summary>
-    public static LanguageModel<T> Load(string path, IBackend<T> backend) =>
-        ModelCheckpoint.Load<LanguageModel<T>, T>(path, backend, LanguageModelConfig.ModelKind);
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="backend">Where the model lives.</param>
+    /// <param name="maxBytes">The memory budget the model must fit (see <see cref="ModelBudget"/>); null for
+    /// <see cref="ModelBudget.DefaultBytes"/>.</param>
+    public static LanguageModel<T> Load(string path, IBackend<T> backend, long? maxBytes = null) =>
+        ModelCheckpoint.Load<LanguageModel<T>, T>(path, backend, LanguageModelConfig.ModelKind, maxBytes);
 
     /// <summary>The backend every tensor lives on.</summary>
     public IBackend<T> Backend => _backend;

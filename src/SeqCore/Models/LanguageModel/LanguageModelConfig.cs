@@ -65,7 +65,10 @@ public sealed record LanguageModelConfig : IModelConfig
     [JsonIgnore]
     public CellDescriptor? Cell => CellCatalogue.TryParse(Arch, out var cell) ? cell : null;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range.</summary>
+    private const string Owner = "Language model config";
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range (limits:
+    /// <see cref="ModelLimits"/>).</summary>
     public void Validate()
     {
         if (Model != ModelKind) throw new ArgumentException($"Language model config: \"model\" is '{Model}', expected '{ModelKind}'.");
@@ -75,18 +78,24 @@ public sealed record LanguageModelConfig : IModelConfig
         if (EmbeddingSize <= 0) throw new ArgumentException($"Language model config: embeddingSize must be positive, got {EmbeddingSize}.");
         if (Layers <= 0) throw new ArgumentException($"Language model config: layers must be positive, got {Layers}.");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"Language model config: dropout must be in [0, 1), got {Dropout}.");
+        ModelLimits.Check(Owner, "vocabSize", VocabSize, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(Owner, "embeddingSize", EmbeddingSize, ModelLimits.MaxWidth);
+        ModelLimits.Check(Owner, "layers", Layers, ModelLimits.MaxLayers);
         if (IsTransformer)
         {
             if (Heads <= 0 || EmbeddingSize % Heads != 0)
                 throw new ArgumentException($"Language model config: the width {EmbeddingSize} must be divisible by heads ({Heads}).");
             if (ContextLength <= 0) throw new ArgumentException($"Language model config: contextLength must be positive, got {ContextLength}.");
             if (FeedForwardSize < 0) throw new ArgumentException($"Language model config: feedForwardSize must be ≥ 0, got {FeedForwardSize}.");
+            ModelLimits.Check(Owner, "contextLength", ContextLength, ModelLimits.MaxContext);
+            ModelLimits.Check(Owner, "feedForwardSize", FeedForwardSize, ModelLimits.MaxFeedForward);
             if (Positions is not ("learned" or "sinusoidal"))
                 throw new ArgumentException($"Language model config: unknown positions '{Positions}'; expected learned or sinusoidal.");
         }
         else
         {
             if (HiddenSize <= 0) throw new ArgumentException($"Language model config: hiddenSize must be positive, got {HiddenSize}.");
+            ModelLimits.Check(Owner, "hiddenSize", HiddenSize, ModelLimits.MaxWidth);
             if (TieWeights && HiddenSize != EmbeddingSize)
                 throw new ArgumentException($"Language model config: tied weights need hiddenSize = embeddingSize, got {HiddenSize} and {EmbeddingSize}.");
         }

@@ -1,5 +1,8 @@
 using System.Numerics;
 using SeqCore.IO;
+using SeqCore.Layers;
+using SeqCore.Layers.Recurrent;
+using SeqCore.Layers.Transformer;
 using SeqCore.Random;
 using SeqCore.Text;
 
@@ -27,7 +30,7 @@ public sealed class LanguageModelKind : IModelKind
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var c = config as LanguageModelConfig ?? throw new ArgumentException($"language-model: expected a {nameof(LanguageModelConfig)}, got {config?.GetType().Name}.");
+        var c = Typed(config);
         ITokenizer? tokenizer = null;
         if (metadata.TryGetValue(Checkpoint.TokenizerKey, out var json))
         {
@@ -39,4 +42,30 @@ public sealed class LanguageModelKind : IModelKind
         model.Tokenizer = tokenizer;
         return model;
     }
+
+    /// <inheritdoc />
+    public long ParameterCount(IModelConfig config)
+    {
+        var c = Typed(config);
+        int v = c.VocabSize, e = c.EmbeddingSize;
+        long body;
+        int width;
+        if (c.IsTransformer)
+        {
+            var stack = new TransformerOptions { Dim = e, Heads = c.Heads, FeedForwardDim = c.FeedForwardSize, Layers = c.Layers, FinalNorm = true };
+            body = checked((c.Positions == "learned" ? LearnedPositionalEncoding.CountParameters(c.ContextLength, e) : 0) + TransformerStack.CountParameters(stack));
+            width = e;
+        }
+        else
+        {
+            body = RecurrentLayer.CountParameters(new RecurrentOptions { Cell = c.Cell!.Kind, InputSize = e, HiddenSize = c.HiddenSize, NumLayers = c.Layers });
+            width = c.HiddenSize;
+        }
+        // The head: its own weight [V, width] and bias [V], or only the bias when tied to the embedding.
+        long head = c.TieWeights ? v : Linear.CountParameters(width, v);
+        return checked(Embedding.CountParameters(v, e) + body + head);
+    }
+
+    private static LanguageModelConfig Typed(IModelConfig config) =>
+        config as LanguageModelConfig ?? throw new ArgumentException($"language-model: expected a {nameof(LanguageModelConfig)}, got {config?.GetType().Name}.");
 }

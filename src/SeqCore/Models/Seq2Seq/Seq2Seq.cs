@@ -124,8 +124,12 @@ public sealed partial class Seq2Seq<T> : ISequenceModel<T> where T : unmanaged, 
 
     /// <summary>Opens the seq2seq checkpoint at <paramref name="path"/> on <paramref name="backend"/>;
     /// <see cref="InvalidDataException"/> names the file for a checkpoint of another kind, a corrupt or inconsistent one.</summary>
-    public static Seq2Seq<T> Load(string path, IBackend<T> backend) =>
-        ModelCheckpoint.Load<Seq2Seq<T>, T>(path, backend, Seq2SeqConfig.ModelKind);
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="backend">Where the model lives.</param>
+    /// <param name="maxBytes">The memory budget the model must fit (see <see cref="ModelBudget"/>); null for
+    /// <see cref="ModelBudget.DefaultBytes"/>.</param>
+    public static Seq2Seq<T> Load(string path, IBackend<T> backend, long? maxBytes = null) =>
+        ModelCheckpoint.Load<Seq2Seq<T>, T>(path, backend, Seq2SeqConfig.ModelKind, maxBytes);
 
     /// <summary>The backend.</summary>
     public IBackend<T> Backend => _be;

@@ -61,7 +61,7 @@ public sealed record Seq2SeqConfig : IModelConfig
     /// <summary>Width of each decoder cell input: embedding, plus h̃ with input feeding.</summary>
     [JsonIgnore] public int DecoderInputSize => EmbeddingSize + (InputFeeding ? DecoderSize : 0);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field (limits: <see cref="ModelLimits"/>).</summary>
     public void Validate()
     {
         if (Model != ModelKind)
@@ -70,6 +70,11 @@ public sealed record Seq2SeqConfig : IModelConfig
             throw new ArgumentException($"Seq2SeqConfig: vocabulary sizes must hold the special tokens, got source {SourceVocabSize}, target {TargetVocabSize}.");
         if (EmbeddingSize <= 0 || HiddenSize <= 0 || AttentionSize < 0)
             throw new ArgumentException($"Seq2SeqConfig: sizes must be positive, got embedding {EmbeddingSize}, hidden {HiddenSize}, attention {AttentionSize}.");
+        ModelLimits.Check(nameof(Seq2SeqConfig), "sourceVocabSize", SourceVocabSize, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(nameof(Seq2SeqConfig), "targetVocabSize", TargetVocabSize, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(nameof(Seq2SeqConfig), "embeddingSize", EmbeddingSize, ModelLimits.MaxWidth);
+        ModelLimits.Check(nameof(Seq2SeqConfig), "hiddenSize", HiddenSize, ModelLimits.MaxWidth);
+        ModelLimits.Check(nameof(Seq2SeqConfig), "attentionSize", AttentionSize, ModelLimits.MaxWidth);
         CellCatalogue.Find(Cell); // throws for a value outside the enum
         if (!Enum.IsDefined(Attention))
             throw new ArgumentException($"Seq2SeqConfig: unknown attention {(int)Attention}.");

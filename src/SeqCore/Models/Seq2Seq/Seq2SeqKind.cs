@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Numerics;
 using SeqCore.IO;
+using SeqCore.Layers;
+using SeqCore.Layers.Attention;
+using SeqCore.Layers.Recurrent;
 using SeqCore.Random;
 
 namespace SeqCore.Models;
@@ -27,7 +30,7 @@ public sealed class Seq2SeqKind : IModelKind
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var c = config as Seq2SeqConfig ?? throw new ArgumentException($"seq2seq: expected a {nameof(Seq2SeqConfig)}, got {config?.GetType().Name}.");
+        var c = Typed(config);
         Seq2SeqVocabulary? vocabulary = null;
         if (metadata.TryGetValue(Checkpoint.TokenizerKey, out var json))
         {
@@ -48,4 +51,22 @@ public sealed class Seq2SeqKind : IModelKind
         model.MaxTargetLength = maxTargetLength;
         return model;
     }
+
+    /// <inheritdoc />
+    public long ParameterCount(IModelConfig config)
+    {
+        var c = Typed(config);
+        int e = c.EmbeddingSize, dk = checked(c.Directions * c.HiddenSize);
+        int decoderInput = checked(e + (c.InputFeeding ? dk : 0));
+        long encoder = RecurrentLayer.CountParameters(new RecurrentOptions { Cell = c.Cell, InputSize = e, HiddenSize = c.HiddenSize, Bidirectional = c.Bidirectional });
+        long decoder = RecurrentLayer.CountParameters(new RecurrentOptions { Cell = c.Cell, InputSize = decoderInput, HiddenSize = dk });
+        long attention = c.Attention == Seq2SeqAttention.Additive
+            ? AdditiveAttention.CountParameters(dk, dk, c.AttentionSize > 0 ? c.AttentionSize : dk)
+            : DotProductAttention.CountParameters(c.Attention == Seq2SeqAttention.Dot ? LuongScore.Dot : LuongScore.General, dk, dk);
+        return checked(Embedding.CountParameters(c.SourceVocabSize, e) + encoder + Embedding.CountParameters(c.TargetVocabSize, e) + decoder
+            + attention + Linear.CountParameters(checked(2 * dk), dk) + Linear.CountParameters(dk, c.TargetVocabSize));
+    }
+
+    private static Seq2SeqConfig Typed(IModelConfig config) =>
+        config as Seq2SeqConfig ?? throw new ArgumentException($"seq2seq: expected a {nameof(Seq2SeqConfig)}, got {config?.GetType().Name}.");
 }

@@ -220,8 +220,12 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
 
     /// <summary>Opens a word2vec checkpoint (of this build or of one before the model catalogue) on <paramref name="backend"/>.</summary>
     /// <exception cref="InvalidDataException">Not a word2vec checkpoint, or corrupt; the message names the file.</exception>
-    public static Word2Vec<T> Load(string path, IBackend<T> backend) =>
-        ModelCheckpoint.Load<Word2Vec<T>, T>(path, backend, Word2VecConfig.ModelKind);
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="backend">Where the model lives.</param>
+    /// <param name="maxBytes">The memory budget the model must fit (see <see cref="ModelBudget"/>); null for
+    /// <see cref="ModelBudget.DefaultBytes"/>.</param>
+    public static Word2Vec<T> Load(string path, IBackend<T> backend, long? maxBytes = null) =>
+        ModelCheckpoint.Load<Word2Vec<T>, T>(path, backend, Word2VecConfig.ModelKind, maxBytes);
 
     /// <summary>The vocabulary a checkpoint's metadata holds (the counts are 0 when it has none);
     /// <see cref="ArgumentException"/> when it is missing or malformed.</summary>

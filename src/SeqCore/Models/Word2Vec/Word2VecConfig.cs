@@ -25,12 +25,14 @@ public sealed record Word2VecConfig : IModelConfig
     /// <summary>Vector width D.</summary>
     public int Dim { get; init; } = 100;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field (limits: <see cref="ModelLimits"/>).</summary>
     public void Validate()
     {
         if (Model != ModelKind) throw new ArgumentException($"Word2VecConfig: model must be '{ModelKind}', got '{Model}'.");
         if (VocabularySize <= 0) throw new ArgumentException($"Word2VecConfig: vocabularySize must be positive, got {VocabularySize}.");
         if (Dim <= 0) throw new ArgumentException($"Word2VecConfig: dim must be positive, got {Dim}.");
+        ModelLimits.Check(nameof(Word2VecConfig), "vocabularySize", VocabularySize, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(nameof(Word2VecConfig), "dim", Dim, ModelLimits.MaxWidth);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using SeqCore.Layers;
 using SeqCore.Random;
 
 namespace SeqCore.Models;
@@ -26,10 +27,21 @@ public sealed class Word2VecKind : IModelKind
     public ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var c = config as Word2VecConfig ?? throw new ArgumentException($"word2vec: expected a {nameof(Word2VecConfig)}, got {config?.GetType().Name}.");
+        var c = Typed(config);
         var vocabulary = Word2Vec<T>.ReadVocabulary(metadata);
         if (vocabulary.Count != c.VocabularySize)
             throw new ArgumentException($"the vocabulary has {vocabulary.Count} words but the config says {c.VocabularySize}.");
         return new Word2Vec<T>(backend, vocabulary, c.Dim, init);
     }
+
+    /// <inheritdoc />
+    public long ParameterCount(IModelConfig config)
+    {
+        var c = Typed(config);
+        // in_embed.weight and out_embed.weight, both [V, D].
+        return checked(2 * Embedding.CountParameters(c.VocabularySize, c.Dim));
+    }
+
+    private static Word2VecConfig Typed(IModelConfig config) =>
+        config as Word2VecConfig ?? throw new ArgumentException($"word2vec: expected a {nameof(Word2VecConfig)}, got {config?.GetType().Name}.");
 }

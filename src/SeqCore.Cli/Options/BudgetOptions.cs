@@ -1,0 +1,34 @@
+using SeqCore.Models;
+
+namespace SeqCore.Cli.Options;
+
+/// <summary>
+/// The memory budget of a model (<see cref="ModelBudget"/>): <c>--max-memory</c>, taken by every verb that trains or
+/// loads one. A model whose parameters, gradients and optimizer moments would need more is refused before anything is
+/// allocated (exit code 2).
+/// </summary>
+internal static class BudgetOptions
+{
+    public static readonly SizeOption MaxMemory = new("--max-memory",
+        "Memory a model may take: its parameters with their gradients and two optimizer moments must fit, or the model is refused before anything is allocated.",
+        "half the physical memory");
+
+    /// <summary>The budget given, else <see cref="ModelBudget.DefaultBytes"/>.</summary>
+    public static long Bytes(OptionValues values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.Find(MaxMemory) ?? ModelBudget.DefaultBytes;
+    }
+
+    /// <summary>Checks the model <paramref name="config"/> describes before it is built: the config's limits, then the
+    /// budget (float parameters); <see cref="UsageException"/> names what is too large.</summary>
+    public static void Check(OptionValues values, IModelKind kind, IModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(config);
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        try { ModelBudget.Check(kind.ParameterCount(config), sizeof(float), Bytes(values)); }
+        catch (ArgumentException e) { throw new UsageException($"{MaxMemory.Name}: {e.Message}"); }
+    }
+}
