@@ -137,6 +137,6 @@ public static class Checkpoint
     public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return SafeTensors.Read(path).Metadata;
+        return SafeTensors.ReadHeader(path).Metadata;
     }
 }

@@ -46,7 +46,24 @@ public static class SafeTensors
         }
     }
 
-    private static (IReadOnlyDictionary<string, SafeTensor>, IReadOnlyDictionary<string, string>) ReadOpened(string path, FileStream stream)
+    /// <summary>The header alone: every tensor's entry (name, dtype, shape, offsets) and the metadata, checked as
+    /// <see cref="Read"/> checks them, without reading any tensor data. Cheap on any file size.</summary>
+    /// <exception cref="InvalidDataException">As <see cref="Read"/>.</exception>
+    internal static (List<SafeTensorEntry> Entries, Dictionary<string, string> Metadata) ReadHeader(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            return ReadHeaderOpened(path, stream).Header;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: cannot read the file: {e.Message}", e);
+        }
+    }
+
+    private static ((List<SafeTensorEntry> Entries, Dictionary<string, string> Metadata) Header, long DataStart) ReadHeaderOpened(string path, FileStream stream)
     {
         long fileLength = stream.Length;
         if (fileLength < 8) throw new InvalidDataException($"{path}: not a safetensors file: {fileLength} bytes is shorter than the 8-byte header length.");
@@ -60,7 +77,12 @@ public static class SafeTensors
         var json = new byte[headerLength];
         stream.ReadExactly(json);
         long dataStart = 8 + (long)headerLength;
-        var (entries, metadata) = SafeTensorsHeader.Parse(path, json, fileLength - dataStart);
+        return (SafeTensorsHeader.Parse(path, json, fileLength - dataStart), dataStart);
+    }
+
+    private static (IReadOnlyDictionary<string, SafeTensor>, IReadOnlyDictionary<string, string>) ReadOpened(string path, FileStream stream)
+    {
+        var ((entries, metadata), dataStart) = ReadHeaderOpened(path, stream);
         var tensors = new Dictionary<string, SafeTensor>();
         var buffer = new byte[ChunkBytes];
         foreach (var entry in entries)

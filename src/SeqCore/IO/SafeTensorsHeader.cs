@@ -24,14 +24,15 @@ internal static class SafeTensorsHeader
     public static IReadOnlyDictionary<string, int[]> TensorShapes(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        // For now through the full reader; to read the header alone (Parse) once SafeTensors exposes it.
-        return SafeTensors.Read(path).Tensors.ToDictionary(t => t.Key, t => t.Value.Shape);
+        return SafeTensors.ReadHeader(path).Entries.ToDictionary(e => e.Name, e => e.Shape);
     }
 
     /// <summary>The tensors (in header order) and metadata described by <paramref name="json"/>, checked against a data
     /// section of <paramref name="dataLength"/> bytes.</summary>
     public static (List<SafeTensorEntry> Entries, Dictionary<string, string> Metadata) Parse(string path, ReadOnlyMemory<byte> json, long dataLength)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+            throw new InvalidDataException($"{path}: the header is not valid UTF-8 text.");
         JsonDocument document;
         try { document = JsonDocument.Parse(json); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: the header is not a JSON object: {FileText.Cut(e.Message)}", e); }

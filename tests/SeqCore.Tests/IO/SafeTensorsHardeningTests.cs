@@ -40,6 +40,19 @@ public class SafeTensorsHardeningTests
         return path;
     }
 
+    /// <summary>Found by the CLI fuzz test: a header that is not UTF-8 used to escape as an InvalidOperationException
+    /// (exit 1); it is refused like any other corrupt header, by the full reader and by the metadata reader.</summary>
+    [Test]
+    public void AHeaderThatIsNotUtf8IsRefused()
+    {
+        string path = WriteFile("{\"__metadata__\":{\"k\":\"v\"}}");
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[8 + 17] = 0xFF; // inside the key "k"
+        File.WriteAllBytes(path, bytes);
+        AssertRefused(path, "UTF-8");
+        Assert.That(() => Checkpoint.ReadMetadata(path), Throws.TypeOf<InvalidDataException>().With.Message.Contains("UTF-8"));
+    }
+
     private static string AssertRefused(string path, params string[] mentions)
     {
         var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path))!;
