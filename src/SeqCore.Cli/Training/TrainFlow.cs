@@ -51,6 +51,10 @@ internal static class TrainFlow
         invocation.Remove(CommonOptions.Resume.Key);
         invocation.Remove(CommonOptions.Out.Key);
         invocation.Remove(CommonOptions.Config.Key);
+        // How a run is executed and shown, not what it trains: left out, so that the checkpoint is byte-identical across
+        // thread counts (the weights are) and a resume on another machine picks its own.
+        foreach (var o in new OptionSpec[] { CommonOptions.Threads, CommonOptions.Json, CommonOptions.Force, BudgetOptions.MaxMemory })
+            invocation.Remove(o.Key);
         invocation["model"] = kind.Kind.Name;
 
         var view = new TrainingProgressView(io, json, settings.MaxSteps, settings.MaxSteps == int.MaxValue ? Math.Max(1, settings.EvalEvery > 0 ? settings.EvalEvery : 100) : 0);

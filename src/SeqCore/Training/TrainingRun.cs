@@ -20,8 +20,9 @@ namespace SeqCore.Training;
 /// <c>seqcore.run</c> key and <c>run.*</c> tensors, which model loaders ignore.</para>
 /// <para>Resuming: <see cref="Resume"/> restores all of that, so a run resumed at step k and continued to n gives the same
 /// weights as one that ran to n without stopping (same backend and thread count; tested in double).</para>
-/// <para>Reproducibility: the same seed, settings, backend and thread count give a bit-identical checkpoint (the run
-/// state holds no wall time; a resumed run's time budget counts from the resume).</para>
+/// <para>Reproducibility: the same seed, settings and backend give a bit-identical checkpoint, on the CPU whatever the
+/// thread count (tested with 1 and 2). The run state holds no wall time; a resumed run's time budget counts from the
+/// resume.</para>
 /// </remarks>
 public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
