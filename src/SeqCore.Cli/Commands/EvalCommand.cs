@@ -17,7 +17,7 @@ internal static class EvalCommand
     public static readonly IntOption Batch = new("--batch", "Streams the text is cut into (1 scores every token).", 16, valueName: "B");
     public static readonly IntOption Window = new("--window", "Tokens per forward pass (a transformer uses at most its context).", 128, max: 1 << 20, valueName: "T");
 
-    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Corpus, Batch, Window, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Corpus, Batch, Window, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.AllowNonFinite, CommonOptions.Json];
 
     public static Command Create(CliIO io)
     {
@@ -45,7 +45,7 @@ internal static class EvalCommand
         string text;
         try { text = TextCorpus.ReadText(corpusPath); }
         catch (InvalidDataException e) { throw new UsageException($"--corpus: {e.Message}"); }
-        using var model = ModelFile.Load(modelPath, backend, BudgetOptions.Bytes(v));
+        using var model = ModelFile.Load(modelPath, backend, BudgetOptions.Bytes(v), v.Get(CommonOptions.AllowNonFinite));
         var tokenizer = model.Tokenizer!;
         int[] tokens = ModelFile.Encode(tokenizer, text, $"--corpus {corpusPath}");
         if (tokens.Length < 2) throw new UsageException($"--corpus: {corpusPath} has {tokens.Length} token(s); at least 2 are needed to predict one.");

@@ -22,7 +22,7 @@ internal static class GenerateCommand
     public static readonly IntOption Threads = new("--threads", "CPU threads; 0 = all cores (one token at a time is too small to share).", 1, min: 0, max: 1024);
     public static readonly FlagOption Json = new("--json", "Print one JSON object with the prompt and the generated text at the end instead of streaming.");
 
-    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Prompt, Tokens, Temperature, TopK, TopP, CommonOptions.Seed, CommonOptions.Backend, Threads, BudgetOptions.MaxMemory, Json];
+    public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Prompt, Tokens, Temperature, TopK, TopP, CommonOptions.Seed, CommonOptions.Backend, Threads, BudgetOptions.MaxMemory, CommonOptions.AllowNonFinite, Json];
 
     public static Command Create(CliIO io)
     {
@@ -53,7 +53,7 @@ internal static class GenerateCommand
         bool json = v.Get(Json);
         if (string.IsNullOrEmpty(prompt)) throw new UsageException("--prompt is required: the text to continue.");
         using var backend = BackendOption.Open<float>(v.Get(CommonOptions.Backend), v.Get(Threads));
-        using var model = ModelFile.Load(v.FindText(Model), backend, BudgetOptions.Bytes(v));
+        using var model = ModelFile.Load(v.FindText(Model), backend, BudgetOptions.Bytes(v), v.Get(CommonOptions.AllowNonFinite));
         var tokenizer = model.Tokenizer!;
         {
             int[] ids = ModelFile.Encode(tokenizer, prompt, "--prompt");

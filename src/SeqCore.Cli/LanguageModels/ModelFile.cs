@@ -9,12 +9,12 @@ internal static class ModelFile
 {
     /// <summary>Opens the checkpoint at <paramref name="path"/> if the model fits <paramref name="maxBytes"/> (see
     /// <see cref="ModelBudget"/>).</summary>
-    public static LanguageModel<float> Load(string? path, IBackend<float> backend, long maxBytes)
+    public static LanguageModel<float> Load(string? path, IBackend<float> backend, long maxBytes, bool allowNonFinite = false)
     {
         if (string.IsNullOrEmpty(path)) throw new UsageException("--model is required: a checkpoint written by 'seqcore train'.");
         if (!File.Exists(path)) throw new UsageException($"--model: file not found: {path}");
         LanguageModel<float> model;
-        try { model = LanguageModel<float>.Load(path, backend, maxBytes); }
+        try { model = LanguageModel<float>.Load(path, backend, maxBytes, allowNonFinite); }
         catch (InvalidDataException e) { throw new UsageException(e.Message); }
         if (model.Tokenizer is null)
         {

@@ -17,6 +17,7 @@ internal static class CommonOptions
     public static readonly TextOption Out = new("--out", "The checkpoint to write. Every other output of the verb goes beside it, named after it: NAME.loss.svg, NAME.forecast.svg, NAME.forecast.csv, NAME.confusion.svg …, and NAME.lock while the run lasts (a second run writing the same outputs is refused). No output may replace an input, and a read-only file is never replaced. An existing checkpoint is replaced only by a SeqCore checkpoint (never another file, unless --force); the files beside it are replaced.", valueName: "FILE");
     public static readonly FlagOption Force = new("--force", "Replace an existing output even when it is not of the kind the verb writes (e.g. --out naming a file that is not a SeqCore checkpoint). Inputs and read-only files are still never replaced.");
     public static readonly FlagOption Json = new("--json", "Progress and results as JSON lines on stdout.");
+    public static readonly FlagOption AllowNonFinite = new("--allow-non-finite", "Load a checkpoint whose weights hold NaN or infinity instead of refusing it (exit 2), to debug a broken model; its results are then NaN too.");
     public static readonly DurationOption Time = new("--time", "Wall-time budget; training stops after the step that crosses it (without --steps: as many steps as fit).");
 
     // ---- training: one declaration, defaults from the model kind ----

@@ -5,7 +5,7 @@ namespace SeqCore.Models;
 /// <summary>
 /// The memory a model may take, checked from its config before anything is allocated: a model of N parameters of
 /// B bytes needs about <c>N·B·4</c> bytes to train (values, gradients and the optimizer's two moments), and about as
-/// much to load (values, gradients and the file's tensors). <see cref="ModelCheckpoint.Load{T}(string, IBackend{T}, string?, long?)"/>
+/// much to load (values, gradients and the file's tensors). <see cref="ModelCheckpoint.Load{T}(string, IBackend{T}, string?, long?, bool)"/>
 /// and the CLI's training verbs refuse a model above the budget.
 /// </summary>
 public static class ModelBudget

@@ -84,8 +84,9 @@ public static class ModelCheckpoint
     /// <paramref name="expectedKind"/> with a message naming both. Before anything is allocated, the parameters the config
     /// describes (<see cref="IModelKind.ParameterCount"/>) must fit <paramref name="maxBytes"/> (default
     /// <see cref="ModelBudget.DefaultBytes"/>; see <see cref="ModelBudget"/>) and equal the elements of the file's tensors
-    /// (a training run's <c>run.*</c> tensors aside).</summary>
-    public static ISequenceModel<T> Load<T>(string path, IBackend<T> backend, string? expectedKind, long? maxBytes = null) where T : unmanaged, IFloatingPointIeee754<T>
+    /// (a training run's <c>run.*</c> tensors aside). NaN and infinite weights are refused unless
+    /// <paramref name="allowNonFinite"/> (for debugging a broken model).</summary>
+    public static ISequenceModel<T> Load<T>(string path, IBackend<T> backend, string? expectedKind, long? maxBytes = null, bool allowNonFinite = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(backend);
@@ -101,7 +102,7 @@ public static class ModelCheckpoint
         ISequenceModel<T> model;
         try { model = kind.Build(backend, config, metadata, new RandomStream(0)); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-        try { Checkpoint.Load(path, model.Parameters, backend); }
+        try { Checkpoint.Load(path, model.Parameters, backend, allowNonFinite: allowNonFinite); }
         catch
         {
             model.Dispose();
@@ -110,7 +111,7 @@ public static class ModelCheckpoint
         return model;
     }
 
-    /// <summary>The checks <see cref="Load{T}(string, IBackend{T}, string?, long?)"/> makes before building: the model
+    /// <summary>The checks <see cref="Load{T}(string, IBackend{T}, string?, long?, bool)"/> makes before building: the model
     /// fits the budget, and the file holds as many parameter elements as the config describes.</summary>
     private static void CheckSize(string path, IModelKind kind, IModelConfig config, int bytesPerValue, long maxBytes)
     {
@@ -131,11 +132,11 @@ public static class ModelCheckpoint
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path}: the config describes {described:N0} parameters but the file holds {held:N0}."));
     }
 
-    /// <summary>Typed form of <see cref="Load{T}(string, IBackend{T}, string?, long?)"/> for a kind's own <c>Load</c>.</summary>
-    public static TModel Load<TModel, T>(string path, IBackend<T> backend, string kind, long? maxBytes = null)
+    /// <summary>Typed form of <see cref="Load{T}(string, IBackend{T}, string?, long?, bool)"/> for a kind's own <c>Load</c>.</summary>
+    public static TModel Load<TModel, T>(string path, IBackend<T> backend, string kind, long? maxBytes = null, bool allowNonFinite = false)
         where TModel : class, ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var model = Load(path, backend, kind, maxBytes);
+        var model = Load(path, backend, kind, maxBytes, allowNonFinite);
         if (model is TModel typed) return typed;
         model.Dispose();
         throw new InvalidDataException($"{path}: the '{kind}' model is not a {typeof(TModel).Name}.");

@@ -66,6 +66,9 @@ public class CliFuzzTests
     /// Writes <paramref name="iterations"/> mutations of <paramref name="valid"/> to a fresh folder each and runs
     /// <paramref name="command"/> (given the mutated file and the folder for outputs) on it.
     /// </summary>
+    /// <summary>The most managed memory one mutated input may make a verb allocate.</summary>
+    private const long MaxAllocatedBytes = 256L << 20;
+
     private void Fuzz(byte[] valid, string fileName, Func<string, string, string[]> command, int iterations, string stdin = "")
     {
         var clock = Stopwatch.StartNew();
@@ -75,8 +78,13 @@ public class CliFuzzTests
             Directory.CreateDirectory(folder);
             string input = Path.Combine(folder, fileName);
             File.WriteAllBytes(input, Apply(valid, mutations));
+            long before = GC.GetTotalAllocatedBytes();
             var (code, err) = Run(stdin, command(input, folder));
+            long allocated = GC.GetTotalAllocatedBytes() - before;
             Assert.That(code, Is.EqualTo(ExitCodes.Ok).Or.EqualTo(ExitCodes.Usage), err);
+            // Bounded allocation: a mutated size field must never turn into a huge buffer (the inputs are a few KB; the
+            // bound is generous because other tests may allocate at the same time).
+            Assert.That(allocated, Is.LessThan(MaxAllocatedBytes), $"{allocated:N0} bytes allocated; {err}");
             Assert.That(Directory.GetFiles(_dir, "*.tmp-*", SearchOption.AllDirectories), Is.Empty, err);
         }, iter: iterations, threads: 1);
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)));

@@ -247,5 +247,12 @@ public class SafeTensorsHardeningTests
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr.ToString(), Does.Contain($"'{tensor}'").And.Contain("NaN").And.Contain("flat index 5"));
         Assert.That(stderr.ToString().Trim().Split('\n'), Has.Length.EqualTo(1), "one line");
+
+        // --allow-non-finite loads it anyway, for debugging: the score is then NaN, said as it is.
+        stdout = new StringWriter();
+        stderr = new StringWriter();
+        code = CliApp.Run(["eval", "--model", path, "--corpus", corpus, "--threads", "1", "--allow-non-finite", "--json"], stdout, stderr);
+        Assert.That(code, Is.Zero, stderr.ToString());
+        Assert.That(stdout.ToString(), Does.Contain("\"nll\":\"NaN\"").Or.Contain("\"nll\":NaN"));
     }
 }

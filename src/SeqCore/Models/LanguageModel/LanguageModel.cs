@@ -143,8 +143,9 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
     /// <param name="backend">Where the model lives.</param>
     /// <param name="maxBytes">The memory budget the model must fit (see <see cref="ModelBudget"/>); null for
     /// <see cref="ModelBudget.DefaultBytes"/>.</param>
-    public static LanguageModel<T> Load(string path, IBackend<T> backend, long? maxBytes = null) =>
-        ModelCheckpoint.Load<LanguageModel<T>, T>(path, backend, LanguageModelConfig.ModelKind, maxBytes);
+    /// <param name="allowNonFinite">Load NaN and infinite weights instead of refusing them (for debugging).</param>
+    public static LanguageModel<T> Load(string path, IBackend<T> backend, long? maxBytes = null, bool allowNonFinite = false) =>
+        ModelCheckpoint.Load<LanguageModel<T>, T>(path, backend, LanguageModelConfig.ModelKind, maxBytes, allowNonFinite);
 
     /// <summary>The backend every tensor lives on.</summary>
     public IBackend<T> Backend => _backend;
