@@ -23,6 +23,24 @@ public static class BackendExtensions
         return result;
     }
 
+    /// <summary>Copies a tensor into a new host array of doubles (exact for float and double), as checkpoints store
+    /// values.</summary>
+    public static double[] ToDoubleArray<T>(this IBackend<T> backend, Tensor<T> tensor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var host = backend.ToArray(tensor);
+        var result = new double[host.Length];
+        for (int i = 0; i < host.Length; i++) result[i] = double.CreateTruncating(host[i]);
+        return result;
+    }
+
+    /// <summary>Fills <paramref name="tensor"/> from host doubles (rounded to <typeparamref name="T"/>).</summary>
+    public static void CopyFromDoubles<T>(this IBackend<T> backend, ReadOnlySpan<double> values, Tensor<T> tensor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var host = new T[values.Length];
+        for (int i = 0; i < values.Length; i++) host[i] = T.CreateTruncating(values[i]);
+        backend.CopyFromHost(host, tensor);
+    }
+
     /// <summary>
     /// Matrix product from the tensors' shapes: <c>c = alpha·op(a)·op(b) + beta·c</c>, where each tensor is read
     /// as a matrix (<see cref="Tensor{T}.AsMatrix"/>). Throws naming the shapes when they do not chain.

@@ -29,19 +29,6 @@ internal static class BenchCommand
 
     /// <summary>A bench verb's command with <paramref name="options"/>, running <paramref name="execute"/>; a bad value
     /// is one line on stderr naming the option, exit code 2.</summary>
-    public static Command Verb(CliIO io, string name, string description, IReadOnlyList<OptionSpec> options, Func<OptionValues, int> execute)
-    {
-        var command = new Command(name, description);
-        foreach (var o in options) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try { return execute(new OptionValues(parse)); }
-            catch (UsageException e)
-            {
-                io.Error.WriteLine($"seqcore: bench {name}: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-    }
+    public static Command Verb(CliIO io, string name, string description, IReadOnlyList<OptionSpec> options, Func<OptionValues, int> execute) =>
+        CliVerb.Create(io, $"bench {name}", name, description, options, (_, v) => execute(v));
 }

@@ -19,21 +19,8 @@ internal static class EvalCommand
 
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Corpus, Batch, Window, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.AllowNonFinite, CommonOptions.Json];
 
-    public static Command Create(CliIO io)
-    {
-        var command = new Command("eval", "Score a text with a language model: NLL per token, bits per character and per token, perplexity.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try { return Execute(io, new OptionValues(parse)); }
-            catch (UsageException e)
-            {
-                io.Error.WriteLine($"seqcore: eval: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-    }
+    public static Command Create(CliIO io) =>
+        CliVerb.Create(io, "eval", "eval", "Score a text with a language model: NLL per token, bits per character and per token, perplexity.", AllOptions, (_, v) => Execute(io, v));
 
     private static int Execute(CliIO io, OptionValues v)
     {

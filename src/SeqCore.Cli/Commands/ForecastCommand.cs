@@ -26,26 +26,12 @@ internal static class ForecastCommand
     private static IReadOnlyList<OptionSpec> TrainingOnly { get; } =
         [.. ForecasterTrainKind.ModelOptions, .. CommonOptions.Training, CommonOptions.Resume, CommonOptions.Seed];
 
-    public static Command Create(CliIO io)
-    {
-        var command = new Command("forecast", "Train an LSTM/GRU forecaster on a CSV column except its last --holdout rows, forecast them multi-step, and compare RMSE and MAPE with a seasonal-naive baseline; writes the checkpoint (--out), NAME.forecast.svg, NAME.forecast.csv and NAME.loss.svg.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try { return Execute(io, new OptionValues(parse)); }
-            catch (UsageException e)
-            {
-                io.Error.WriteLine($"seqcore: forecast: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-    }
+    public static Command Create(CliIO io) =>
+        CliVerb.Create(io, "forecast", "forecast", "Train an LSTM/GRU forecaster on a CSV column except its last --holdout rows, forecast them multi-step, and compare RMSE and MAPE with a seasonal-naive baseline; writes the checkpoint (--out), NAME.forecast.svg, NAME.forecast.csv and NAME.loss.svg.", AllOptions, (_, v) => Execute(io, v));
 
     private static int Execute(CliIO io, OptionValues v)
     {
-        if (v.FindText(CommonOptions.Config) is { } configPath) v.With(OptionValues.ReadFile("--config", configPath), configPath);
-        v.RejectUnknownKeys(AllOptions, "forecast");
+        v.WithConfigFile().RejectUnknownKeys(AllOptions, "forecast");
         string? modelPath = v.FindText(Model);
         return modelPath is null ? TrainFlow.Run(io, Kind, v, "forecast") : ForecastWithSaved(io, v, modelPath);
     }

@@ -24,26 +24,8 @@ internal static class GenerateCommand
 
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Prompt, Tokens, Temperature, TopK, TopP, CommonOptions.Seed, CommonOptions.Backend, Threads, BudgetOptions.MaxMemory, CommonOptions.AllowNonFinite, Json];
 
-    public static Command Create(CliIO io)
-    {
-        var command = new Command("generate", "Continue a prompt with a language model; tokens stream to stdout as they are made.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try
-            {
-                var v = new OptionValues(parse);
-                var options = new SamplingOptions { Temperature = v.Get(Temperature), TopK = v.Get(TopK), TopP = v.Get(TopP) };
-                return Execute(io, v, options);
-            }
-            catch (UsageException e)
-            {
-                io.Error.WriteLine($"seqcore: generate: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-    }
+    public static Command Create(CliIO io) => CliVerb.Create(io, "generate", "generate", "Continue a prompt with a language model; tokens stream to stdout as they are made.", AllOptions, (_, v) =>
+        Execute(io, v, new SamplingOptions { Temperature = v.Get(Temperature), TopK = v.Get(TopK), TopP = v.Get(TopP) }));
 
     private static int Execute(CliIO io, OptionValues v, SamplingOptions options)
     {

@@ -18,25 +18,8 @@ internal static class GradcheckCommand
 
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Filter, CommonOptions.Backend, List, CommonOptions.Json];
 
-    public static Command Create(CliIO io)
-    {
-        var command = new Command("gradcheck", "Compare every layer's analytic gradients with central finite differences in double: max relative error |a−n|/max(|a|,|n|,1e-8) per case, tolerance 1e-6.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try
-            {
-                var v = new OptionValues(parse);
-                return Execute(io, v.FindText(Filter), v.Get(CommonOptions.Backend), v.Get(List), v.Get(CommonOptions.Json));
-            }
-            catch (UsageException e)
-            {
-                io.Error.WriteLine($"seqcore: gradcheck: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-    }
+    public static Command Create(CliIO io) => CliVerb.Create(io, "gradcheck", "gradcheck", "Compare every layer's analytic gradients with central finite differences in double: max relative error |a−n|/max(|a|,|n|,1e-8) per case, tolerance 1e-6.", AllOptions, (_, v) =>
+        Execute(io, v.FindText(Filter), v.Get(CommonOptions.Backend), v.Get(List), v.Get(CommonOptions.Json)));
 
     private static int Execute(CliIO io, string? filter, string backendName, bool list, bool json)
     {

@@ -21,25 +21,8 @@ internal static class SelftestCommand
 
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [CommonOptions.Backend, Filter, NoGradcheck, CommonOptions.Json];
 
-    public static Command Create(CliIO io)
-    {
-        var command = new Command("selftest", "Check a backend where it runs: on a GPU, GPU-versus-CPU parity for every operation (float 1e-5, double 1e-12 relative; GEMM looser) and the double gradient checks on the GPU; on the CPU, the gradient checks.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try
-            {
-                var v = new OptionValues(parse);
-                return Execute(io, v.Get(CommonOptions.Backend), v.FindText(Filter), v.Get(NoGradcheck), v.Get(CommonOptions.Json));
-            }
-            catch (UsageException e)
-            {
-                io.Error.WriteLine($"seqcore: selftest: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-    }
+    public static Command Create(CliIO io) => CliVerb.Create(io, "selftest", "selftest", "Check a backend where it runs: on a GPU, GPU-versus-CPU parity for every operation (float 1e-5, double 1e-12 relative; GEMM looser) and the double gradient checks on the GPU; on the CPU, the gradient checks.", AllOptions, (_, v) =>
+        Execute(io, v.Get(CommonOptions.Backend), v.FindText(Filter), v.Get(NoGradcheck), v.Get(CommonOptions.Json)));
 
     private static int Execute(CliIO io, string backendName, string? filter, bool skipGradients, bool json)
     {

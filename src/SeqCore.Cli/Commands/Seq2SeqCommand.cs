@@ -16,11 +16,4 @@ internal static class Seq2SeqCommand
         CliApp.RequireVerb(command, io, "seqcore seq2seq");
         return command;
     }
-
-    /// <summary>Prints one error line for the sub-verb and returns the usage exit code.</summary>
-    internal static int Fail(CliIO io, string verb, string message)
-    {
-        io.Error.WriteLine($"seqcore: seq2seq {verb}: {message}");
-        return ExitCodes.Usage;
-    }
 }

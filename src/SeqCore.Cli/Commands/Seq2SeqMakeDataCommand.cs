@@ -17,17 +17,8 @@ internal static class Seq2SeqMakeDataCommand
     /// <summary>Every option the sub-verb takes.</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Task, Count, CommonOptions.Seed, Out, CommonOptions.Force, CommonOptions.Json];
 
-    public static Command Create(CliIO io)
-    {
-        var command = new Command("make-data", "Write a TSV of source<TAB>target pairs from a built-in task, so a recipe needs no external data.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try { return Execute(io, new OptionValues(parse)); }
-            catch (UsageException e) { return Seq2SeqCommand.Fail(io, "make-data", e.Message); }
-        });
-        return command;
-    }
+    public static Command Create(CliIO io) =>
+        CliVerb.Create(io, "seq2seq make-data", "make-data", "Write a TSV of source<TAB>target pairs from a built-in task, so a recipe needs no external data.", AllOptions, (_, v) => Execute(io, v));
 
     private static int Execute(CliIO io, OptionValues v)
     {

@@ -17,21 +17,9 @@ internal static class Seq2SeqTrainCommand
     /// <summary>Every option the sub-verb takes.</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [.. Kind.Options, .. TrainFlow.SharedOptions];
 
-    public static Command Create(CliIO io)
+    public static Command Create(CliIO io) => CliVerb.Create(io, "seq2seq train", "train", "Train an encoder–decoder with attention on source<TAB>target pairs; print held-out exact-match accuracy; write the checkpoint and, beside it, a loss curve and an attention map.", AllOptions, (_, v) =>
     {
-        var command = new Command("train", "Train an encoder–decoder with attention on source<TAB>target pairs; print held-out exact-match accuracy; write the checkpoint and, beside it, a loss curve and an attention map.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try
-            {
-                var values = new OptionValues(parse);
-                if (values.FindText(CommonOptions.Config) is { } configPath) values.With(OptionValues.ReadFile("--config", configPath), configPath);
-                values.RejectUnknownKeys(AllOptions, "seq2seq train");
-                return TrainFlow.Run(io, Kind, values, "seq2seq train");
-            }
-            catch (UsageException e) { return Seq2SeqCommand.Fail(io, "train", e.Message); }
-        });
-        return command;
-    }
+        v.WithConfigFile().RejectUnknownKeys(AllOptions, "seq2seq train");
+        return TrainFlow.Run(io, Kind, v, "seq2seq train");
+    });
 }

@@ -25,13 +25,9 @@ internal static class Seq2SeqTranslateCommand
     public static Command Create(CliIO io)
     {
         var inputs = new Argument<string[]>("text") { Description = "Inputs to translate; none: read standard input, one per line.", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("translate", "Translate inputs with a trained seq2seq checkpoint (greedy or beam search).") { inputs };
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try { return Execute(io, new OptionValues(parse), parse.GetValue(inputs) ?? []); }
-            catch (UsageException e) { return Seq2SeqCommand.Fail(io, "translate", e.Message); }
-        });
+        var command = CliVerb.Create(io, "seq2seq translate", "translate", "Translate inputs with a trained seq2seq checkpoint (greedy or beam search).", AllOptions,
+            (parse, v) => Execute(io, v, parse.GetValue(inputs) ?? []));
+        command.Arguments.Add(inputs);
         return command;
     }
 

@@ -19,9 +19,7 @@ internal static class TrainCommand
 
     public static Command Create(CliIO io)
     {
-        var command = new Command("train", "Train a model from flags or a --config file: a language model (the default) or, with --model, any kind of the catalogue; writes the checkpoint (resumable with --resume) and a loss-curve SVG beside it.");
-        OptionSpec[] shared = [Model, .. TrainFlow.SharedOptions];
-        foreach (var o in shared) command.Options.Add(o.Symbol);
+        var command = CliVerb.Create(io, "train", "train", "Train a model from flags or a --config file: a language model (the default) or, with --model, any kind of the catalogue; writes the checkpoint (resumable with --resume) and a loss-curve SVG beside it.", [Model, .. TrainFlow.SharedOptions], (_, v) => Execute(io, v));
         // A kind's own option appears once per name; its help says which kinds take it (and their defaults), and the
         // kind's own declaration parses it (OptionValues finds the value by name).
         foreach (var group in TrainKinds.All.SelectMany(k => k.Options.Select(o => (Kind: k.Kind.Name, Option: o))).GroupBy(x => x.Option.Name))
@@ -31,22 +29,12 @@ internal static class TrainCommand
             string help = $"{first.Help} [{first.TypeText}; {kinds}]";
             command.Options.Add(first is FlagOption ? new Option<bool>(first.Name) { Description = help } : new Option<string[]>(first.Name) { Description = help, HelpName = first.ValueName, AllowMultipleArgumentsPerToken = false });
         }
-        command.SetAction(parse =>
-        {
-            try { return Execute(io, parse); }
-            catch (UsageException e)
-            {
-                io.Error.WriteLine($"seqcore: train: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
         return command;
     }
 
-    private static int Execute(CliIO io, ParseResult parse)
+    private static int Execute(CliIO io, OptionValues values)
     {
-        var values = new OptionValues(parse);
-        if (values.FindText(CommonOptions.Config) is { } configPath) values.With(OptionValues.ReadFile("--config", configPath), configPath);
+        values.WithConfigFile();
         string kindName = values.Get(Model);
         var kind = TrainKinds.Find(kindName)
             ?? throw new UsageException($"{values.Where(Model)}: unknown model kind '{kindName}'; this build trains: {string.Join(", ", TrainKinds.All.Select(k => k.Kind.Name))}.");

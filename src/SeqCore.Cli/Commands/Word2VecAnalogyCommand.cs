@@ -16,19 +16,13 @@ internal static class Word2VecAnalogyCommand
     public static Command Create(CliIO io)
     {
         var words = new Argument<string[]>("words") { Description = "a b c: find x with a − b + c ≈ x (a is to b as x is to c).", Arity = new ArgumentArity(3, 3) };
-        var command = new Command("analogy", "Solve a − b + c by cosine similarity, excluding the three query words (e.g. king man woman → queen).") { words };
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
+        var command = CliVerb.Create(io, "word2vec analogy", "analogy", "Solve a − b + c by cosine similarity, excluding the three query words (e.g. king man woman → queen).", AllOptions, (parse, v) =>
         {
-            try
-            {
-                var v = new OptionValues(parse);
-                string[] w = parse.GetValue(words)!;
-                int top = v.Get(Top);
-                return Word2VecCommand.Query(io, v, m => (m.Analogy(w[0], w[1], w[2], top), new { A = w[0], B = w[1], C = w[2] }));
-            }
-            catch (UsageException e) { return Word2VecCommand.Fail(io, "analogy", e.Message); }
+            string[] w = parse.GetValue(words)!;
+            int top = v.Get(Top);
+            return Word2VecCommand.Query(io, v, m => (m.Analogy(w[0], w[1], w[2], top), new { A = w[0], B = w[1], C = w[2] }));
         });
+        command.Arguments.Add(words);
         return command;
     }
 }

@@ -55,11 +55,4 @@ internal static class Word2VecCommand
         }
         return ExitCodes.Ok;
     }
-
-    /// <summary>Prints one error line for the sub-verb and returns the usage exit code.</summary>
-    internal static int Fail(CliIO io, string verb, string message)
-    {
-        io.Error.WriteLine($"seqcore: word2vec {verb}: {message}");
-        return ExitCodes.Usage;
-    }
 }

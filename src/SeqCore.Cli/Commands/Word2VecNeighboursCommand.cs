@@ -16,20 +16,13 @@ internal static class Word2VecNeighboursCommand
 
     public static Command Create(CliIO io)
     {
-        var command = new Command("neighbours", "The words nearest to a word by cosine similarity of their vectors.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.Aliases.Add("neighbors");
-        command.SetAction(parse =>
+        var command = CliVerb.Create(io, "word2vec neighbours", "neighbours", "The words nearest to a word by cosine similarity of their vectors.", AllOptions, (_, v) =>
         {
-            try
-            {
-                var v = new OptionValues(parse);
-                string word = v.FindText(Word) ?? throw new UsageException("--word is required: the word to look up.");
-                int top = v.Get(Top);
-                return Word2VecCommand.Query(io, v, m => (m.Neighbours(word, top), new { Word = word }));
-            }
-            catch (UsageException e) { return Word2VecCommand.Fail(io, "neighbours", e.Message); }
+            string word = v.FindText(Word) ?? throw new UsageException("--word is required: the word to look up.");
+            int top = v.Get(Top);
+            return Word2VecCommand.Query(io, v, m => (m.Neighbours(word, top), new { Word = word }));
         });
+        command.Aliases.Add("neighbors");
         return command;
     }
 }

@@ -16,21 +16,9 @@ internal static class Word2VecTrainCommand
     /// <summary>Every option the sub-verb takes.</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [.. Kind.Options, .. TrainFlow.SharedOptions];
 
-    public static Command Create(CliIO io)
+    public static Command Create(CliIO io) => CliVerb.Create(io, "word2vec train", "train", "Train word vectors on a corpus; write the checkpoint and, beside it, the loss curve.", AllOptions, (_, v) =>
     {
-        var command = new Command("train", "Train word vectors on a corpus; write the checkpoint and, beside it, the loss curve.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try
-            {
-                var values = new OptionValues(parse);
-                if (values.FindText(CommonOptions.Config) is { } configPath) values.With(OptionValues.ReadFile("--config", configPath), configPath);
-                values.RejectUnknownKeys(AllOptions, "word2vec train");
-                return TrainFlow.Run(io, Kind, values, "word2vec train");
-            }
-            catch (UsageException e) { return Word2VecCommand.Fail(io, "train", e.Message); }
-        });
-        return command;
-    }
+        v.WithConfigFile().RejectUnknownKeys(AllOptions, "word2vec train");
+        return TrainFlow.Run(io, Kind, v, "word2vec train");
+    });
 }

@@ -116,23 +116,14 @@ internal sealed class FlagOption(string name, string help) : OptionSpec<bool>(na
     }
 }
 
-/// <summary>
-/// A comma-separated list of positive integers, e.g. <c>--m 32,1024</c> (a benchmark runs each value). With a
-/// <paramref name="zeroWord"/> (e.g. <c>all</c>), 0 is allowed and the word means 0. The option may be repeated
-/// (<c>--m 32 --m 64</c> is <c>32,64</c>). Read with <see cref="Values"/>; an empty default means "not given" (the
-/// verb decides).
-/// </summary>
-internal sealed class IntListOption(string name, string help, int[] @default, string? zeroWord = null, string valueName = "N[,N...]")
+/// <summary>A comma-separated list whose items <typeparamref name="TItem"/> are parsed by the subclass; the option may be
+/// repeated (every occurrence adds to the list). Read with <see cref="Values"/>.</summary>
+internal abstract class ListOption<TItem>(string name, string help, string valueName, IReadOnlyList<TItem> @default)
     : OptionSpec<string>(name, help, valueName)
 {
     public override bool Repeatable => true;
 
-    public IReadOnlyList<int> Default { get; } = @default;
-    public string? ZeroWord { get; } = zeroWord;
-    private string Expected => ZeroWord is null ? "positive integers" : $"integers ≥ 0 or '{ZeroWord}'";
-    public override string TypeText => $"{Expected} separated by commas";
-    public override string? DefaultText => Default.Count == 0 ? null : string.Join(",", Default.Select(v => v == 0 && ZeroWord is not null ? ZeroWord : v.ToString(CultureInfo.InvariantCulture)));
-    protected override Option CreateSymbol() => new Option<string[]>(Name) { Description = HelpLine, HelpName = ValueName };
+    public IReadOnlyList<TItem> Default { get; } = @default;
 
     public override bool TryParse(string text, out string value, out string expected)
     {
@@ -140,14 +131,32 @@ internal sealed class IntListOption(string name, string help, int[] @default, st
         return TryParseItems(text, out _, out expected);
     }
 
-    /// <summary>The values given, or the default.</summary>
-    public IReadOnlyList<int> Values(OptionValues values)
+    /// <summary>The items given, or the default.</summary>
+    public IReadOnlyList<TItem> Values(OptionValues values)
     {
         ArgumentNullException.ThrowIfNull(values);
         return values.FindText(this) is { } text && TryParseItems(text, out var items, out _) ? items : Default;
     }
 
-    private bool TryParseItems(string text, out int[] items, out string expected)
+    /// <summary>Parses every item of <paramref name="text"/>; on failure, what was expected (naming the bad item).</summary>
+    protected abstract bool TryParseItems(string text, out TItem[] items, out string expected);
+}
+
+/// <summary>
+/// A comma-separated list of positive integers, e.g. <c>--m 32,1024</c> (a benchmark runs each value). With a
+/// <paramref name="zeroWord"/> (e.g. <c>all</c>), 0 is allowed and the word means 0. The option may be repeated
+/// (<c>--m 32 --m 64</c> is <c>32,64</c>). Read with <see cref="ListOption{TItem}.Values"/>; an empty default means "not given" (the
+/// verb decides).
+/// </summary>
+internal sealed class IntListOption(string name, string help, int[] @default, string? zeroWord = null, string valueName = "N[,N...]")
+    : ListOption<int>(name, help, valueName, @default)
+{
+    public string? ZeroWord { get; } = zeroWord;
+    private string Expected => ZeroWord is null ? "positive integers" : $"integers ≥ 0 or '{ZeroWord}'";
+    public override string TypeText => $"{Expected} separated by commas";
+    public override string? DefaultText => Default.Count == 0 ? null : string.Join(",", Default.Select(v => v == 0 && ZeroWord is not null ? ZeroWord : v.ToString(CultureInfo.InvariantCulture)));
+
+    protected override bool TryParseItems(string text, out int[] items, out string expected)
     {
         var list = new List<int>();
         items = [];
@@ -171,33 +180,17 @@ internal sealed class IntListOption(string name, string help, int[] @default, st
 
 /// <summary>
 /// A comma-separated list of words from a fixed list (case-insensitive; canonical spellings, each once), e.g.
-/// <c>--type float,double</c> (a benchmark runs each). The option may be repeated. Read with <see cref="Values"/>.
+/// <c>--type float,double</c> (a benchmark runs each). The option may be repeated. Read with <see cref="ListOption{TItem}.Values"/>.
 /// </summary>
 internal sealed class ChoiceListOption(string name, string help, IReadOnlyList<string> choices, string[] @default)
-    : OptionSpec<string>(name, help, string.Join('|', choices))
+    : ListOption<string>(name, help, string.Join('|', choices), @default)
 {
-    public override bool Repeatable => true;
-
     public IReadOnlyList<string> Choices { get; } = choices;
-    public IReadOnlyList<string> Default { get; } = @default;
     public override string TypeText => $"{string.Join(", ", Choices)}, separated by commas";
     public override string? DefaultText => string.Join(",", Default);
-    protected override Option CreateSymbol() => new Option<string[]>(Name) { Description = HelpLine, HelpName = ValueName };
 
-    public override bool TryParse(string text, out string value, out string expected)
-    {
-        value = text;
-        return TryParseItems(text, out _, out expected);
-    }
-
-    /// <summary>The words given (canonical spelling, each once, in order), or the default.</summary>
-    public IReadOnlyList<string> Values(OptionValues values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        return values.FindText(this) is { } text && TryParseItems(text, out var items, out _) ? items : Default;
-    }
-
-    private bool TryParseItems(string text, out string[] items, out string expected)
+    /// <summary>The words (canonical spelling, each once, in order).</summary>
+    protected override bool TryParseItems(string text, out string[] items, out string expected)
     {
         var list = new List<string>();
         items = [];

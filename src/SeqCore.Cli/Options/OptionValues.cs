@@ -24,6 +24,13 @@ internal sealed class OptionValues
         return this;
     }
 
+    /// <summary>Adds the settings file named by <c>--config</c>, when given, below the command line.</summary>
+    public OptionValues WithConfigFile()
+    {
+        if (FindText(CommonOptions.Config) is { } path) With(ReadFile(CommonOptions.Config.Name, path), path);
+        return this;
+    }
+
     /// <summary>Reads a settings file: a JSON object whose keys are option names without dashes, each at most once.</summary>
     public static JsonObject ReadFile(string option, string path)
     {

@@ -37,7 +37,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
 
     /// <summary>Adam at 0.002 with a cosine decay and no warm-up, clipping at 1, patience 3 evaluations; the steps
     /// (--epochs passes) and one evaluation per epoch come from the data (<see cref="ITrainJob.CompleteDefaults"/>).</summary>
-    public TrainingSettings Defaults { get; } = new() { LearningRate = 2e-3, Clip = 1.0, Schedule = "cosine", Warmup = 0, Patience = 3 };
+    public TrainingSettings Defaults { get; } = new() { LearningRate = 2e-3, Clip = 1.0, Schedule = "cosine", Warmup = 0, CosineFloor = 0, Patience = 3 };
 
     public string StepsText => "--epochs × batches per epoch";
 

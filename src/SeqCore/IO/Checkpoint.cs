@@ -64,11 +64,7 @@ public static class Checkpoint
 
         var tensors = new List<(string, int[], double[])>();
         foreach (var p in parameters)
-        {
-            var host = new T[p.Value.Length];
-            backend.CopyToHost(p.Value, host);
-            tensors.Add((p.Name, p.Value.Shape.ToArray(), host.Select(double.CreateTruncating).ToArray()));
-        }
+            tensors.Add((p.Name, p.Value.Shape.ToArray(), backend.ToDoubleArray(p.Value)));
         tensors.AddRange(extraTensors);
         SafeTensors.Write(path, tensors, meta, float64: typeof(T) == typeof(double) && !float32);
     }
@@ -114,7 +110,7 @@ public static class Checkpoint
             if (!allowNonFinite) CheckFinite<T>(path, t);
         }
         foreach (var p in list)
-            backend.CopyFromHost(tensors[p.Name].Data.Select(T.CreateTruncating).ToArray(), p.Value);
+            backend.CopyFromDoubles(tensors[p.Name].Data, p.Value);
         return metadata;
     }
 

@@ -137,7 +137,7 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
         if (bestIsMain)
             run.AddRange((lastWeights ?? CurrentWeights()).Select(w => (WeightsPrefix + w.Item1, w.Item2, w.Item3)));
         foreach (var (name, tensor) in Optimizer.State)
-            run.Add((OptimizerPrefix + name, tensor.Shape.ToArray(), Host(tensor)));
+            run.Add((OptimizerPrefix + name, tensor.Shape.ToArray(), _backend.ToDoubleArray(tensor)));
         var data = new TrainableState();
         (_trainable as IResumableTrainable)?.SaveState(data);
         foreach (var (key, (shape, values)) in data.Tensors) run.Add((DataPrefix + key, shape, values));
@@ -188,11 +188,11 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
             for (int i = 0; i < parameters.Count; i++)
             {
                 var p = parameters[i];
-                _backend.CopyFromHost(Tensor((bestIsMain ? WeightsPrefix : "") + p.Name, p.Value.Length).Select(T.CreateTruncating).ToArray(), p.Value);
+                _backend.CopyFromDoubles(Tensor((bestIsMain ? WeightsPrefix : "") + p.Name, p.Value.Length), p.Value);
             }
             if (bestIsMain && _best is not null) _best.Set(parameters.Select(p => Tensor(p.Name, p.Value.Length)).ToList());
             foreach (var (name, tensor) in Optimizer.State)
-                _backend.CopyFromHost(Tensor(OptimizerPrefix + name, tensor.Length).Select(T.CreateTruncating).ToArray(), tensor);
+                _backend.CopyFromDoubles(Tensor(OptimizerPrefix + name, tensor.Length), tensor);
             Optimizer.RestoreStepCount(state["optimizerStep"]!.GetValue<int>());
             State.Step = state["step"]!.GetValue<int>();
             State.Items = state["items"]!.GetValue<long>();
@@ -237,14 +237,7 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
     private static double Number(JsonObject o, string key) => double.Parse(o[key]!.GetValue<string>(), CultureInfo.InvariantCulture);
 
     private List<(string, int[], double[])> CurrentWeights() =>
-        _trainable.Parameters.Select(p => (p.Name, p.Value.Shape.ToArray(), Host(p.Value))).ToList();
-
-    private double[] Host(Tensor<T> t)
-    {
-        var host = new T[t.Length];
-        _backend.CopyToHost(t, host);
-        return host.Select(double.CreateTruncating).ToArray();
-    }
+        _trainable.Parameters.Select(p => (p.Name, p.Value.Shape.ToArray(), _backend.ToDoubleArray(p.Value))).ToList();
 
     /// <inheritdoc />
     public void Dispose() => Optimizer.Dispose();

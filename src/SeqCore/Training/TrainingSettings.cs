@@ -39,9 +39,13 @@ public sealed record TrainingSettings
     public double Clip { get; init; } = 1.0;
 
     /// <summary><c>constant</c>; <c>step</c> (halve the rate every quarter of the steps); <c>cosine</c> (linear warm-up,
-    /// cosine decay to a tenth); <c>linear</c> (linear decay to 1/10,000 of the rate, as word2vec). All but constant need
+    /// cosine decay to <see cref="CosineFloor"/> of the rate); <c>linear</c> (linear decay to 1/10,000 of the rate, as word2vec). All but constant need
     /// <see cref="Steps"/>.</summary>
     public string Schedule { get; init; } = "constant";
+
+    /// <summary>Where the cosine schedule ends, as a fraction of <see cref="LearningRate"/> (0.1 by default; the
+    /// classifier's schedule decays to 0).</summary>
+    public double CosineFloor { get; init; } = 0.1;
 
     /// <summary>Warm-up steps of the cosine schedule; null: 5% of the steps.</summary>
     public int? Warmup { get; init; }
@@ -81,6 +85,7 @@ public sealed record TrainingSettings
         if (!(Clip >= 0) || !double.IsFinite(Clip)) throw new ArgumentException($"clip must be ≥ 0, got {Clip}.");
         if (!Schedules.Contains(Schedule)) throw new ArgumentException($"schedule: expected {string.Join(", ", Schedules)}, got '{Schedule}'.");
         if (Schedule != "constant" && Steps is null) throw new ArgumentException($"schedule {Schedule} needs steps (the schedule is laid out over them).");
+        if (!(CosineFloor >= 0 && CosineFloor <= 1)) throw new ArgumentException($"cosine floor must be in [0, 1], got {CosineFloor}.");
         if (Warmup is < 0) throw new ArgumentException($"warmup must be ≥ 0, got {Warmup}.");
         if (EvalEvery < 0) throw new ArgumentException($"eval-every must be ≥ 0, got {EvalEvery}.");
         if (Patience < 0) throw new ArgumentException($"patience must be ≥ 0, got {Patience}.");
@@ -110,7 +115,7 @@ public sealed record TrainingSettings
         {
             "step" => new StepSchedule(LearningRate, Math.Max(1, steps / 4), 0.5),
             "linear" => new LinearDecaySchedule(LearningRate, steps, LearningRate * 1e-4),
-            "cosine" => new WarmupCosineSchedule(LearningRate, Math.Min(Warmup ?? Math.Max(1, steps / 20), steps - 1), steps, LearningRate / 10),
+            "cosine" => new WarmupCosineSchedule(LearningRate, Math.Min(Warmup ?? Math.Max(1, steps / 20), steps - 1), steps, LearningRate * CosineFloor),
             _ => new ConstantSchedule(LearningRate),
         };
     }

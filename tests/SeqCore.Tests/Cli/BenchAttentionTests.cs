@@ -1,19 +1,12 @@
 using System.Text.Json;
 using SeqCore.Cli;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
 /// <summary><c>seqcore bench mha</c> run in-process on tiny shapes.</summary>
 public class BenchAttentionTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Test]
     public void JsonPrintsOneLinePerCaseWithNoAllocationPerStep()
     {

@@ -5,6 +5,7 @@ using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Tests.Models;
 using SeqCore.Text;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -34,14 +35,6 @@ public class BudgetCommandTests
     }
 
     [TearDown] public void RemoveFiles() => Directory.Delete(_dir, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     /// <summary>Runs a command expected to be refused: exit 2, one line on stderr, fast, little memory.</summary>
     private static string Refused(params string[] args)

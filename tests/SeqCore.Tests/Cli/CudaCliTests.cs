@@ -1,6 +1,7 @@
 using SeqCore.Cli;
 using SeqCore.Cuda;
 using SeqCore.Tests.Cuda;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -8,14 +9,6 @@ namespace SeqCore.Tests.Cli;
 [NonParallelizable]
 public class CudaCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [TestCase("selftest", "--backend", "cuda")]
     [TestCase("gradcheck", "--backend", "cuda", "--filter", "linear")]
     [TestCase("bench", "gemm", "--backend", "cuda", "--shapes", "8x8x8")]

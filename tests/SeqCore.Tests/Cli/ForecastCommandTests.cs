@@ -3,6 +3,7 @@ using SeqCore.Cli;
 using SeqCore.Cpu;
 using SeqCore.Models;
 using SeqCore.Tests.Cuda;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -19,14 +20,6 @@ public class ForecastCommandTests
     public void RemoveFolder()
     {
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 
     [Test]

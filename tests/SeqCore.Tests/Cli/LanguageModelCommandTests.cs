@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SeqCore.Cli;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -19,14 +20,6 @@ public class LanguageModelCommandTests
     }
 
     [TearDown] public void RemoveFiles() => Directory.Delete(_dir, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     /// <summary>A tiny, fast training run; options in <paramref name="more"/> replace the defaults of the same name.</summary>
     private string[] Tiny(string model, params string[] more)

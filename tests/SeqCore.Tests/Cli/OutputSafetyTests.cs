@@ -1,5 +1,6 @@
 using SeqCore.Cli;
 using SeqCore.IO;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -31,14 +32,6 @@ public class OutputSafetyTests
     private static readonly string Corpus = string.Concat(Enumerable.Repeat("the cat sat on the mat. the dog sat on the log.\n", 40));
 
     private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     /// <summary>A tiny language-model run on <paramref name="corpus"/> writing <paramref name="output"/>.</summary>
     private static string[] Train(string corpus, string output, params string[] more) =>

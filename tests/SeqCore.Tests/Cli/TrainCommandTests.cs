@@ -1,5 +1,6 @@
 using SeqCore.Cli;
 using SeqCore.IO;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -19,14 +20,6 @@ public class TrainCommandTests
     }
 
     [TearDown] public void RemoveFiles() => Directory.Delete(_dir, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private string[] Tiny(string output, int steps, params string[] more) =>
         ["train", "--corpus", _corpus, "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), "--hidden", "16", "--embedding", "8",

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using SeqCore.Cli;
 using SeqCore.Cli.Training;
 using SeqCore.IO;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -29,14 +30,6 @@ public class TrainReliabilityTests
     {
         StopSignals.Simulated.Value = null;
         Directory.Delete(_dir, true);
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 
     private string[] Tiny(string output, int steps, params string[] more) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SeqCore.Cli;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -17,14 +18,6 @@ public class Word2VecCommandTests
 
     [TearDown]
     public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private string Corpus()
     {

@@ -5,6 +5,7 @@ using SeqCore.IO;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Tests.Cuda;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -17,14 +18,6 @@ public class Word2VecTrainKindTests
 
     [SetUp] public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), $"seqcore-w2v-kind-{Guid.NewGuid():N}"));
     [TearDown] public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private string P(string name) => Path.Combine(_dir, name);
 

@@ -23,27 +23,12 @@ internal static class ClassifyCommand
     /// <summary>Every option <c>classify</c> takes.</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Predict, .. TrainFlow.SharedOptions, .. Kind.Options];
 
-    public static Command Create(CliIO io)
-    {
-        var command = new Command("classify", "Train a text classifier (embedding → LSTM/GRU/conv → pooling → dense) and report held-out accuracy and a confusion matrix, or classify text with a saved one.");
-        foreach (var o in AllOptions) command.Options.Add(o.Symbol);
-        command.SetAction(parse =>
-        {
-            try { return Execute(io, parse); }
-            catch (UsageException e)
-            {
-                io.Error.WriteLine($"seqcore: classify: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-    }
+    public static Command Create(CliIO io) =>
+        CliVerb.Create(io, "classify", "classify", "Train a text classifier (embedding → LSTM/GRU/conv → pooling → dense) and report held-out accuracy and a confusion matrix, or classify text with a saved one.", AllOptions, (parse, v) => Execute(io, parse, v));
 
-    private static int Execute(CliIO io, ParseResult parse)
+    private static int Execute(CliIO io, ParseResult parse, OptionValues values)
     {
-        var values = new OptionValues(parse);
-        if (values.FindText(CommonOptions.Config) is { } configPath) values.With(OptionValues.ReadFile("--config", configPath), configPath);
-        values.RejectUnknownKeys(AllOptions, "classify");
+        values.WithConfigFile().RejectUnknownKeys(AllOptions, "classify");
         var texts = Predict.Values(parse, values);
         if (values.FindText(Model) is { } modelPath)
         {

@@ -105,8 +105,8 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
         state.Values["offset"] = _offset;
         state.Values["dropoutPosition"] = _dropout.Position;
         if (_state is null) return;
-        state.Tensors["h"] = (_state.H.Shape.ToArray(), Host(_state.H));
-        if (_state.C is { } c) state.Tensors["c"] = (c.Shape.ToArray(), Host(c));
+        state.Tensors["h"] = (_state.H.Shape.ToArray(), _model.Backend.ToDoubleArray(_state.H));
+        if (_state.C is { } c) state.Tensors["c"] = (c.Shape.ToArray(), _model.Backend.ToDoubleArray(c));
     }
 
     /// <inheritdoc />
@@ -119,15 +119,8 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
         _dropout.Position = state.Get<ulong>("dropoutPosition");
         if (_state is null) return;
         var be = _model.Backend;
-        be.CopyFromHost(state.GetTensor("h", (int)_state.H.Length).Select(T.CreateTruncating).ToArray(), _state.H);
-        if (_state.C is { } c) be.CopyFromHost(state.GetTensor("c", (int)c.Length).Select(T.CreateTruncating).ToArray(), c);
-    }
-
-    private double[] Host(Tensor<T> t)
-    {
-        var host = new T[t.Length];
-        _model.Backend.CopyToHost(t, host);
-        return host.Select(double.CreateTruncating).ToArray();
+        be.CopyFromDoubles(state.GetTensor("h", (int)_state.H.Length), _state.H);
+        if (_state.C is { } c) be.CopyFromDoubles(state.GetTensor("c", (int)c.Length), c);
     }
 
     /// <inheritdoc />
