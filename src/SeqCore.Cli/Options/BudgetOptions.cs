@@ -21,14 +21,15 @@ internal static class BudgetOptions
     }
 
     /// <summary>Checks the model <paramref name="config"/> describes before it is built: the config's limits, then the
-    /// budget (float parameters); <see cref="UsageException"/> names what is too large.</summary>
-    public static void Check(OptionValues values, IModelKind kind, IModelConfig config)
+    /// budget (float parameters with gradients and optimizer moments, plus the working memory of a step of
+    /// <paramref name="shape"/> when given); <see cref="UsageException"/> names the bytes and the largest term.</summary>
+    public static void Check(OptionValues values, IModelKind kind, IModelConfig config, RunShape? shape = null)
     {
         ArgumentNullException.ThrowIfNull(kind);
         ArgumentNullException.ThrowIfNull(config);
         try { config.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
-        try { ModelBudget.Check(kind.ParameterCount(config), sizeof(float), Bytes(values)); }
+        try { ModelBudget.Check(kind.ParameterCount(config), sizeof(float), Bytes(values), shape is null ? [] : kind.WorkingMemory(config, shape, sizeof(float))); }
         catch (ArgumentException e) { throw new UsageException($"{MaxMemory.Name}: {e.Message}"); }
     }
 }

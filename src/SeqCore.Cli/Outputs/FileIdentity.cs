@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace SeqCore.Cli.Outputs;
 
@@ -42,14 +43,21 @@ internal static partial class FileIdentity
     }
 
     /// <summary>(device, inode) of an existing file on Linux; null elsewhere or when it cannot be read.</summary>
-    private static (ulong Device, ulong Inode)? Inode(string path)
+    public static (ulong Device, ulong Inode)? Inode(string path) => ReadStat((ref byte buffer) => Stat(path, ref buffer));
+
+    /// <summary>(device, inode) of an open file on Linux; null elsewhere or when it cannot be read.</summary>
+    public static (ulong Device, ulong Inode)? Inode(SafeFileHandle handle) => ReadStat((ref byte buffer) => FStat(handle, ref buffer));
+
+    private delegate int StatCall(ref byte buffer);
+
+    private static (ulong Device, ulong Inode)? ReadStat(StatCall stat)
     {
         if (!OperatingSystem.IsLinux()) return null;
         // struct stat starts with st_dev and st_ino (8 bytes each) on every 64-bit Linux ABI glibc supports.
         Span<byte> buffer = stackalloc byte[256];
         try
         {
-            if (Stat(path, ref MemoryMarshal.GetReference(buffer)) != 0) return null;
+            if (stat(ref MemoryMarshal.GetReference(buffer)) != 0) return null;
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return null; }
         return (MemoryMarshal.Read<ulong>(buffer), MemoryMarshal.Read<ulong>(buffer[8..]));
@@ -57,4 +65,7 @@ internal static partial class FileIdentity
 
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Stat(string path, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "fstat")]
+    private static partial int FStat(SafeFileHandle handle, ref byte buffer);
 }

@@ -81,7 +81,7 @@ internal sealed class LanguageModelTrainKind : ITrainKind
         try { corpus = TextCorpus.Load(corpusPath, validFraction, tokenizerKind, v.Get(MaxVocab), v.Get(BpeMerges), vocab, merges); }
         catch (InvalidDataException e) { throw new UsageException($"--corpus: {e.Message}"); }
         config = config with { VocabSize = corpus.Tokenizer.VocabularySize };
-        BudgetOptions.Check(v, Kind, config);
+        BudgetOptions.Check(v, Kind, config, new RunShape(batch, config.IsTransformer ? config.ContextLength : bptt));
         var model = (LanguageModel<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         model.Tokenizer = corpus.Tokenizer;
         try

@@ -21,6 +21,7 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     internal const int Alignment = 64;
     private readonly WorkerPool _pool;
     private long _liveBytes;
+    private long _peakBytes;
     private bool _disposed;
 
     /// <summary>Creates a CPU backend using all cores.</summary>
@@ -45,6 +46,12 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     /// <summary>Bytes currently allocated by live tensors of this backend.</summary>
     public long LiveBytes => Interlocked.Read(ref _liveBytes);
 
+    /// <summary>The most <see cref="LiveBytes"/> has been since the backend was made or <see cref="ResetPeakBytes"/>.</summary>
+    public long PeakBytes => Interlocked.Read(ref _peakBytes);
+
+    /// <summary>Starts <see cref="PeakBytes"/> again from the bytes live now.</summary>
+    public void ResetPeakBytes() => Interlocked.Exchange(ref _peakBytes, LiveBytes);
+
     // ----- memory -------------------------------------------------------------------------
 
     /// <inheritdoc />
@@ -55,7 +62,8 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
         nuint bytes = (nuint)Math.Max(Alignment, checked(length * sizeof(T)));
         void* p = NativeMemory.AlignedAlloc(bytes, Alignment);
         NativeMemory.Clear(p, bytes);
-        Interlocked.Add(ref _liveBytes, (long)bytes);
+        long live = Interlocked.Add(ref _liveBytes, (long)bytes);
+        for (long peak = PeakBytes; live > peak && Interlocked.CompareExchange(ref _peakBytes, live, peak) != peak; peak = PeakBytes) { }
         return new Tensor<T>(this, (nint)p, 0, (int[])shape.Clone(), null);
     }
 

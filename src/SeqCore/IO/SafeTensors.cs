@@ -46,6 +46,29 @@ public static class SafeTensors
         }
     }
 
+    /// <summary>Reads the one tensor <paramref name="name"/> from its offset after checking the whole header as
+    /// <see cref="Read"/> does; no other tensor's data is read, so this costs the tensor's values on any file size
+    /// (files over 2 GB included).</summary>
+    /// <exception cref="InvalidDataException">As <see cref="Read"/>, or the file holds no tensor of that name.</exception>
+    public static SafeTensor ReadTensor(string path, string name)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            var ((entries, _), dataStart) = ReadHeaderOpened(path, stream);
+            var entry = entries.Find(e => e.Name == name)
+                ?? throw new InvalidDataException($"{path}: no tensor named {FileText.Quote(name)}.");
+            stream.Position = dataStart + entry.Begin;
+            return new SafeTensor(entry.Name, entry.DType, entry.Shape, ReadValues(stream, entry, new byte[ChunkBytes]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: cannot read the file: {e.Message}", e);
+        }
+    }
+
     /// <summary>The header alone: every tensor's entry (name, dtype, shape, offsets) and the metadata, checked as
     /// <see cref="Read"/> checks them, without reading any tensor data. Cheap on any file size.</summary>
     /// <exception cref="InvalidDataException">As <see cref="Read"/>.</exception>

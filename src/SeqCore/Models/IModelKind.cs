@@ -25,6 +25,12 @@ public interface IModelKind
     /// <see cref="OverflowException"/> rather than a wrapped count. For a config its <c>Validate</c> accepts.</summary>
     long ParameterCount(IModelConfig config);
 
+    /// <summary>The working memory one step of a run of <paramref name="shape"/> needs beside the parameters, as terms
+    /// (activations kept for backward and scratch when training, the forward pass's buffers otherwise), from the config
+    /// alone in checked 64-bit arithmetic; an upper bound within <see cref="ModelBudget.WorkingMemoryFactor"/> of what
+    /// the CPU backend allocates.</summary>
+    IReadOnlyList<MemoryTerm> WorkingMemory(IModelConfig config, RunShape shape, int bytesPerValue);
+
     /// <summary>Builds an untrained model on <paramref name="backend"/> with weights initialised from <paramref name="init"/>.
     /// <paramref name="metadata"/> holds what the kind needs beside the config (e.g. a tokenizer), as a checkpoint stores it.</summary>
     ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)

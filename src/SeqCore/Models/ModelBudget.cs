@@ -5,7 +5,8 @@ namespace SeqCore.Models;
 /// <summary>
 /// The memory a model may take, checked from its config before anything is allocated: a model of N parameters of
 /// B bytes needs about <c>N·B·4</c> bytes to train (values, gradients and the optimizer's two moments), and about as
-/// much to load (values, gradients and the file's tensors). <see cref="ModelCheckpoint.Load{T}(string, IBackend{T}, string?, long?, bool)"/>
+/// much to load (values, gradients and the file's tensors); a run adds its working memory, computed per model kind from the
+/// config and the run's shapes (<see cref="IModelKind.WorkingMemory"/>). <see cref="ModelCheckpoint.Load{T}(string, IBackend{T}, string?, long?, bool)"/>
 /// and the CLI's training verbs refuse a model above the budget.
 /// </summary>
 public static class ModelBudget
@@ -21,13 +22,30 @@ public static class ModelBudget
     /// <c>parameters · bytesPerValue · </c><see cref="CopiesPerParameter"/> (exact; cannot overflow).</summary>
     public static Int128 EstimateBytes(long parameters, int bytesPerValue) => (Int128)parameters * bytesPerValue * CopiesPerParameter;
 
+    /// <summary>How far the working-memory estimate (<see cref="IModelKind.WorkingMemory"/>) may lie above what a run
+    /// really allocates on the CPU backend: it is an upper bound, at most this many times the measured peak (tested for
+    /// every kind, training and forward).</summary>
+    public const int WorkingMemoryFactor = 4;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the parameters, the estimate and the budget when the
     /// estimate exceeds <paramref name="maxBytes"/>.</summary>
-    public static void Check(long parameters, int bytesPerValue, long maxBytes)
+    public static void Check(long parameters, int bytesPerValue, long maxBytes) => Check(parameters, bytesPerValue, maxBytes, []);
+
+    /// <summary>As <see cref="Check(long, int, long)"/> with the working memory of a run (<paramref name="working"/>,
+    /// from <see cref="IModelKind.WorkingMemory"/>) added to the parameters' bytes; the message names the total and the
+    /// largest term with its factors.</summary>
+    public static void Check(long parameters, int bytesPerValue, long maxBytes, IReadOnlyList<MemoryTerm> working)
     {
-        Int128 need = EstimateBytes(parameters, bytesPerValue);
-        if (need > maxBytes)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"the model has {parameters:N0} parameters, about {need:N0} bytes with gradients and two optimizer moments ({bytesPerValue} bytes each), above the memory budget of {maxBytes:N0} bytes."));
+        ArgumentNullException.ThrowIfNull(working);
+        Int128 weights = EstimateBytes(parameters, bytesPerValue);
+        Int128 need = weights + MemoryTerm.Total(working);
+        if (need <= maxBytes) return;
+        var c = CultureInfo.InvariantCulture;
+        string model = string.Create(c, $"the model has {parameters:N0} parameters, about {weights:N0} bytes with gradients and two optimizer moments ({bytesPerValue} bytes each)");
+        if (working.Count == 0) throw new ArgumentException(string.Create(c, $"{model}, above the memory budget of {maxBytes:N0} bytes."));
+        var largest = working.MaxBy(t => t.Bytes)!;
+        string term = weights >= largest.Bytes ? "the parameters" : string.Create(c, $"{largest.Description} = {largest.Bytes:N0} bytes");
+        throw new ArgumentException(string.Create(c,
+            $"the run needs about {need:N0} bytes, above the memory budget of {maxBytes:N0} bytes; largest term: {term} ({model}, working memory {MemoryTerm.Total(working):N0} bytes)."));
     }
 }

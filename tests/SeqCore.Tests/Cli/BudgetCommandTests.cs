@@ -101,4 +101,15 @@ public class BudgetCommandTests
         Assert.That(err, Does.Contain("--max-memory").And.Contain("parameters").And.Contain($"budget of {bytes} bytes"));
         Assert.That(File.Exists(Path.Combine(_dir, "o.safetensors")), Is.False);
     }
+
+    [Test]
+    public void Train_refuses_a_run_whose_activations_exceed_the_budget_naming_the_largest_term()
+    {
+        // A small model (well under 1 GB with its optimizer) whose batch × window of activations is not.
+        string err = Refused(["train", "--corpus", _corpus, "--hidden", "64", "--embedding", "16", "--batch", "4096", "--bptt", "2048", "--max-memory", "1G",
+            "--steps", "1", "--out", Path.Combine(_dir, "o.safetensors")]);
+        Assert.That(err, Does.Contain("--max-memory").And.Contain("budget of 1,073,741,824 bytes")
+            .And.Contain("largest term: recurrent layers: batch 4096 × steps 2048"));
+        Assert.That(File.Exists(Path.Combine(_dir, "o.safetensors")), Is.False);
+    }
 }

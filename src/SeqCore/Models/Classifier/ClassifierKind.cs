@@ -63,6 +63,21 @@ public sealed class ClassifierKind : IModelKind
         return checked(embedding + encoder + Linear.CountParameters(features, c.Classes));
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<MemoryTerm> WorkingMemory(IModelConfig config, RunShape shape, int bytesPerValue)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var c = Typed(config);
+        int copies = ActivationMemory.Copies, s = bytesPerValue;
+        (string, long) batch = ("batch", shape.Batch), length = ("length", shape.Length);
+        var terms = new List<MemoryTerm> { MemoryTerm.Product("embeddings", s, batch, length, ("embedding", c.EmbeddingDim), ("copies", copies)) };
+        terms.Add(c.IsRecurrent
+            ? ActivationMemory.Recurrent("recurrent encoder", c.Cell!.Kind, c.Layers, c.Bidirectional ? 2 : 1, c.HiddenSize, shape.Batch, shape.Length, s)
+            : MemoryTerm.Product("convolution", s, batch, length, ("kernel × embedding + hidden", (long)c.KernelSize * c.EmbeddingDim + c.HiddenSize), ("copies", copies)));
+        terms.Add(MemoryTerm.Product("pooled features and logits", s, batch, ("features + classes", (long)c.FeatureSize + c.Classes), ("copies", copies)));
+        return terms;
+    }
+
     private static SequenceClassifierConfig Typed(IModelConfig config) =>
         config as SequenceClassifierConfig ?? throw new ArgumentException($"classifier: expected a {nameof(SequenceClassifierConfig)}, got {config?.GetType().Name}.");
 }

@@ -37,6 +37,19 @@ public sealed class ForecasterKind : IModelKind
         return checked(RecurrentLayer.CountParameters(rnn) + Linear.CountParameters(c.Hidden, 1));
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<MemoryTerm> WorkingMemory(IModelConfig config, RunShape shape, int bytesPerValue)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var c = Typed(config);
+        int copies = ActivationMemory.Copies;
+        return
+        [
+            MemoryTerm.Product("inputs", bytesPerValue, ("batch", shape.Batch), ("window", shape.Length), ("features", c.Features), ("copies", copies)),
+            ActivationMemory.Recurrent("recurrent encoder", c.Cell, c.Layers, 1, c.Hidden, shape.Batch, shape.Length, bytesPerValue),
+        ];
+    }
+
     private static ForecasterConfig Typed(IModelConfig config) =>
         config as ForecasterConfig ?? throw new ArgumentException($"forecaster: expected a {nameof(ForecasterConfig)}, got {config?.GetType().Name}.");
 }

@@ -66,6 +66,28 @@ public sealed class LanguageModelKind : IModelKind
         return checked(Embedding.CountParameters(v, e) + body + head);
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<MemoryTerm> WorkingMemory(IModelConfig config, RunShape shape, int bytesPerValue)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var c = Typed(config);
+        int copies = ActivationMemory.Copies, s = bytesPerValue;
+        (string, long) batch = ("batch", shape.Batch), window = ("window", shape.Length);
+        var terms = new List<MemoryTerm> { MemoryTerm.Product("embeddings", s, batch, window, ("embedding", c.EmbeddingSize), ("copies", copies)) };
+        if (c.IsTransformer)
+        {
+            int ff = c.FeedForwardSize > 0 ? c.FeedForwardSize : 4 * c.EmbeddingSize;
+            // Per block: queries, keys, values, attention output, projections, two norms and residuals (12 widths), the
+            // feed-forward's two activations, and the heads' attention weights over the window.
+            terms.Add(MemoryTerm.Product("transformer blocks", s, batch, window, ("layers", c.Layers), ("12 × embedding + 2 × feed-forward", 12L * c.EmbeddingSize + 2L * ff), ("copies", copies)));
+            terms.Add(MemoryTerm.Product("attention weights", s, batch, ("layers", c.Layers), ("heads", c.Heads), window, window, ("copies", copies)));
+        }
+        else
+            terms.Add(ActivationMemory.Recurrent("recurrent layers", c.Cell!.Kind, c.Layers, 1, c.HiddenSize, shape.Batch, shape.Length, s));
+        terms.Add(MemoryTerm.Product("logits", s, batch, window, ("vocabulary", c.VocabSize), ("copies", copies)));
+        return terms;
+    }
+
     private static LanguageModelConfig Typed(IModelConfig config) =>
         config as LanguageModelConfig ?? throw new ArgumentException($"language-model: expected a {nameof(LanguageModelConfig)}, got {config?.GetType().Name}.");
 }

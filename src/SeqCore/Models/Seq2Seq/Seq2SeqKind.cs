@@ -67,6 +67,26 @@ public sealed class Seq2SeqKind : IModelKind
             + attention + Linear.CountParameters(checked(2 * dk), dk) + Linear.CountParameters(dk, c.TargetVocabSize));
     }
 
+    /// <inheritdoc />
+    /// <remarks>Decoding: <see cref="RunShape.Batch"/> is the beams, <see cref="RunShape.TargetLength"/> the longest output.</remarks>
+    public IReadOnlyList<MemoryTerm> WorkingMemory(IModelConfig config, RunShape shape, int bytesPerValue)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var c = Typed(config);
+        int copies = ActivationMemory.Copies, s = bytesPerValue, dk = c.DecoderSize;
+        (string, long) batch = ("batch", shape.Batch), source = ("source", shape.Length), target = ("target", shape.TargetLength);
+        return
+        [
+            MemoryTerm.Product("source embeddings", s, batch, source, ("embedding", c.EmbeddingSize), ("copies", copies)),
+            ActivationMemory.Recurrent("encoder", c.Cell, 1, c.Directions, c.HiddenSize, shape.Batch, shape.Length, s),
+            MemoryTerm.Product("target embeddings", s, batch, target, ("embedding", c.EmbeddingSize), ("copies", copies)),
+            ActivationMemory.Recurrent("decoder", c.Cell, 1, 1, dk, shape.Batch, shape.TargetLength, s),
+            // Per target step: attention scores and weights over the source, the context, the combined state.
+            MemoryTerm.Product("attention", s, batch, target, ("2 × source + 4 × decoder width", 2L * shape.Length + 4L * dk), ("copies", copies)),
+            MemoryTerm.Product("logits", s, batch, target, ("target vocabulary", c.TargetVocabSize), ("copies", copies)),
+        ];
+    }
+
     private static Seq2SeqConfig Typed(IModelConfig config) =>
         config as Seq2SeqConfig ?? throw new ArgumentException($"seq2seq: expected a {nameof(Seq2SeqConfig)}, got {config?.GetType().Name}.");
 }

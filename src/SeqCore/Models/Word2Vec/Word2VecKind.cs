@@ -42,6 +42,20 @@ public sealed class Word2VecKind : IModelKind
         return checked(2 * Embedding.CountParameters(c.VocabularySize, c.Dim));
     }
 
+    /// <inheritdoc />
+    /// <remarks><see cref="RunShape.Length"/> is the rows a pair touches: its context word and the negatives.</remarks>
+    public IReadOnlyList<MemoryTerm> WorkingMemory(IModelConfig config, RunShape shape, int bytesPerValue)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var c = Typed(config);
+        int copies = ActivationMemory.Copies;
+        return
+        [
+            MemoryTerm.Product("gathered rows", bytesPerValue, ("batch", shape.Batch), ("rows per pair + center", shape.Length + 1L), ("dimension", c.Dim), ("copies", copies)),
+            MemoryTerm.Product("scores", bytesPerValue, ("batch", shape.Batch), ("rows per pair", shape.Length), ("copies", copies)),
+        ];
+    }
+
     private static Word2VecConfig Typed(IModelConfig config) =>
         config as Word2VecConfig ?? throw new ArgumentException($"word2vec: expected a {nameof(Word2VecConfig)}, got {config?.GetType().Name}.");
 }
