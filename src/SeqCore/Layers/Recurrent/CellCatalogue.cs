@@ -118,7 +118,7 @@ public static class CellCatalogue
     {
         public RecurrentDirection<T> Create<T>(CellDescriptor cell, IBackend<T> backend, RecurrentOptions o, int inputSize, bool reverse, string suffix)
             where T : unmanaged, IFloatingPointIeee754<T>
-            => new LstmDirection<T>(cell, backend, inputSize, o.HiddenSize, o.ProjSize, o.Bias, o.Peepholes, reverse, suffix);
+            => new LstmDirection<T>(cell, backend, inputSize, o.HiddenSize, o.ProjectionSize, o.Bias, o.Peepholes, reverse, suffix);
     }
 
     private sealed class GruFactory : IDirectionFactory

@@ -52,13 +52,13 @@ public sealed class ClassifierKind : IModelKind
     {
         var c = Typed(config);
         // The embedding has a padding row after the V token ids.
-        long embedding = Embedding.CountParameters(checked(c.VocabularySize + 1), c.EmbeddingDim);
+        long embedding = Embedding.CountParameters(checked(c.VocabularySize + 1), c.EmbeddingSize);
         long encoder = c.IsRecurrent
             ? RecurrentLayer.CountParameters(new RecurrentOptions
             {
-                Cell = c.Cell!.Kind, InputSize = c.EmbeddingDim, HiddenSize = c.HiddenSize, NumLayers = c.Layers, Bidirectional = c.Bidirectional,
+                Cell = c.Cell!.Value, InputSize = c.EmbeddingSize, HiddenSize = c.HiddenSize, Layers = c.Layers, Bidirectional = c.Bidirectional,
             })
-            : Conv1d.CountParameters(c.EmbeddingDim, c.HiddenSize, c.KernelSize);
+            : Conv1d.CountParameters(c.EmbeddingSize, c.HiddenSize, c.KernelSize);
         int features = c.IsRecurrent && c.Bidirectional ? checked(2 * c.HiddenSize) : c.HiddenSize;
         return checked(embedding + encoder + Linear.CountParameters(features, c.Classes));
     }

@@ -33,8 +33,8 @@ public sealed class ForecasterKind : IModelKind
     public long ParameterCount(IModelConfig config)
     {
         var c = Typed(config);
-        var rnn = new RecurrentOptions { Cell = c.Cell, InputSize = c.Features, HiddenSize = c.Hidden, NumLayers = c.Layers };
-        return checked(RecurrentLayer.CountParameters(rnn) + Linear.CountParameters(c.Hidden, 1));
+        var rnn = new RecurrentOptions { Cell = c.Cell, InputSize = c.Features, HiddenSize = c.HiddenSize, Layers = c.Layers };
+        return checked(RecurrentLayer.CountParameters(rnn) + Linear.CountParameters(c.HiddenSize, 1));
     }
 
     private static ForecasterConfig Typed(IModelConfig config) =>

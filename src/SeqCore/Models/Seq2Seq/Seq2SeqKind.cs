@@ -23,7 +23,7 @@ public sealed class Seq2SeqKind : IModelKind
     public string Description => "character encoder–decoder with attention: LSTM/GRU encoder → attentive decoder; greedy or beam-search decoding";
 
     /// <inheritdoc />
-    public IModelConfig ReadConfig(string json, string source) => Seq2SeqConfig.Read(json, source);
+    public IModelConfig ReadConfig(string json, string source) => Seq2SeqConfig.FromJson(json, source);
 
     /// <inheritdoc />
     public ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)
@@ -63,8 +63,8 @@ public sealed class Seq2SeqKind : IModelKind
         long attention = c.Attention == Seq2SeqAttention.Additive
             ? AdditiveAttention.CountParameters(dk, dk, c.AttentionSize > 0 ? c.AttentionSize : dk)
             : DotProductAttention.CountParameters(c.Attention == Seq2SeqAttention.Dot ? LuongScore.Dot : LuongScore.General, dk, dk);
-        return checked(Embedding.CountParameters(c.SourceVocabSize, e) + encoder + Embedding.CountParameters(c.TargetVocabSize, e) + decoder
-            + attention + Linear.CountParameters(checked(2 * dk), dk) + Linear.CountParameters(dk, c.TargetVocabSize));
+        return checked(Embedding.CountParameters(c.SourceVocabularySize, e) + encoder + Embedding.CountParameters(c.TargetVocabularySize, e) + decoder
+            + attention + Linear.CountParameters(checked(2 * dk), dk) + Linear.CountParameters(dk, c.TargetVocabularySize));
     }
 
     private static Seq2SeqConfig Typed(IModelConfig config) =>
