@@ -53,7 +53,7 @@ public sealed record CellDescriptor
     /// Creates one direction of one layer with zero parameters (the <see cref="RecurrentLayer{T}"/> initialises them);
     /// <paramref name="suffix"/> ends every parameter name, e.g. <c>_l0_reverse</c>.
     /// </summary>
-    public RecurrentDirection<T> CreateDirection<T>(IBackend<T> backend, RecurrentOptions options, int inputSize, bool reverse, string suffix)
+    internal RecurrentDirection<T> CreateDirection<T>(IBackend<T> backend, RecurrentOptions options, int inputSize, bool reverse, string suffix)
         where T : unmanaged, IFloatingPointIeee754<T>
         => _factory.Create(this, backend, options, inputSize, reverse, suffix);
 }

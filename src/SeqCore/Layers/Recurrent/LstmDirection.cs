@@ -13,7 +13,7 @@ namespace SeqCore.Layers.Recurrent;
 /// pass (<see cref="IBackend{T}.LstmCellForward"/>). Backward walks the steps in reverse processing order with one
 /// fused pass and one GEMM <c>dh_{t−1} = dG_t·W_hh</c> each; the weight gradients are single GEMMs over all T·B rows.
 /// </remarks>
-public sealed class LstmDirection<T> : RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class LstmDirection<T> : RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Parameter<T> _wih, _whh;
     private readonly Parameter<T>? _bih, _bhh, _whr, _peep;
