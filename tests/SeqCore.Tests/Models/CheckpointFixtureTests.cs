@@ -81,6 +81,14 @@ public sealed class CheckpointFixtureTests
         for (int i = 0; i < expected.Length; i++) AssertClose(vector[i], expected[i], $"component {i}");
     }
 
+    [Test]
+    public void A_config_with_both_the_old_and_the_new_name_of_a_key_is_refused_naming_both()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => LanguageModelConfig.FromJson("{\"vocabSize\":5,\"vocabularySize\":5}", "both.json"))!;
+        Assert.That(e.Message, Does.StartWith("both.json").And.Contain("\"vocabSize\"").And.Contain("\"vocabularySize\""));
+        Assert.That(LanguageModelConfig.FromJson("{\"vocabSize\":5}", "old.json").VocabularySize, Is.EqualTo(5));
+    }
+
     [TestCase("lm-lstm", "language-model")]
     [TestCase("lm-transformer", "language-model")]
     [TestCase("forecaster", "forecaster")]
