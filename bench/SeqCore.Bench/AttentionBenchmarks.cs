@@ -43,7 +43,7 @@ public class AttentionBenchmarks : ICountedBenchmark
     {
         _cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = Threads });
         var random = new RandomStream(seed: 42);
-        _mha = new MultiHeadAttention<float>(_cpu, new MultiHeadAttentionOptions { EmbedDim = Embed, NumHeads = Heads, BatchFirst = true }, random);
+        _mha = new MultiHeadAttention<float>(_cpu, new MultiHeadAttentionOptions { EmbeddingSize = Embed, Heads = Heads, BatchFirst = true }, random);
         _x = _cpu.Allocate(Batch, Seq, Embed);
         _y = _cpu.Allocate(Batch, Seq, Embed);
         _dy = _cpu.Allocate(Batch, Seq, Embed);

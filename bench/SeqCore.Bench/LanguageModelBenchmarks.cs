@@ -41,9 +41,9 @@ public class LanguageModelBenchmarks : ICountedBenchmark
         _cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = Threads });
         var config = Model switch
         {
-            "lstm-256" => new LanguageModelConfig { VocabSize = Vocab, EmbeddingSize = 64, HiddenSize = 256 },
-            "transformer" => new LanguageModelConfig { Arch = "transformer", VocabSize = Vocab, EmbeddingSize = 64, Heads = 4, Layers = 2, ContextLength = Steps },
-            _ => new LanguageModelConfig { VocabSize = Vocab, EmbeddingSize = 32, HiddenSize = 128 },
+            "lstm-256" => new LanguageModelConfig { VocabularySize = Vocab, EmbeddingSize = 64, HiddenSize = 256 },
+            "transformer" => new LanguageModelConfig { Arch = "transformer", VocabularySize = Vocab, EmbeddingSize = 64, Heads = 4, Layers = 2, ContextLength = Steps },
+            _ => new LanguageModelConfig { VocabularySize = Vocab, EmbeddingSize = 32, HiddenSize = 128 },
         };
         var random = new RandomStream(42);
         _model = new LanguageModel<float>(_cpu, config, random);

@@ -6,7 +6,7 @@ using SeqCore.Cli.Commands;
 namespace SeqCore.Cli;
 
 /// <summary>Exit codes of the <c>seqcore</c> command.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     /// <summary>The command did what was asked.</summary>
     public const int Ok = 0;
@@ -20,7 +20,7 @@ public static class ExitCodes
 /// The <c>seqcore</c> command line. <see cref="Run(string[], TextReader, TextWriter, TextWriter)"/> is the whole program; <c>Program.cs</c> only passes
 /// the console streams, so tests run the CLI in-process with <see cref="StringWriter"/>s.
 /// </summary>
-public static class CliApp
+internal static class CliApp
 {
     /// <summary>Parses <paramref name="args"/>, runs the verb, and returns the process exit code
     /// (<see cref="ExitCodes"/>). Everything is written to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace SeqCore;
 
 /// <summary>Argument checks of whole operations, shared by every backend so that their messages are identical.</summary>
-public static partial class Check
+internal static partial class Check
 {
     /// <summary>Sizes, strides and operand extents of a (strided-batched) row-major GEMM; see <see cref="IBackend{T}.GemmStridedBatched"/>.</summary>
     public static void Gemm<T>(string op, Transpose transA, Transpose transB, int m, int n, int k, Tensor<T> a, int lda, long strideA,

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace SeqCore;
 
 /// <summary>Argument checks shared by every backend; each message names the operation, the argument and its shape.</summary>
-public static partial class Check
+internal static partial class Check
 {
     /// <summary>Throws unless <paramref name="t"/> is alive and owned by <paramref name="backend"/>.</summary>
     public static void Owned<T>(object backend, string op, Tensor<T> t, string role) where T : unmanaged, IFloatingPointIeee754<T>

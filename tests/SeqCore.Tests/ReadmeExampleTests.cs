@@ -32,7 +32,7 @@ public class ReadmeExampleTests
     {
         // README-LSTM-BEGIN
         using var cpu = new CpuBackend<float>();
-        var options = new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 8, HiddenSize = 16, NumLayers = 2, Bidirectional = true };
+        var options = new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 8, HiddenSize = 16, Layers = 2, Bidirectional = true };
         using var lstm = new RecurrentLayer<float>(cpu, options, new RandomStream(1));  // PyTorch-style init
         using var x = cpu.Allocate(5, 3, 8);                  // [T, B, I]: 5 steps, a batch of 3
         cpu.FillNormal(new RandomStream(2), 0f, 1f, x);

@@ -40,7 +40,7 @@ class CharRnnLM(nn.Module):
         self.head = nn.Linear(hidden, vocab)
         if tie:
             self.head.weight = self.embedding.weight  # needs hidden == emb
-        self.config = {"model": "language-model", "arch": cell, "vocabSize": vocab, "embeddingSize": emb,
+        self.config = {"model": "language-model", "arch": cell, "vocabularySize": vocab, "embeddingSize": emb,
                        "hiddenSize": hidden, "layers": layers, "dropout": dropout, "tieWeights": tie}
 
     def forward(self, x, state=None):
@@ -61,7 +61,7 @@ class TransformerLM(nn.Module):
         self.head = nn.Linear(dim, vocab)
         if tie:
             self.head.weight = self.embedding.weight
-        self.config = {"model": "language-model", "arch": "transformer", "vocabSize": vocab, "embeddingSize": dim,
+        self.config = {"model": "language-model", "arch": "transformer", "vocabularySize": vocab, "embeddingSize": dim,
                        "layers": layers, "dropout": dropout, "tieWeights": tie, "heads": heads,
                        "feedForwardSize": ff or 4 * dim, "contextLength": context, "positions": "learned"}
 
@@ -97,10 +97,10 @@ def load_seqcore(path):
     if c["arch"] == "transformer":
         if c.get("positions", "learned") != "learned":
             raise ValueError("this snippet covers learned positions only")
-        model = TransformerLM(c["vocabSize"], c["embeddingSize"], c["heads"], c["layers"], c["contextLength"],
+        model = TransformerLM(c.get("vocabularySize", c.get("vocabSize")), c["embeddingSize"], c["heads"], c["layers"], c["contextLength"],
                               c["feedForwardSize"], c["dropout"], c["tieWeights"])
     else:
-        model = CharRnnLM(c["vocabSize"], c["embeddingSize"], c["hiddenSize"], c["layers"], c["arch"],
+        model = CharRnnLM(c.get("vocabularySize", c.get("vocabSize")), c["embeddingSize"], c["hiddenSize"], c["layers"], c["arch"],
                           c["dropout"], c["tieWeights"])
     # A tied file has no head.weight: loading embedding.weight fills the shared tensor.
     missing, unexpected = model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)

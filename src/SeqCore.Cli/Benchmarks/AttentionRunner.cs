@@ -26,7 +26,7 @@ internal static class AttentionRunner
     {
         using var be = BackendOption.Open<T>(c.Backend, c.Threads);
         var random = new RandomStream(1);
-        using var layer = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbedDim = c.Embed, NumHeads = c.Heads, BatchFirst = true }, random);
+        using var layer = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbeddingSize = c.Embed, Heads = c.Heads, BatchFirst = true }, random);
         using var x = be.Allocate(c.Batch, c.Seq, c.Embed);
         using var y = be.Allocate(c.Batch, c.Seq, c.Embed);
         using var dy = be.Allocate(c.Batch, c.Seq, c.Embed);

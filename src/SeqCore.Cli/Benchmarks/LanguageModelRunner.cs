@@ -30,7 +30,7 @@ internal static class LanguageModelRunner
     private static LanguageModelResult Run<T>(LanguageModelCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var be = BackendOption.Open<T>("cpu", c.Threads);
-        var config = new LanguageModelConfig { Arch = c.Arch, VocabSize = c.Vocab, EmbeddingSize = c.Embed, HiddenSize = c.Hidden, Layers = c.Layers };
+        var config = new LanguageModelConfig { Arch = c.Arch, VocabularySize = c.Vocab, EmbeddingSize = c.Embed, HiddenSize = c.Hidden, Layers = c.Layers };
         using var model = new LanguageModel<T>(be, config, new RandomStream(1));
         using var adam = new Adam<T>(be, model.Parameters, 1e-3);
         var rng = new System.Random(1);

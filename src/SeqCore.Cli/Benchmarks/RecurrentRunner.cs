@@ -26,7 +26,7 @@ internal static class RecurrentRunner
     private static RecurrentResult Run<T>(RecurrentCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var be = BackendOption.Open<T>(c.Backend, c.Threads);
-        var options = new RecurrentOptions { Cell = c.Descriptor.Kind, InputSize = c.Input, HiddenSize = c.Hidden, NumLayers = c.Layers, Bidirectional = c.Bidirectional };
+        var options = new RecurrentOptions { Cell = c.Descriptor.Kind, InputSize = c.Input, HiddenSize = c.Hidden, Layers = c.Layers, Bidirectional = c.Bidirectional };
         var random = new RandomStream(1);
         using var layer = new RecurrentLayer<T>(be, options, random);
         using var x = be.Allocate(c.Steps, c.Batch, c.Input);

@@ -27,7 +27,7 @@ internal static class ForecastReport
 
         var s = evaluation.Scores;
         var summary = new ForecastSummary(config.Target, config.Inputs.ToArray(), split.Rows, split.TrainRows, split.Validation, split.Holdout, split.Horizon, split.Season,
-            request.KnownInputs ? "known" : "last-value", CellCatalogue.NameOf(config.Cell), config.Window, config.Hidden, config.Layers,
+            request.KnownInputs ? "known" : "last-value", CellCatalogue.NameOf(config.Cell), config.Window, config.HiddenSize, config.Layers,
             config.Log, config.DifferenceLag, result?.Steps ?? 0, result?.Reason.ToString() ?? "Loaded", result?.BestStep ?? 0,
             result?.BestEvalLoss, result?.FinalLoss, result?.Elapsed.TotalSeconds ?? 0, s?.Rmse, s?.Mape, s?.BaselineRmse, s?.BaselineMape, s?.OneStepRmse, s?.OneStepMape,
             s?.BaselineOneStepRmse, s?.BaselineOneStepMape, split.Season > 0 ? $"seasonal naive (season {split.Season})" : "naive (last value)",

@@ -81,7 +81,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
         }
         var config = new SequenceClassifierConfig
         {
-            VocabularySize = data.Tokenizer.VocabularySize, Classes = data.Labels.Length, EmbeddingDim = embedding, Encoder = encoder,
+            VocabularySize = data.Tokenizer.VocabularySize, Classes = data.Labels.Length, EmbeddingSize = embedding, Encoder = encoder,
             HiddenSize = hidden, Layers = layers, Bidirectional = bidirectional, KernelSize = kernel, Pooling = pooling, Dropout = dropout,
             MaxLength = data.MaxLength,
         };
@@ -127,7 +127,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
             };
             io.Out.WriteLine(string.Create(c, $"data: {data.Source}{(data.HeaderSkipped ? " (header line skipped)" : "")}: {data.Labels.Length} labels; train {data.Train.Length:N0}, validation {data.Valid.Length:N0}, test {data.Test.Length:N0} ({data.SplitDescription})"));
             io.Out.WriteLine(string.Create(c, $"tokens: {data.TokenKind}, vocabulary {data.Tokenizer.VocabularySize:N0}{(data.MaxLength > 0 ? $", texts cut to {data.MaxLength} tokens" : "")}"));
-            io.Out.WriteLine(string.Create(c, $"model: embedding {config.EmbeddingDim} → {encoder} → {config.Pooling.ToString().ToLowerInvariant()} pooling → dropout {config.Dropout} → {config.Classes} classes; {model.ParameterCount():N0} parameters; batch {batch}, seed {seed}, {BackendOption.Describe(backend)}"));
+            io.Out.WriteLine(string.Create(c, $"model: embedding {config.EmbeddingSize} → {encoder} → {config.Pooling.ToString().ToLowerInvariant()} pooling → dropout {config.Dropout} → {config.Classes} classes; {model.ParameterCount():N0} parameters; batch {batch}, seed {seed}, {BackendOption.Describe(backend)}"));
             io.Out.Flush();
         }
 
@@ -150,7 +150,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
                 {
                     Event = "result", data.Source, data.Labels, TrainCount = data.Train.Length, ValidCount = data.Valid.Length, TestCount = data.Test.Length,
                     Tokens = data.TokenKind, Vocabulary = data.Tokenizer.VocabularySize,
-                    Config = new { config.Encoder, config.Bidirectional, Pooling = config.Pooling.ToString().ToLowerInvariant(), config.EmbeddingDim, config.HiddenSize, config.Layers, config.KernelSize, config.Dropout, config.MaxLength, Batch = batch, Seed = seed },
+                    Config = new { config.Encoder, config.Bidirectional, Pooling = config.Pooling.ToString().ToLowerInvariant(), config.EmbeddingSize, config.HiddenSize, config.Layers, config.KernelSize, config.Dropout, config.MaxLength, Batch = batch, Seed = seed },
                     Parameters = model.ParameterCount(), result.Steps, Epochs = epochsDone, StopReason = result.Reason.ToString(), result.BestEvalLoss, result.BestStep, RestoredBest = restored,
                     ValidationAccuracy = trainable.LastValidationAccuracy, ElapsedS = result.Elapsed.TotalSeconds,
                     report.Accuracy, report.MacroF1, BaselineMajority = baselines.Majority, BaselineNaiveBayes = baselines.NaiveBayes, NaiveBayesOrder = baselines.Order,

@@ -55,7 +55,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
         var config = new ForecasterConfig
         {
             Target = column, Inputs = ForecastRequest.SplitList(v.FindText(Inputs)), Window = v.Get(Window),
-            Cell = CellCatalogue.Parse(v.Get(Cell), "--cell").Kind, Hidden = v.Get(Hidden), Layers = v.Get(Layers),
+            Cell = CellCatalogue.Parse(v.Get(Cell), "--cell").Kind, HiddenSize = v.Get(Hidden), Layers = v.Get(Layers),
             Log = v.Get(Log), DifferenceLag = v.Get(Difference),
             Scaling = v.Get(Scaling) == "minmax" ? FeatureScaling.MinMax : FeatureScaling.Standard,
         };

@@ -62,7 +62,7 @@ internal sealed class LanguageModelTrainKind : ITrainKind
             FeedForwardSize = v.Get(FeedForward),
             ContextLength = v.Get(Context),
             Positions = v.Get(Positions),
-            VocabSize = 1, // set once the tokenizer exists
+            VocabularySize = 1, // set once the tokenizer exists
         };
         try { config.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message.Replace("Language model config: ", "")); }
@@ -80,7 +80,7 @@ internal sealed class LanguageModelTrainKind : ITrainKind
         TextCorpus corpus;
         try { corpus = TextCorpus.Load(corpusPath, validFraction, tokenizerKind, v.Get(MaxVocab), v.Get(BpeMerges), vocab, merges); }
         catch (InvalidDataException e) { throw new UsageException($"--corpus: {e.Message}"); }
-        config = config with { VocabSize = corpus.Tokenizer.VocabularySize };
+        config = config with { VocabularySize = corpus.Tokenizer.VocabularySize };
         BudgetOptions.Check(v, Kind, config, new RunShape(batch, config.IsTransformer ? config.ContextLength : bptt));
         var model = (LanguageModel<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         model.Tokenizer = corpus.Tokenizer;

@@ -57,7 +57,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         catch (ArgumentException e) { throw new UsageException($"{e.Message} Add pairs or lower --held-out."); }
         var config = new Seq2SeqConfig
         {
-            SourceVocabSize = data.Vocabulary.SourceSize, TargetVocabSize = data.Vocabulary.TargetSize, EmbeddingSize = embedding, HiddenSize = hidden,
+            SourceVocabularySize = data.Vocabulary.SourceSize, TargetVocabularySize = data.Vocabulary.TargetSize, EmbeddingSize = embedding, HiddenSize = hidden,
             Cell = cell, Bidirectional = bidirectional, InputFeeding = inputFeeding,
             Attention = attention switch { "dot" => Seq2SeqAttention.Dot, "general" => Seq2SeqAttention.General, _ => Seq2SeqAttention.Additive },
         };
@@ -88,7 +88,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
                 Output.WriteJsonLine(io.Out, new
                 {
                     Event = "start", Pairs = data.Pairs.Count, Train = data.Train.Count, HeldOut = data.HeldOutCount,
-                    SourceCharacters = vocabulary.SourceSize - 2, TargetCharacters = vocabulary.TargetSize - 3, Cell = c.Cell.ToString().ToLowerInvariant(),
+                    SourceCharacters = vocabulary.SourceSize - 2, TargetCharacters = vocabulary.TargetSize - 3, Cell = CellCatalogue.NameOf(c.Cell),
                     c.Bidirectional, Attention = attention, c.InputFeeding, Parameters = model.ParameterCount(), Batch = trainable.BatchSize,
                     Backend = backend.Name, Threads = BackendOption.Threads(backend),
                 });
@@ -96,7 +96,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             }
             io.Out.WriteLine($"seq2seq: {data.Pairs.Count} pairs from {Path.GetFullPath(data.Path)} ({data.Train.Count} train, {data.HeldOutCount} held out); " +
                 $"{vocabulary.SourceSize - 2} source and {vocabulary.TargetSize - 3} target characters");
-            io.Out.WriteLine($"model: {c.Cell.ToString().ToLowerInvariant()} {(c.Bidirectional ? "bidirectional " : "")}encoder {c.HiddenSize}, decoder {c.DecoderSize}, " +
+            io.Out.WriteLine($"model: {CellCatalogue.NameOf(c.Cell)} {(c.Bidirectional ? "bidirectional " : "")}encoder {c.HiddenSize}, decoder {c.DecoderSize}, " +
                 $"{attention} attention{(c.InputFeeding ? ", input feeding" : "")}; {model.ParameterCount():N0} parameters; batch {trainable.BatchSize}, {BackendOption.Describe(backend)}");
             io.Out.Flush();
         }

@@ -125,7 +125,7 @@ internal static class AttentionGradientCases
         var random = new RandomStream(c.Seed);
         using var layer = new MultiHeadAttention<double>(be, new MultiHeadAttentionOptions
         {
-            EmbedDim = c.E, NumHeads = c.Heads, BatchFirst = c.BatchFirst, Bias = c.Bias, QueryTile = c.Tile, KeyTile = c.Tile,
+            EmbeddingSize = c.E, Heads = c.Heads, BatchFirst = c.BatchFirst, Bias = c.Bias, QueryTile = c.Tile, KeyTile = c.Tile,
         }, random);
         if (c.Bias) // PyTorch initialises the biases to 0; random ones check their gradients properly
         {

@@ -4,7 +4,7 @@ using SeqCore.Random;
 namespace SeqCore.Testing;
 
 /// <summary>Helpers that build the random inputs and output weights of a gradient check.</summary>
-internal static class CheckData
+public static class CheckData
 {
     /// <summary>Uniform values in [−1, 1) from a fixed stream.</summary>
     public static double[] Uniform(RandomStream random, long count)

@@ -43,7 +43,7 @@ internal static class ClassifierGradientCases
 
     private static SequenceClassifierConfig Tiny(string encoder, ClassifierPooling pooling) => new()
     {
-        VocabularySize = 6, Classes = 3, EmbeddingDim = 3, HiddenSize = 4, Encoder = encoder, Pooling = pooling,
+        VocabularySize = 6, Classes = 3, EmbeddingSize = 3, HiddenSize = 4, Encoder = encoder, Pooling = pooling,
         KernelSize = 3, Dropout = 0,
     };
 
@@ -51,7 +51,7 @@ internal static class ClassifierGradientCases
     {
         using var model = new SequenceClassifier<double>(be, config, new RandomStream(39));
         // U(−1, 1) token rows instead of N(0, 1): no saturated gate leaves a gradient at the level of rounding noise.
-        int tokenRows = config.VocabularySize * config.EmbeddingDim; // rows 0..V−1; row V is the padding row, kept 0
+        int tokenRows = config.VocabularySize * config.EmbeddingSize; // rows 0..V−1; row V is the padding row, kept 0
         var embedding = model.Parameters[0];
         be.CopyFromHost(CheckData.Uniform(new RandomStream(32), tokenRows), embedding.Value.Slice(0, tokenRows));
         int[][] batch = [[0, 3, 5, 1, 2], [4, 4], [2], [5, 1, 0, 3]];

@@ -24,7 +24,7 @@ internal static class ForecasterGradientCases
         var config = new ForecasterConfig
         {
             Target = "y", Inputs = Enumerable.Range(1, features - 1).Select(i => $"x{i}").ToArray(),
-            Window = window, Cell = cell, Hidden = hidden, Layers = layers,
+            Window = window, Cell = cell, HiddenSize = hidden, Layers = layers,
         };
         using var model = new Forecaster<double>(be, config, new RandomStream(5));
         using var x = CheckData.Tensor(be, random, window, batch, features);

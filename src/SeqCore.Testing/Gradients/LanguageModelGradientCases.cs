@@ -14,12 +14,12 @@ internal static class LanguageModelGradientCases
     {
         get
         {
-            var rnn = new LanguageModelConfig { VocabSize = 7, EmbeddingSize = 5, HiddenSize = 6, Layers = 2 };
+            var rnn = new LanguageModelConfig { VocabularySize = 7, EmbeddingSize = 5, HiddenSize = 6, Layers = 2 };
             yield return Case("lm.rnn", rnn with { Arch = "rnn" }, carryState: false, dropout: false);
             yield return Case("lm.gru.state", rnn with { Arch = "gru" }, carryState: true, dropout: false);
             yield return Case("lm.lstm.state.dropout", rnn with { Arch = "lstm", Dropout = 0.3 }, carryState: true, dropout: true);
             yield return Case("lm.lstm.tied", rnn with { Arch = "lstm", HiddenSize = 5, TieWeights = true }, carryState: false, dropout: false);
-            var tf = new LanguageModelConfig { Arch = "transformer", VocabSize = 7, EmbeddingSize = 6, Heads = 2, FeedForwardSize = 8, Layers = 2, ContextLength = 6 };
+            var tf = new LanguageModelConfig { Arch = "transformer", VocabularySize = 7, EmbeddingSize = 6, Heads = 2, FeedForwardSize = 8, Layers = 2, ContextLength = 6 };
             yield return Case("lm.transformer.learned", tf, carryState: false, dropout: false);
             yield return Case("lm.transformer.sinusoidal.tied.dropout", tf with { Positions = "sinusoidal", TieWeights = true, Layers = 1, Dropout = 0.2 }, carryState: false, dropout: true);
         }
@@ -39,7 +39,7 @@ internal static class LanguageModelGradientCases
         int n = steps * batch;
         var tokens = new int[n];
         var targets = new int[n];
-        for (int i = 0; i < n; i++) { tokens[i] = random.NextInt(config.VocabSize); targets[i] = random.NextInt(config.VocabSize); }
+        for (int i = 0; i < n; i++) { tokens[i] = random.NextInt(config.VocabularySize); targets[i] = random.NextInt(config.VocabularySize); }
         using var state = carryState ? model.CreateState(batch) : null;
         using var h0 = carryState ? CheckData.Tensor(be, random, state!.H.Shape.ToArray()) : null;
         using var c0 = state?.C is { } c ? CheckData.Tensor(be, random, c.Shape.ToArray()) : null;

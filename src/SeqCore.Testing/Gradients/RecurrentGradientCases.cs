@@ -21,18 +21,18 @@ internal static class RecurrentGradientCases
             var lstm = new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 3, HiddenSize = 4 };
             yield return Case("lstm", lstm, new());
             yield return Case("lstm.peephole", lstm with { Peepholes = true }, new());
-            yield return Case("lstm.proj", lstm with { ProjSize = 2 }, new());
+            yield return Case("lstm.proj", lstm with { ProjectionSize = 2 }, new());
             yield return Case("lstm.nobias.init", lstm with { Bias = false }, new(Init: true));
             yield return Case("lstm.init", lstm, new(Init: true));
             yield return Case("lstm.ragged", lstm, new(Ragged: true));
             yield return Case("lstm.bidirectional", lstm with { Bidirectional = true }, new());
             yield return Case("lstm.bidirectional.ragged", lstm with { Bidirectional = true }, new(Ragged: true));
-            yield return Case("lstm.peephole.proj.bidirectional.ragged.init", lstm with { Peepholes = true, ProjSize = 3, Bidirectional = true }, new(Ragged: true, Init: true));
-            yield return Case("lstm.layers2.dropout", lstm with { NumLayers = 2, Dropout = 0.4 }, new(Dropout: true));
-            yield return Case("lstm.layers2.bidirectional.ragged.init", lstm with { NumLayers = 2, Bidirectional = true }, new(Ragged: true, Init: true));
-            yield return Case("lstm.layers3.peephole.proj", lstm with { NumLayers = 3, Peepholes = true, ProjSize = 2 }, new());
+            yield return Case("lstm.peephole.proj.bidirectional.ragged.init", lstm with { Peepholes = true, ProjectionSize = 3, Bidirectional = true }, new(Ragged: true, Init: true));
+            yield return Case("lstm.layers2.dropout", lstm with { Layers = 2, Dropout = 0.4 }, new(Dropout: true));
+            yield return Case("lstm.layers2.bidirectional.ragged.init", lstm with { Layers = 2, Bidirectional = true }, new(Ragged: true, Init: true));
+            yield return Case("lstm.layers3.peephole.proj", lstm with { Layers = 3, Peepholes = true, ProjectionSize = 2 }, new());
             yield return Case("lstm.batchfirst.ragged", lstm with { BatchFirst = true }, new(Ragged: true));
-            yield return Case("lstm.tbptt", lstm with { NumLayers = 2 }, new(Tbptt: true));
+            yield return Case("lstm.tbptt", lstm with { Layers = 2 }, new(Tbptt: true));
 
             var gru = new RecurrentOptions { Cell = CellKind.Gru, InputSize = 3, HiddenSize = 4 };
             var original = gru with { GruForm = GruForm.Original };
@@ -45,15 +45,15 @@ internal static class RecurrentGradientCases
             yield return Case("gru.bidirectional", gru with { Bidirectional = true }, new());
             yield return Case("gru.bidirectional.ragged", gru with { Bidirectional = true }, new(Ragged: true));
             yield return Case("gru.original.bidirectional.ragged.init", original with { Bidirectional = true }, new(Ragged: true, Init: true));
-            yield return Case("gru.layers2.bidirectional.ragged.init", gru with { NumLayers = 2, Bidirectional = true }, new(Ragged: true, Init: true));
-            yield return Case("gru.original.layers2.bidirectional.ragged.init", original with { NumLayers = 2, Bidirectional = true }, new(Ragged: true, Init: true));
-            yield return Case("gru.layers3", gru with { NumLayers = 3 }, new());
-            yield return Case("gru.original.layers3", original with { NumLayers = 3 }, new());
-            yield return Case("gru.dropout.layers2", gru with { NumLayers = 2, Dropout = 0.4 }, new(Dropout: true));
-            yield return Case("gru.original.dropout.layers2", original with { NumLayers = 2, Dropout = 0.4 }, new(Dropout: true));
+            yield return Case("gru.layers2.bidirectional.ragged.init", gru with { Layers = 2, Bidirectional = true }, new(Ragged: true, Init: true));
+            yield return Case("gru.original.layers2.bidirectional.ragged.init", original with { Layers = 2, Bidirectional = true }, new(Ragged: true, Init: true));
+            yield return Case("gru.layers3", gru with { Layers = 3 }, new());
+            yield return Case("gru.original.layers3", original with { Layers = 3 }, new());
+            yield return Case("gru.dropout.layers2", gru with { Layers = 2, Dropout = 0.4 }, new(Dropout: true));
+            yield return Case("gru.original.dropout.layers2", original with { Layers = 2, Dropout = 0.4 }, new(Dropout: true));
             yield return Case("gru.batchfirst.ragged", gru with { BatchFirst = true }, new(Ragged: true));
-            yield return Case("gru.tbptt", gru with { NumLayers = 2 }, new(Tbptt: true));
-            yield return Case("gru.original.tbptt", original with { NumLayers = 2 }, new(Tbptt: true));
+            yield return Case("gru.tbptt", gru with { Layers = 2 }, new(Tbptt: true));
+            yield return Case("gru.original.tbptt", original with { Layers = 2 }, new(Tbptt: true));
 
             var tanh = new RecurrentOptions { Cell = CellKind.RnnTanh, InputSize = 3, HiddenSize = 4 };
             var relu = tanh with { Cell = CellKind.RnnRelu };
@@ -70,13 +70,13 @@ internal static class RecurrentGradientCases
             yield return Case("rnn.relu.ragged", relu, new(Ragged: true, Seed: 45));
             yield return Case("rnn.tanh.bidirectional.ragged.init", tanh with { Bidirectional = true }, new(Ragged: true, Init: true));
             yield return Case("rnn.relu.bidirectional.ragged.init", relu with { Bidirectional = true }, new(Ragged: true, Init: true));
-            yield return Case("rnn.tanh.layers2.dropout", tanh with { NumLayers = 2, Dropout = 0.4 }, new(Dropout: true));
-            yield return Case("rnn.relu.layers2.dropout", relu with { NumLayers = 2, Dropout = 0.4 }, new(Dropout: true, Seed: 45));
-            yield return Case("rnn.tanh.layers3", tanh with { NumLayers = 3 }, new());
-            yield return Case("rnn.relu.layers3.bidirectional", relu with { NumLayers = 3, Bidirectional = true }, new(Seed: 46));
+            yield return Case("rnn.tanh.layers2.dropout", tanh with { Layers = 2, Dropout = 0.4 }, new(Dropout: true));
+            yield return Case("rnn.relu.layers2.dropout", relu with { Layers = 2, Dropout = 0.4 }, new(Dropout: true, Seed: 45));
+            yield return Case("rnn.tanh.layers3", tanh with { Layers = 3 }, new());
+            yield return Case("rnn.relu.layers3.bidirectional", relu with { Layers = 3, Bidirectional = true }, new(Seed: 46));
             yield return Case("rnn.tanh.batchfirst.ragged", tanh with { BatchFirst = true }, new(Ragged: true));
-            yield return Case("rnn.tbptt", tanh with { NumLayers = 2 }, new(Tbptt: true));
-            yield return Case("rnn.relu.tbptt", relu with { NumLayers = 2 }, new(Tbptt: true));
+            yield return Case("rnn.tbptt", tanh with { Layers = 2 }, new(Tbptt: true));
+            yield return Case("rnn.relu.tbptt", relu with { Layers = 2 }, new(Tbptt: true));
         }
     }
 
@@ -88,7 +88,7 @@ internal static class RecurrentGradientCases
     private static void CheckReluMargin(IBackend<double> be, string name, RecurrentLayer<double> layer)
     {
         double margin = 2 * new GradientCheckOptions().Step, closest = double.PositiveInfinity;
-        for (int l = 0; l < layer.Options.NumLayers; l++)
+        for (int l = 0; l < layer.Options.Layers; l++)
             for (int d = 0; d < layer.Directions; d++)
                 if (layer.Direction(l, d) is RnnDirection<double> { Relu: true } rnn)
                     foreach (double v in be.ToArray(rnn.PreActivations)) closest = Math.Min(closest, Math.Abs(v));
@@ -104,7 +104,7 @@ internal static class RecurrentGradientCases
         const int steps = 4, batch = 3;
         var random = new RandomStream(flags.Seed);
         using var layer = new RecurrentLayer<double>(be, o, random);
-        int states = o.NumLayers * layer.Directions, p = layer.OutputStateSize, h = o.HiddenSize;
+        int states = o.Layers * layer.Directions, p = layer.OutputStateSize, h = o.HiddenSize;
         bool lstm = layer.HasCellState;
         int[] seqShape(int width) => o.BatchFirst ? [batch, steps, width] : [steps, batch, width];
 

@@ -31,7 +31,7 @@ internal static class Seq2SeqGradientCases
         {
             var config = new Seq2SeqConfig
             {
-                SourceVocabSize = 6, TargetVocabSize = 7, EmbeddingSize = 3, HiddenSize = 2, Cell = cell,
+                SourceVocabularySize = 6, TargetVocabularySize = 7, EmbeddingSize = 3, HiddenSize = 2, Cell = cell,
                 Bidirectional = bidirectional, Attention = attention, AttentionSize = 3, InputFeeding = feeding,
             };
             using var model = new Seq2Seq<double>(be, config, new RandomStream(61));

@@ -11,7 +11,7 @@ internal static class TransformerGradientCases
     {
         get
         {
-            var o = new TransformerOptions { Dim = 8, Heads = 2, FeedForwardDim = 12, QueryTile = 2, KeyTile = 3 };
+            var o = new TransformerOptions { EmbeddingSize = 8, Heads = 2, FeedForwardSize = 12, QueryTile = 2, KeyTile = 3 };
             yield return Case("transformer.block.prenorm.causal", o, [], dropout: false, stack: false);
             yield return Case("transformer.block.prenorm.padding", o with { Causal = false }, [5, 3, 4], dropout: false, stack: false);
             yield return Case("transformer.block.postnorm.padding", o with { Causal = false, NormFirst = false }, [5, 2, 4], dropout: false, stack: false);
@@ -33,11 +33,11 @@ internal static class TransformerGradientCases
                 using var noise = CheckData.Tensor(be, random, p.Value.Shape.ToArray());
                 be.Axpy(noise, 0.2, p.Value);
             }
-            using var x = CheckData.Tensor(be, random, 5, 3, options.Dim);
-            using var y = be.Allocate(5, 3, options.Dim);
-            using var dx = be.Allocate(5, 3, options.Dim);
+            using var x = CheckData.Tensor(be, random, 5, 3, options.EmbeddingSize);
+            using var y = be.Allocate(5, 3, options.EmbeddingSize);
+            using var dx = be.Allocate(5, 3, options.EmbeddingSize);
             double[] w = CheckData.Uniform(random, y.Length);
-            using var dy = be.FromHost(w, 5, 3, options.Dim);
+            using var dy = be.FromHost(w, 5, 3, options.EmbeddingSize);
             void Forward()
             {
                 var rng = dropout ? new RandomStream(5) : null; // the same masks at every evaluation
@@ -51,7 +51,7 @@ internal static class TransformerGradientCases
             // scores by the constant q·b, which softmax ignores. Its finite difference is pure rounding noise, so only the
             // query and value thirds are compared (TransformerTests checks the key third's analytic gradient is ~0).
             var inputs = CheckData.ParameterInputs(layer.Parameters.Where(p => !p.Name.EndsWith("in_proj_bias"))).ToList();
-            int e = options.Dim;
+            int e = options.EmbeddingSize;
             foreach (var p in layer.Parameters.Where(p => p.Name.EndsWith("in_proj_bias")))
             {
                 inputs.Add(new GradientCheckInput(p.Name + "[q]", p.Value.Slice(0, e), p.Gradient.Slice(0, e)));

@@ -12,7 +12,7 @@ namespace SeqCore.Testing;
 /// <param name="Op">The <see cref="IBackend{T}"/> member exercised, e.g. <c>Softmax</c>.</param>
 /// <param name="Name">The case, e.g. <c>Softmax[33x1000]</c>.</param>
 /// <param name="Run">Builds inputs, runs the op, returns the outputs.</param>
-public sealed record ParityCase<T>(string Op, string Name, Func<IBackend<T>, double[]> Run) where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed record ParityCase<T>(string Op, string Name, Func<IBackend<T>, double[]> Run) where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Bit-for-bit agreement required (integer-exact kernels: the random fills, copies, gathers).</summary>
     public bool Exact { get; init; }
@@ -38,7 +38,7 @@ public sealed record ParityCase<T>(string Op, string Name, Func<IBackend<T>, dou
 /// <param name="Cpu">The CPU value there.</param>
 /// <param name="Gpu">The GPU value there.</param>
 /// <param name="Message">What failed, or null.</param>
-public sealed record ParityResult(string Name, bool Passed, int Elements, int WorstIndex, double Cpu, double Gpu, string? Message)
+internal sealed record ParityResult(string Name, bool Passed, int Elements, int WorstIndex, double Cpu, double Gpu, string? Message)
 {
     /// <inheritdoc />
     public override string ToString() => Passed

@@ -9,7 +9,7 @@ namespace SeqCore.Testing;
 /// NUnit tests (on a GPU, and on the emulated device without one) and by <c>seqcore selftest</c>.
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
-public static class ParitySuite<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal static class ParitySuite<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
     /// Relative tolerance of the GEMM cases in float: cuBLAS and the CPU's packed kernel sum k products in different orders

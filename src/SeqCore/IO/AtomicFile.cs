@@ -8,7 +8,7 @@ namespace SeqCore.IO;
 /// (<c>NAME.tmp-PID-GUID</c>), flushed to disk, then renamed over the target; the temporary file is deleted on failure.
 /// A process killed mid-write leaves its temporary file; the next write into that folder removes every temporary file
 /// whose process is no longer running. A read-only target (see <see cref="IsReadOnly"/>) is refused, not replaced.</summary>
-public static partial class AtomicFile
+internal static partial class AtomicFile
 {
     /// <summary>Calls <paramref name="write"/> with a stream on a temporary file beside <paramref name="path"/>, then renames
     /// it into place. With <paramref name="createDirectory"/> the folder is created first; otherwise it must exist.</summary>

@@ -79,7 +79,7 @@ public static class Checkpoint
     /// <exception cref="InvalidDataException">The file is unreadable, corrupt or truncated, or does not fit the parameters,
     /// or holds a non-finite weight; the message names the file and the tensor (and the first non-finite value's flat
     /// index).</exception>
-    public static IReadOnlyDictionary<string, string> Load<T>(string path, IEnumerable<Parameter<T>> parameters, IBackend<T> backend,
+    public static IReadOnlyDictionary<string, string> Load<T>(string path, IBackend<T> backend, IEnumerable<Parameter<T>> parameters,
         bool allowExtraTensors = false, bool allowNonFinite = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(path);

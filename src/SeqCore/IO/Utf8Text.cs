@@ -8,7 +8,7 @@ namespace SeqCore.IO;
 /// with the byte offset of the first one, rather than silently replaced by U+FFFD: a corpus in another encoding would
 /// otherwise train on replacement characters without anyone noticing.
 /// </summary>
-public static class Utf8Text
+internal static class Utf8Text
 {
     private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
 

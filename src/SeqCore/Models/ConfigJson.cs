@@ -30,13 +30,22 @@ public static class ConfigJson
     }
 
     /// <summary>Parses <paramref name="json"/> as <typeparamref name="TConfig"/>, refusing keys the config does not have,
-    /// then validates it.</summary>
-    public static TConfig Read<TConfig>(string json, string source) where TConfig : class, IModelConfig
+    /// then validates it. <paramref name="renamedKeys"/> lists keys older checkpoints wrote and today's names for them:
+    /// an old key is read as its new name (both in one config is an error).</summary>
+    public static TConfig Read<TConfig>(string json, string source, IReadOnlyList<(string Old, string New)>? renamedKeys = null)
+        where TConfig : class, IModelConfig
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonObject obj;
         try { obj = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: the config is not a JSON object."); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: the config is not valid JSON: {e.Message}", e); }
+        foreach (var (oldKey, newKey) in renamedKeys ?? [])
+        {
+            if (!obj.Remove(oldKey, out var value)) continue;
+            if (obj.ContainsKey(newKey))
+                throw new InvalidDataException($"{source}: the config has both \"{oldKey}\" and \"{newKey}\" (the old and the new name of one key).");
+            obj[newKey] = value;
+        }
         var known = Options.GetTypeInfo(typeof(TConfig)).Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, _) in obj)
             if (!known.Contains(key))
@@ -49,6 +58,21 @@ public static class ConfigJson
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
         return config;
+    }
+
+    /// <summary>A copy of <paramref name="obj"/> with its snake_case keys in camelCase (<c>difference_lag</c> →
+    /// <c>differenceLag</c>), for the configs of checkpoints written before every config was camelCase.</summary>
+    internal static JsonObject CamelCaseKeys(JsonObject obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var converted = new JsonObject();
+        foreach (var (key, value) in obj)
+        {
+            var parts = key.Split('_');
+            string camel = parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? "" : char.ToUpperInvariant(p[0]) + p[1..]));
+            converted[camel] = value?.DeepClone();
+        }
+        return converted;
     }
 
     private static string FirstSentence(string message)

@@ -102,7 +102,7 @@ public static class ModelCheckpoint
         ISequenceModel<T> model;
         try { model = kind.Build(backend, config, metadata, new RandomStream(0)); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-        try { Checkpoint.Load(path, model.Parameters, backend, allowNonFinite: allowNonFinite); }
+        try { Checkpoint.Load(path, backend, model.Parameters, allowNonFinite: allowNonFinite); }
         catch
         {
             model.Dispose();

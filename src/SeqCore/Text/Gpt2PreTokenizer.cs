@@ -14,7 +14,7 @@ namespace SeqCore.Text;
 /// Letter and number classes come from .NET's Unicode tables, which may differ from Node's for characters assigned in
 /// recent Unicode versions.
 /// </summary>
-public static class Gpt2PreTokenizer
+internal static class Gpt2PreTokenizer
 {
     /// <summary>The pattern this scanner implements (for documentation and for comparison in tests).</summary>
     public const string Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";

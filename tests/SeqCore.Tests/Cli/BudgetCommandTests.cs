@@ -29,7 +29,7 @@ public class BudgetCommandTests
         _model = Path.Combine(_dir, "m.safetensors");
         using var cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
         var tokenizer = CharTokenizer.Train(File.ReadAllText(_corpus));
-        using var model = new LanguageModel<float>(cpu, new LanguageModelConfig { VocabSize = tokenizer.VocabularySize, EmbeddingSize = 4, HiddenSize = 5 }, new RandomStream(1));
+        using var model = new LanguageModel<float>(cpu, new LanguageModelConfig { VocabularySize = tokenizer.VocabularySize, EmbeddingSize = 4, HiddenSize = 5 }, new RandomStream(1));
         model.Tokenizer = tokenizer;
         model.Save(_model);
     }

@@ -103,7 +103,7 @@ public class Word2VecTrainKindTests
     {
         string path = P("lm.safetensors");
         using (var cpu = new CpuBackend<float>())
-        using (var lm = new LanguageModel<float>(cpu, new LanguageModelConfig { VocabSize = 5, EmbeddingSize = 4, HiddenSize = 4 }, new RandomStream(1)))
+        using (var lm = new LanguageModel<float>(cpu, new LanguageModelConfig { VocabularySize = 5, EmbeddingSize = 4, HiddenSize = 4 }, new RandomStream(1)))
             ModelCheckpoint.Save(path, lm);
         var (code, _, stderr) = Run("word2vec", "neighbours", "--model", path, "--word", "sun");
         Assert.That(code, Is.EqualTo(2), stderr);

@@ -22,7 +22,7 @@ public class EmulatedLayerTests<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var options = new RecurrentOptions
         {
-            Cell = CellKind.RnnTanh, InputSize = 5, HiddenSize = 7, NumLayers = 2, Bidirectional = true, BatchFirst = true, Dropout = 0.25,
+            Cell = CellKind.RnnTanh, InputSize = 5, HiddenSize = 7, Layers = 2, Bidirectional = true, BatchFirst = true, Dropout = 0.25,
         };
         using var layer = new RecurrentLayer<T>(be, options, new RandomStream(3));
         using var x = be.Allocate(3, 6, 5);                       // [B, T, I]

@@ -22,8 +22,8 @@ public class LanguageModelStepParityTests<T> where T : unmanaged, IFloatingPoint
     private static double[] TrainingStep(IBackend<T> be, string arch)
     {
         var config = arch == "transformer"
-            ? new LanguageModelConfig { Arch = arch, VocabSize = 11, EmbeddingSize = 8, Heads = 2, Layers = 2, ContextLength = 8, Dropout = 0.1 }
-            : new LanguageModelConfig { Arch = arch, VocabSize = 11, EmbeddingSize = 6, HiddenSize = 8, Layers = 2, Dropout = 0.1 };
+            ? new LanguageModelConfig { Arch = arch, VocabularySize = 11, EmbeddingSize = 8, Heads = 2, Layers = 2, ContextLength = 8, Dropout = 0.1 }
+            : new LanguageModelConfig { Arch = arch, VocabularySize = 11, EmbeddingSize = 6, HiddenSize = 8, Layers = 2, Dropout = 0.1 };
         using var model = new LanguageModel<T>(be, config, new RandomStream(7));
         // Adam for the LSTM. The transformer gets SGD: the key part of each in_proj bias has an exactly zero gradient
         // (softmax is shift-invariant), so its float gradient is rounding noise that Adam's g/√v would blow up to ±lr.

@@ -31,11 +31,11 @@ public abstract class LayerParityTests<T> : ParityFixture<T> where T : unmanaged
 
     public static IEnumerable<TestCaseData> RecurrentCases =>
     [
-        new TestCaseData(new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 4, HiddenSize = 5, NumLayers = 2, Peepholes = true, ProjSize = 3, Bidirectional = true })
+        new TestCaseData(new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 4, HiddenSize = 5, Layers = 2, Peepholes = true, ProjectionSize = 3, Bidirectional = true })
             .SetArgDisplayNames("lstm.layers2.peephole.proj3.bidirectional"),
         new TestCaseData(new RecurrentOptions { Cell = CellKind.Gru, InputSize = 4, HiddenSize = 17, Bidirectional = true })
             .SetArgDisplayNames("gru.H17.bidirectional"),
-        new TestCaseData(new RecurrentOptions { Cell = CellKind.Gru, InputSize = 3, HiddenSize = 5, NumLayers = 2, GruForm = GruForm.Original, Bidirectional = true })
+        new TestCaseData(new RecurrentOptions { Cell = CellKind.Gru, InputSize = 3, HiddenSize = 5, Layers = 2, GruForm = GruForm.Original, Bidirectional = true })
             .SetArgDisplayNames("gru.original.layers2.bidirectional"),
         new TestCaseData(new RecurrentOptions { Cell = CellKind.RnnRelu, InputSize = 3, HiddenSize = 6 }).SetArgDisplayNames("rnn.relu"),
     ];
@@ -48,7 +48,7 @@ public abstract class LayerParityTests<T> : ParityFixture<T> where T : unmanaged
         using var cpuLayer = new RecurrentLayer<T>(Cpu, options, new RandomStream(7));
         using var devLayer = new RecurrentLayer<T>(Device, options, new RandomStream(7));
         CopyParameters(cpuLayer, devLayer);
-        int states = options.NumLayers * cpuLayer.Directions, p = cpuLayer.OutputStateSize, h = options.HiddenSize;
+        int states = options.Layers * cpuLayer.Directions, p = cpuLayer.OutputStateSize, h = options.HiddenSize;
         bool lstm = options.Cell == CellKind.Lstm;
         var (xd, xc) = Pair(Uniform((long)steps * batch * options.InputSize, 11), steps, batch, options.InputSize);
         var (h0d, h0c) = Pair(Uniform((long)states * batch * p, 12), states, batch, p);
@@ -89,7 +89,7 @@ public abstract class LayerParityTests<T> : ParityFixture<T> where T : unmanaged
     {
         const int batch = 3, e = 12, heads = 3;
         int tq = 5, tk = cross ? 7 : 5;
-        var options = new MultiHeadAttentionOptions { EmbedDim = e, NumHeads = heads, QueryTile = 2, KeyTile = 3 };
+        var options = new MultiHeadAttentionOptions { EmbeddingSize = e, Heads = heads, QueryTile = 2, KeyTile = 3 };
         using var cpuLayer = new MultiHeadAttention<T>(Cpu, options, new RandomStream(3));
         using var devLayer = new MultiHeadAttention<T>(Device, options, new RandomStream(3));
         CopyParameters(cpuLayer, devLayer);

@@ -30,8 +30,8 @@ public class CheckpointTests
     [TearDown]
     public void TearDown() { try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } }
 
-    private static readonly RecurrentOptions Lstm = new() { InputSize = 8, HiddenSize = 16, NumLayers = 2, Bidirectional = true };
-    private static readonly TransformerOptions Encoder = new() { Dim = 16, Heads = 2, FeedForwardDim = 32, NormFirst = true, Causal = false, Layers = 2 };
+    private static readonly RecurrentOptions Lstm = new() { InputSize = 8, HiddenSize = 16, Layers = 2, Bidirectional = true };
+    private static readonly TransformerOptions Encoder = new() { EmbeddingSize = 16, Heads = 2, FeedForwardSize = 32, NormFirst = true, Causal = false, Layers = 2 };
 
     private static Dictionary<string, string> Config(object config) => new() { [Checkpoint.ConfigKey] = JsonSerializer.Serialize(config) };
 
@@ -64,7 +64,7 @@ public class CheckpointTests
             string dtype = typeof(T) == typeof(double) && !float32 ? "F64" : "F32";
             Assert.That(tensors.Values.Select(t => t.DType).Distinct(), Is.EqualTo(new[] { dtype }));
             Assert.That(tensors.Keys.Order(), Is.EqualTo(a.Parameters.Select(p => p.Name).Order()));
-            Checkpoint.Load(path, b.Parameters, be);
+            Checkpoint.Load(path, be, b.Parameters);
             foreach (var (p, q) in a.Parameters.Zip(b.Parameters))
             {
                 T[] expected = Host(be, p.Value);
@@ -108,7 +108,7 @@ public class CheckpointTests
         Assert.That(read[Checkpoint.ConfigKey], Is.EqualTo(config));
         Assert.That(read["user.key"], Is.EqualTo("value"));
         Assert.That(read[Checkpoint.TokenizerKey], Is.EqualTo(tokJson));
-        Assert.That(Checkpoint.Load(path, lstm.Parameters, be)[Checkpoint.ConfigKey], Is.EqualTo(config));
+        Assert.That(Checkpoint.Load(path, be, lstm.Parameters)[Checkpoint.ConfigKey], Is.EqualTo(config));
 
         string tokBack = Path.Combine(_dir, "tok2.json");
         File.WriteAllText(tokBack, read[Checkpoint.TokenizerKey]);
@@ -146,7 +146,7 @@ public class CheckpointTests
         {
             File.WriteAllBytes(cut, bytes.AsSpan(0, (int)n).ToArray());
             var mentions = n >= dataStart ? new[] { "tensor '" } : [];
-            AssertError(() => Checkpoint.Load(cut, layer.Parameters, be), cut, mentions);
+            AssertError(() => Checkpoint.Load(cut, be, layer.Parameters), cut, mentions);
         }
     }
 
@@ -158,7 +158,7 @@ public class CheckpointTests
         byte[] bytes = File.ReadAllBytes(path);
         bytes[8] = (byte)'X'; // the opening brace of the JSON header
         File.WriteAllBytes(path, bytes);
-        AssertError(() => Checkpoint.Load(path, layer.Parameters, be), path, "JSON");
+        AssertError(() => Checkpoint.Load(path, be, layer.Parameters), path, "JSON");
         AssertError(() => Checkpoint.ReadMetadata(path), path);
     }
 
@@ -175,7 +175,7 @@ public class CheckpointTests
         Assert.That(changed, Is.Not.EqualTo(header), "test setup: header layout");
         Encoding.UTF8.GetBytes(changed).CopyTo(bytes, 8);
         File.WriteAllBytes(path, bytes);
-        AssertError(() => Checkpoint.Load(path, layer.Parameters, be), path, $"'{name}'");
+        AssertError(() => Checkpoint.Load(path, be, layer.Parameters), path, $"'{name}'");
     }
 
     [Test]
@@ -185,7 +185,7 @@ public class CheckpointTests
         using var layer = MakeLstm(be, 1);
         string path = Path.Combine(_dir, "m.safetensors");
         Checkpoint.Save(path, layer.Parameters.Where(p => p.Name != "bias_hh_l1_reverse"), Config(new { }), be);
-        AssertError(() => Checkpoint.Load(path, layer.Parameters, be), path, "missing", "'bias_hh_l1_reverse'");
+        AssertError(() => Checkpoint.Load(path, be, layer.Parameters), path, "missing", "'bias_hh_l1_reverse'");
     }
 
     [Test]
@@ -197,8 +197,8 @@ public class CheckpointTests
         var tensors = layer.Parameters.Select(p => (p.Name, p.Value.Shape.ToArray(), Host(be, p.Value).Select(v => (double)v).ToArray()))
             .Append(("extra.weight", new[] { 2 }, new double[] { 1, 2 }));
         SafeTensors.Write(path, tensors);
-        AssertError(() => Checkpoint.Load(path, layer.Parameters, be), path, "unexpected", "'extra.weight'");
-        Assert.DoesNotThrow(() => Checkpoint.Load(path, layer.Parameters, be, allowExtraTensors: true));
+        AssertError(() => Checkpoint.Load(path, be, layer.Parameters), path, "unexpected", "'extra.weight'");
+        Assert.DoesNotThrow(() => Checkpoint.Load(path, be, layer.Parameters, allowExtraTensors: true));
     }
 
     [Test]
@@ -209,7 +209,7 @@ public class CheckpointTests
         using var layer = MakeLstm(be, 1);
         string path = Path.Combine(_dir, "s.safetensors");
         Checkpoint.Save(path, small.Parameters, Config(new { }), be);
-        AssertError(() => Checkpoint.Load(path, layer.Parameters, be), path, "'weight_ih_l0'", "[48, 8]", "[64, 8]");
+        AssertError(() => Checkpoint.Load(path, be, layer.Parameters), path, "'weight_ih_l0'", "[48, 8]", "[64, 8]");
     }
 
     /// <summary>Writes a safetensors file by hand from raw tensor bytes (for dtypes SafeTensors.Write does not produce).</summary>
@@ -246,7 +246,7 @@ public class CheckpointTests
             WriteRaw(path, layer.Parameters.Select(p => p == p0
                 ? (p.Name, dtype, p.Value.Shape.ToArray(), new byte[p.Value.Length * size])
                 : (p.Name, "F32", p.Value.Shape.ToArray(), new byte[p.Value.Length * 4])));
-            AssertError(() => Checkpoint.Load(path, layer.Parameters, be), path, $"'{p0.Name}'", dtype);
+            AssertError(() => Checkpoint.Load(path, be, layer.Parameters), path, $"'{p0.Name}'", dtype);
         }
     }
 
@@ -271,7 +271,7 @@ public class CheckpointTests
         string path = Path.Combine(_dir, "half.safetensors");
         string DType(int i) => i % 2 == 0 ? "F16" : "BF16"; // alternate the two
         WriteRaw(path, layer.Parameters.Select((p, i) => (p.Name, DType(i), p.Value.Shape.ToArray(), Encode(DType(i), p.Value.Length))));
-        Checkpoint.Load(path, layer.Parameters, be);
+        Checkpoint.Load(path, be, layer.Parameters);
         foreach (var p in layer.Parameters)
             Assert.That(Host(be, p.Value), Is.EqualTo(Enumerable.Range(0, (int)p.Value.Length).Select(Value).ToArray()), p.Name);
     }
@@ -285,7 +285,7 @@ public class CheckpointTests
         string path = Path.Combine(_dir, "p.safetensors");
         Checkpoint.Save(path, other.Parameters.Where(p => p.Name != "bias_hh_l1_reverse"), Config(new { }), be);
         var before = layer.Parameters.Select(p => Host(be, p.Value)).ToArray();
-        Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, layer.Parameters, be));
+        Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, be, layer.Parameters));
         Assert.That(layer.Parameters.Select(p => Host(be, p.Value)), Is.EqualTo(before));
     }
 
@@ -326,8 +326,8 @@ public class CheckpointTests
         string path = GoldenPath("lstm");
         using var be = new CpuBackend<T>();
         using var layer = MakeLstm(be, 3);
-        Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, layer.Parameters, be), "input/output are extra tensors");
-        Checkpoint.Load(path, layer.Parameters, be, allowExtraTensors: true);
+        Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, be, layer.Parameters), "input/output are extra tensors");
+        Checkpoint.Load(path, be, layer.Parameters, allowExtraTensors: true);
         var (tensors, _) = SafeTensors.Read(path);
         Assert.That(tensors["weight_ih_l0"].DType, Is.EqualTo("F32"));
         using var x = be.FromHost(Golden.ToT<T>(tensors["input"].Data), tensors["input"].Shape);
@@ -341,7 +341,7 @@ public class CheckpointTests
         string path = GoldenPath("transformer");
         using var be = new CpuBackend<T>();
         using var stack = MakeEncoder(be, 3);
-        Checkpoint.Load(path, stack.Parameters, be, allowExtraTensors: true);
+        Checkpoint.Load(path, be, stack.Parameters, allowExtraTensors: true);
         var (tensors, _) = SafeTensors.Read(path);
         Assert.That(tensors.Keys.Except(["input", "output"]).Order(), Is.EqualTo(stack.Parameters.Select(p => p.Name).Order()));
         using var x = be.FromHost(Golden.ToT<T>(tensors["input"].Data), tensors["input"].Shape);

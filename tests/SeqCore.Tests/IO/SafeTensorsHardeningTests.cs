@@ -174,7 +174,7 @@ public class SafeTensorsHardeningTests
         using var be = new CpuBackend<float>();
         string path = Path.Combine(_dir, "many.safetensors");
         SafeTensors.Write(path, Enumerable.Range(0, 1000).Select(i => ($"extra{i:D4}", new[] { 1 }, new double[] { i })));
-        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, Array.Empty<SeqCore.Layers.Parameter<float>>(), be))!;
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, be, Array.Empty<SeqCore.Layers.Parameter<float>>()))!;
         Assert.That(e.Message, Does.Contain("'extra0009' and 990 more"));
         Assert.That(e.Message, Does.Not.Contain("extra0010"));
     }
@@ -222,12 +222,12 @@ public class SafeTensorsHardeningTests
         using var model = SmallModel(be);
         var (path, tensor) = SaveWith(model, value, float64);
         var before = model.Parameters.Select(p => be.ToArray(p.Value)).ToList();
-        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, model.Parameters, be))!;
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, be, model.Parameters))!;
         TestContext.Out.WriteLine(e.Message);
         Assert.That(e.Message, Does.StartWith(path).And.Contain($"'{tensor}'").And.Contain("flat index 5").And.Contain(mention));
         Assert.That(model.Parameters.Select(p => be.ToArray(p.Value)), Is.EqualTo(before), "nothing copied");
 
-        Checkpoint.Load(path, model.Parameters, be, allowNonFinite: true);
+        Checkpoint.Load(path, be, model.Parameters, allowNonFinite: true);
         float loaded = be.ToArray(model.Parameters[1].Value)[5];
         Assert.That(float.IsFinite(loaded), Is.False);
     }

@@ -43,8 +43,8 @@ public class AttentionGoldenTests
         bool cross = c.GetProperty("cross").GetBoolean(), causal = c.GetProperty("causal").GetBoolean();
         var options = new MultiHeadAttentionOptions
         {
-            EmbedDim = c.GetProperty("embed_dim").GetInt32(),
-            NumHeads = c.GetProperty("num_heads").GetInt32(),
+            EmbeddingSize = c.GetProperty("embed_dim").GetInt32(),
+            Heads = c.GetProperty("num_heads").GetInt32(),
             BatchFirst = c.GetProperty("batch_first").GetBoolean(),
             QueryTile = tile,
             KeyTile = tile == 0 ? 0 : tile + 1,

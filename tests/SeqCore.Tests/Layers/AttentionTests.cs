@@ -228,7 +228,7 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
         long Run(int t, out long extra)
         {
             using var be = new CpuBackend<T>();
-            using var mha = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbedDim = E, NumHeads = 2 }, new RandomStream(1));
+            using var mha = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbeddingSize = E, Heads = 2 }, new RandomStream(1));
             using var x = be.FromHost(Uniform(new RandomStream(2), (long)t * B * E).Select(T.CreateTruncating).ToArray(), t, B, E);
             using var y = be.Allocate(t, B, E);
             using var dx = be.Allocate(t, B, E);
@@ -255,7 +255,7 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void PerHeadWeightsAverageToTheHeadAveragedWeights()
     {
         const int B = 2, Tq = 5, Tk = 7, E = 8, H = 4;
-        using var mha = new MultiHeadAttention<T>(_be, new MultiHeadAttentionOptions { EmbedDim = E, NumHeads = H, QueryTile = 2, KeyTile = 3 }, new RandomStream(4));
+        using var mha = new MultiHeadAttention<T>(_be, new MultiHeadAttentionOptions { EmbeddingSize = E, Heads = H, QueryTile = 2, KeyTile = 3 }, new RandomStream(4));
         var r = new RandomStream(5);
         using var q = Up(Uniform(r, Tq * B * E, 2), Tq, B, E);
         using var kv = Up(Uniform(r, Tk * B * E, 2), Tk, B, E);
@@ -383,7 +383,7 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void SteadyStateCallsAllocateNothing()
     {
         using var be = new CpuBackend<T>(new CpuBackendOptions { Threads = 2 });
-        using var mha = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbedDim = 16, NumHeads = 4, QueryTile = 8, KeyTile = 8 }, new RandomStream(1));
+        using var mha = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbeddingSize = 16, Heads = 4, QueryTile = 8, KeyTile = 8 }, new RandomStream(1));
         using var x = be.FromHost(Uniform(new RandomStream(2), 40 * 4 * 16).Select(T.CreateTruncating).ToArray(), 40, 4, 16);
         using var y = be.Allocate(40, 4, 16);
         using var dx = be.Allocate(40, 4, 16);
@@ -446,11 +446,11 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
         e = Assert.Throws<ArgumentException>(() => _be.AttentionForward(q, k, v, null, spec with { KeyTile = CpuBackend<T>.MaxAttentionTile + 1 }, o, lse))!;
         Assert.That(e.Message, Does.Contain("tile"));
 
-        using var mha = new MultiHeadAttention<T>(_be, new MultiHeadAttentionOptions { EmbedDim = 4, NumHeads = 2 }, new RandomStream(1));
+        using var mha = new MultiHeadAttention<T>(_be, new MultiHeadAttentionOptions { EmbeddingSize = 4, Heads = 2 }, new RandomStream(1));
         using var x = _be.Allocate(5, 2, 3);
         using var y = _be.Allocate(5, 2, 3);
         e = Assert.Throws<ArgumentException>(() => mha.Forward(x, x, x, [], false, y))!;
         Assert.That(e.Message, Does.Contain("[5, 2, 3]").And.Contain("4]"));
-        Assert.Throws<ArgumentException>(() => new MultiHeadAttention<T>(_be, new MultiHeadAttentionOptions { EmbedDim = 6, NumHeads = 4 }, new RandomStream(1)));
+        Assert.Throws<ArgumentException>(() => new MultiHeadAttention<T>(_be, new MultiHeadAttentionOptions { EmbeddingSize = 6, Heads = 4 }, new RandomStream(1)));
     }
 }

@@ -45,7 +45,7 @@ public class CellCatalogueTests
     public void Every_cell_builds_a_layer_whose_parameter_shapes_match_its_gate_count(CellDescriptor cell)
     {
         const int input = 3, hidden = 5;
-        var options = new RecurrentOptions { Cell = cell.Kind, InputSize = input, HiddenSize = hidden, NumLayers = 2, Bidirectional = true };
+        var options = new RecurrentOptions { Cell = cell.Kind, InputSize = input, HiddenSize = hidden, Layers = 2, Bidirectional = true };
         using var layer = new RecurrentLayer<double>(_cpu, options, new RandomStream(1));
         int g = cell.Gates * hidden;
         var shapes = layer.Parameters.ToDictionary(p => p.Name, p => p.Value.ShapeText);
@@ -88,13 +88,13 @@ public class CellCatalogueTests
     [Test]
     public void The_language_model_config_rejects_an_unknown_arch_naming_the_key_and_the_choices()
     {
-        var e = Assert.Throws<ArgumentException>(() => new LanguageModelConfig { Arch = "mamba", VocabSize = 3 }.Validate());
+        var e = Assert.Throws<ArgumentException>(() => new LanguageModelConfig { Arch = "mamba", VocabularySize = 3 }.Validate());
         Assert.That(e!.Message, Does.Contain("arch 'mamba'").And.Contain($"expected one of {CellList}, transformer."));
-        var json = new LanguageModelConfig { VocabSize = 3 }.ToJson().Replace("\"arch\":\"lstm\"", "\"arch\":\"mamba\"");
+        var json = new LanguageModelConfig { VocabularySize = 3 }.ToJson().Replace("\"arch\":\"lstm\"", "\"arch\":\"mamba\"");
         var fromFile = Assert.Throws<InvalidDataException>(() => LanguageModelConfig.FromJson(json, "lm.safetensors"));
         Assert.That(fromFile!.Message, Does.StartWith("lm.safetensors: ").And.Contain("arch 'mamba'").And.Contain(CellList));
         // The model itself never turns an unknown name into a tanh RNN.
-        Assert.Throws<ArgumentException>(() => new LanguageModel<double>(_cpu, new LanguageModelConfig { Arch = "mamba", VocabSize = 3 }, new RandomStream(1)));
+        Assert.Throws<ArgumentException>(() => new LanguageModel<double>(_cpu, new LanguageModelConfig { Arch = "mamba", VocabularySize = 3 }, new RandomStream(1)));
     }
 
     [Test]
@@ -120,16 +120,16 @@ public class CellCatalogueTests
     public void The_seq2seq_config_rejects_an_unknown_cell_naming_the_key_and_the_choices()
     {
         var json = ModelCheckpoint.ConfigText(Seq2Seq(CellKind.Lstm)).Replace("\"cell\":\"lstm\"", "\"cell\":\"mamba\"");
-        var e = Assert.Throws<InvalidDataException>(() => Seq2SeqConfig.Read(json, "s.safetensors"));
+        var e = Assert.Throws<InvalidDataException>(() => Seq2SeqConfig.FromJson(json, "s.safetensors"));
         Assert.That(e!.Message, Does.StartWith("s.safetensors: ").And.Contain($"cell: unknown cell 'mamba'; expected one of {CellList}."));
     }
 
     [TestCaseSource(nameof(Cells))]
     public void Each_config_keeps_the_cell_through_a_json_round_trip(CellDescriptor cell)
     {
-        var lm = new LanguageModelConfig { Arch = cell.Name, VocabSize = 5 };
+        var lm = new LanguageModelConfig { Arch = cell.Name, VocabularySize = 5 };
         var lmBack = LanguageModelConfig.FromJson(lm.ToJson(), "lm");
-        Assert.That((lmBack.Arch, lmBack.Cell), Is.EqualTo((cell.Name, cell)));
+        Assert.That((lmBack.Arch, lmBack.Cell), Is.EqualTo((cell.Name, (CellKind?)cell.Kind)));
 
         var forecaster = FittedForecaster(cell.Kind);
         Assert.That(forecaster.ToJson(), Does.Contain($"\"cell\":\"{cell.Name}\""));
@@ -138,27 +138,27 @@ public class CellCatalogueTests
         var classifier = new SequenceClassifierConfig { VocabularySize = 4, Classes = 2, Encoder = cell.Name };
         Assert.That(classifier.ToJson(), Does.Contain($"\"encoder\":\"{cell.Name}\""));
         var classifierBack = SequenceClassifierConfig.FromJson(classifier.ToJson(), "c");
-        Assert.That((classifierBack.Encoder, classifierBack.Cell), Is.EqualTo((cell.Name, cell)));
+        Assert.That((classifierBack.Encoder, classifierBack.Cell), Is.EqualTo((cell.Name, (CellKind?)cell.Kind)));
 
         var seq2seq = Seq2Seq(cell.Kind);
         Assert.That(ModelCheckpoint.ConfigText(seq2seq), Does.Contain($"\"cell\":\"{cell.Name}\""));
-        Assert.That(Seq2SeqConfig.Read(ModelCheckpoint.ConfigText(seq2seq), "s").Cell, Is.EqualTo(cell.Kind));
+        Assert.That(Seq2SeqConfig.FromJson(ModelCheckpoint.ConfigText(seq2seq), "s").Cell, Is.EqualTo(cell.Kind));
     }
 
     [Test]
     public void A_seq2seq_config_written_with_the_enum_names_still_loads()
     {
         var json = ModelCheckpoint.ConfigText(Seq2Seq(CellKind.Gru)).Replace("\"cell\":\"gru\"", "\"cell\":\"Gru\"");
-        Assert.That(Seq2SeqConfig.Read(json, "old.safetensors").Cell, Is.EqualTo(CellKind.Gru));
+        Assert.That(Seq2SeqConfig.FromJson(json, "old.safetensors").Cell, Is.EqualTo(CellKind.Gru));
     }
 
     [TestCaseSource(nameof(Cells))]
     public void Each_model_builds_the_cell_its_config_names(CellDescriptor cell)
     {
         string ShapeOf(IEnumerable<Parameter<double>> parameters, string name) => parameters.Single(p => p.Name == name).Value.ShapeText;
-        using var lm = new LanguageModel<double>(_cpu, new LanguageModelConfig { Arch = cell.Name, VocabSize = 5, EmbeddingSize = 4, HiddenSize = 3 }, new RandomStream(1));
+        using var lm = new LanguageModel<double>(_cpu, new LanguageModelConfig { Arch = cell.Name, VocabularySize = 5, EmbeddingSize = 4, HiddenSize = 3 }, new RandomStream(1));
         Assert.That(ShapeOf(lm.Parameters, "rnn.weight_ih_l0"), Is.EqualTo($"[{cell.Gates * 3}, 4]"));
-        var classifierConfig = new SequenceClassifierConfig { VocabularySize = 5, Classes = 2, EmbeddingDim = 4, HiddenSize = 3, Encoder = cell.Name };
+        var classifierConfig = new SequenceClassifierConfig { VocabularySize = 5, Classes = 2, EmbeddingSize = 4, HiddenSize = 3, Encoder = cell.Name };
         using var classifier = new SequenceClassifier<double>(_cpu, classifierConfig, new RandomStream(1));
         Assert.That(ShapeOf(classifier.Parameters, "encoder.weight_ih_l0"), Is.EqualTo($"[{cell.Gates * 3}, 4]"));
         using var seq2seq = new Seq2Seq<double>(_cpu, Seq2Seq(cell.Kind), new RandomStream(1));
@@ -169,6 +169,6 @@ public class CellCatalogueTests
 
     private static Seq2SeqConfig Seq2Seq(CellKind cell) => new()
     {
-        SourceVocabSize = 5, TargetVocabSize = 6, EmbeddingSize = 3, HiddenSize = 3, Cell = cell,
+        SourceVocabularySize = 5, TargetVocabularySize = 6, EmbeddingSize = 3, HiddenSize = 3, Cell = cell,
     };
 }

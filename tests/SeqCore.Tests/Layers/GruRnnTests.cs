@@ -377,7 +377,7 @@ public class GruRnnTests
     public void ParameterNamesAndShapesFollowPyTorch()
     {
         using var be = new CpuBackend<double>();
-        using var gru = new RecurrentLayer<double>(be, new RecurrentOptions { Cell = CellKind.Gru, InputSize = 3, HiddenSize = 5, NumLayers = 2, Bidirectional = true }, new RandomStream(3));
+        using var gru = new RecurrentLayer<double>(be, new RecurrentOptions { Cell = CellKind.Gru, InputSize = 3, HiddenSize = 5, Layers = 2, Bidirectional = true }, new RandomStream(3));
         var shapes = gru.Parameters.ToDictionary(p => p.Name, p => p.Value.Shape.ToArray());
         Assert.That(shapes["weight_ih_l0"], Is.EqualTo(new[] { 15, 3 }));
         Assert.That(shapes["weight_hh_l0_reverse"], Is.EqualTo(new[] { 15, 5 }));

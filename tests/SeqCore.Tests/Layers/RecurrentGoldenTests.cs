@@ -41,9 +41,9 @@ public class RecurrentGoldenTests
             },
             InputSize = c.GetProperty("input_size").GetInt32(),
             HiddenSize = c.GetProperty("hidden_size").GetInt32(),
-            NumLayers = c.GetProperty("num_layers").GetInt32(),
+            Layers = c.GetProperty("num_layers").GetInt32(),
             Bidirectional = c.GetProperty("bidirectional").GetBoolean(),
-            ProjSize = c.GetProperty("proj_size").GetInt32(),
+            ProjectionSize = c.GetProperty("proj_size").GetInt32(),
         };
         int[] lengths = JsonSerializer.Deserialize<int[]>(metadata["lengths"])!;
         bool lstm = cell == "lstm";

@@ -6,7 +6,7 @@ namespace SeqCore.Tests.Layers;
 
 public class RecurrentLayerTests
 {
-    private static readonly RecurrentOptions Lstm = new() { Cell = CellKind.Lstm, InputSize = 3, HiddenSize = 5, NumLayers = 2 };
+    private static readonly RecurrentOptions Lstm = new() { Cell = CellKind.Lstm, InputSize = 3, HiddenSize = 5, Layers = 2 };
 
     private static double MaxDiff(double[] a, double[] b) => a.Zip(b, (u, v) => Math.Abs(u - v)).Max();
 
@@ -42,7 +42,7 @@ public class RecurrentLayerTests
     public void StepByStepEqualsForward([Values(CellKind.Lstm, CellKind.Gru, CellKind.RnnTanh)] CellKind cell, [Values(false, true)] bool batchFirst)
     {
         using var be = new CpuBackend<double>();
-        var options = Lstm with { Cell = cell, BatchFirst = batchFirst, HiddenSize = cell == CellKind.Lstm ? 5 : 2, ProjSize = cell == CellKind.Lstm ? 2 : 0 };
+        var options = Lstm with { Cell = cell, BatchFirst = batchFirst, HiddenSize = cell == CellKind.Lstm ? 5 : 2, ProjectionSize = cell == CellKind.Lstm ? 2 : 0 };
         using var layer = new RecurrentLayer<double>(be, options, new RandomStream(5));
         var random = new RandomStream(6);
         double[] xs = Enumerable.Range(0, 4 * 2 * 3).Select(_ => 2 * random.NextDouble() - 1).ToArray();
@@ -69,7 +69,7 @@ public class RecurrentLayerTests
     public void RaggedSequencesGiveZeroOutputsPastTheirEndAndCarryTheirState()
     {
         using var be = new CpuBackend<double>();
-        using var layer = new RecurrentLayer<double>(be, Lstm with { NumLayers = 1 }, new RandomStream(7));
+        using var layer = new RecurrentLayer<double>(be, Lstm with { Layers = 1 }, new RandomStream(7));
         using var x = be.Allocate(5, 2, 3);
         be.FillUniform(new RandomStream(8), -1, 1, x);
         using var y = be.Allocate(5, 2, 5);
@@ -86,7 +86,7 @@ public class RecurrentLayerTests
     public void SteadyStateTrainingStepAllocatesNothing()
     {
         using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 2 });
-        var options = new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 16, HiddenSize = 32, NumLayers = 2, Bidirectional = true, Dropout = 0.2 };
+        var options = new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 16, HiddenSize = 32, Layers = 2, Bidirectional = true, Dropout = 0.2 };
         using var layer = new RecurrentLayer<float>(be, options, new RandomStream(9));
         using var x = be.Allocate(8, 4, 16);
         using var y = be.Allocate(8, 4, 64);

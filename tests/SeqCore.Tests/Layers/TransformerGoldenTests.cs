@@ -33,8 +33,8 @@ public class TransformerGoldenTests
         var c = config.RootElement;
         var options = new TransformerOptions
         {
-            Dim = c.GetProperty("dim").GetInt32(), Heads = c.GetProperty("heads").GetInt32(),
-            FeedForwardDim = c.GetProperty("feedforward").GetInt32(), NormFirst = c.GetProperty("norm_first").GetBoolean(),
+            EmbeddingSize = c.GetProperty("dim").GetInt32(), Heads = c.GetProperty("heads").GetInt32(),
+            FeedForwardSize = c.GetProperty("feedforward").GetInt32(), NormFirst = c.GetProperty("norm_first").GetBoolean(),
             Causal = c.GetProperty("causal").GetBoolean(), Layers = c.GetProperty("layers").GetInt32(),
             QueryTile = 2, KeyTile = 3, // tiles smaller than T and not dividing it
         };

@@ -16,7 +16,7 @@ public class TransformerTests
     public void CachedStepsEqualTheFullForward(bool normFirst, int chunk)
     {
         using var be = new CpuBackend<double>();
-        var options = new TransformerOptions { Dim = 8, Heads = 2, FeedForwardDim = 12, Layers = 3, NormFirst = normFirst, QueryTile = 2, KeyTile = 3 };
+        var options = new TransformerOptions { EmbeddingSize = 8, Heads = 2, FeedForwardSize = 12, Layers = 3, NormFirst = normFirst, QueryTile = 2, KeyTile = 3 };
         using var stack = new TransformerStack<double>(be, options, new RandomStream(1));
         const int steps = 10, batch = 2;
         using var x = be.Allocate(steps, batch, 8);
@@ -43,7 +43,7 @@ public class TransformerTests
     public void KeyBiasGradientIsZeroBecauseSoftmaxIgnoresAConstantShift()
     {
         using var be = new CpuBackend<double>();
-        using var block = new TransformerBlock<double>(be, new TransformerOptions { Dim = 8, Heads = 2 }, new RandomStream(3));
+        using var block = new TransformerBlock<double>(be, new TransformerOptions { EmbeddingSize = 8, Heads = 2 }, new RandomStream(3));
         using var x = be.Allocate(6, 2, 8);
         be.FillNormal(new RandomStream(4), 0, 1, x);
         using var y = be.Allocate(6, 2, 8);
@@ -61,13 +61,13 @@ public class TransformerTests
     public void CacheOverflowAndNonCausalStepsAreRejected()
     {
         using var be = new CpuBackend<float>();
-        using var stack = new TransformerStack<float>(be, new TransformerOptions { Dim = 4, Heads = 1 }, new RandomStream(1));
+        using var stack = new TransformerStack<float>(be, new TransformerOptions { EmbeddingSize = 4, Heads = 1 }, new RandomStream(1));
         using var cache = stack.CreateCache(1, 2);
         using var x = be.Allocate(3, 1, 4);
         using var y = be.Allocate(3, 1, 4);
         var e = Assert.Throws<ArgumentException>(() => stack.Step(x, cache, y))!;
         Assert.That(e.Message, Does.Contain("exceed the cache of 2"));
-        using var encoder = new TransformerStack<float>(be, new TransformerOptions { Dim = 4, Heads = 1, Causal = false }, new RandomStream(1));
+        using var encoder = new TransformerStack<float>(be, new TransformerOptions { EmbeddingSize = 4, Heads = 1, Causal = false }, new RandomStream(1));
         Assert.Throws<InvalidOperationException>(() => encoder.Step(x, encoder.CreateCache(1, 4), y));
     }
 }

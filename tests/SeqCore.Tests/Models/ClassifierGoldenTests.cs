@@ -22,7 +22,7 @@ public class ClassifierGoldenTests
         var config = SequenceClassifierConfig.FromJson(metadata["config"], name);
         using var cpu = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
         using var model = new SequenceClassifier<double>(cpu, config, new RandomStream(0));
-        Checkpoint.Load(Path.Combine(Golden.Folder("classifier"), name + ".safetensors"), model.Parameters, cpu, allowExtraTensors: true);
+        Checkpoint.Load(Path.Combine(Golden.Folder("classifier"), name + ".safetensors"), cpu, model.Parameters, allowExtraTensors: true);
 
         int steps = tensors["ids"].Shape[0], batch = tensors["ids"].Shape[1];
         double[] ids = tensors["ids"].Data;

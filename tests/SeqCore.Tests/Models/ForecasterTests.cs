@@ -15,7 +15,7 @@ public class ForecasterTests
 
     private static ForecasterConfig SmallConfig(int inputs = 0, CellKind cell = CellKind.Lstm) => new()
     {
-        Target = "y", Inputs = Enumerable.Range(1, inputs).Select(i => $"x{i}").ToArray(), Window = 8, Cell = cell, Hidden = 12,
+        Target = "y", Inputs = Enumerable.Range(1, inputs).Select(i => $"x{i}").ToArray(), Window = 8, Cell = cell, HiddenSize = 12,
     };
 
     [Test]
@@ -131,7 +131,7 @@ public class ForecasterTests
         using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
         double[] y = Enumerable.Range(0, 30).Select(t => 10 + t + 3 * Math.Sin(t)).ToArray();
         var series = new ForecastSeries(y);
-        var config = ForecastTransform.FitScaling(new ForecasterConfig { Window = 5, Hidden = 4, Log = true, DifferenceLag = 3 }, series, 30);
+        var config = ForecastTransform.FitScaling(new ForecasterConfig { Window = 5, HiddenSize = 4, Log = true, DifferenceLag = 3 }, series, 30);
         using var model = new Forecaster<double>(be, config, new RandomStream(8));
         double[] features = ForecastTransform.Features(config, series); // 27 rows, one feature
         double scaled = model.Predict(features.AsSpan(22, 5), 1)[0];
@@ -147,7 +147,7 @@ public class ForecasterTests
         using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
         double[] y = Enumerable.Range(0, 40).Select(t => 20 + 0.5 * t + 4 * Math.Sin(2 * Math.PI * t / 6)).ToArray();
         var series = new ForecastSeries(y);
-        var config = ForecastTransform.FitScaling(new ForecasterConfig { Window = 6, Hidden = 5, Log = true, DifferenceLag = 3 }, series, 40);
+        var config = ForecastTransform.FitScaling(new ForecasterConfig { Window = 6, HiddenSize = 5, Log = true, DifferenceLag = 3 }, series, 40);
         using var model = new Forecaster<double>(be, config, new RandomStream(12));
         double[] multi = model.Forecast(series, 8);
         for (int h = 0; h < multi.Length; h++)

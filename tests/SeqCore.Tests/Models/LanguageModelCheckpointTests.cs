@@ -54,7 +54,7 @@ public class LanguageModelCheckpointTests
     public void TiedCheckpointsStoreTheSharedTensorOnce()
     {
         var tok = CharTokenizer.Train("abc");
-        using var model = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabSize = 3, EmbeddingSize = 4, HiddenSize = 4, TieWeights = true }, new RandomStream(1));
+        using var model = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabularySize = 3, EmbeddingSize = 4, HiddenSize = 4, TieWeights = true }, new RandomStream(1));
         string path = Path.Combine(_dir, "tied.safetensors");
         model.Tokenizer = tok;
         model.Save(path);
@@ -66,7 +66,7 @@ public class LanguageModelCheckpointTests
     public void WrongOrCorruptFilesGiveClearErrors()
     {
         var tok = CharTokenizer.Train("abc");
-        using var model = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabSize = 3, EmbeddingSize = 4, HiddenSize = 5 }, new RandomStream(1));
+        using var model = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabularySize = 3, EmbeddingSize = 4, HiddenSize = 5 }, new RandomStream(1));
         string path = Path.Combine(_dir, "m.safetensors");
         model.Tokenizer = tok;
         model.Save(path);

@@ -19,13 +19,13 @@ public class LanguageModelTests
     [OneTimeTearDown] public void TearDown() { _cpu.Dispose(); _cpuD.Dispose(); }
 
     internal static LanguageModelConfig Small(string arch, int vocab) => arch == "transformer"
-        ? new LanguageModelConfig { Arch = arch, VocabSize = vocab, EmbeddingSize = 16, Heads = 2, Layers = 1, ContextLength = 16 }
-        : new LanguageModelConfig { Arch = arch, VocabSize = vocab, EmbeddingSize = 8, HiddenSize = 24, Layers = 1 };
+        ? new LanguageModelConfig { Arch = arch, VocabularySize = vocab, EmbeddingSize = 16, Heads = 2, Layers = 1, ContextLength = 16 }
+        : new LanguageModelConfig { Arch = arch, VocabularySize = vocab, EmbeddingSize = 8, HiddenSize = 24, Layers = 1 };
 
     [Test]
     public void ParametersCarryPyTorchStateDictNames()
     {
-        using var lstm = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabSize = 5, EmbeddingSize = 3, HiddenSize = 4, Layers = 2 }, new RandomStream(1));
+        using var lstm = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabularySize = 5, EmbeddingSize = 3, HiddenSize = 4, Layers = 2 }, new RandomStream(1));
         Assert.That(lstm.Parameters.Select(p => p.Name), Is.EqualTo(new[]
         {
             "embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
@@ -34,10 +34,10 @@ public class LanguageModelTests
         Assert.That(lstm.Parameters.Single(p => p.Name == "rnn.weight_ih_l0").Value.ShapeText, Is.EqualTo("[16, 3]"));
         Assert.That(lstm.Parameters.Single(p => p.Name == "head.weight").Value.ShapeText, Is.EqualTo("[5, 4]"));
 
-        using var tied = new LanguageModel<float>(_cpu, new LanguageModelConfig { Arch = "gru", VocabSize = 5, EmbeddingSize = 4, HiddenSize = 4, TieWeights = true }, new RandomStream(1));
+        using var tied = new LanguageModel<float>(_cpu, new LanguageModelConfig { Arch = "gru", VocabularySize = 5, EmbeddingSize = 4, HiddenSize = 4, TieWeights = true }, new RandomStream(1));
         Assert.That(tied.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "head.bias" }));
 
-        using var tf = new LanguageModel<float>(_cpu, new LanguageModelConfig { Arch = "transformer", VocabSize = 5, EmbeddingSize = 8, Heads = 2, ContextLength = 6 }, new RandomStream(1));
+        using var tf = new LanguageModel<float>(_cpu, new LanguageModelConfig { Arch = "transformer", VocabularySize = 5, EmbeddingSize = 8, Heads = 2, ContextLength = 6 }, new RandomStream(1));
         var names = tf.Parameters.Select(p => p.Name).ToList();
         Assert.That(names, Does.Contain("pos.weight").And.Contain("encoder.layers.0.self_attn.in_proj_weight").And.Contain("encoder.layers.0.linear2.bias")
             .And.Contain("encoder.norm.weight").And.Contain("head.weight"));
@@ -47,10 +47,10 @@ public class LanguageModelTests
     [Test]
     public void BadConfigsAreRejectedNamingTheField()
     {
-        Assert.That(() => new LanguageModelConfig { Arch = "mamba", VocabSize = 3 }.Validate(), Throws.ArgumentException.With.Message.Contains("'mamba'"));
-        Assert.That(() => new LanguageModelConfig { VocabSize = 3, TieWeights = true, EmbeddingSize = 4, HiddenSize = 8 }.Validate(), Throws.ArgumentException.With.Message.Contains("tied"));
-        Assert.That(() => new LanguageModelConfig { Arch = "transformer", VocabSize = 3, EmbeddingSize = 6, Heads = 4 }.Validate(), Throws.ArgumentException.With.Message.Contains("heads"));
-        Assert.That(() => LanguageModelConfig.FromJson("{\"arch\":\"lstm\",\"vocabSize\":0}", "cfg.json"), Throws.TypeOf<InvalidDataException>().With.Message.Contains("cfg.json").And.Message.Contains("vocabSize"));
+        Assert.That(() => new LanguageModelConfig { Arch = "mamba", VocabularySize = 3 }.Validate(), Throws.ArgumentException.With.Message.Contains("'mamba'"));
+        Assert.That(() => new LanguageModelConfig { VocabularySize = 3, TieWeights = true, EmbeddingSize = 4, HiddenSize = 8 }.Validate(), Throws.ArgumentException.With.Message.Contains("tied"));
+        Assert.That(() => new LanguageModelConfig { Arch = "transformer", VocabularySize = 3, EmbeddingSize = 6, Heads = 4 }.Validate(), Throws.ArgumentException.With.Message.Contains("heads"));
+        Assert.That(() => LanguageModelConfig.FromJson("{\"arch\":\"lstm\",\"vocabSize\":0}", "cfg.json"), Throws.TypeOf<InvalidDataException>().With.Message.Contains("cfg.json").And.Message.Contains("vocabularySize"));
     }
 
     [TestCase("rnn")]

@@ -30,7 +30,7 @@ public class ModelBudgetTests
         Directory.CreateDirectory(_dir);
         _model = Path.Combine(_dir, "m.safetensors");
         var tokenizer = CharTokenizer.Train("abcab ba");
-        using var model = new LanguageModel<float>(_cpu, new LanguageModelConfig { Arch = "lstm", VocabSize = tokenizer.VocabularySize, EmbeddingSize = 4, HiddenSize = 5 }, new RandomStream(1));
+        using var model = new LanguageModel<float>(_cpu, new LanguageModelConfig { Arch = "lstm", VocabularySize = tokenizer.VocabularySize, EmbeddingSize = 4, HiddenSize = 5 }, new RandomStream(1));
         model.Tokenizer = tokenizer;
         model.Save(_model);
     }
@@ -71,7 +71,7 @@ public class ModelBudgetTests
     [TestCase("layers", 1_000_000, "1,024")]
     [TestCase("embeddingSize", int.MaxValue, "65,536")]
     [TestCase("hiddenSize", 2_000_000_000, "65,536")]
-    [TestCase("vocabSize", 1 << 25, "16,777,216")]
+    [TestCase("vocabularySize", 1 << 25, "16,777,216")]
     public void A_config_key_above_its_limit_is_refused_naming_the_key_and_the_limit(string key, int value, string limit)
     {
         var e = Refused(Craft(_model, Path.Combine(_dir, "bad.safetensors"), key, value));

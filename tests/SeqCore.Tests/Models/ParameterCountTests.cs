@@ -26,32 +26,32 @@ public class ParameterCountTests
     {
         foreach (string arch in CellCatalogue.Names)
             foreach (bool tie in new[] { false, true })
-                yield return Case($"lm {arch} tie={tie}", new LanguageModelConfig { Arch = arch, VocabSize = 11, EmbeddingSize = 6, HiddenSize = tie ? 6 : 5, Layers = 3, TieWeights = tie });
+                yield return Case($"lm {arch} tie={tie}", new LanguageModelConfig { Arch = arch, VocabularySize = 11, EmbeddingSize = 6, HiddenSize = tie ? 6 : 5, Layers = 3, TieWeights = tie });
         foreach (string positions in new[] { "learned", "sinusoidal" })
             foreach (bool tie in new[] { false, true })
                 yield return Case($"lm transformer {positions} tie={tie}", new LanguageModelConfig
                 {
-                    Arch = "transformer", VocabSize = 9, EmbeddingSize = 8, Heads = 2, Layers = 2, ContextLength = 7, Positions = positions, TieWeights = tie,
+                    Arch = "transformer", VocabularySize = 9, EmbeddingSize = 8, Heads = 2, Layers = 2, ContextLength = 7, Positions = positions, TieWeights = tie,
                 });
-        yield return Case("lm transformer ff=12", new LanguageModelConfig { Arch = "transformer", VocabSize = 9, EmbeddingSize = 4, Heads = 1, Layers = 1, ContextLength = 5, FeedForwardSize = 12 });
+        yield return Case("lm transformer ff=12", new LanguageModelConfig { Arch = "transformer", VocabularySize = 9, EmbeddingSize = 4, Heads = 1, Layers = 1, ContextLength = 5, FeedForwardSize = 12 });
         foreach (var cell in CellCatalogue.All)
-            yield return Case($"forecaster {cell.Name}", new ForecasterConfig { Cell = cell.Kind, Inputs = ["a", "b"], Hidden = 5, Layers = 2 });
+            yield return Case($"forecaster {cell.Name}", new ForecasterConfig { Cell = cell.Kind, Inputs = ["a", "b"], HiddenSize = 5, Layers = 2 });
         foreach (string encoder in CellCatalogue.Names)
             foreach (bool bidirectional in new[] { false, true })
                 yield return Case($"classifier {encoder} bidirectional={bidirectional}", new SequenceClassifierConfig
                 {
-                    VocabularySize = 13, Classes = 3, EmbeddingDim = 4, Encoder = encoder, HiddenSize = 5, Layers = 2, Bidirectional = bidirectional,
+                    VocabularySize = 13, Classes = 3, EmbeddingSize = 4, Encoder = encoder, HiddenSize = 5, Layers = 2, Bidirectional = bidirectional,
                 });
-        yield return Case("classifier conv", new SequenceClassifierConfig { VocabularySize = 13, Classes = 4, EmbeddingDim = 4, Encoder = "conv", HiddenSize = 6, KernelSize = 3 });
+        yield return Case("classifier conv", new SequenceClassifierConfig { VocabularySize = 13, Classes = 4, EmbeddingSize = 4, Encoder = "conv", HiddenSize = 6, KernelSize = 3 });
         foreach (var cell in CellCatalogue.All)
             foreach (var attention in Enum.GetValues<Seq2SeqAttention>())
                 foreach (bool bidirectional in new[] { false, true })
                     yield return Case($"seq2seq {cell.Name} {attention} bidirectional={bidirectional}", new Seq2SeqConfig
                     {
-                        SourceVocabSize = 7, TargetVocabSize = 9, EmbeddingSize = 4, HiddenSize = 3, Cell = cell.Kind, Attention = attention,
+                        SourceVocabularySize = 7, TargetVocabularySize = 9, EmbeddingSize = 4, HiddenSize = 3, Cell = cell.Kind, Attention = attention,
                         Bidirectional = bidirectional, InputFeeding = !bidirectional, AttentionSize = attention == Seq2SeqAttention.Additive && bidirectional ? 5 : 0,
                     });
-        yield return Case("word2vec", new Word2VecConfig { VocabularySize = 10, Dim = 7 });
+        yield return Case("word2vec", new Word2VecConfig { VocabularySize = 10, EmbeddingSize = 7 });
     }
 
     private static TestCaseData Case(string name, IModelConfig config) => new TestCaseData(config).SetName(name);
@@ -79,7 +79,7 @@ public class ParameterCountTests
             ForecasterConfig c => new Forecaster<double>(_cpu, c, init),
             Seq2SeqConfig c => new Seq2Seq<double>(_cpu, c, init),
             Word2VecConfig c => new Word2Vec<double>(_cpu, new Word2VecVocabulary([.. Enumerable.Range(0, c.VocabularySize).Select(i => $"w{i}")],
-                [.. Enumerable.Repeat(1L, c.VocabularySize)]), c.Dim, init),
+                [.. Enumerable.Repeat(1L, c.VocabularySize)]), c.EmbeddingSize, init),
             _ => throw new ArgumentException($"no builder for {config.GetType().Name}"),
         };
         return (model.Parameters, model);
@@ -90,11 +90,11 @@ public class ParameterCountTests
         foreach (var cell in CellCatalogue.All)
             foreach (bool bidirectional in new[] { false, true })
                 foreach (bool bias in new[] { false, true })
-                    yield return new TestCaseData(new RecurrentOptions { Cell = cell.Kind, InputSize = 3, HiddenSize = 4, NumLayers = 3, Bidirectional = bidirectional, Bias = bias })
+                    yield return new TestCaseData(new RecurrentOptions { Cell = cell.Kind, InputSize = 3, HiddenSize = 4, Layers = 3, Bidirectional = bidirectional, Bias = bias })
                         .SetName($"recurrent {cell.Name} bidirectional={bidirectional} bias={bias}");
-        yield return new TestCaseData(new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 3, HiddenSize = 6, ProjSize = 2, NumLayers = 2, Bidirectional = true })
+        yield return new TestCaseData(new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 3, HiddenSize = 6, ProjectionSize = 2, Layers = 2, Bidirectional = true })
             .SetName("recurrent lstm projection");
-        yield return new TestCaseData(new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 3, HiddenSize = 4, Peepholes = true, NumLayers = 2 })
+        yield return new TestCaseData(new RecurrentOptions { Cell = CellKind.Lstm, InputSize = 3, HiddenSize = 4, Peepholes = true, Layers = 2 })
             .SetName("recurrent lstm peepholes");
     }
 
@@ -113,11 +113,11 @@ public class ParameterCountTests
         using var embedding = new Embedding<double>(_cpu, 7, 4, init);
         using var conv = new Conv1d<double>(_cpu, 3, 5, 3, init);
         using var norm = new LayerNorm<double>(_cpu, 6);
-        using var attention = new MultiHeadAttention<double>(_cpu, new MultiHeadAttentionOptions { EmbedDim = 6, NumHeads = 2, Bias = false }, init);
+        using var attention = new MultiHeadAttention<double>(_cpu, new MultiHeadAttentionOptions { EmbeddingSize = 6, Heads = 2, Bias = false }, init);
         using var additive = new AdditiveAttention<double>(_cpu, 4, 5, 3, init, bias: false);
         using var general = new DotProductAttention<double>(_cpu, LuongScore.General, 4, 5, init);
         using var positions = new LearnedPositionalEncoding<double>(_cpu, 9, 4, init);
-        var stackOptions = new TransformerOptions { Dim = 4, Heads = 2, FeedForwardDim = 6, Layers = 2, FinalNorm = false };
+        var stackOptions = new TransformerOptions { EmbeddingSize = 4, Heads = 2, FeedForwardSize = 6, Layers = 2, FinalNorm = false };
         using var stack = new TransformerStack<double>(_cpu, stackOptions, init);
         using (Assert.EnterMultipleScope())
         {
@@ -138,17 +138,17 @@ public class ParameterCountTests
     public void Counts_that_overflow_throw_instead_of_wrapping()
     {
         // Configs built in code skip Validate's limits; the count must still refuse to wrap.
-        var huge = new LanguageModelConfig { Arch = "lstm", VocabSize = int.MaxValue, EmbeddingSize = int.MaxValue, HiddenSize = int.MaxValue, Layers = int.MaxValue };
-        var deep = new LanguageModelConfig { Arch = "transformer", VocabSize = 10, EmbeddingSize = 1 << 29, Heads = 1, Layers = int.MaxValue };
-        var wide = new Seq2SeqConfig { SourceVocabSize = 10, TargetVocabSize = 10, EmbeddingSize = 4, HiddenSize = int.MaxValue, Bidirectional = true };
-        var classes = new SequenceClassifierConfig { VocabularySize = int.MaxValue, Classes = 2, EmbeddingDim = 4 };
+        var huge = new LanguageModelConfig { Arch = "lstm", VocabularySize = int.MaxValue, EmbeddingSize = int.MaxValue, HiddenSize = int.MaxValue, Layers = int.MaxValue };
+        var deep = new LanguageModelConfig { Arch = "transformer", VocabularySize = 10, EmbeddingSize = 1 << 29, Heads = 1, Layers = int.MaxValue };
+        var wide = new Seq2SeqConfig { SourceVocabularySize = 10, TargetVocabularySize = 10, EmbeddingSize = 4, HiddenSize = int.MaxValue, Bidirectional = true };
+        var classes = new SequenceClassifierConfig { VocabularySize = int.MaxValue, Classes = 2, EmbeddingSize = 4 };
         using (Assert.EnterMultipleScope())
         {
             Assert.Throws(Is.InstanceOf<OverflowException>(), () => LanguageModelKind.Instance.ParameterCount(huge));
             Assert.Throws(Is.InstanceOf<OverflowException>(), () => LanguageModelKind.Instance.ParameterCount(deep));
             Assert.Throws(Is.InstanceOf<OverflowException>(), () => Seq2SeqKind.Instance.ParameterCount(wide));
             Assert.Throws(Is.InstanceOf<OverflowException>(), () => ClassifierKind.Instance.ParameterCount(classes));
-            Assert.Throws(Is.InstanceOf<OverflowException>(), () => RecurrentLayer.CountParameters(new RecurrentOptions { InputSize = int.MaxValue, HiddenSize = int.MaxValue, NumLayers = int.MaxValue }));
+            Assert.Throws(Is.InstanceOf<OverflowException>(), () => RecurrentLayer.CountParameters(new RecurrentOptions { InputSize = int.MaxValue, HiddenSize = int.MaxValue, Layers = int.MaxValue }));
             Assert.Throws(Is.InstanceOf<OverflowException>(), () => Conv1d.CountParameters(int.MaxValue, int.MaxValue, int.MaxValue));
         }
     }
@@ -157,7 +157,7 @@ public class ParameterCountTests
     public void A_large_config_is_counted_exactly_without_building_it()
     {
         // 1024 LSTM layers of width 65,536 (the limits): about 5.3e13 parameters, far beyond int and any memory.
-        var config = new LanguageModelConfig { Arch = "lstm", VocabSize = 1 << 24, EmbeddingSize = 1 << 16, HiddenSize = 1 << 16, Layers = 1024 };
+        var config = new LanguageModelConfig { Arch = "lstm", VocabularySize = 1 << 24, EmbeddingSize = 1 << 16, HiddenSize = 1 << 16, Layers = 1024 };
         config.Validate();
         long h = 1 << 16, v = 1 << 24;
         long expected = v * h + 1024 * (4 * h * h + 4 * h * h + 8 * h) + (v * h + v);

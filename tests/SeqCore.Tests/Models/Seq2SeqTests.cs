@@ -38,7 +38,7 @@ public class Seq2SeqTests
     private static Seq2SeqConfig Tiny(Seq2SeqVocabulary vocab, CellKind cell = CellKind.Lstm, Seq2SeqAttention attention = Seq2SeqAttention.Additive,
         int embedding = 8, int hidden = 8) => new()
     {
-        SourceVocabSize = vocab.SourceSize, TargetVocabSize = vocab.TargetSize, EmbeddingSize = embedding, HiddenSize = hidden,
+        SourceVocabularySize = vocab.SourceSize, TargetVocabularySize = vocab.TargetSize, EmbeddingSize = embedding, HiddenSize = hidden,
         Cell = cell, Attention = attention, Bidirectional = true, InputFeeding = true,
     };
 
@@ -289,9 +289,9 @@ public class Seq2SeqTests
     {
         var config = Tiny(Seq2SeqVocabulary.Build([("ab", "ba")]), CellKind.Gru, Seq2SeqAttention.Dot);
         string json = ModelCheckpoint.ConfigText(config);
-        Assert.That(json, Does.Contain("\"model\":\"seq2seq\"").And.Contain("\"sourceVocabSize\"").And.Contain("\"cell\":\"gru\"").And.Contain("\"attention\":\"dot\""));
-        Assert.That(Seq2SeqConfig.Read(json, "test"), Is.EqualTo(config));
-        Assert.That(() => Seq2SeqConfig.Read(json.Replace("\"hiddenSize\"", "\"hidenSize\""), "c.json"),
+        Assert.That(json, Does.Contain("\"model\":\"seq2seq\"").And.Contain("\"sourceVocabularySize\"").And.Contain("\"cell\":\"gru\"").And.Contain("\"attention\":\"dot\""));
+        Assert.That(Seq2SeqConfig.FromJson(json, "test"), Is.EqualTo(config));
+        Assert.That(() => Seq2SeqConfig.FromJson(json.Replace("\"hiddenSize\"", "\"hidenSize\""), "c.json"),
             Throws.InstanceOf<InvalidDataException>().With.Message.Contains("c.json").And.Message.Contains("hidenSize"));
     }
 
@@ -316,7 +316,7 @@ public class Seq2SeqTests
             Assert.That(() => Seq2Seq<float>.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>().With.Message.Contains(path));
             Checkpoint.Save(path, [], new Dictionary<string, string>(), _cpu);
             Assert.That(() => Seq2Seq<float>.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("not a SeqCore model checkpoint"));
-            using var lm = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabSize = 5, EmbeddingSize = 4, HiddenSize = 4 }, new RandomStream(1));
+            using var lm = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabularySize = 5, EmbeddingSize = 4, HiddenSize = 4 }, new RandomStream(1));
             ModelCheckpoint.Save(path, lm);
             Assert.That(() => Seq2Seq<float>.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>()
                 .With.Message.Contains("'language-model'").And.Message.Contains("'seq2seq'").And.Message.Contains(path));

@@ -39,7 +39,7 @@ public class SequenceClassifierTests
 
     private static SequenceClassifierConfig Small(string encoder, ClassifierPooling pooling, bool bidirectional = false) => new()
     {
-        VocabularySize = 6, Classes = 2, EmbeddingDim = 8, HiddenSize = 16, Encoder = encoder, Pooling = pooling,
+        VocabularySize = 6, Classes = 2, EmbeddingSize = 8, HiddenSize = 16, Encoder = encoder, Pooling = pooling,
         Bidirectional = bidirectional, KernelSize = 3, Dropout = 0,
     };
 
@@ -82,7 +82,7 @@ public class SequenceClassifierTests
                 x.Add([.. Enumerable.Range(0, length).Select(t => (bits >> t) & 1)]);
                 y.Add(int.PopCount(bits) % 2);
             }
-        var config = new SequenceClassifierConfig { VocabularySize = 2, Classes = 2, EmbeddingDim = 4, HiddenSize = 16, Encoder = "gru", Pooling = ClassifierPooling.Last, Dropout = 0 };
+        var config = new SequenceClassifierConfig { VocabularySize = 2, Classes = 2, EmbeddingSize = 4, HiddenSize = 16, Encoder = "gru", Pooling = ClassifierPooling.Last, Dropout = 0 };
         using var model = new SequenceClassifier<float>(_cpu, config, new RandomStream(4));
         var (startLoss, _) = ClassifierTrainable<float>.LossAndAccuracy(model, x, y);
         Train(model, [.. x], [.. y], 400, 0.02);

@@ -172,7 +172,7 @@ public class Word2VecTests
             SeqCore.IO.Checkpoint.Save(path, model.Parameters, meta, be);
             using (var old = Word2Vec<float>.Load(path, be))
             {
-                Assert.That(old.Config, Is.EqualTo(new Word2VecConfig { VocabularySize = 3, Dim = 4 }));
+                Assert.That(old.Config, Is.EqualTo(new Word2VecConfig { VocabularySize = 3, EmbeddingSize = 4 }));
                 Assert.That(old.Vocabulary.Counts, Is.EqualTo(new long[] { 3, 2, 1 }));
                 Assert.That(be.ToArray(old.InEmbedding.Value), Is.EqualTo(be.ToArray(model.InEmbedding.Value)));
             }
@@ -180,13 +180,13 @@ public class Word2VecTests
 
             model.Save(path);
             Assert.That(SeqCore.IO.Checkpoint.ReadMetadata(path)[SeqCore.IO.Checkpoint.ConfigKey],
-                Is.EqualTo("{\"model\":\"word2vec\",\"vocabularySize\":3,\"dim\":4}"));
+                Is.EqualTo("{\"model\":\"word2vec\",\"vocabularySize\":3,\"embeddingSize\":4}"));
             using var any = ModelCheckpoint.Load(path, be);
             Assert.That(any, Is.InstanceOf<Word2Vec<float>>());
 
-            var e = Assert.Throws<InvalidDataException>(() => Word2VecConfig.Read("{\"model\":\"word2vec\",\"dim\":4,\"vocab_size\":3,\"hs\":\"1\"}", "old.safetensors"))!;
+            var e = Assert.Throws<InvalidDataException>(() => Word2VecConfig.FromJson("{\"model\":\"word2vec\",\"dim\":4,\"vocab_size\":3,\"hs\":\"1\"}", "old.safetensors"))!;
             Assert.That(e.Message, Does.Contain("old.safetensors").And.Contain("\"hs\""));
-            e = Assert.Throws<InvalidDataException>(() => Word2VecConfig.Read("{\"model\":\"word2vec\",\"dim\":4,\"vocabularySize\":3,\"window\":5}", "new.safetensors"))!;
+            e = Assert.Throws<InvalidDataException>(() => Word2VecConfig.FromJson("{\"model\":\"word2vec\",\"dim\":4,\"vocabularySize\":3,\"window\":5}", "new.safetensors"))!;
             Assert.That(e.Message, Does.Contain("new.safetensors").And.Contain("\"window\""));
         }
         finally { File.Delete(path); }

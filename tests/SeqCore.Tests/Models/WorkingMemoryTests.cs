@@ -44,8 +44,8 @@ public class WorkingMemoryTests
     public void Language_model_training_and_evaluation(string arch, int batch, int window)
     {
         using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
-        var config = new LanguageModelConfig { Arch = arch, VocabSize = 40, EmbeddingSize = 16, HiddenSize = 24, Layers = 2, Heads = 2, ContextLength = window };
-        var ids = Tokens(batch * window * 4 + 1, config.VocabSize);
+        var config = new LanguageModelConfig { Arch = arch, VocabularySize = 40, EmbeddingSize = 16, HiddenSize = 24, Layers = 2, Heads = 2, ContextLength = window };
+        var ids = Tokens(batch * window * 4 + 1, config.VocabularySize);
         // Each on a fresh model: the layers keep their buffers for the next step, which would reuse them.
         foreach (bool training in new[] { true, false })
         {
@@ -61,7 +61,7 @@ public class WorkingMemoryTests
     {
         using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
         var series = new ForecastSeries(Enumerable.Range(0, 200).Select(i => Math.Sin(i / 5.0)).ToArray());
-        var config = ForecastTransform.FitScaling(new ForecasterConfig { Cell = cell, Hidden = 16, Layers = 2, Window = 24 }, series, 180);
+        var config = ForecastTransform.FitScaling(new ForecasterConfig { Cell = cell, HiddenSize = 16, Layers = 2, Window = 24 }, series, 180);
         using var model = new Forecaster<float>(be, config, new RandomStream(3));
         using var data = new ForecasterTrainable<float>(model, series, validationSteps: 16, batchSize: 8, new RandomStream(4));
         AssertBound(ForecasterKind.Instance, config, new RunShape(8, config.Window), Measure(be, () => data.TrainBatch(1)));
@@ -72,7 +72,7 @@ public class WorkingMemoryTests
     public void Classifier_training(string encoder)
     {
         using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
-        var config = new SequenceClassifierConfig { VocabularySize = 30, Classes = 3, EmbeddingDim = 16, HiddenSize = 24, Encoder = encoder, KernelSize = 3, Dropout = 0 };
+        var config = new SequenceClassifierConfig { VocabularySize = 30, Classes = 3, EmbeddingSize = 16, HiddenSize = 24, Encoder = encoder, KernelSize = 3, Dropout = 0 };
         using var model = new SequenceClassifier<float>(be, config, new RandomStream(1));
         const int Batch = 16, Length = 20;
         var texts = Enumerable.Range(0, 64).Select(i => Tokens(Length, 30)).ToArray();
@@ -90,14 +90,14 @@ public class WorkingMemoryTests
         var sampler = new SkipGramSampler(vocabulary.Encode(corpus), vocabulary, window: 2, negatives: 4, subsample: 0, new RandomStream(2));
         using var model = new Word2Vec<float>(be, vocabulary, 32, new RandomStream(1));
         var data = new Word2VecTrainable<float>(model, sampler, batch: 64);
-        var config = new Word2VecConfig { VocabularySize = vocabulary.Count, Dim = 32 };
+        var config = new Word2VecConfig { VocabularySize = vocabulary.Count, EmbeddingSize = 32 };
         AssertBound(Word2VecKind.Instance, config, new RunShape(64, 1 + 4), Measure(be, () => data.TrainBatch(1)));
     }
 
     [Test]
     public void A_run_whose_activations_exceed_the_budget_is_refused_naming_the_bytes_and_the_largest_term()
     {
-        var config = new LanguageModelConfig { Arch = "lstm", VocabSize = 65, EmbeddingSize = 64, HiddenSize = 1024 };
+        var config = new LanguageModelConfig { Arch = "lstm", VocabularySize = 65, EmbeddingSize = 64, HiddenSize = 1024 };
         var kind = LanguageModelKind.Instance;
         long parameters = kind.ParameterCount(config);
         var working = kind.WorkingMemory(config, new RunShape(4096, 2048), sizeof(float));

@@ -28,25 +28,25 @@ public sealed class AdditiveAttention<T> : IHasParameters<T>, IDisposable where 
     private bool _hasLengths;
     private Tensor<T>? _query, _memory;
 
-    /// <summary>Creates the layer: queries of width <paramref name="queryDim"/>, memory of width <paramref name="keyDim"/>,
-    /// attention width <paramref name="attentionDim"/> (A).</summary>
-    public AdditiveAttention(IBackend<T> backend, int queryDim, int keyDim, int attentionDim, RandomStream init, bool bias = true)
+    /// <summary>Creates the layer: queries of width <paramref name="querySize"/>, memory of width <paramref name="keySize"/>,
+    /// attention width <paramref name="attentionSize"/> (A).</summary>
+    public AdditiveAttention(IBackend<T> backend, int querySize, int keySize, int attentionSize, RandomStream init, bool bias = true)
     {
-        if (queryDim <= 0 || keyDim <= 0 || attentionDim <= 0)
-            throw new ArgumentException($"AdditiveAttention needs positive sizes, got query {queryDim}, key {keyDim}, attention {attentionDim}.");
+        if (querySize <= 0 || keySize <= 0 || attentionSize <= 0)
+            throw new ArgumentException($"AdditiveAttention needs positive sizes, got query {querySize}, key {keySize}, attention {attentionSize}.");
         _backend = backend;
-        QueryDim = queryDim; KeyDim = keyDim; AttentionDim = attentionDim;
-        QueryWeight = Parameter<T>.Create(backend, "query_proj.weight", attentionDim, queryDim);
-        KeyWeight = Parameter<T>.Create(backend, "key_proj.weight", attentionDim, keyDim);
-        V = Parameter<T>.Create(backend, "v.weight", 1, attentionDim);
-        Fill(QueryWeight, queryDim, init);
-        Fill(KeyWeight, keyDim, init);
+        QuerySize = querySize; KeySize = keySize; AttentionSize = attentionSize;
+        QueryWeight = Parameter<T>.Create(backend, "query_proj.weight", attentionSize, querySize);
+        KeyWeight = Parameter<T>.Create(backend, "key_proj.weight", attentionSize, keySize);
+        V = Parameter<T>.Create(backend, "v.weight", 1, attentionSize);
+        Fill(QueryWeight, querySize, init);
+        Fill(KeyWeight, keySize, init);
         if (bias)
         {
-            KeyBias = Parameter<T>.Create(backend, "key_proj.bias", attentionDim);
-            Fill(KeyBias, keyDim, init);
+            KeyBias = Parameter<T>.Create(backend, "key_proj.bias", attentionSize);
+            Fill(KeyBias, keySize, init);
         }
-        Fill(V, attentionDim, init);
+        Fill(V, attentionSize, init);
         Parameters = KeyBias is null ? [QueryWeight, KeyWeight, V] : [QueryWeight, KeyWeight, KeyBias, V];
     }
 
@@ -57,11 +57,11 @@ public sealed class AdditiveAttention<T> : IHasParameters<T>, IDisposable where 
     }
 
     /// <summary>Dq.</summary>
-    public int QueryDim { get; }
+    public int QuerySize { get; }
     /// <summary>Dk (memory width, also the context width).</summary>
-    public int KeyDim { get; }
+    public int KeySize { get; }
     /// <summary>A.</summary>
-    public int AttentionDim { get; }
+    public int AttentionSize { get; }
     /// <summary><c>query_proj.weight [A, Dq]</c>.</summary>
     public Parameter<T> QueryWeight { get; }
     /// <summary><c>key_proj.weight [A, Dk]</c>.</summary>
@@ -84,19 +84,19 @@ public sealed class AdditiveAttention<T> : IHasParameters<T>, IDisposable where 
     /// <param name="weights">Null, or out: <c>[B, Tq, Tk]</c> (a copy of <see cref="Weights"/>).</param>
     public void Forward(Tensor<T> query, Tensor<T> memory, ReadOnlySpan<int> memoryLengths, Tensor<T> context, Tensor<T>? weights = null)
     {
-        var (b, tq, tk) = AttentionShapes.Check("AdditiveAttention", query, QueryDim, memory, KeyDim, context, weights);
+        var (b, tq, tk) = AttentionShapes.Check("AdditiveAttention", query, QuerySize, memory, KeySize, context, weights);
         EnsureArena(b, tq, tk);
         _hasLengths = AttentionShapes.SetLengths(_backend, "AdditiveAttention", memoryLengths, b, tk, minimum: 1, _lengthsHost, _lengths);
         _query = query; _memory = memory;
-        int a = AttentionDim;
-        _backend.Gemm(Transpose.No, Transpose.Yes, b * tq, a, QueryDim, T.One, query, QueryDim, QueryWeight.Value, QueryDim, T.Zero, _qp, a);
+        int a = AttentionSize;
+        _backend.Gemm(Transpose.No, Transpose.Yes, b * tq, a, QuerySize, T.One, query, QuerySize, QueryWeight.Value, QuerySize, T.Zero, _qp, a);
         if (KeyBias is not null) _backend.BroadcastRows(KeyBias.Value, _kp);
-        _backend.Gemm(Transpose.No, Transpose.Yes, b * tk, a, KeyDim, T.One, memory, KeyDim, KeyWeight.Value, KeyDim,
+        _backend.Gemm(Transpose.No, Transpose.Yes, b * tk, a, KeySize, T.One, memory, KeySize, KeyWeight.Value, KeySize,
             KeyBias is null ? T.Zero : T.One, _kp, a);
         _backend.AdditiveScores(_qp, _kp, V.Value, _hasLengths ? _lengths : null, b, tq, tk, _p);
         _backend.Softmax(_p, _p);
-        _backend.GemmStridedBatched(Transpose.No, Transpose.No, tq, KeyDim, tk, T.One, _p, tk, (long)tq * tk,
-            memory, KeyDim, (long)tk * KeyDim, T.Zero, context, KeyDim, (long)tq * KeyDim, b);
+        _backend.GemmStridedBatched(Transpose.No, Transpose.No, tq, KeySize, tk, T.One, _p, tk, (long)tq * tk,
+            memory, KeySize, (long)tk * KeySize, T.Zero, context, KeySize, (long)tq * KeySize, b);
         if (weights is not null) _backend.Copy(_p, weights);
     }
 
@@ -109,7 +109,7 @@ public sealed class AdditiveAttention<T> : IHasParameters<T>, IDisposable where 
     {
         if (_query is null || _memory is null) throw new InvalidOperationException("AdditiveAttention.Backward: call Forward first.");
         var (b, tq, tk) = _arenaKey;
-        int a = AttentionDim, dk = KeyDim;
+        int a = AttentionSize, dk = KeySize;
         AttentionShapes.CheckGrad("AdditiveAttention", dContext, "dContext", b * tq * dk);
         if (dQuery is not null) AttentionShapes.CheckGrad("AdditiveAttention", dQuery, "dQuery", _query.Length);
         if (dMemory is not null) AttentionShapes.CheckGrad("AdditiveAttention", dMemory, "dMemory", _memory.Length);
@@ -122,11 +122,11 @@ public sealed class AdditiveAttention<T> : IHasParameters<T>, IDisposable where 
         _backend.SoftmaxBackward(_p, _dp, _dp);
         _backend.AdditiveScoresBackward(_qp, _kp, V.Value, _dp, _hasLengths ? _lengths : null, b, tq, tk, _dqp, _dkp, _dv);
         _backend.Axpy(_dv, T.One, V.Gradient);
-        _backend.Gemm(Transpose.Yes, Transpose.No, a, QueryDim, b * tq, T.One, _dqp, a, _query, QueryDim, T.One, QueryWeight.Gradient, QueryDim);
+        _backend.Gemm(Transpose.Yes, Transpose.No, a, QuerySize, b * tq, T.One, _dqp, a, _query, QuerySize, T.One, QueryWeight.Gradient, QuerySize);
         _backend.Gemm(Transpose.Yes, Transpose.No, a, dk, b * tk, T.One, _dkp, a, _memory, dk, T.One, KeyWeight.Gradient, dk);
         if (KeyBias is not null) _backend.SumRows(_dkp, accumulate: true, KeyBias.Gradient);
         if (dQuery is not null)
-            _backend.Gemm(Transpose.No, Transpose.No, b * tq, QueryDim, a, T.One, _dqp, a, QueryWeight.Value, QueryDim, T.Zero, dQuery, QueryDim);
+            _backend.Gemm(Transpose.No, Transpose.No, b * tq, QuerySize, a, T.One, _dqp, a, QueryWeight.Value, QuerySize, T.Zero, dQuery, QuerySize);
         if (dMemory is not null)
             _backend.Gemm(Transpose.No, Transpose.No, b * tk, dk, a, T.One, _dkp, a, KeyWeight.Value, dk, T.One, dMemory, dk);
     }
@@ -138,7 +138,7 @@ public sealed class AdditiveAttention<T> : IHasParameters<T>, IDisposable where 
         _arena.Clear();
         _arenaKey = (b, tq, tk);
         Tensor<T> A(params int[] shape) { var t = _backend.Allocate(shape); _arena.Add(t); return t; }
-        int a = AttentionDim;
+        int a = AttentionSize;
         (_qp, _kp, _dqp, _dkp) = (A(b * tq, a), A(b * tk, a), A(b * tq, a), A(b * tk, a));
         (_p, _dp) = (A(b, tq, tk), A(b, tq, tk));
         _dv = A(1, a);
@@ -204,6 +204,6 @@ public static class AdditiveAttention
 {
     /// <summary>Elements of the parameters <see cref="AdditiveAttention{T}"/> creates: <c>query_proj.weight [A, Dq]</c>,
     /// <c>key_proj.weight [A, Dk]</c>, <c>v.weight [1, A]</c> and, with a bias, <c>key_proj.bias [A]</c>.</summary>
-    public static long CountParameters(int queryDim, int keyDim, int attentionDim, bool bias = true) =>
-        checked((long)attentionDim * queryDim + (long)attentionDim * keyDim + attentionDim + (bias ? attentionDim : 0));
+    public static long CountParameters(int querySize, int keySize, int attentionSize, bool bias = true) =>
+        checked((long)attentionSize * querySize + (long)attentionSize * keySize + attentionSize + (bias ? attentionSize : 0));
 }

@@ -39,18 +39,18 @@ public sealed class DotProductAttention<T> : IHasParameters<T>, IDisposable wher
     private Tensor<T>? _query, _memory, _context;
 
     /// <summary>Creates the layer.</summary>
-    public DotProductAttention(IBackend<T> backend, LuongScore score, int queryDim, int keyDim, RandomStream init)
+    public DotProductAttention(IBackend<T> backend, LuongScore score, int querySize, int keySize, RandomStream init)
     {
-        if (queryDim <= 0 || keyDim <= 0)
-            throw new ArgumentException($"DotProductAttention needs positive sizes, got query {queryDim}, key {keyDim}.");
-        if (score == LuongScore.Dot && queryDim != keyDim)
-            throw new ArgumentException($"DotProductAttention: the dot score needs equal query and key widths, got {queryDim} and {keyDim}; use LuongScore.General.");
+        if (querySize <= 0 || keySize <= 0)
+            throw new ArgumentException($"DotProductAttention needs positive sizes, got query {querySize}, key {keySize}.");
+        if (score == LuongScore.Dot && querySize != keySize)
+            throw new ArgumentException($"DotProductAttention: the dot score needs equal query and key widths, got {querySize} and {keySize}; use LuongScore.General.");
         _backend = backend;
-        Score = score; QueryDim = queryDim; KeyDim = keyDim;
+        Score = score; QuerySize = querySize; KeySize = keySize;
         if (score == LuongScore.General)
         {
-            Weight = Parameter<T>.Create(backend, "linear_in.weight", keyDim, queryDim);
-            T bound = T.One / T.Sqrt(T.CreateTruncating(queryDim));
+            Weight = Parameter<T>.Create(backend, "linear_in.weight", keySize, querySize);
+            T bound = T.One / T.Sqrt(T.CreateTruncating(querySize));
             backend.FillUniform(init, -bound, bound, Weight.Value);
             Parameters = [Weight];
         }
@@ -60,9 +60,9 @@ public sealed class DotProductAttention<T> : IHasParameters<T>, IDisposable wher
     /// <summary>The score function.</summary>
     public LuongScore Score { get; }
     /// <summary>Dq.</summary>
-    public int QueryDim { get; }
+    public int QuerySize { get; }
     /// <summary>Dk.</summary>
-    public int KeyDim { get; }
+    public int KeySize { get; }
     /// <summary><c>linear_in.weight [Dk, Dq]</c> for the general score, else null.</summary>
     public Parameter<T>? Weight { get; }
     /// <inheritdoc />
@@ -76,17 +76,17 @@ public sealed class DotProductAttention<T> : IHasParameters<T>, IDisposable wher
     /// <param name="weights">Null, or out: <c>[B, Tq, Tk]</c>.</param>
     public void Forward(Tensor<T> query, Tensor<T> memory, ReadOnlySpan<int> memoryLengths, Tensor<T> context, Tensor<T>? weights = null)
     {
-        var (b, tq, tk) = AttentionShapes.Check("DotProductAttention", query, QueryDim, memory, KeyDim, context, weights);
+        var (b, tq, tk) = AttentionShapes.Check("DotProductAttention", query, QuerySize, memory, KeySize, context, weights);
         EnsureArena(b, tq, tk);
         _hasLengths = AttentionShapes.SetLengths(_backend, "DotProductAttention", memoryLengths, b, tk, minimum: 0, _lengthsHost, _lengths);
         _query = query; _memory = memory; _context = context;
         Tensor<T> q = query;
         if (Weight is not null)
         {
-            _backend.Gemm(Transpose.No, Transpose.Yes, b * tq, KeyDim, QueryDim, T.One, query, QueryDim, Weight.Value, QueryDim, T.Zero, _qp, KeyDim);
+            _backend.Gemm(Transpose.No, Transpose.Yes, b * tq, KeySize, QuerySize, T.One, query, QuerySize, Weight.Value, QuerySize, T.Zero, _qp, KeySize);
             q = _qp;
         }
-        _spec = new AttentionSpec { Batch = b, Heads = 1, QueryLength = tq, KeyLength = tk, HeadDim = KeyDim, Scale = 1.0 };
+        _spec = new AttentionSpec { Batch = b, Heads = 1, QueryLength = tq, KeyLength = tk, HeadDim = KeySize, Scale = 1.0 };
         _backend.AttentionForward(q, memory, memory, _hasLengths ? _lengths : null, _spec, context, _lse);
         if (weights is not null) _backend.AttentionWeights(q, memory, _hasLengths ? _lengths : null, _spec, weights);
     }
@@ -100,7 +100,7 @@ public sealed class DotProductAttention<T> : IHasParameters<T>, IDisposable wher
     {
         if (_query is null || _memory is null || _context is null) throw new InvalidOperationException("DotProductAttention.Backward: call Forward first.");
         var (b, tq, _) = _arenaKey;
-        AttentionShapes.CheckGrad("DotProductAttention", dContext, "dContext", (long)b * tq * KeyDim);
+        AttentionShapes.CheckGrad("DotProductAttention", dContext, "dContext", (long)b * tq * KeySize);
         if (dQuery is not null) AttentionShapes.CheckGrad("DotProductAttention", dQuery, "dQuery", _query.Length);
         if (dMemory is not null) AttentionShapes.CheckGrad("DotProductAttention", dMemory, "dMemory", _memory.Length);
         Tensor<T> q = Weight is null ? _query : _qp;
@@ -108,9 +108,9 @@ public sealed class DotProductAttention<T> : IHasParameters<T>, IDisposable wher
         _backend.AttentionBackward(q, _memory, _memory, _context, _lse, dContext, _hasLengths ? _lengths : null, _spec, dq, _dk, _dv);
         if (dMemory is not null) _backend.Add(_dk, _dv, dMemory);
         if (Weight is null) return;
-        _backend.Gemm(Transpose.Yes, Transpose.No, KeyDim, QueryDim, b * tq, T.One, _dqp, KeyDim, _query, QueryDim, T.One, Weight.Gradient, QueryDim);
+        _backend.Gemm(Transpose.Yes, Transpose.No, KeySize, QuerySize, b * tq, T.One, _dqp, KeySize, _query, QuerySize, T.One, Weight.Gradient, QuerySize);
         if (dQuery is not null)
-            _backend.Gemm(Transpose.No, Transpose.No, b * tq, QueryDim, KeyDim, T.One, _dqp, KeyDim, Weight.Value, QueryDim, T.Zero, dQuery, QueryDim);
+            _backend.Gemm(Transpose.No, Transpose.No, b * tq, QuerySize, KeySize, T.One, _dqp, KeySize, Weight.Value, QuerySize, T.Zero, dQuery, QuerySize);
     }
 
     private void EnsureArena(int b, int tq, int tk)
@@ -120,8 +120,8 @@ public sealed class DotProductAttention<T> : IHasParameters<T>, IDisposable wher
         _arena.Clear();
         _arenaKey = (b, tq, tk);
         Tensor<T> A(params int[] shape) { var t = _backend.Allocate(shape); _arena.Add(t); return t; }
-        (_qp, _dqp) = (A(b, tq, KeyDim), A(b, tq, KeyDim));
-        (_dk, _dv) = (A(b, tk, KeyDim), A(b, tk, KeyDim));
+        (_qp, _dqp) = (A(b, tq, KeySize), A(b, tq, KeySize));
+        (_dk, _dv) = (A(b, tk, KeySize), A(b, tk, KeySize));
         _lse = A(b, 1, tq);
         _lengths = A(b);
         _lengthsHost = new T[b];
@@ -141,6 +141,6 @@ public static class DotProductAttention
 {
     /// <summary>Elements of the parameters <see cref="DotProductAttention{T}"/> creates: none for the dot score,
     /// <c>linear_in.weight [Dk, Dq]</c> for the general one.</summary>
-    public static long CountParameters(LuongScore score, int queryDim, int keyDim) =>
-        score == LuongScore.General ? checked((long)keyDim * queryDim) : 0;
+    public static long CountParameters(LuongScore score, int querySize, int keySize) =>
+        score == LuongScore.General ? checked((long)keySize * querySize) : 0;
 }

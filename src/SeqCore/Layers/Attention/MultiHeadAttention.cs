@@ -7,9 +7,9 @@ namespace SeqCore.Layers.Attention;
 public sealed record MultiHeadAttentionOptions
 {
     /// <summary>Model width E (queries, keys, values and output all have this width, as PyTorch's default kdim = vdim = E).</summary>
-    public int EmbedDim { get; init; }
+    public int EmbeddingSize { get; init; }
     /// <summary>Heads h; E must be divisible by h, each head has width E/h.</summary>
-    public int NumHeads { get; init; } = 1;
+    public int Heads { get; init; } = 1;
     /// <summary>Use <c>in_proj_bias</c> and <c>out_proj.bias</c>.</summary>
     public bool Bias { get; init; } = true;
     /// <summary>Inputs and output are <c>[B, T, E]</c> instead of <c>[T, B, E]</c>.</summary>
@@ -65,13 +65,13 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
     /// U(−1/√E, 1/√E), both biases 0.</summary>
     public MultiHeadAttention(IBackend<T> backend, MultiHeadAttentionOptions options, RandomStream init, string prefix = "")
     {
-        if (options.EmbedDim <= 0 || options.NumHeads <= 0 || options.EmbedDim % options.NumHeads != 0)
-            throw new ArgumentException($"MultiHeadAttention: embed dim {options.EmbedDim} must be positive and divisible by the number of heads {options.NumHeads}.");
+        if (options.EmbeddingSize <= 0 || options.Heads <= 0 || options.EmbeddingSize % options.Heads != 0)
+            throw new ArgumentException($"MultiHeadAttention: embed dim {options.EmbeddingSize} must be positive and divisible by the number of heads {options.Heads}.");
         if (options.QueryTile < 0 || options.KeyTile < 0)
             throw new ArgumentException($"MultiHeadAttention: tile sizes must be positive or 0 (default), got {options.QueryTile} and {options.KeyTile}.");
         _backend = backend;
         Options = options;
-        int e = options.EmbedDim;
+        int e = options.EmbeddingSize;
         InProjWeight = Parameter<T>.Create(backend, prefix + "in_proj_weight", 3 * e, e);
         OutProjWeight = Parameter<T>.Create(backend, prefix + "out_proj.weight", e, e);
         T xavier = T.Sqrt(T.CreateTruncating(6.0 / (e + 3 * e)));
@@ -97,7 +97,7 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
     /// <summary>The configuration.</summary>
     public MultiHeadAttentionOptions Options { get; }
     /// <summary>Width of one head, E / h.</summary>
-    public int HeadDim => Options.EmbedDim / Options.NumHeads;
+    public int HeadDim => Options.EmbeddingSize / Options.Heads;
     /// <summary><c>in_proj_weight [3E, E]</c>.</summary>
     public Parameter<T> InProjWeight { get; }
     /// <summary><c>in_proj_bias [3E]</c>, or null without bias.</summary>
@@ -138,8 +138,8 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
 
     private (int B, int T) SeqDims(Tensor<T> x, string role)
     {
-        if (x.Rank != 3 || x.Dim(2) != Options.EmbedDim)
-            throw new ArgumentException($"MultiHeadAttention: '{role}' has shape {x.ShapeText}; expected {(Options.BatchFirst ? "[B, T, " : "[T, B, ")}{Options.EmbedDim}].");
+        if (x.Rank != 3 || x.Dim(2) != Options.EmbeddingSize)
+            throw new ArgumentException($"MultiHeadAttention: '{role}' has shape {x.ShapeText}; expected {(Options.BatchFirst ? "[B, T, " : "[T, B, ")}{Options.EmbeddingSize}].");
         return Options.BatchFirst ? (x.Dim(0), x.Dim(1)) : (x.Dim(1), x.Dim(0));
     }
 
@@ -167,7 +167,7 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
             throw new ArgumentException($"MultiHeadAttention: 'output' has shape {output.ShapeText}; expected the query's shape {query.ShapeText}.");
         if (keyLengths.Length != 0 && keyLengths.Length != b)
             throw new ArgumentException($"MultiHeadAttention: {keyLengths.Length} key lengths for a batch of {b} (key {key.ShapeText}).");
-        int e = Options.EmbedDim, h = Options.NumHeads;
+        int e = Options.EmbeddingSize, h = Options.Heads;
         if (weights is not null && weights.Length != (averageWeights ? (long)b * tq * tk : (long)b * h * tq * tk))
             throw new ArgumentException($"MultiHeadAttention: 'weights' has shape {weights.ShapeText}; expected {(averageWeights ? $"[{b}, {tq}, {tk}]" : $"[{b}, {h}, {tq}, {tk}]")}.");
 
@@ -225,7 +225,7 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
         CheckGrad(dQuery, _query, "dQuery");
         CheckGrad(dKey, _key!, "dKey");
         CheckGrad(dValue, _value!, "dValue");
-        int e = Options.EmbedDim, nq = _arenaKey.B * _arenaKey.Tq, nk = _arenaKey.B * _arenaKey.Tk;
+        int e = Options.EmbeddingSize, nq = _arenaKey.B * _arenaKey.Tq, nk = _arenaKey.B * _arenaKey.Tk;
 
         ProjectBackward(_ctx, dOutput, OutProjWeight.Value, OutProjWeight.Gradient, OutProjBias?.Gradient, nq, e, _dctx, false);
         _backend.AttentionBackward(_q, _k, _v, _ctx, _lse, _dctx, _hasLengths ? _lengths : null, _spec, _dq, _dk, _dv);
@@ -250,14 +250,14 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
     private void Project(Tensor<T> x, Tensor<T> w, Tensor<T>? bias, int n, int outWidth, Tensor<T> y)
     {
         if (bias is not null) _backend.BroadcastRows(bias, y);
-        _backend.Gemm(Transpose.No, Transpose.Yes, n, outWidth, Options.EmbedDim, T.One, x, Options.EmbedDim, w, Options.EmbedDim,
+        _backend.Gemm(Transpose.No, Transpose.Yes, n, outWidth, Options.EmbeddingSize, T.One, x, Options.EmbeddingSize, w, Options.EmbeddingSize,
             bias is null ? T.Zero : T.One, y, outWidth);
     }
 
     /// <summary><c>dW += dyᵀ·x</c>, <c>db += Σ dy</c>, <c>dx = dy·W</c> (added when <paramref name="accumulate"/>).</summary>
     private void ProjectBackward(Tensor<T> x, Tensor<T> dy, Tensor<T> w, Tensor<T> dw, Tensor<T>? db, int n, int outWidth, Tensor<T>? dx, bool accumulate)
     {
-        int e = Options.EmbedDim;
+        int e = Options.EmbeddingSize;
         _backend.Gemm(Transpose.Yes, Transpose.No, outWidth, e, n, T.One, dy, outWidth, x, e, T.One, dw, e);
         if (db is not null) _backend.SumRows(dy, accumulate: true, db);
         if (dx is not null)
@@ -271,10 +271,10 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
 
     private AttentionSpec Spec(int b, int tq, int tk, bool self, bool causal)
     {
-        int e = Options.EmbedDim, w = self ? 3 * e : e;
+        int e = Options.EmbeddingSize, w = self ? 3 * e : e;
         return new AttentionSpec
         {
-            Batch = b, Heads = Options.NumHeads, QueryLength = tq, KeyLength = tk, HeadDim = HeadDim, Causal = causal,
+            Batch = b, Heads = Options.Heads, QueryLength = tq, KeyLength = tk, HeadDim = HeadDim, Causal = causal,
             QueryTile = Options.QueryTile, KeyTile = Options.KeyTile,
             QueryStrides = Strides(b, tq, w), KeyStrides = Strides(b, tk, w), ValueStrides = Strides(b, tk, w),
             OutputStrides = Strides(b, tq, e),
@@ -302,7 +302,7 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
         _headWeights?.Dispose();
         _headWeights = null;
         _arenaKey = (b, tq, tk, self);
-        int e = Options.EmbedDim, nq = b * tq, nk = b * tk;
+        int e = Options.EmbeddingSize, nq = b * tq, nk = b * tk;
         Tensor<T> A(params int[] shape) { var t = _backend.Allocate(shape); _arena.Add(t); return t; }
         if (self)
         {
@@ -319,9 +319,9 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
         }
         _ctx = A(nq, e);
         _dctx = A(nq, e);
-        _lse = A(b, Options.NumHeads, tq);
+        _lse = A(b, Options.Heads, tq);
         _lengths = A(b);
-        _ones = A(Options.NumHeads);
+        _ones = A(Options.Heads);
         _backend.Fill(T.One, _ones);
         _lengthsHost = new T[b];
     }
@@ -344,7 +344,7 @@ public static class MultiHeadAttention
     public static long CountParameters(MultiHeadAttentionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        long e = options.EmbedDim;
+        long e = options.EmbeddingSize;
         return checked(4 * e * e + (options.Bias ? 4 * e : 0));
     }
 }

@@ -53,7 +53,7 @@ public sealed record CellDescriptor
     /// Creates one direction of one layer with zero parameters (the <see cref="RecurrentLayer{T}"/> initialises them);
     /// <paramref name="suffix"/> ends every parameter name, e.g. <c>_l0_reverse</c>.
     /// </summary>
-    public RecurrentDirection<T> CreateDirection<T>(IBackend<T> backend, RecurrentOptions options, int inputSize, bool reverse, string suffix)
+    internal RecurrentDirection<T> CreateDirection<T>(IBackend<T> backend, RecurrentOptions options, int inputSize, bool reverse, string suffix)
         where T : unmanaged, IFloatingPointIeee754<T>
         => _factory.Create(this, backend, options, inputSize, reverse, suffix);
 }
@@ -118,7 +118,7 @@ public static class CellCatalogue
     {
         public RecurrentDirection<T> Create<T>(CellDescriptor cell, IBackend<T> backend, RecurrentOptions o, int inputSize, bool reverse, string suffix)
             where T : unmanaged, IFloatingPointIeee754<T>
-            => new LstmDirection<T>(cell, backend, inputSize, o.HiddenSize, o.ProjSize, o.Bias, o.Peepholes, reverse, suffix);
+            => new LstmDirection<T>(cell, backend, inputSize, o.HiddenSize, o.ProjectionSize, o.Bias, o.Peepholes, reverse, suffix);
     }
 
     private sealed class GruFactory : IDirectionFactory

@@ -8,7 +8,7 @@ namespace SeqCore.Layers.Recurrent;
 /// configs written with the enum's own names (<c>"Lstm"</c>) still load. An unknown name is a
 /// <see cref="JsonException"/> whose message lists the cells.
 /// </summary>
-public sealed class CellKindJsonConverter : JsonConverter<CellKind>
+internal sealed class CellKindJsonConverter : JsonConverter<CellKind>
 {
     /// <inheritdoc />
     public override CellKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)

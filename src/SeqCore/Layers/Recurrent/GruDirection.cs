@@ -20,7 +20,7 @@ namespace SeqCore.Layers.Recurrent;
 /// GEMM <c>dh_prev += dG_{r,z}·W_h{r,z}</c>.</para>
 /// <para>Either way the weight gradients are single GEMMs over all T·B rows after the loop.</para>
 /// </remarks>
-public sealed class GruDirection<T> : RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class GruDirection<T> : RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly GruForm _form;
     private readonly Parameter<T> _wih, _whh;

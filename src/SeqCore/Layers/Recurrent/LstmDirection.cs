@@ -13,7 +13,7 @@ namespace SeqCore.Layers.Recurrent;
 /// pass (<see cref="IBackend{T}.LstmCellForward"/>). Backward walks the steps in reverse processing order with one
 /// fused pass and one GEMM <c>dh_{t−1} = dG_t·W_hh</c> each; the weight gradients are single GEMMs over all T·B rows.
 /// </remarks>
-public sealed class LstmDirection<T> : RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class LstmDirection<T> : RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Parameter<T> _wih, _whh;
     private readonly Parameter<T>? _bih, _bhh, _whr, _peep;
@@ -25,8 +25,8 @@ public sealed class LstmDirection<T> : RecurrentDirection<T> where T : unmanaged
     private Tensor<T>[] _gateSteps = [], _dGateSteps = [], _hrawSteps = [], _dRSteps = [];
 
     /// <summary>Creates the direction with zero parameters; <see cref="RecurrentLayer{T}"/> initialises them.</summary>
-    public LstmDirection(CellDescriptor cell, IBackend<T> backend, int inputSize, int hiddenSize, int projSize, bool bias, bool peepholes, bool reverse, string suffix)
-        : base(cell, backend, inputSize, hiddenSize, projSize > 0 ? projSize : hiddenSize, reverse)
+    public LstmDirection(CellDescriptor cell, IBackend<T> backend, int inputSize, int hiddenSize, int projectionSize, bool bias, bool peepholes, bool reverse, string suffix)
+        : base(cell, backend, inputSize, hiddenSize, projectionSize > 0 ? projectionSize : hiddenSize, reverse)
     {
         int h = hiddenSize, p = StateSize;
         _wih = Add(Parameter<T>.Create(backend, "weight_ih" + suffix, 4 * h, inputSize));
@@ -36,7 +36,7 @@ public sealed class LstmDirection<T> : RecurrentDirection<T> where T : unmanaged
             _bih = Add(Parameter<T>.Create(backend, "bias_ih" + suffix, 4 * h));
             _bhh = Add(Parameter<T>.Create(backend, "bias_hh" + suffix, 4 * h));
         }
-        if (projSize > 0) _whr = Add(Parameter<T>.Create(backend, "weight_hr" + suffix, p, h));
+        if (projectionSize > 0) _whr = Add(Parameter<T>.Create(backend, "weight_hr" + suffix, p, h));
         if (peepholes) _peep = Add(Parameter<T>.Create(backend, "weight_peephole" + suffix, 3, h));
     }
 

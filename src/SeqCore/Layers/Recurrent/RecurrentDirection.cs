@@ -20,7 +20,7 @@ namespace SeqCore.Layers.Recurrent;
 /// outputs zeros, in both directions, so the reverse direction starts each sequence at its own last element. Backward,
 /// an inactive row passes its state gradients straight through.</para>
 /// </remarks>
-public abstract class RecurrentDirection<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+internal abstract class RecurrentDirection<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The backend doing all arithmetic.</summary>
     protected readonly IBackend<T> Backend;

@@ -22,7 +22,7 @@ public sealed record RecurrentOptions
     /// <summary>Hidden width H.</summary>
     public int HiddenSize { get; init; }
     /// <summary>Stacked layers.</summary>
-    public int NumLayers { get; init; } = 1;
+    public int Layers { get; init; } = 1;
     /// <summary>Run a reverse direction too and concatenate the outputs.</summary>
     public bool Bidirectional { get; init; }
     /// <summary>Use the two bias vectors.</summary>
@@ -32,7 +32,7 @@ public sealed record RecurrentOptions
     /// <summary>Dropout probability on the outputs of every layer but the last (never on recurrent edges).</summary>
     public double Dropout { get; init; }
     /// <summary>LSTM only: project the hidden state to this width (PyTorch's <c>proj_size</c>); 0 = none.</summary>
-    public int ProjSize { get; init; }
+    public int ProjectionSize { get; init; }
     /// <summary>LSTM only: peephole connections (Gers &amp; Schmidhuber).</summary>
     public bool Peepholes { get; init; }
     /// <summary>LSTM only: if set, the forget-gate slice of <c>bias_ih</c> starts at this value and that of <c>bias_hh</c> at 0.</summary>
@@ -76,8 +76,8 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         Options = options;
         int d = Directions;
         var cell = CellCatalogue.Find(options.Cell);
-        _dirs = new RecurrentDirection<T>[options.NumLayers][];
-        for (int l = 0; l < options.NumLayers; l++)
+        _dirs = new RecurrentDirection<T>[options.Layers][];
+        for (int l = 0; l < options.Layers; l++)
         {
             _dirs[l] = new RecurrentDirection<T>[d];
             int inSize = l == 0 ? options.InputSize : d * OutputStateSize;
@@ -108,7 +108,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
     public int Directions => Options.Bidirectional ? 2 : 1;
 
     /// <summary>P: the width of each direction's output and hidden state.</summary>
-    public int OutputStateSize => Options.ProjSize > 0 ? Options.ProjSize : Options.HiddenSize;
+    public int OutputStateSize => Options.ProjectionSize > 0 ? Options.ProjectionSize : Options.HiddenSize;
 
     /// <summary>Width of each output step: D·P.</summary>
     public int OutputSize => Directions * OutputStateSize;
@@ -124,15 +124,15 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
 
     private static void Validate(RecurrentOptions o)
     {
-        if (o.InputSize <= 0 || o.HiddenSize <= 0 || o.NumLayers <= 0)
-            throw new ArgumentException($"RecurrentLayer: input size, hidden size and layers must be positive, got {o.InputSize}, {o.HiddenSize}, {o.NumLayers}.");
+        if (o.InputSize <= 0 || o.HiddenSize <= 0 || o.Layers <= 0)
+            throw new ArgumentException($"RecurrentLayer: input size, hidden size and layers must be positive, got {o.InputSize}, {o.HiddenSize}, {o.Layers}.");
         if (o.Dropout is < 0 or >= 1) throw new ArgumentException($"RecurrentLayer: dropout must be in [0, 1), got {o.Dropout}.");
-        if (o.Cell != CellKind.Lstm && (o.ProjSize != 0 || o.Peepholes || o.ForgetBias is not null))
+        if (o.Cell != CellKind.Lstm && (o.ProjectionSize != 0 || o.Peepholes || o.ForgetBias is not null))
             throw new ArgumentException($"RecurrentLayer: proj size, peepholes and forget bias are LSTM options, not {o.Cell} ones.");
         if (o.Cell != CellKind.Gru && o.GruForm != GruForm.PyTorch)
             throw new ArgumentException($"RecurrentLayer: the GRU form is a GRU option, not a {o.Cell} one.");
-        if (o.ProjSize < 0 || o.ProjSize >= o.HiddenSize && o.ProjSize != 0)
-            throw new ArgumentException($"RecurrentLayer: proj size must be in [1, hidden size) or 0, got {o.ProjSize} with hidden size {o.HiddenSize}.");
+        if (o.ProjectionSize < 0 || o.ProjectionSize >= o.HiddenSize && o.ProjectionSize != 0)
+            throw new ArgumentException($"RecurrentLayer: proj size must be in [1, hidden size) or 0, got {o.ProjectionSize} with hidden size {o.HiddenSize}.");
     }
 
     private void EnsureArena(int steps, int batch)
@@ -144,7 +144,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         _scratchDx = null;
         _steps = steps;
         _batch = batch;
-        int layers = Options.NumLayers;
+        int layers = Options.Layers;
         _layerOut = new Tensor<T>[layers];
         _dLayerOut = new Tensor<T>[layers];
         _layerIn = new Tensor<T>[layers];
@@ -202,7 +202,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         _input = x;
         _dropoutApplied = dropout is not null && Options.Dropout > 0;
         int p = OutputStateSize, rows = steps * batch, d = Directions;
-        for (int l = 0; l < Options.NumLayers; l++)
+        for (int l = 0; l < Options.Layers; l++)
         {
             Tensor<T> layerIn = l == 0 ? x : _layerIn[l];
             for (int r = 0; r < d; r++)
@@ -213,7 +213,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
                     StateRow(h0, k), StateRow(c0, k), StateRow(hn, k), StateRow(cn, k));
                 be.Copy2D(dir.Output, rows, p, p, ColumnView(_layerOut[l], r * p), d * p);
             }
-            if (l < Options.NumLayers - 1 && Options.Dropout > 0)
+            if (l < Options.Layers - 1 && Options.Dropout > 0)
             {
                 if (_dropoutApplied)
                 {
@@ -277,7 +277,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
         if (Options.BatchFirst) be.SwapLeadingAxes(dOutput, batch, steps, dLast);
         else be.Copy(dOutput, dLast);
 
-        for (int l = Options.NumLayers - 1; l >= 0; l--)
+        for (int l = Options.Layers - 1; l >= 0; l--)
         {
             Tensor<T>? dx = l > 0 ? _dLayerIn[l] : Options.BatchFirst ? _dLayerIn[0] : dInput;
             for (int r = 0; r < d; r++)
@@ -340,7 +340,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
     private void CheckState(Tensor<T>? t, string role, int batch, int width)
     {
         if (t is null) return;
-        int n = Options.NumLayers * Directions;
+        int n = Options.Layers * Directions;
         if (t.Rank != 3 || t.Dim(0) != n || t.Dim(1) != batch || t.Dim(2) != width)
             throw new ArgumentException($"RecurrentLayer: state '{role}' has shape {t.ShapeText}; expected [{n}, {batch}, {width}].");
     }
@@ -390,9 +390,9 @@ public static class RecurrentLayer
     {
         ArgumentNullException.ThrowIfNull(options);
         long g = CellCatalogue.Find(options.Cell).Gates, h = options.HiddenSize;
-        long p = options.ProjSize > 0 ? options.ProjSize : h, d = options.Bidirectional ? 2 : 1;
+        long p = options.ProjectionSize > 0 ? options.ProjectionSize : h, d = options.Bidirectional ? 2 : 1;
         long Direction(long input) => checked(g * h * input + g * h * p + (options.Bias ? 2 * g * h : 0)
-            + (options.ProjSize > 0 ? p * h : 0) + (options.Peepholes ? 3 * h : 0));
-        return checked(d * (Direction(options.InputSize) + (options.NumLayers - 1) * Direction(d * p)));
+            + (options.ProjectionSize > 0 ? p * h : 0) + (options.Peepholes ? 3 * h : 0));
+        return checked(d * (Direction(options.InputSize) + (options.Layers - 1) * Direction(d * p)));
     }
 }

@@ -12,7 +12,7 @@ namespace SeqCore.Layers.Recurrent;
 /// <c>y &gt; 0 ⇔ x &gt; 0</c>, so the output decides as well as the input would) and one GEMM
 /// <c>dh_prev = dA_t·W_hh</c>; the weight gradients are single GEMMs over all T·B rows.
 /// </remarks>
-public sealed class RnnDirection<T> : RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class RnnDirection<T> : RecurrentDirection<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly bool _relu;
     private readonly Parameter<T> _wih, _whh;

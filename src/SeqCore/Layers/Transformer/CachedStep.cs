@@ -46,7 +46,7 @@ internal sealed class CachedStep<T> : IDisposable where T : unmanaged, IFloating
     public void Block(TransformerBlock<T> block, Tensor<T> x, Tensor<T> keys, Tensor<T> values, int start, Tensor<T> y)
     {
         var o = block.Options;
-        int n = x.Dim(0), batch = x.Dim(1), e = o.Dim;
+        int n = x.Dim(0), batch = x.Dim(1), e = o.EmbeddingSize;
         Ensure(n, batch, e, o.Heads);
         var be = _backend;
         if (o.NormFirst)
@@ -74,7 +74,7 @@ internal sealed class CachedStep<T> : IDisposable where T : unmanaged, IFloating
     {
         var be = _backend;
         var mha = block.Attention;
-        int n = x.Dim(0), batch = x.Dim(1), e = block.Options.Dim, heads = block.Options.Heads, d = e / heads, rows = n * batch;
+        int n = x.Dim(0), batch = x.Dim(1), e = block.Options.EmbeddingSize, heads = block.Options.Heads, d = e / heads, rows = n * batch;
         var qkv = _qkv!;
         if (mha.InProjBias is { } bias) be.BroadcastRows(bias.Value, qkv);
         be.Gemm(Transpose.No, Transpose.Yes, rows, 3 * e, e, T.One, x, e, mha.InProjWeight.Value, e,

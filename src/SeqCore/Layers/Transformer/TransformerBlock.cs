@@ -7,12 +7,12 @@ namespace SeqCore.Layers.Transformer;
 /// <summary>Configuration of a <see cref="TransformerBlock{T}"/> (and of each block of a <see cref="TransformerStack{T}"/>).</summary>
 public sealed record TransformerOptions
 {
-    /// <summary>Model width E.</summary>
-    public int Dim { get; init; }
+    /// <summary>Model width E (the embedding width).</summary>
+    public int EmbeddingSize { get; init; }
     /// <summary>Attention heads (E must be divisible by it).</summary>
     public int Heads { get; init; } = 1;
     /// <summary>Hidden width of the feed-forward block; 0 means 4·E.</summary>
-    public int FeedForwardDim { get; init; }
+    public int FeedForwardSize { get; init; }
     /// <summary>Blocks in a <see cref="TransformerStack{T}"/>.</summary>
     public int Layers { get; init; } = 1;
     /// <summary>Causal self-attention (a decoder block, GPT-2 style); false for an encoder block.</summary>
@@ -32,8 +32,8 @@ public sealed record TransformerOptions
     /// <summary>Attention key tile (0 = backend default).</summary>
     public int KeyTile { get; init; }
 
-    /// <summary><see cref="FeedForwardDim"/> with the default applied.</summary>
-    public int EffectiveFeedForwardDim => FeedForwardDim > 0 ? FeedForwardDim : checked(4 * Dim);
+    /// <summary><see cref="FeedForwardSize"/> with the default applied.</summary>
+    public int EffectiveFeedForwardSize => FeedForwardSize > 0 ? FeedForwardSize : checked(4 * EmbeddingSize);
 }
 
 /// <summary>
@@ -64,18 +64,18 @@ public sealed class TransformerBlock<T> : IHasParameters<T>, IDisposable where T
     /// <summary>Creates the block; parameter names get <paramref name="prefix"/> (e.g. <c>layers.0.</c>).</summary>
     public TransformerBlock(IBackend<T> backend, TransformerOptions options, RandomStream init, string prefix = "")
     {
-        if (options.Dim <= 0 || options.Heads <= 0 || options.Dim % options.Heads != 0)
-            throw new ArgumentException($"TransformerBlock: width {options.Dim} must be positive and divisible by {options.Heads} heads.");
+        if (options.EmbeddingSize <= 0 || options.Heads <= 0 || options.EmbeddingSize % options.Heads != 0)
+            throw new ArgumentException($"TransformerBlock: width {options.EmbeddingSize} must be positive and divisible by {options.Heads} heads.");
         if (options.Dropout is < 0 or >= 1) throw new ArgumentException($"TransformerBlock: dropout must be in [0, 1), got {options.Dropout}.");
         _backend = backend;
         Options = options;
         Attention = new MultiHeadAttention<T>(backend, new MultiHeadAttentionOptions
         {
-            EmbedDim = options.Dim, NumHeads = options.Heads, QueryTile = options.QueryTile, KeyTile = options.KeyTile,
+            EmbeddingSize = options.EmbeddingSize, Heads = options.Heads, QueryTile = options.QueryTile, KeyTile = options.KeyTile,
         }, init, prefix + "self_attn.");
-        FeedForward = new FeedForward<T>(backend, options.Dim, options.EffectiveFeedForwardDim, init, options.Activation, options.Dropout, prefix: prefix);
-        Norm1 = new LayerNorm<T>(backend, options.Dim, options.LayerNormEpsilon, prefix: prefix + "norm1.");
-        Norm2 = new LayerNorm<T>(backend, options.Dim, options.LayerNormEpsilon, prefix: prefix + "norm2.");
+        FeedForward = new FeedForward<T>(backend, options.EmbeddingSize, options.EffectiveFeedForwardSize, init, options.Activation, options.Dropout, prefix: prefix);
+        Norm1 = new LayerNorm<T>(backend, options.EmbeddingSize, options.LayerNormEpsilon, prefix: prefix + "norm1.");
+        Norm2 = new LayerNorm<T>(backend, options.EmbeddingSize, options.LayerNormEpsilon, prefix: prefix + "norm2.");
         if (options.Dropout > 0)
         {
             _drop1 = new Dropout<T>(backend, options.Dropout);
@@ -104,7 +104,7 @@ public sealed class TransformerBlock<T> : IHasParameters<T>, IDisposable where T
         foreach (var t in _arena) t.Dispose();
         _arena.Clear();
         _shape = (steps, batch);
-        Tensor<T> Buf() { var t = _backend.Allocate(steps, batch, Options.Dim); _arena.Add(t); return t; }
+        Tensor<T> Buf() { var t = _backend.Allocate(steps, batch, Options.EmbeddingSize); _arena.Add(t); return t; }
         _n1 = Buf(); _a = Buf(); _h = Buf(); _n2 = Buf(); _f = Buf(); _s = Buf();
         _ad = _drop1 is null ? _a : Buf();
         _fd = _drop2 is null ? _f : Buf();
@@ -118,8 +118,8 @@ public sealed class TransformerBlock<T> : IHasParameters<T>, IDisposable where T
     /// </summary>
     public void Forward(Tensor<T> x, ReadOnlySpan<int> keyLengths, Tensor<T> y, RandomStream? dropout = null)
     {
-        if (x.Rank != 3 || x.Dim(2) != Options.Dim || !y.Shape.SequenceEqual(x.Shape))
-            throw new ArgumentException($"TransformerBlock.Forward: 'x' {x.ShapeText} and 'y' {y.ShapeText} must both be [T, B, {Options.Dim}].");
+        if (x.Rank != 3 || x.Dim(2) != Options.EmbeddingSize || !y.Shape.SequenceEqual(x.Shape))
+            throw new ArgumentException($"TransformerBlock.Forward: 'x' {x.ShapeText} and 'y' {y.ShapeText} must both be [T, B, {Options.EmbeddingSize}].");
         Ensure(x.Dim(0), x.Dim(1));
         _x = x;
         var be = _backend;
@@ -202,8 +202,8 @@ public static class TransformerBlock
     public static long CountParameters(TransformerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return checked(MultiHeadAttention.CountParameters(new MultiHeadAttentionOptions { EmbedDim = options.Dim })
-            + FeedForward.CountParameters(options.Dim, options.EffectiveFeedForwardDim)
-            + 2 * LayerNorm.CountParameters(options.Dim));
+        return checked(MultiHeadAttention.CountParameters(new MultiHeadAttentionOptions { EmbeddingSize = options.EmbeddingSize })
+            + FeedForward.CountParameters(options.EmbeddingSize, options.EffectiveFeedForwardSize)
+            + 2 * LayerNorm.CountParameters(options.EmbeddingSize));
     }
 }

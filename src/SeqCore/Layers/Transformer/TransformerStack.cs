@@ -70,7 +70,7 @@ public sealed class TransformerStack<T> : IHasParameters<T>, IDisposable where T
         _backend = backend;
         Options = options;
         Blocks = Enumerable.Range(0, options.Layers).Select(i => new TransformerBlock<T>(backend, options, init, $"{prefix}layers.{i}.")).ToArray();
-        if (options.FinalNorm) FinalNorm = new LayerNorm<T>(backend, options.Dim, options.LayerNormEpsilon, prefix: prefix + "norm.");
+        if (options.FinalNorm) FinalNorm = new LayerNorm<T>(backend, options.EmbeddingSize, options.LayerNormEpsilon, prefix: prefix + "norm.");
         Parameters = [.. Blocks.SelectMany(b => b.Parameters), .. FinalNorm?.Parameters ?? []];
         _step = new CachedStep<T>(backend);
     }
@@ -91,7 +91,7 @@ public sealed class TransformerStack<T> : IHasParameters<T>, IDisposable where T
         foreach (var t in _arena) t.Dispose();
         _arena.Clear();
         _shape = (steps, batch);
-        Tensor<T> Buf() { var t = _backend.Allocate(steps, batch, Options.Dim); _arena.Add(t); return t; }
+        Tensor<T> Buf() { var t = _backend.Allocate(steps, batch, Options.EmbeddingSize); _arena.Add(t); return t; }
         _between = Enumerable.Range(0, Blocks.Count - 1).Select(_ => Buf()).ToArray();
         _beforeNorm = FinalNorm is null ? null : Buf();
         _dBetween = Buf();
@@ -104,8 +104,8 @@ public sealed class TransformerStack<T> : IHasParameters<T>, IDisposable where T
     /// </summary>
     public void Forward(Tensor<T> x, ReadOnlySpan<int> keyLengths, Tensor<T> y, RandomStream? dropout = null)
     {
-        if (x.Rank != 3 || x.Dim(2) != Options.Dim)
-            throw new ArgumentException($"TransformerStack.Forward: 'x' has shape {x.ShapeText}; expected [T, B, {Options.Dim}].");
+        if (x.Rank != 3 || x.Dim(2) != Options.EmbeddingSize)
+            throw new ArgumentException($"TransformerStack.Forward: 'x' has shape {x.ShapeText}; expected [T, B, {Options.EmbeddingSize}].");
         Ensure(x.Dim(0), x.Dim(1));
         Tensor<T> input = x;
         for (int i = 0; i < Blocks.Count; i++)
@@ -140,7 +140,7 @@ public sealed class TransformerStack<T> : IHasParameters<T>, IDisposable where T
     public KvCache<T> CreateCache(int batch, int maxLength)
     {
         if (batch <= 0 || maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(batch), $"TransformerStack.CreateCache: batch and length must be positive, got {batch} and {maxLength}.");
-        return new KvCache<T>(_backend, Blocks.Count, batch, maxLength, Options.Dim);
+        return new KvCache<T>(_backend, Blocks.Count, batch, maxLength, Options.EmbeddingSize);
     }
 
     /// <summary>
@@ -151,8 +151,8 @@ public sealed class TransformerStack<T> : IHasParameters<T>, IDisposable where T
     public void Step(Tensor<T> x, KvCache<T> cache, Tensor<T> y)
     {
         if (!Options.Causal) throw new InvalidOperationException("TransformerStack.Step: incremental decoding needs a causal stack.");
-        if (x.Rank != 3 || x.Dim(2) != Options.Dim || x.Dim(1) != cache.Batch || !y.Shape.SequenceEqual(x.Shape))
-            throw new ArgumentException($"TransformerStack.Step: 'x' {x.ShapeText} and 'y' {y.ShapeText} must be [n, {cache.Batch}, {Options.Dim}].");
+        if (x.Rank != 3 || x.Dim(2) != Options.EmbeddingSize || x.Dim(1) != cache.Batch || !y.Shape.SequenceEqual(x.Shape))
+            throw new ArgumentException($"TransformerStack.Step: 'x' {x.ShapeText} and 'y' {y.ShapeText} must be [n, {cache.Batch}, {Options.EmbeddingSize}].");
         int n = x.Dim(0);
         if (cache.Length + n > cache.MaxLength)
             throw new ArgumentException($"TransformerStack.Step: {n} new positions after {cache.Length} exceed the cache of {cache.MaxLength}.");
@@ -160,7 +160,7 @@ public sealed class TransformerStack<T> : IHasParameters<T>, IDisposable where T
         for (int i = 0; i < Blocks.Count; i++)
         {
             bool last = i == Blocks.Count - 1 && FinalNorm is null;
-            Tensor<T> output = last ? y : _step.Scratch(i % 2, n, cache.Batch, Options.Dim);
+            Tensor<T> output = last ? y : _step.Scratch(i % 2, n, cache.Batch, Options.EmbeddingSize);
             _step.Block(Blocks[i], input, cache.Keys[i], cache.Values[i], cache.Length, output);
             input = output;
         }
@@ -188,6 +188,6 @@ public static class TransformerStack
     {
         ArgumentNullException.ThrowIfNull(options);
         return checked(options.Layers * TransformerBlock.CountParameters(options)
-            + (options.FinalNorm ? LayerNorm.CountParameters(options.Dim) : 0));
+            + (options.FinalNorm ? LayerNorm.CountParameters(options.EmbeddingSize) : 0));
     }
 }

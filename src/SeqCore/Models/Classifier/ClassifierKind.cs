@@ -52,13 +52,13 @@ public sealed class ClassifierKind : IModelKind
     {
         var c = Typed(config);
         // The embedding has a padding row after the V token ids.
-        long embedding = Embedding.CountParameters(checked(c.VocabularySize + 1), c.EmbeddingDim);
+        long embedding = Embedding.CountParameters(checked(c.VocabularySize + 1), c.EmbeddingSize);
         long encoder = c.IsRecurrent
             ? RecurrentLayer.CountParameters(new RecurrentOptions
             {
-                Cell = c.Cell!.Kind, InputSize = c.EmbeddingDim, HiddenSize = c.HiddenSize, NumLayers = c.Layers, Bidirectional = c.Bidirectional,
+                Cell = c.Cell!.Value, InputSize = c.EmbeddingSize, HiddenSize = c.HiddenSize, Layers = c.Layers, Bidirectional = c.Bidirectional,
             })
-            : Conv1d.CountParameters(c.EmbeddingDim, c.HiddenSize, c.KernelSize);
+            : Conv1d.CountParameters(c.EmbeddingSize, c.HiddenSize, c.KernelSize);
         int features = c.IsRecurrent && c.Bidirectional ? checked(2 * c.HiddenSize) : c.HiddenSize;
         return checked(embedding + encoder + Linear.CountParameters(features, c.Classes));
     }
@@ -70,10 +70,10 @@ public sealed class ClassifierKind : IModelKind
         var c = Typed(config);
         int copies = ActivationMemory.Copies, s = bytesPerValue;
         (string, long) batch = ("batch", shape.Batch), length = ("length", shape.Length);
-        var terms = new List<MemoryTerm> { MemoryTerm.Product("embeddings", s, batch, length, ("embedding", c.EmbeddingDim), ("copies", copies)) };
+        var terms = new List<MemoryTerm> { MemoryTerm.Product("embeddings", s, batch, length, ("embedding", c.EmbeddingSize), ("copies", copies)) };
         terms.Add(c.IsRecurrent
-            ? ActivationMemory.Recurrent("recurrent encoder", c.Cell!.Kind, c.Layers, c.Bidirectional ? 2 : 1, c.HiddenSize, shape.Batch, shape.Length, s)
-            : MemoryTerm.Product("convolution", s, batch, length, ("kernel × embedding + hidden", (long)c.KernelSize * c.EmbeddingDim + c.HiddenSize), ("copies", copies)));
+            ? ActivationMemory.Recurrent("recurrent encoder", c.Cell!.Value, c.Layers, c.Bidirectional ? 2 : 1, c.HiddenSize, shape.Batch, shape.Length, s)
+            : MemoryTerm.Product("convolution", s, batch, length, ("kernel × embedding + hidden", (long)c.KernelSize * c.EmbeddingSize + c.HiddenSize), ("copies", copies)));
         terms.Add(MemoryTerm.Product("pooled features and logits", s, batch, ("features + classes", (long)c.FeatureSize + c.Classes), ("copies", copies)));
         return terms;
     }

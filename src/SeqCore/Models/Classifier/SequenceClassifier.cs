@@ -55,16 +55,16 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         config.Validate();
         _be = backend;
         Config = config;
-        _embedding = new Embedding<T>(backend, config.VocabularySize + 1, config.EmbeddingDim, init, paddingIndex: config.VocabularySize, prefix: "embedding.");
+        _embedding = new Embedding<T>(backend, config.VocabularySize + 1, config.EmbeddingSize, init, paddingIndex: config.VocabularySize, prefix: "embedding.");
         var parameters = new List<Parameter<T>>(_embedding.Parameters);
         if (config.IsRecurrent)
         {
             _rnn = new RecurrentLayer<T>(backend, new RecurrentOptions
             {
-                Cell = config.Cell!.Kind, // Validate has rejected unknown encoders
-                InputSize = config.EmbeddingDim,
+                Cell = config.Cell!.Value, // Validate has rejected unknown encoders
+                InputSize = config.EmbeddingSize,
                 HiddenSize = config.HiddenSize,
-                NumLayers = config.Layers,
+                Layers = config.Layers,
                 Bidirectional = config.Bidirectional,
                 Dropout = config.Layers > 1 ? config.Dropout : 0,
             }, init);
@@ -73,7 +73,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         }
         else
         {
-            _conv = new Conv1d<T>(backend, config.EmbeddingDim, config.HiddenSize, config.KernelSize, init, padding: Conv1dPadding.Same, prefix: "encoder.");
+            _conv = new Conv1d<T>(backend, config.EmbeddingSize, config.HiddenSize, config.KernelSize, init, padding: Conv1dPadding.Same, prefix: "encoder.");
             parameters.AddRange(_conv.Parameters);
         }
         if (config.Pooling != ClassifierPooling.Last)
@@ -125,7 +125,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         }
         else
         {
-            int e = Config.EmbeddingDim;
+            int e = Config.EmbeddingSize;
             be.SwapLeadingAxes(_emb, steps, batch * e, _embT!); // [T, B·E] → [B·E, T] = [B, E, T]
             _conv!.Forward(_embT!, _pre!);
             be.Relu(_pre!, _seq);
@@ -181,7 +181,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         }
         else
         {
-            int e = Config.EmbeddingDim;
+            int e = Config.EmbeddingSize;
             if (_pool is not null) _pool.Backward(_dPooled, _dSeq);
             else
             {
@@ -281,7 +281,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         _ids = new int[steps * batch];
         _lengths = new int[batch];
         _lastRows = new int[batch];
-        int e = Config.EmbeddingDim, f = Config.FeatureSize, k = Config.Classes;
+        int e = Config.EmbeddingSize, f = Config.FeatureSize, k = Config.Classes;
         _emb = Buffer(steps, batch, e);
         _dEmb = Buffer(steps, batch, e);
         _pooled = Buffer(batch, f);

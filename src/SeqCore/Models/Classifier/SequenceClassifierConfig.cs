@@ -19,8 +19,8 @@ public enum ClassifierPooling
 /// <summary>
 /// The shape of a <see cref="SequenceClassifier{T}"/>; stored as camelCase JSON under <c>seqcore.config</c> in its
 /// checkpoint (<c>"model": "classifier"</c>), which is all that is needed to rebuild the model before loading the weights.
-/// Checkpoints written before the model catalogue hold snake_case keys and <c>"model": "sequence-classifier"</c>;
-/// <see cref="FromJson"/> reads both.
+/// Checkpoints written before the model catalogue hold snake_case keys and <c>"model": "sequence-classifier"</c>, and
+/// those written before the API renames <c>embeddingDim</c>; <see cref="FromJson"/> reads them all.
 /// </summary>
 public sealed record SequenceClassifierConfig : IModelConfig
 {
@@ -47,7 +47,7 @@ public sealed record SequenceClassifierConfig : IModelConfig
     public int Classes { get; init; }
 
     /// <summary>Embedding width E.</summary>
-    public int EmbeddingDim { get; init; } = 32;
+    public int EmbeddingSize { get; init; } = 32;
 
     /// <summary>The encoder: a recurrent cell's name from <see cref="CellCatalogue"/>, or <see cref="ConvEncoder"/>.</summary>
     public string Encoder { get; init; } = "lstm";
@@ -79,7 +79,7 @@ public sealed record SequenceClassifierConfig : IModelConfig
 
     /// <summary>The recurrent cell named by <see cref="Encoder"/>; null for conv or an unknown name.</summary>
     [JsonIgnore]
-    public CellDescriptor? Cell => CellCatalogue.TryParse(Encoder, out var cell) ? cell : null;
+    public CellKind? Cell => CellCatalogue.TryParse(Encoder, out var cell) ? cell.Kind : null;
 
     /// <summary>Width F of the pooled feature vector: D·H for recurrent encoders (D = 2 when bidirectional), H for conv.</summary>
     [JsonIgnore]
@@ -91,7 +91,7 @@ public sealed record SequenceClassifierConfig : IModelConfig
         if (Model != ModelKind) throw new ArgumentException($"SequenceClassifierConfig: \"model\" is '{Model}', expected '{ModelKind}'.");
         if (VocabularySize <= 0) throw new ArgumentException($"SequenceClassifierConfig: the vocabulary size must be positive, got {VocabularySize}.");
         if (Classes < 2) throw new ArgumentException($"SequenceClassifierConfig: a classifier needs at least 2 classes, got {Classes}.");
-        if (EmbeddingDim <= 0) throw new ArgumentException($"SequenceClassifierConfig: the embedding size must be positive, got {EmbeddingDim}.");
+        if (EmbeddingSize <= 0) throw new ArgumentException($"SequenceClassifierConfig: the embedding size must be positive, got {EmbeddingSize}.");
         if (HiddenSize <= 0) throw new ArgumentException($"SequenceClassifierConfig: the hidden size must be positive, got {HiddenSize}.");
         if (Layers <= 0) throw new ArgumentException($"SequenceClassifierConfig: the number of layers must be positive, got {Layers}.");
         if (!IsRecurrent && (Layers != 1 || Bidirectional))
@@ -100,7 +100,7 @@ public sealed record SequenceClassifierConfig : IModelConfig
         if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout)) throw new ArgumentException($"SequenceClassifierConfig: dropout must be in [0, 1), got {Dropout}.");
         ModelLimits.Check(nameof(SequenceClassifierConfig), "vocabularySize", VocabularySize, ModelLimits.MaxVocabulary);
         ModelLimits.Check(nameof(SequenceClassifierConfig), "classes", Classes, ModelLimits.MaxVocabulary);
-        ModelLimits.Check(nameof(SequenceClassifierConfig), "embeddingDim", EmbeddingDim, ModelLimits.MaxWidth);
+        ModelLimits.Check(nameof(SequenceClassifierConfig), "embeddingSize", EmbeddingSize, ModelLimits.MaxWidth);
         ModelLimits.Check(nameof(SequenceClassifierConfig), "hiddenSize", HiddenSize, ModelLimits.MaxWidth);
         ModelLimits.Check(nameof(SequenceClassifierConfig), "layers", Layers, ModelLimits.MaxLayers);
         ModelLimits.Check(nameof(SequenceClassifierConfig), "kernelSize", KernelSize, ModelLimits.MaxWidth);
@@ -122,8 +122,11 @@ public sealed record SequenceClassifierConfig : IModelConfig
         ArgumentNullException.ThrowIfNull(json);
         CheckWord(json, "encoder", [.. Encoders], source);
         CheckWord(json, "pooling", Enum.GetNames<ClassifierPooling>(), source);
-        return ConfigJson.Read<SequenceClassifierConfig>(FromLegacy(json), source);
+        return ConfigJson.Read<SequenceClassifierConfig>(FromLegacy(json), source, RenamedKeys);
     }
+
+    /// <summary>Keys older checkpoints wrote, and their names now.</summary>
+    private static readonly (string Old, string New)[] RenamedKeys = [("embeddingDim", "embeddingSize")];
 
     /// <summary>An old config (snake_case keys, the old model name) rewritten in today's shape; others unchanged.</summary>
     private static string FromLegacy(string json)
@@ -132,16 +135,9 @@ public sealed record SequenceClassifierConfig : IModelConfig
         try { old = System.Text.Json.Nodes.JsonNode.Parse(json) as System.Text.Json.Nodes.JsonObject; }
         catch (JsonException) { return json; } // reported by ConfigJson.Read
         if (old is null || old["model"]?.GetValueKind() != JsonValueKind.String || old["model"]!.GetValue<string>() != LegacyModelName) return json;
-        var converted = new System.Text.Json.Nodes.JsonObject();
-        foreach (var (key, value) in old)
-            converted[CamelCase(key)] = key == "model" ? ModelKind : value?.DeepClone();
+        var converted = ConfigJson.CamelCaseKeys(old);
+        converted["model"] = ModelKind;
         return converted.ToJsonString();
-    }
-
-    private static string CamelCase(string snake)
-    {
-        var parts = snake.Split('_');
-        return parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? "" : char.ToUpperInvariant(p[0]) + p[1..]));
     }
 
     /// <summary>Names an unknown encoder or pooling word in the error, which the serializer's own message does not.</summary>

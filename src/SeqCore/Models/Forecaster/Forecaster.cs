@@ -38,7 +38,7 @@ public sealed class Forecaster<T> : ISequenceModel<T> where T : unmanaged, IFloa
         Config = config;
         _rnn = new RecurrentLayer<T>(backend, new RecurrentOptions
         {
-            Cell = config.Cell, InputSize = config.Features, HiddenSize = config.Hidden, NumLayers = config.Layers,
+            Cell = config.Cell, InputSize = config.Features, HiddenSize = config.HiddenSize, Layers = config.Layers,
         }, init);
         _head = new Linear<T>(backend, _rnn.OutputSize, 1, init, prefix: "head.");
         _parameters = [.. _rnn.Parameters.Select(p => new Parameter<T>("rnn." + p.Name, p.Value, p.Gradient)), .. _head.Parameters];
@@ -63,7 +63,7 @@ public sealed class Forecaster<T> : ISequenceModel<T> where T : unmanaged, IFloa
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        if (config.Features != Config.Features || config.Hidden != Config.Hidden || config.Layers != Config.Layers || config.Cell != Config.Cell)
+        if (config.Features != Config.Features || config.HiddenSize != Config.HiddenSize || config.Layers != Config.Layers || config.Cell != Config.Cell)
             throw new ArgumentException("Forecaster.SetConfig: the new config describes a different network.");
         Config = config;
     }

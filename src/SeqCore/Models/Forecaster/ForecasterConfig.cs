@@ -21,7 +21,8 @@ public enum FeatureScaling
 /// training rows only. Stored in the checkpoint as camelCase JSON (metadata key <c>seqcore.config</c>,
 /// <c>"model": "forecaster"</c>), so a loaded model forecasts on exactly the scale it was trained on. Checkpoints
 /// written before the model catalogue spell three keys in snake_case (<c>difference_lag</c>, <c>scale_center</c>,
-/// <c>scale_spread</c>); <see cref="FromJson"/> reads both spellings.
+/// <c>scale_spread</c>), and those written before the API renames <c>hidden</c> for <c>hiddenSize</c>;
+/// <see cref="FromJson"/> reads them all.
 /// </summary>
 public sealed record ForecasterConfig : IModelConfig
 {
@@ -46,7 +47,7 @@ public sealed record ForecasterConfig : IModelConfig
     public CellKind Cell { get; init; } = CellKind.Lstm;
 
     /// <summary>Hidden width of the recurrent encoder.</summary>
-    public int Hidden { get; init; } = 32;
+    public int HiddenSize { get; init; } = 32;
 
     /// <summary>Stacked recurrent layers.</summary>
     public int Layers { get; init; } = 1;
@@ -85,11 +86,11 @@ public sealed record ForecasterConfig : IModelConfig
         if (Model != ModelKind) throw new ArgumentException($"ForecasterConfig: \"model\" is '{Model}', expected '{ModelKind}'.");
         if (string.IsNullOrWhiteSpace(Target)) throw new ArgumentException("ForecasterConfig: the target name is empty.");
         if (Window <= 0) throw new ArgumentException($"ForecasterConfig: window must be positive, got {Window}.");
-        if (Hidden <= 0) throw new ArgumentException($"ForecasterConfig: hidden size must be positive, got {Hidden}.");
+        if (HiddenSize <= 0) throw new ArgumentException($"ForecasterConfig: hiddenSize must be positive, got {HiddenSize}.");
         if (Layers <= 0) throw new ArgumentException($"ForecasterConfig: layers must be positive, got {Layers}.");
         if (DifferenceLag < 0) throw new ArgumentException($"ForecasterConfig: difference lag must be ≥ 0, got {DifferenceLag}.");
         ModelLimits.Check(nameof(ForecasterConfig), "window", Window, ModelLimits.MaxContext);
-        ModelLimits.Check(nameof(ForecasterConfig), "hidden", Hidden, ModelLimits.MaxWidth);
+        ModelLimits.Check(nameof(ForecasterConfig), "hiddenSize", HiddenSize, ModelLimits.MaxWidth);
         ModelLimits.Check(nameof(ForecasterConfig), "layers", Layers, ModelLimits.MaxLayers);
         ModelLimits.Check(nameof(ForecasterConfig), "the number of inputs", Inputs.Count, ModelLimits.MaxWidth - 1);
         if (ScaleCenter.Count != ScaleSpread.Count || (ScaleCenter.Count != 0 && ScaleCenter.Count != Features))
@@ -101,22 +102,19 @@ public sealed record ForecasterConfig : IModelConfig
     /// <summary>The config as one line of camelCase JSON (doubles round-trip exact).</summary>
     public string ToJson() => ConfigJson.Write(this);
 
-    /// <summary>Old snake_case keys and their camelCase names.</summary>
-    private static readonly (string Old, string New)[] OldKeys =
-        [("difference_lag", "differenceLag"), ("scale_center", "scaleCenter"), ("scale_spread", "scaleSpread")];
+    /// <summary>Keys older checkpoints wrote (after their snake_case is made camelCase), and their names now.</summary>
+    private static readonly (string Old, string New)[] RenamedKeys = [("hidden", "hiddenSize")];
 
     /// <summary>Parses and validates the config of a trained forecaster (scaling fitted), in the camelCase of
-    /// <see cref="ToJson"/> or the snake_case of older checkpoints; <see cref="InvalidDataException"/> names
-    /// <paramref name="source"/> and the key.</summary>
+    /// <see cref="ToJson"/> or the keys of older checkpoints (snake_case, <c>hidden</c>); <see cref="InvalidDataException"/>
+    /// names <paramref name="source"/> and the key.</summary>
     public static ForecasterConfig FromJson(string json, string source)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonObject o;
         try { o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: the config is not a JSON object."); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: the config is not valid JSON: {e.Message}", e); }
-        foreach (var (old, name) in OldKeys)
-            if (o.Remove(old, out var value) && !o.ContainsKey(name)) o[name] = value;
-        var config = ConfigJson.Read<ForecasterConfig>(o.ToJsonString(), source);
+        var config = ConfigJson.Read<ForecasterConfig>(ConfigJson.CamelCaseKeys(o).ToJsonString(), source, RenamedKeys);
         if (!config.IsFitted) throw new InvalidDataException($"{source}: the forecaster config has no scaling constants (scaleCenter, scaleSpread for {config.Features} features).");
         return config;
     }

@@ -33,8 +33,8 @@ public sealed class ForecasterKind : IModelKind
     public long ParameterCount(IModelConfig config)
     {
         var c = Typed(config);
-        var rnn = new RecurrentOptions { Cell = c.Cell, InputSize = c.Features, HiddenSize = c.Hidden, NumLayers = c.Layers };
-        return checked(RecurrentLayer.CountParameters(rnn) + Linear.CountParameters(c.Hidden, 1));
+        var rnn = new RecurrentOptions { Cell = c.Cell, InputSize = c.Features, HiddenSize = c.HiddenSize, Layers = c.Layers };
+        return checked(RecurrentLayer.CountParameters(rnn) + Linear.CountParameters(c.HiddenSize, 1));
     }
 
     /// <inheritdoc />
@@ -46,7 +46,7 @@ public sealed class ForecasterKind : IModelKind
         return
         [
             MemoryTerm.Product("inputs", bytesPerValue, ("batch", shape.Batch), ("window", shape.Length), ("features", c.Features), ("copies", copies)),
-            ActivationMemory.Recurrent("recurrent encoder", c.Cell, c.Layers, 1, c.Hidden, shape.Batch, shape.Length, bytesPerValue),
+            ActivationMemory.Recurrent("recurrent encoder", c.Cell, c.Layers, 1, c.HiddenSize, shape.Batch, shape.Length, bytesPerValue),
         ];
     }
 

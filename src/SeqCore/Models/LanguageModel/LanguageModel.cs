@@ -57,7 +57,7 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
         config.Validate();
         _backend = backend;
         Config = config;
-        int v = config.VocabSize, e = config.EmbeddingSize;
+        int v = config.VocabularySize, e = config.EmbeddingSize;
         _embedding = new Embedding<T>(backend, v, e, init, prefix: "embedding.");
         T range = T.CreateTruncating(0.1);
         backend.FillUniform(init, -range, range, _embedding.Weight.Value);
@@ -73,7 +73,7 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
             else _sinusoidal = new SinusoidalPositionalEncoding<T>(backend, config.ContextLength, e);
             _stack = new TransformerStack<T>(backend, new TransformerOptions
             {
-                Dim = e, Heads = config.Heads, FeedForwardDim = config.FeedForwardSize, Layers = config.Layers, Causal = true,
+                EmbeddingSize = e, Heads = config.Heads, FeedForwardSize = config.FeedForwardSize, Layers = config.Layers, Causal = true,
                 NormFirst = true, FinalNorm = true, Dropout = config.Dropout, Activation = GeluApproximation.None,
             }, init, prefix: "encoder.");
             parameters.AddRange(_stack.Parameters);
@@ -83,8 +83,8 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
         {
             _rnn = new RecurrentLayer<T>(backend, new RecurrentOptions
             {
-                Cell = config.Cell!.Kind, // Validate has rejected names that are neither a cell nor the transformer
-                InputSize = e, HiddenSize = config.HiddenSize, NumLayers = config.Layers, Dropout = config.Dropout,
+                Cell = config.Cell!.Value, // Validate has rejected names that are neither a cell nor the transformer
+                InputSize = e, HiddenSize = config.HiddenSize, Layers = config.Layers, Dropout = config.Dropout,
             }, init);
             // The layer names its parameters as nn.LSTM does (weight_ih_l0 …); the model adds the module's name.
             parameters.AddRange(_rnn.Parameters.Select(p => new Parameter<T>("rnn." + p.Name, p.Value, p.Gradient)));
@@ -113,14 +113,14 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
     IModelConfig ISequenceModel<T>.Config => Config;
 
     /// <summary>The tokenizer the model reads and writes text with (stored in its checkpoint), or null for a model used
-    /// on token ids only. Its size must be the config's <c>vocabSize</c>.</summary>
+    /// on token ids only. Its size must be the config's <c>vocabularySize</c>.</summary>
     public ITokenizer? Tokenizer
     {
         get => _tokenizer;
         set
         {
-            if (value is not null && value.VocabularySize != Config.VocabSize)
-                throw new ArgumentException($"LanguageModel.Tokenizer: the tokenizer has {value.VocabularySize} tokens, the model's vocabSize is {Config.VocabSize}.");
+            if (value is not null && value.VocabularySize != Config.VocabularySize)
+                throw new ArgumentException($"LanguageModel.Tokenizer: the tokenizer has {value.VocabularySize} tokens, the model's vocabularySize is {Config.VocabularySize}.");
             _tokenizer = value;
         }
     }
@@ -185,7 +185,7 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
         foreach (var t in _arena) t.Dispose();
         _arena.Clear();
         _shape = (steps, batch);
-        int e = Config.EmbeddingSize, h = OutputWidth, v = Config.VocabSize;
+        int e = Config.EmbeddingSize, h = OutputWidth, v = Config.VocabularySize;
         Tensor<T> Buf(params int[] shape) { var t = _backend.Allocate(shape); _arena.Add(t); return t; }
         _x = Buf(steps, batch, e); _xd = Buf(steps, batch, e); _dx = Buf(steps, batch, e);
         _y = Buf(steps, batch, h); _yd = Buf(steps, batch, h); _dyd = Buf(steps, batch, h); _dy = Buf(steps, batch, h);
@@ -213,8 +213,8 @@ public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IF
         if (state is not null && (_rnn is null || state.Batch != batch))
             throw new ArgumentException($"LanguageModel.Forward: the state is for {state.Batch} streams, the batch has {batch}{(_rnn is null ? " (and a transformer has no state)" : "")}.");
         for (int i = 0; i < n; i++)
-            if ((uint)targets[i] >= (uint)Config.VocabSize)
-                throw new ArgumentOutOfRangeException(nameof(targets), $"LanguageModel.Forward: target {targets[i]} at {i} is outside the vocabulary of {Config.VocabSize}.");
+            if ((uint)targets[i] >= (uint)Config.VocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(targets), $"LanguageModel.Forward: target {targets[i]} at {i} is outside the vocabulary of {Config.VocabularySize}.");
         Ensure(steps, batch);
         tokens.CopyTo(_tokens);
         targets.CopyTo(_targets);

@@ -27,7 +27,7 @@ public sealed record LanguageModelConfig : IModelConfig
     public string Arch { get; init; } = "lstm";
 
     /// <summary>Tokens in the vocabulary V (the tokenizer's size).</summary>
-    public int VocabSize { get; init; }
+    public int VocabularySize { get; init; }
 
     /// <summary>Embedding width E (the model width of a transformer).</summary>
     public int EmbeddingSize { get; init; } = 64;
@@ -63,7 +63,7 @@ public sealed record LanguageModelConfig : IModelConfig
 
     /// <summary>The recurrent cell named by <see cref="Arch"/>; null for the transformer or an unknown name.</summary>
     [JsonIgnore]
-    public CellDescriptor? Cell => CellCatalogue.TryParse(Arch, out var cell) ? cell : null;
+    public CellKind? Cell => CellCatalogue.TryParse(Arch, out var cell) ? cell.Kind : null;
 
     private const string Owner = "Language model config";
 
@@ -74,11 +74,11 @@ public sealed record LanguageModelConfig : IModelConfig
         if (Model != ModelKind) throw new ArgumentException($"Language model config: \"model\" is '{Model}', expected '{ModelKind}'.");
         if (!Architectures.Contains(Arch))
             throw new ArgumentException($"Language model config: unknown arch '{Arch}'; expected one of {string.Join(", ", Architectures)}.");
-        if (VocabSize <= 0) throw new ArgumentException($"Language model config: vocabSize must be positive, got {VocabSize}.");
+        if (VocabularySize <= 0) throw new ArgumentException($"Language model config: vocabularySize must be positive, got {VocabularySize}.");
         if (EmbeddingSize <= 0) throw new ArgumentException($"Language model config: embeddingSize must be positive, got {EmbeddingSize}.");
         if (Layers <= 0) throw new ArgumentException($"Language model config: layers must be positive, got {Layers}.");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"Language model config: dropout must be in [0, 1), got {Dropout}.");
-        ModelLimits.Check(Owner, "vocabSize", VocabSize, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(Owner, "vocabularySize", VocabularySize, ModelLimits.MaxVocabulary);
         ModelLimits.Check(Owner, "embeddingSize", EmbeddingSize, ModelLimits.MaxWidth);
         ModelLimits.Check(Owner, "layers", Layers, ModelLimits.MaxLayers);
         if (IsTransformer)
@@ -104,6 +104,10 @@ public sealed record LanguageModelConfig : IModelConfig
     /// <summary>The config as one line of camelCase JSON.</summary>
     public string ToJson() => ConfigJson.Write(this);
 
-    /// <summary>Parses and validates a config; <see cref="InvalidDataException"/> names <paramref name="source"/> and the key.</summary>
-    public static LanguageModelConfig FromJson(string json, string source) => ConfigJson.Read<LanguageModelConfig>(json, source);
+    /// <summary>Keys older checkpoints wrote, and their names now.</summary>
+    private static readonly (string Old, string New)[] RenamedKeys = [("vocabSize", "vocabularySize")];
+
+    /// <summary>Parses and validates a config, also in the keys of older checkpoints (<c>vocabSize</c>);
+    /// <see cref="InvalidDataException"/> names <paramref name="source"/> and the key.</summary>
+    public static LanguageModelConfig FromJson(string json, string source) => ConfigJson.Read<LanguageModelConfig>(json, source, RenamedKeys);
 }

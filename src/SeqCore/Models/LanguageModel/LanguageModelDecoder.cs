@@ -36,9 +36,9 @@ public sealed class LanguageModelDecoder<T> : IDisposable where T : unmanaged, I
             _stepY = _backend.Allocate(1, model.OutputWidth);
         }
         else _cache = model.Stack!.CreateCache(1, model.Config.ContextLength);
-        _logits = _backend.Allocate(1, model.Config.VocabSize);
-        _host = new T[model.Config.VocabSize];
-        _result = new double[model.Config.VocabSize];
+        _logits = _backend.Allocate(1, model.Config.VocabularySize);
+        _host = new T[model.Config.VocabularySize];
+        _result = new double[model.Config.VocabularySize];
     }
 
     /// <summary>Tokens fed since the last <see cref="Reset"/>.</summary>
@@ -57,8 +57,8 @@ public sealed class LanguageModelDecoder<T> : IDisposable where T : unmanaged, I
     /// reused by the next call).</summary>
     public ReadOnlySpan<double> Feed(int token)
     {
-        if ((uint)token >= (uint)_model.Config.VocabSize)
-            throw new ArgumentOutOfRangeException(nameof(token), $"LanguageModelDecoder.Feed: token {token} is outside the vocabulary of {_model.Config.VocabSize}.");
+        if ((uint)token >= (uint)_model.Config.VocabularySize)
+            throw new ArgumentOutOfRangeException(nameof(token), $"LanguageModelDecoder.Feed: token {token} is outside the vocabulary of {_model.Config.VocabularySize}.");
         Position++;
         if (_state is not null)
         {

@@ -23,7 +23,7 @@ public sealed class LanguageModelKind : IModelKind
     public string Description => "next-token language model: embedding → RNN/LSTM/GRU stack or causal transformer → head";
 
     /// <inheritdoc />
-    public IModelConfig ReadConfig(string json, string source) => ConfigJson.Read<LanguageModelConfig>(json, source);
+    public IModelConfig ReadConfig(string json, string source) => LanguageModelConfig.FromJson(json, source);
 
     /// <inheritdoc />
     public ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)
@@ -35,8 +35,8 @@ public sealed class LanguageModelKind : IModelKind
         if (metadata.TryGetValue(Checkpoint.TokenizerKey, out var json))
         {
             tokenizer = TokenizerFile.FromJson(json, $"{Checkpoint.TokenizerKey}");
-            if (tokenizer.VocabularySize != c.VocabSize)
-                throw new ArgumentException($"the tokenizer has {tokenizer.VocabularySize} tokens but the config says vocabSize {c.VocabSize}.");
+            if (tokenizer.VocabularySize != c.VocabularySize)
+                throw new ArgumentException($"the tokenizer has {tokenizer.VocabularySize} tokens but the config says vocabularySize {c.VocabularySize}.");
         }
         var model = new LanguageModel<T>(backend, c, init);
         model.Tokenizer = tokenizer;
@@ -47,18 +47,18 @@ public sealed class LanguageModelKind : IModelKind
     public long ParameterCount(IModelConfig config)
     {
         var c = Typed(config);
-        int v = c.VocabSize, e = c.EmbeddingSize;
+        int v = c.VocabularySize, e = c.EmbeddingSize;
         long body;
         int width;
         if (c.IsTransformer)
         {
-            var stack = new TransformerOptions { Dim = e, Heads = c.Heads, FeedForwardDim = c.FeedForwardSize, Layers = c.Layers, FinalNorm = true };
+            var stack = new TransformerOptions { EmbeddingSize = e, Heads = c.Heads, FeedForwardSize = c.FeedForwardSize, Layers = c.Layers, FinalNorm = true };
             body = checked((c.Positions == "learned" ? LearnedPositionalEncoding.CountParameters(c.ContextLength, e) : 0) + TransformerStack.CountParameters(stack));
             width = e;
         }
         else
         {
-            body = RecurrentLayer.CountParameters(new RecurrentOptions { Cell = c.Cell!.Kind, InputSize = e, HiddenSize = c.HiddenSize, NumLayers = c.Layers });
+            body = RecurrentLayer.CountParameters(new RecurrentOptions { Cell = c.Cell!.Value, InputSize = e, HiddenSize = c.HiddenSize, Layers = c.Layers });
             width = c.HiddenSize;
         }
         // The head: its own weight [V, width] and bias [V], or only the bias when tied to the embedding.
@@ -83,8 +83,8 @@ public sealed class LanguageModelKind : IModelKind
             terms.Add(MemoryTerm.Product("attention weights", s, batch, ("layers", c.Layers), ("heads", c.Heads), window, window, ("copies", copies)));
         }
         else
-            terms.Add(ActivationMemory.Recurrent("recurrent layers", c.Cell!.Kind, c.Layers, 1, c.HiddenSize, shape.Batch, shape.Length, s));
-        terms.Add(MemoryTerm.Product("logits", s, batch, window, ("vocabulary", c.VocabSize), ("copies", copies)));
+            terms.Add(ActivationMemory.Recurrent("recurrent layers", c.Cell!.Value, c.Layers, 1, c.HiddenSize, shape.Batch, shape.Length, s));
+        terms.Add(MemoryTerm.Product("logits", s, batch, window, ("vocabulary", c.VocabularySize), ("copies", copies)));
         return terms;
     }
 

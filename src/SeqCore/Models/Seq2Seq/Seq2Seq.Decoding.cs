@@ -15,7 +15,7 @@ public sealed partial class Seq2Seq<T>
         ArgumentNullException.ThrowIfNull(sources);
         if (sources.Count == 0) return [];
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"Seq2Seq.Greedy: the length limit must be positive, got {maxLength}.");
-        int n = sources.Count, v = Config.TargetVocabSize;
+        int n = sources.Count, v = Config.TargetVocabularySize;
         using var state = Start(sources);
         var tokens = new List<int>[n];
         var attention = new List<double[]>[n];
@@ -106,9 +106,9 @@ public sealed partial class Seq2Seq<T>
             Embedded = A(n, s, e); Memory = A(n, s, dk); FinalH = A(d, n, h); H = A(1, n, dk); Feed = A(n, dk);
             if (cellState) { FinalC = A(d, n, h); C = A(1, n, dk); }
             TokenEmbedded = A(n, e); X = A(n, c.DecoderInputSize); Y = A(n, dk); Query = Y.Reshape(n, 1, dk);
-            Context = A(n, 1, dk); Weights = A(n, 1, s); Combined = A(n, 2 * dk); Logits = A(n, c.TargetVocabSize);
+            Context = A(n, 1, dk); Weights = A(n, 1, s); Combined = A(n, 2 * dk); Logits = A(n, c.TargetVocabularySize);
             Scratch = A(n, dk);
-            HostLogProbs = new T[n * c.TargetVocabSize];
+            HostLogProbs = new T[n * c.TargetVocabularySize];
             HostWeights = new T[n * s];
         }
 
@@ -163,7 +163,7 @@ public sealed partial class Seq2Seq<T>
         }
 
         public int Rows => _state.Rows;
-        public int VocabularySize => _model.Config.TargetVocabSize;
+        public int VocabularySize => _model.Config.TargetVocabularySize;
 
         public void Next(ReadOnlySpan<int> tokens, Span<double> logProbs)
         {

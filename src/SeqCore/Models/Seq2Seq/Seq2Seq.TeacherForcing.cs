@@ -44,7 +44,7 @@ public sealed partial class Seq2Seq<T>
         batch.DecoderInputs.CopyTo(_decoderInputs, 0);
 
         Encode(batch.SourceIds, batch.SourceLengths, bsz, s, a.SourceEmbedded, a.Memory, a.FinalH, a.FinalC, a.H[0], a.C?[0]);
-        int e = Config.EmbeddingSize, dk = Config.DecoderSize, din = Config.DecoderInputSize, v = Config.TargetVocabSize;
+        int e = Config.EmbeddingSize, dk = Config.DecoderSize, din = Config.DecoderInputSize, v = Config.TargetVocabularySize;
         var lengths = IsAllFull(batch.SourceLengths, s) ? [] : batch.SourceLengths;
         var host = new T[bsz * v];
         int correct = 0;
@@ -157,7 +157,7 @@ public sealed partial class Seq2Seq<T>
         private TrainArena(IBackend<T> be, Seq2SeqConfig c, int b, int s, int steps)
         {
             _key = (b, s, steps);
-            int e = c.EmbeddingSize, dk = c.DecoderSize, din = c.DecoderInputSize, v = c.TargetVocabSize, d = c.Directions, h = c.HiddenSize;
+            int e = c.EmbeddingSize, dk = c.DecoderSize, din = c.DecoderInputSize, v = c.TargetVocabularySize, d = c.Directions, h = c.HiddenSize;
             bool cellState = c.HasCellState;
             Tensor<T> A(params int[] shape) { var x = be.Allocate(shape); _owned.Add(x); return x; }
 

@@ -52,17 +52,17 @@ public sealed partial class Seq2Seq<T> : ISequenceModel<T> where T : unmanaged, 
         _be = backend;
         Config = config;
         int e = config.EmbeddingSize, dk = config.DecoderSize;
-        _sourceEmbedding = new Embedding<T>(backend, config.SourceVocabSize, e, init, Seq2SeqVocabulary.Pad, "source_embedding.");
+        _sourceEmbedding = new Embedding<T>(backend, config.SourceVocabularySize, e, init, Seq2SeqVocabulary.Pad, "source_embedding.");
         _encoder = new RecurrentLayer<T>(backend, new RecurrentOptions
         {
             Cell = config.Cell, InputSize = e, HiddenSize = config.HiddenSize, Bidirectional = config.Bidirectional, BatchFirst = true,
         }, init);
-        _targetEmbedding = new Embedding<T>(backend, config.TargetVocabSize, e, init, Seq2SeqVocabulary.Pad, "target_embedding.");
+        _targetEmbedding = new Embedding<T>(backend, config.TargetVocabularySize, e, init, Seq2SeqVocabulary.Pad, "target_embedding.");
         _decoder = new RecurrentLayer<T>(backend, new RecurrentOptions { Cell = config.Cell, InputSize = config.DecoderInputSize, HiddenSize = dk }, init);
         if (config.Attention == Seq2SeqAttention.Additive) _additive = new AdditiveAttention<T>(backend, dk, dk, config.AdditiveSize, init);
         else _luong = new DotProductAttention<T>(backend, config.Attention == Seq2SeqAttention.Dot ? LuongScore.Dot : LuongScore.General, dk, dk, init);
         _combine = new Linear<T>(backend, 2 * dk, dk, init, prefix: "combine.");
-        _generator = new Linear<T>(backend, dk, config.TargetVocabSize, init, prefix: "generator.");
+        _generator = new Linear<T>(backend, dk, config.TargetVocabularySize, init, prefix: "generator.");
         _loss = new CrossEntropyLoss<T>(backend) { IgnoreIndex = Seq2SeqBatch.IgnoreIndex };
 
         _parameters.AddRange(_sourceEmbedding.Parameters);
@@ -93,8 +93,8 @@ public sealed partial class Seq2Seq<T> : ISequenceModel<T> where T : unmanaged, 
         get => _vocabulary;
         set
         {
-            if (value is not null && (value.SourceSize != Config.SourceVocabSize || value.TargetSize != Config.TargetVocabSize))
-                throw new ArgumentException($"Seq2Seq.Vocabulary: the vocabularies ({value.SourceSize} source, {value.TargetSize} target ids) do not match the config ({Config.SourceVocabSize}, {Config.TargetVocabSize}).");
+            if (value is not null && (value.SourceSize != Config.SourceVocabularySize || value.TargetSize != Config.TargetVocabularySize))
+                throw new ArgumentException($"Seq2Seq.Vocabulary: the vocabularies ({value.SourceSize} source, {value.TargetSize} target ids) do not match the config ({Config.SourceVocabularySize}, {Config.TargetVocabularySize}).");
             _vocabulary = value;
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SeqCore.Layers.Recurrent;
 
@@ -18,7 +19,8 @@ public enum Seq2SeqAttention
 /// <summary>
 /// Everything needed to rebuild a <see cref="Seq2Seq{T}"/>: stored as camelCase JSON (<see cref="ConfigJson"/>) under
 /// <c>seqcore.config</c> in a checkpoint, with <c>"model": "seq2seq"</c>. Checkpoints written before the model catalogue
-/// hold snake_case keys and no <c>"model"</c> key; <see cref="Read"/> reads both. The decoder's hidden width is the encoder's output width, <c>D·HiddenSize</c> (D = 2 when bidirectional), so the
+/// hold snake_case keys and no <c>"model"</c> key, and those written before the API renames <c>sourceVocabSize</c> and
+/// <c>targetVocabSize</c>; <see cref="FromJson"/> reads them all. The decoder's hidden width is the encoder's output width, <c>D·HiddenSize</c> (D = 2 when bidirectional), so the
 /// encoder's final states (directions concatenated) start the decoder and the dot score needs no projection.
 /// </summary>
 public sealed record Seq2SeqConfig : IModelConfig
@@ -29,9 +31,9 @@ public sealed record Seq2SeqConfig : IModelConfig
     /// <summary>Always <see cref="ModelKind"/>; lets a reader tell model kinds apart.</summary>
     public string Model { get; init; } = ModelKind;
     /// <summary>Source vocabulary size, special tokens included.</summary>
-    public int SourceVocabSize { get; init; }
+    public int SourceVocabularySize { get; init; }
     /// <summary>Target vocabulary size, special tokens included.</summary>
-    public int TargetVocabSize { get; init; }
+    public int TargetVocabularySize { get; init; }
     /// <summary>Width of the source and target embeddings.</summary>
     public int EmbeddingSize { get; init; } = 32;
     /// <summary>Hidden width of each encoder direction.</summary>
@@ -66,12 +68,12 @@ public sealed record Seq2SeqConfig : IModelConfig
     {
         if (Model != ModelKind)
             throw new ArgumentException($"Seq2SeqConfig: model must be '{ModelKind}', got '{Model}'.");
-        if (SourceVocabSize < 2 || TargetVocabSize < 4)
-            throw new ArgumentException($"Seq2SeqConfig: vocabulary sizes must hold the special tokens, got source {SourceVocabSize}, target {TargetVocabSize}.");
+        if (SourceVocabularySize < 2 || TargetVocabularySize < 4)
+            throw new ArgumentException($"Seq2SeqConfig: vocabulary sizes must hold the special tokens, got source {SourceVocabularySize}, target {TargetVocabularySize}.");
         if (EmbeddingSize <= 0 || HiddenSize <= 0 || AttentionSize < 0)
             throw new ArgumentException($"Seq2SeqConfig: sizes must be positive, got embedding {EmbeddingSize}, hidden {HiddenSize}, attention {AttentionSize}.");
-        ModelLimits.Check(nameof(Seq2SeqConfig), "sourceVocabSize", SourceVocabSize, ModelLimits.MaxVocabulary);
-        ModelLimits.Check(nameof(Seq2SeqConfig), "targetVocabSize", TargetVocabSize, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(nameof(Seq2SeqConfig), "sourceVocabularySize", SourceVocabularySize, ModelLimits.MaxVocabulary);
+        ModelLimits.Check(nameof(Seq2SeqConfig), "targetVocabularySize", TargetVocabularySize, ModelLimits.MaxVocabulary);
         ModelLimits.Check(nameof(Seq2SeqConfig), "embeddingSize", EmbeddingSize, ModelLimits.MaxWidth);
         ModelLimits.Check(nameof(Seq2SeqConfig), "hiddenSize", HiddenSize, ModelLimits.MaxWidth);
         ModelLimits.Check(nameof(Seq2SeqConfig), "attentionSize", AttentionSize, ModelLimits.MaxWidth);
@@ -80,28 +82,28 @@ public sealed record Seq2SeqConfig : IModelConfig
             throw new ArgumentException($"Seq2SeqConfig: unknown attention {(int)Attention}.");
     }
 
+    /// <summary>The config as one line of camelCase JSON.</summary>
+    public string ToJson() => ConfigJson.Write(this);
+
+    /// <summary>Keys older checkpoints wrote (after their snake_case is made camelCase), and their names now.</summary>
+    private static readonly (string Old, string New)[] RenamedKeys =
+        [("sourceVocabSize", "sourceVocabularySize"), ("targetVocabSize", "targetVocabularySize")];
+
     /// <summary>
-    /// Parses a config: camelCase through <see cref="ConfigJson.Read{TConfig}"/> (unknown keys refused) or, when the JSON
-    /// has no <c>"model"</c> key, the snake_case shape of checkpoints written before the catalogue.
-    /// <see cref="InvalidDataException"/> names <paramref name="source"/> and the fault.
+    /// Parses a config through <see cref="ConfigJson.Read{TConfig}"/> (unknown keys refused): camelCase, or the keys of
+    /// older checkpoints (<c>sourceVocabSize</c>, <c>targetVocabSize</c>; before the catalogue, snake_case with no
+    /// <c>"model"</c> key and the attention as <c>"Additive"</c>). <see cref="InvalidDataException"/> names
+    /// <paramref name="source"/> and the fault.
     /// </summary>
-    public static Seq2SeqConfig Read(string json, string source)
+    public static Seq2SeqConfig FromJson(string json, string source)
     {
         ArgumentNullException.ThrowIfNull(json);
-        if (ConfigJson.ReadKind(json) is not null) return ConfigJson.Read<Seq2SeqConfig>(json, source);
-        Seq2SeqConfig? config;
-        try { config = JsonSerializer.Deserialize<Seq2SeqConfig>(json, LegacyJson); }
+        if (ConfigJson.ReadKind(json) is not null) return ConfigJson.Read<Seq2SeqConfig>(json, source, RenamedKeys);
+        JsonObject legacy;
+        try { legacy = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: the seq2seq config is not a JSON object."); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: the seq2seq config is not valid JSON: {e.Message}", e); }
-        if (config is null) throw new InvalidDataException($"{source}: the seq2seq config is empty.");
-        try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
-        return config;
+        var converted = ConfigJson.CamelCaseKeys(legacy);
+        converted["model"] = ModelKind;
+        return ConfigJson.Read<Seq2SeqConfig>(converted.ToJsonString(), source, RenamedKeys);
     }
-
-    /// <summary>The snake_case shape (attention as <c>"Additive"</c>) of checkpoints written before the catalogue.</summary>
-    private static readonly JsonSerializerOptions LegacyJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter() },
-    };
 }

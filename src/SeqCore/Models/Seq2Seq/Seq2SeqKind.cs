@@ -23,7 +23,7 @@ public sealed class Seq2SeqKind : IModelKind
     public string Description => "character encoder–decoder with attention: LSTM/GRU encoder → attentive decoder; greedy or beam-search decoding";
 
     /// <inheritdoc />
-    public IModelConfig ReadConfig(string json, string source) => Seq2SeqConfig.Read(json, source);
+    public IModelConfig ReadConfig(string json, string source) => Seq2SeqConfig.FromJson(json, source);
 
     /// <inheritdoc />
     public ISequenceModel<T> Build<T>(IBackend<T> backend, IModelConfig config, IReadOnlyDictionary<string, string> metadata, RandomStream init)
@@ -63,8 +63,8 @@ public sealed class Seq2SeqKind : IModelKind
         long attention = c.Attention == Seq2SeqAttention.Additive
             ? AdditiveAttention.CountParameters(dk, dk, c.AttentionSize > 0 ? c.AttentionSize : dk)
             : DotProductAttention.CountParameters(c.Attention == Seq2SeqAttention.Dot ? LuongScore.Dot : LuongScore.General, dk, dk);
-        return checked(Embedding.CountParameters(c.SourceVocabSize, e) + encoder + Embedding.CountParameters(c.TargetVocabSize, e) + decoder
-            + attention + Linear.CountParameters(checked(2 * dk), dk) + Linear.CountParameters(dk, c.TargetVocabSize));
+        return checked(Embedding.CountParameters(c.SourceVocabularySize, e) + encoder + Embedding.CountParameters(c.TargetVocabularySize, e) + decoder
+            + attention + Linear.CountParameters(checked(2 * dk), dk) + Linear.CountParameters(dk, c.TargetVocabularySize));
     }
 
     /// <inheritdoc />
@@ -83,7 +83,7 @@ public sealed class Seq2SeqKind : IModelKind
             ActivationMemory.Recurrent("decoder", c.Cell, 1, 1, dk, shape.Batch, shape.TargetLength, s),
             // Per target step: attention scores and weights over the source, the context, the combined state.
             MemoryTerm.Product("attention", s, batch, target, ("2 × source + 4 × decoder width", 2L * shape.Length + 4L * dk), ("copies", copies)),
-            MemoryTerm.Product("logits", s, batch, target, ("target vocabulary", c.TargetVocabSize), ("copies", copies)),
+            MemoryTerm.Product("logits", s, batch, target, ("target vocabulary", c.TargetVocabularySize), ("copies", copies)),
         ];
     }
 

@@ -16,7 +16,7 @@ namespace SeqCore.Models;
 /// <item><c>numbers</c>: an integer 0–9999 in British English words ("three hundred and twelve") → its digits ("312").</item>
 /// </list>
 /// </remarks>
-public static class Seq2SeqTasks
+internal static class Seq2SeqTasks
 {
     /// <summary>The task names.</summary>
     public static IReadOnlyList<string> Names { get; } = ["dates", "reverse", "numbers"];

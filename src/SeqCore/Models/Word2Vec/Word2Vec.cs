@@ -39,18 +39,18 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     private double[]? _unit; // [V, D] row-normalised input vectors for similarity queries
 
     /// <summary>Creates the model with word2vec's initialisation.</summary>
-    public Word2Vec(IBackend<T> backend, Word2VecVocabulary vocabulary, int dim, RandomStream init)
+    public Word2Vec(IBackend<T> backend, Word2VecVocabulary vocabulary, int embeddingSize, RandomStream init)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(vocabulary);
-        if (dim <= 0) throw new ArgumentOutOfRangeException(nameof(dim), $"Word2Vec: dimension must be positive, got {dim}.");
+        if (embeddingSize <= 0) throw new ArgumentOutOfRangeException(nameof(embeddingSize), $"Word2Vec: the embedding size must be positive, got {embeddingSize}.");
         _be = backend;
         Vocabulary = vocabulary;
-        Dim = dim;
-        Config = new Word2VecConfig { VocabularySize = vocabulary.Count, Dim = dim };
-        InEmbedding = Parameter<T>.Create(backend, "in_embed.weight", vocabulary.Count, dim);
-        OutEmbedding = Parameter<T>.Create(backend, "out_embed.weight", vocabulary.Count, dim);
-        T bound = T.CreateTruncating(0.5 / dim);
+        EmbeddingSize = embeddingSize;
+        Config = new Word2VecConfig { VocabularySize = vocabulary.Count, EmbeddingSize = embeddingSize };
+        InEmbedding = Parameter<T>.Create(backend, "in_embed.weight", vocabulary.Count, embeddingSize);
+        OutEmbedding = Parameter<T>.Create(backend, "out_embed.weight", vocabulary.Count, embeddingSize);
+        T bound = T.CreateTruncating(0.5 / embeddingSize);
         backend.FillUniform(init, -bound, bound, InEmbedding.Value);
         Parameters = [InEmbedding, OutEmbedding];
     }
@@ -67,7 +67,7 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     public IBackend<T> Backend => _be;
 
     /// <summary>Vector width D.</summary>
-    public int Dim { get; }
+    public int EmbeddingSize { get; }
 
     /// <summary><c>in_embed.weight [V, D]</c>: the word vectors.</summary>
     public Parameter<T> InEmbedding { get; }
@@ -87,7 +87,7 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
         int b = centers.Length;
         if (b == 0 || outputs.Length % b != 0 || outputs.Length / b < 2)
             throw new ArgumentException($"Word2Vec.Forward: {outputs.Length} output ids for {b} centers; expected B·K with K ≥ 2 (a context and at least one negative).");
-        int k1 = outputs.Length / b, d = Dim;
+        int k1 = outputs.Length / b, d = EmbeddingSize;
         Ensure(b, k1);
         centers.CopyTo(_centers);
         outputs.CopyTo(_outputs);
@@ -102,7 +102,7 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     public void Backward()
     {
         if (_x is null) throw new InvalidOperationException("Word2Vec.Backward called before Forward.");
-        int b = _batch, k1 = _k1, d = Dim;
+        int b = _batch, k1 = _k1, d = EmbeddingSize;
         _be.BceWithLogitsBackward(_x, _y!, null, LossReduction.Sum, 1.0, _dx!);
         // dV[b] [1, D] = dX[b]ᵀ [1, K] · U[b] [K, D]
         _be.GemmStridedBatched(Transpose.No, Transpose.No, 1, d, k1, T.One, _dx!, k1, k1, _u!, d, (long)k1 * d, T.Zero, _dv!, d, d, b);
@@ -119,12 +119,12 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
         foreach (var t in new[] { _v, _u, _x, _y, _dx, _dv, _du }) t?.Dispose();
         _batch = batch;
         _k1 = k1;
-        _v = _be.Allocate(batch, Dim);
-        _u = _be.Allocate(batch * k1, Dim);
+        _v = _be.Allocate(batch, EmbeddingSize);
+        _u = _be.Allocate(batch * k1, EmbeddingSize);
         _x = _be.Allocate(batch, k1);
         _dx = _be.Allocate(batch, k1);
-        _dv = _be.Allocate(batch, Dim);
-        _du = _be.Allocate(batch * k1, Dim);
+        _dv = _be.Allocate(batch, EmbeddingSize);
+        _du = _be.Allocate(batch * k1, EmbeddingSize);
         _y = _be.Allocate(batch, k1);
         var targets = new T[batch * k1];
         for (int i = 0; i < batch; i++) targets[i * k1] = T.One; // the context is the positive, the rest are noise
@@ -141,7 +141,7 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     {
         int id = Vocabulary.IdOf(word);
         if (id < 0) return null;
-        var row = new T[Dim];
+        var row = new T[EmbeddingSize];
         _be.CopyToHost(InEmbedding.Value.Row(id), row);
         return row.Select(double.CreateTruncating).ToArray();
     }
@@ -152,7 +152,7 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     {
         int id = Id(word);
         double[] unit = UnitVectors();
-        return Nearest(unit.AsSpan(id * Dim, Dim), top, [id]);
+        return Nearest(unit.AsSpan(id * EmbeddingSize, EmbeddingSize), top, [id]);
     }
 
     /// <summary>
@@ -164,8 +164,8 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     {
         int ia = Id(a), ib = Id(b), ic = Id(c);
         double[] unit = UnitVectors();
-        var q = new double[Dim];
-        for (int i = 0; i < Dim; i++) q[i] = unit[ia * Dim + i] - unit[ib * Dim + i] + unit[ic * Dim + i];
+        var q = new double[EmbeddingSize];
+        for (int i = 0; i < EmbeddingSize; i++) q[i] = unit[ia * EmbeddingSize + i] - unit[ib * EmbeddingSize + i] + unit[ic * EmbeddingSize + i];
         return Nearest(q, top, [ia, ib, ic]);
     }
 
@@ -185,8 +185,8 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
         for (int w = 0; w < Vocabulary.Count; w++)
         {
             double dot = 0;
-            var row = unit.AsSpan(w * Dim, Dim);
-            for (int i = 0; i < Dim; i++) dot += row[i] * query[i];
+            var row = unit.AsSpan(w * EmbeddingSize, EmbeddingSize);
+            for (int i = 0; i < EmbeddingSize; i++) dot += row[i] * query[i];
             scores[w] = (w, exclude.Contains(w) ? double.NegativeInfinity : dot / qn);
         }
         return scores.OrderByDescending(s => s.Sim).ThenBy(s => s.Id).Take(Math.Max(0, Math.Min(top, Vocabulary.Count - exclude.Length)))
@@ -201,9 +201,9 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
         for (int w = 0; w < Vocabulary.Count; w++)
         {
             double s = 0;
-            for (int i = 0; i < Dim; i++) { double v = double.CreateTruncating(host[w * Dim + i]); unit[w * Dim + i] = v; s += v * v; }
+            for (int i = 0; i < EmbeddingSize; i++) { double v = double.CreateTruncating(host[w * EmbeddingSize + i]); unit[w * EmbeddingSize + i] = v; s += v * v; }
             double inv = s > 0 ? 1 / Math.Sqrt(s) : 0;
-            for (int i = 0; i < Dim; i++) unit[w * Dim + i] *= inv;
+            for (int i = 0; i < EmbeddingSize; i++) unit[w * EmbeddingSize + i] *= inv;
         }
         return _unit = unit;
     }

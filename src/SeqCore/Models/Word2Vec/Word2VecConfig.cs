@@ -7,8 +7,8 @@ namespace SeqCore.Models;
 /// <summary>
 /// Everything needed to rebuild a <see cref="Word2Vec{T}"/> besides its vocabulary: stored as camelCase JSON
 /// (<see cref="ConfigJson"/>) under <c>seqcore.config</c> in a checkpoint, with <c>"model": "word2vec"</c>. Checkpoints
-/// written before the model catalogue hold snake_case keys (<c>vocab_size</c>) and the training settings the CLI added
-/// (<c>window</c>, <c>negatives</c>, <c>min_count</c>, <c>sample</c>); <see cref="Read"/> reads both shapes and drops
+/// written before the model catalogue hold snake_case keys (<c>vocab_size</c>), <c>dim</c> for <c>embeddingSize</c>, and the training settings the CLI added
+/// (<c>window</c>, <c>negatives</c>, <c>min_count</c>, <c>sample</c>); <see cref="FromJson"/> reads both shapes and drops
 /// those training keys, which do not shape the model.
 /// </summary>
 public sealed record Word2VecConfig : IModelConfig
@@ -22,31 +22,38 @@ public sealed record Word2VecConfig : IModelConfig
     /// <summary>Words in the vocabulary (V): the rows of both embeddings.</summary>
     public int VocabularySize { get; init; }
 
-    /// <summary>Vector width D.</summary>
-    public int Dim { get; init; } = 100;
+    /// <summary>Vector width D (the width of both embeddings).</summary>
+    public int EmbeddingSize { get; init; } = 100;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field (limits: <see cref="ModelLimits"/>).</summary>
     public void Validate()
     {
         if (Model != ModelKind) throw new ArgumentException($"Word2VecConfig: model must be '{ModelKind}', got '{Model}'.");
         if (VocabularySize <= 0) throw new ArgumentException($"Word2VecConfig: vocabularySize must be positive, got {VocabularySize}.");
-        if (Dim <= 0) throw new ArgumentException($"Word2VecConfig: dim must be positive, got {Dim}.");
+        if (EmbeddingSize <= 0) throw new ArgumentException($"Word2VecConfig: embeddingSize must be positive, got {EmbeddingSize}.");
         ModelLimits.Check(nameof(Word2VecConfig), "vocabularySize", VocabularySize, ModelLimits.MaxVocabulary);
-        ModelLimits.Check(nameof(Word2VecConfig), "dim", Dim, ModelLimits.MaxWidth);
+        ModelLimits.Check(nameof(Word2VecConfig), "embeddingSize", EmbeddingSize, ModelLimits.MaxWidth);
     }
 
+    /// <summary>The config as one line of camelCase JSON.</summary>
+    public string ToJson() => ConfigJson.Write(this);
+
+    /// <summary>Keys older checkpoints wrote, and their names now.</summary>
+    private static readonly (string Old, string New)[] RenamedKeys = [("dim", "embeddingSize")];
+
     /// <summary>
-    /// Parses a config: camelCase through <see cref="ConfigJson.Read{TConfig}"/> (unknown keys refused) or, when the JSON
-    /// has the old <c>vocab_size</c> key, the snake_case shape of checkpoints written before the catalogue.
-    /// <see cref="InvalidDataException"/> names <paramref name="source"/> and the fault.
+    /// Parses a config: camelCase through <see cref="ConfigJson.Read{TConfig}"/> (unknown keys refused; <c>dim</c>, the
+    /// name before the API renames, read as <c>embeddingSize</c>) or, when the JSON has the old <c>vocab_size</c> key,
+    /// the snake_case shape of checkpoints written before the catalogue. <see cref="InvalidDataException"/> names
+    /// <paramref name="source"/> and the fault.
     /// </summary>
-    public static Word2VecConfig Read(string json, string source)
+    public static Word2VecConfig FromJson(string json, string source)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonObject? obj;
         try { obj = JsonNode.Parse(json) as JsonObject; }
         catch (JsonException e) { throw new InvalidDataException($"{source}: the word2vec config is not valid JSON: {e.Message}", e); }
-        return obj is not null && obj.ContainsKey(LegacyVocabularySize) ? ReadLegacy(obj, source) : ConfigJson.Read<Word2VecConfig>(json, source);
+        return obj is not null && obj.ContainsKey(LegacyVocabularySize) ? ReadLegacy(obj, source) : ConfigJson.Read<Word2VecConfig>(json, source, RenamedKeys);
     }
 
     private const string LegacyVocabularySize = "vocab_size";
@@ -62,7 +69,7 @@ public sealed record Word2VecConfig : IModelConfig
         var config = new Word2VecConfig
         {
             Model = Text(obj, "model", source) ?? ModelKind,
-            Dim = Int(obj, "dim", source),
+            EmbeddingSize = Int(obj, "dim", source),
             VocabularySize = Int(obj, LegacyVocabularySize, source),
         };
         try { config.Validate(); }

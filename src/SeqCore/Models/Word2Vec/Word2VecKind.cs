@@ -19,7 +19,7 @@ public sealed class Word2VecKind : IModelKind
     public string Description => "skip-gram word vectors with negative sampling; nearest words and analogies by cosine similarity";
 
     /// <inheritdoc />
-    public IModelConfig ReadConfig(string json, string source) => Word2VecConfig.Read(json, source);
+    public IModelConfig ReadConfig(string json, string source) => Word2VecConfig.FromJson(json, source);
 
     /// <inheritdoc />
     /// <remarks>The vocabulary comes from <paramref name="metadata"/> (<see cref="Word2Vec{T}.VocabularyKey"/>) and must
@@ -31,7 +31,7 @@ public sealed class Word2VecKind : IModelKind
         var vocabulary = Word2Vec<T>.ReadVocabulary(metadata);
         if (vocabulary.Count != c.VocabularySize)
             throw new ArgumentException($"the vocabulary has {vocabulary.Count} words but the config says {c.VocabularySize}.");
-        return new Word2Vec<T>(backend, vocabulary, c.Dim, init);
+        return new Word2Vec<T>(backend, vocabulary, c.EmbeddingSize, init);
     }
 
     /// <inheritdoc />
@@ -39,7 +39,7 @@ public sealed class Word2VecKind : IModelKind
     {
         var c = Typed(config);
         // in_embed.weight and out_embed.weight, both [V, D].
-        return checked(2 * Embedding.CountParameters(c.VocabularySize, c.Dim));
+        return checked(2 * Embedding.CountParameters(c.VocabularySize, c.EmbeddingSize));
     }
 
     /// <inheritdoc />
@@ -51,7 +51,7 @@ public sealed class Word2VecKind : IModelKind
         int copies = ActivationMemory.Copies;
         return
         [
-            MemoryTerm.Product("gathered rows", bytesPerValue, ("batch", shape.Batch), ("rows per pair + center", shape.Length + 1L), ("dimension", c.Dim), ("copies", copies)),
+            MemoryTerm.Product("gathered rows", bytesPerValue, ("batch", shape.Batch), ("rows per pair + center", shape.Length + 1L), ("dimension", c.EmbeddingSize), ("copies", copies)),
             MemoryTerm.Product("scores", bytesPerValue, ("batch", shape.Batch), ("rows per pair", shape.Length), ("copies", copies)),
         ];
     }
