@@ -78,12 +78,13 @@ internal static class CliApp
     /// <summary>The root command with every verb; exposed so tests can inspect the tree.</summary>
     internal static RootCommand BuildRoot(CliIO io)
     {
-        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs: train, eval, generate, forecast, classify, seq2seq, word2vec, tokenize, gradcheck, selftest, bench, info, options.");
+        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs: train, eval, generate, forecast, classify, seq2seq, word2vec, tokenize, score, gradcheck, selftest, bench, info, options.");
         root.Subcommands.Add(InfoCommand.Create(io));
         root.Subcommands.Add(BenchCommand.Create(io));
         root.Subcommands.Add(GradcheckCommand.Create(io));
         root.Subcommands.Add(SelftestCommand.Create(io));
         root.Subcommands.Add(TokenizeCommand.Create(io));
+        root.Subcommands.Add(ScoreCommand.Create(io));
         root.Subcommands.Add(Seq2SeqCommand.Create(io));
         root.Subcommands.Add(ForecastCommand.Create(io));
         root.Subcommands.Add(Word2VecCommand.Create(io));

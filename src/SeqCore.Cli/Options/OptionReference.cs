@@ -26,6 +26,7 @@ internal static class OptionReference
         ("word2vec neighbours", Word2VecNeighboursCommand.AllOptions),
         ("word2vec analogy", Word2VecAnalogyCommand.AllOptions),
         ("tokenize", TokenizeCommand.AllOptions),
+        ("score", ScoreCommand.AllOptions),
         ("info", InfoCommand.AllOptions),
         ("gradcheck", GradcheckCommand.AllOptions),
         ("selftest", SelftestCommand.AllOptions),
