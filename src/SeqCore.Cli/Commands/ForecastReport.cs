@@ -1,3 +1,4 @@
+using SeqCore.Plots;
 using SeqCore.Layers.Recurrent;
 using System.Globalization;
 using SeqCore.Cli.Training;

@@ -1,5 +1,5 @@
+using SeqCore.Plots;
 using System.CommandLine;
-using SeqCore.Cli.Seq2SeqCli;
 using SeqCore.Cli.Options;
 using SeqCore.Cli.Outputs;
 using SeqCore.Models;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using SeqCore.Cli.Options;
-using SeqCore.Cli.Plots;
+using SeqCore.Plots;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;

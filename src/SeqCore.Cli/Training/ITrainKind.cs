@@ -1,3 +1,4 @@
+using SeqCore.Plots;
 using SeqCore.Cli.Options;
 using SeqCore.Models;
 using SeqCore.Training;

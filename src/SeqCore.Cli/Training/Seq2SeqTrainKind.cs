@@ -1,6 +1,6 @@
+using SeqCore.Plots;
 using System.Globalization;
 using SeqCore.Cli.Options;
-using SeqCore.Cli.Seq2SeqCli;
 using SeqCore.Layers.Recurrent;
 using SeqCore.Models;
 using SeqCore.Random;

@@ -1,3 +1,4 @@
+using SeqCore.Plots;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using SeqCore.Cli.LanguageModels;

@@ -1,3 +1,4 @@
+using SeqCore.Plots;
 using System.Globalization;
 using SeqCore.Cli.Options;
 using SeqCore.Models;

@@ -6,8 +6,12 @@ namespace SeqCore.Training;
 /// <summary>Settings of a <see cref="Trainer{T}"/> run.</summary>
 public sealed record TrainerOptions
 {
-    /// <summary>Steps (batches) to run at most. Must be positive.</summary>
-    public int Steps { get; init; } = 1000;
+    /// <summary>Steps (batches) to run at most; must be positive. Null (the default): 1000 steps when there is no
+    /// <see cref="TimeBudget"/>, and no step limit when there is one (the budget alone ends the run).</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>The step limit in effect (see <see cref="Steps"/>).</summary>
+    public int MaxSteps => Steps ?? (TimeBudget is null ? 1000 : int.MaxValue);
 
     /// <summary>Wall-time budget; training stops after the step that crosses it. Null: no budget.</summary>
     public TimeSpan? TimeBudget { get; init; }
@@ -72,20 +76,22 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(state);
-        if (options.Steps <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: Steps must be positive, got {options.Steps}.");
+        if (options.Steps is <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: Steps must be positive, got {options.Steps}.");
+        if (options.TimeBudget is { } t && t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: TimeBudget must be positive, got {t}.");
+        int maxSteps = options.MaxSteps;
         if (options.EvalEvery < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: EvalEvery must be ≥ 0, got {options.EvalEvery}.");
         if (options.Patience < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: Patience must be ≥ 0, got {options.Patience}.");
         if (!(options.DivergenceFactor >= 0) || options.DivergenceSteps < 0)
             throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: DivergenceFactor and DivergenceSteps must be ≥ 0, got {options.DivergenceFactor} and {options.DivergenceSteps}.");
 
         var parameters = model.Parameters;
-        var history = new List<TrainingProgress>(Math.Min(options.Steps - state.Step, 1 << 16));
+        var history = new List<TrainingProgress>(Math.Min(maxSteps - state.Step, 1 << 16));
         var clock = Stopwatch.StartNew();
         TimeSpan Elapsed() => state.ElapsedBefore + clock.Elapsed;
         var reason = StopReason.StepsDone;
         int firstStep = state.Step;
 
-        while (state.Step < options.Steps)
+        while (state.Step < maxSteps)
         {
             if (cancellation.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
             int step = state.Step + 1;
@@ -111,7 +117,7 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
             state.Items += batch.Items;
 
             double? evalLoss = null;
-            bool last = step == options.Steps || (options.TimeBudget is { } b0 && Elapsed() >= b0);
+            bool last = step == maxSteps || (options.TimeBudget is { } b0 && Elapsed() >= b0);
             if (options.EvalEvery > 0 && (step % options.EvalEvery == 0 || last) && model.Evaluate() is { } eval)
             {
                 if (!double.IsFinite(eval.Loss))
@@ -131,16 +137,16 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
 
             var elapsed = Elapsed();
             double perStep = clock.Elapsed.TotalSeconds / Math.Max(1, step - firstStep);
-            double left = perStep * (options.Steps - step);
+            double left = perStep * (maxSteps - step);
             if (options.TimeBudget is { } budget) left = Math.Min(left, Math.Max(0, (budget - elapsed).TotalSeconds));
-            var progress = new TrainingProgress(step, options.Steps, batch.Loss, state.Ema / state.EmaWeight, evalLoss,
+            var progress = new TrainingProgress(step, maxSteps, batch.Loss, state.Ema / state.EmaWeight, evalLoss,
                 state.BestStep > 0 ? state.BestLoss : null, optimizer.LearningRate, norm, state.Items / Math.Max(elapsed.TotalSeconds, 1e-9),
                 model.ItemUnit, elapsed, TimeSpan.FromSeconds(left));
             history.Add(progress);
             Progress?.Invoke(progress);
 
             if (options.Patience > 0 && state.Stale >= options.Patience) { reason = StopReason.EarlyStopping; break; }
-            if (options.TimeBudget is { } budget2 && elapsed >= budget2 && step < options.Steps) { reason = StopReason.TimeBudget; break; }
+            if (options.TimeBudget is { } budget2 && elapsed >= budget2 && step < maxSteps) { reason = StopReason.TimeBudget; break; }
         }
         state.ElapsedBefore = Elapsed();
         return new TrainingResult(state.Step, reason, state.EmaWeight > 0 ? state.Ema / state.EmaWeight : double.NaN,

@@ -1,3 +1,4 @@
+using SeqCore.Plots;
 using System.Text.Json;
 using SeqCore.Cli;
 using static SeqCore.Tests.Support.CliRunner;

@@ -177,4 +177,18 @@ public class TrainerTests
         Assert.That(result.Reason, Is.EqualTo(StopReason.TimeBudget));
         Assert.That(result.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200)));
     }
+
+    [Test]
+    public void A_time_budget_alone_is_not_capped_at_a_step_count()
+    {
+        using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
+        using var model = new Regression(be);
+        using var sgd = new Sgd<double>(be, model.Parameters, 0.01);
+        var options = new TrainerOptions { TimeBudget = TimeSpan.FromMilliseconds(400), DivergenceFactor = 0 };
+        Assert.That(options.MaxSteps, Is.EqualTo(int.MaxValue));
+        Assert.That(new TrainerOptions().MaxSteps, Is.EqualTo(1000), "no budget and no steps: 1000, as documented");
+        var result = new Trainer<double>(be, sgd, options).Run(model);
+        Assert.That(result.Reason, Is.EqualTo(StopReason.TimeBudget));
+        Assert.That(result.Steps, Is.GreaterThan(1000), "a tiny regression runs far more than 1000 steps in 400 ms");
+    }
 }

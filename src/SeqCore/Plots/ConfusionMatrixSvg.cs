@@ -3,7 +3,7 @@ using SeqCore.IO;
 using System.Security;
 using System.Text;
 
-namespace SeqCore.Cli.Plots;
+namespace SeqCore.Plots;
 
 /// <summary>
 /// A confusion matrix as a plain SVG heatmap: one row per true class, one column per predicted class, each cell shaded by

@@ -1,11 +1,10 @@
-using SeqCore.Cli.Plots;
 using SeqCore.Training;
 
-namespace SeqCore.Cli.LanguageModels;
+namespace SeqCore.Plots;
 
 /// <summary>The loss-curve SVG written beside a checkpoint: smoothed training loss per step and the held-out loss at
 /// each evaluation, in nats per token.</summary>
-internal static class LossCurve
+public static class LossCurve
 {
     /// <summary><c>dir/name.safetensors</c> → <c>dir/name.loss.svg</c>.</summary>
     public static string PathBeside(string checkpoint)
@@ -14,6 +13,8 @@ internal static class LossCurve
         return Path.Combine(dir, Path.GetFileNameWithoutExtension(checkpoint) + ".loss.svg");
     }
 
+    /// <summary>Writes the chart of <paramref name="history"/> (a <see cref="TrainingRun{T}"/>'s) to <paramref name="path"/>,
+    /// atomically; at most about 2000 points per line.</summary>
     public static void Save(string path, IReadOnlyList<TrainingProgress> history, string title)
     {
         var chart = new SvgChart { Title = title, XLabel = "step", YLabel = "loss (nats/token)" };

@@ -3,7 +3,7 @@ using SeqCore.IO;
 using System.Security;
 using System.Text;
 
-namespace SeqCore.Cli.Plots;
+namespace SeqCore.Plots;
 
 /// <summary>
 /// A dependency-free SVG heatmap of attention weights: one column per source token, one row per generated token,

@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Text;
-using SeqCore.Cli.Plots;
 using SeqCore.IO;
 using SeqCore.Models;
 
-namespace SeqCore.Cli.Commands;
+namespace SeqCore.Plots;
 
 /// <summary>The pictures and tables <c>seqcore forecast</c> writes: the time axis, the SVG chart and the CSV of values.</summary>
-internal static class ForecastPlot
+public static class ForecastPlot
 {
     /// <summary>
     /// x values for <paramref name="count"/> steps: the file's first column when it is not the target and reads as numbers

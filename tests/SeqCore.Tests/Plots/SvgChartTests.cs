@@ -1,7 +1,7 @@
 using System.Xml.Linq;
 using SeqCore.Cli;
 using SeqCore.IO;
-using SeqCore.Cli.Plots;
+using SeqCore.Plots;
 
 namespace SeqCore.Tests.Cli;
 

@@ -3,7 +3,7 @@ using SeqCore.IO;
 using System.Security;
 using System.Text;
 
-namespace SeqCore.Cli.Plots;
+namespace SeqCore.Plots;
 
 /// <summary>One line of a chart: points (x, y) in data units; NaN y values leave a gap.</summary>
 /// <param name="Name">Legend text.</param>
