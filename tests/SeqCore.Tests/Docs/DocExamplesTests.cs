@@ -7,8 +7,10 @@ namespace SeqCore.Tests.Docs;
 
 /// <summary>
 /// Docs that cannot rot: every fenced <c>```csharp</c> block of README.md and docs/*.md is a complete program (top-level
-/// statements with all its usings). Each is compiled here against the built SeqCore assemblies and run as its own
-/// process in a scratch folder whose <c>data/</c> is the repository's. A line comment <c>// prints: TEXT</c> in a block
+/// statements with all its SeqCore usings; the implicit usings of a <c>dotnet new console</c> project — System,
+/// System.IO, System.Linq, System.Collections.Generic, System.Net.Http, System.Threading, System.Threading.Tasks — are
+/// given, as in the project a user pastes it into). Each is compiled here against the built SeqCore assemblies and run as its own
+/// process in a scratch folder whose <c>data/</c> and <c>tests/</c> are the repository's. A line comment <c>// prints: TEXT</c> in a block
 /// is checked: the output must contain TEXT. Code that is not meant to compile goes in a <c>```text</c> block.
 /// </summary>
 [TestFixture]
@@ -16,6 +18,17 @@ namespace SeqCore.Tests.Docs;
 public class DocExamplesTests
 {
     private const string PrintsMarker = "// prints: ";
+
+    /// <summary>What <c>ImplicitUsings</c> gives a console project (Microsoft.NET.Sdk).</summary>
+    private const string ImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.IO;
+        global using System.Linq;
+        global using System.Net.Http;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        """;
 
     /// <summary>A C# block: the file, the line of its opening fence, and its code.</summary>
     public sealed record DocExample(string File, int Line, string Code)
@@ -46,7 +59,9 @@ public class DocExamplesTests
             string app = Path.Combine(work, "bin");
             Directory.CreateDirectory(app);
             Compile(example, Path.Combine(app, "example.dll"));
+            // Relative paths resolve as from the repository root: data/ and tests/ (the golden files) are linked in.
             File.CreateSymbolicLink(Path.Combine(work, "data"), Path.Combine(root, "data"));
+            File.CreateSymbolicLink(Path.Combine(work, "tests"), Path.Combine(root, "tests"));
             var (code, output) = RunApp(Path.Combine(app, "example.dll"), work, TimeSpan.FromMinutes(3));
             TestContext.Out.WriteLine(output);
             Assert.That(code, Is.EqualTo(0), $"{example} exited with {code}:\n{output}");
@@ -86,13 +101,15 @@ public class DocExamplesTests
     /// tests, and copies those assemblies beside it so it runs on its own.</summary>
     private static void Compile(DocExample example, string outputPath)
     {
-        var tree = CSharpSyntaxTree.ParseText(example.Code, new CSharpParseOptions(LanguageVersion.Latest), path: example.ToString());
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var tree = CSharpSyntaxTree.ParseText(example.Code, parse, path: example.ToString());
+        var implicitUsings = CSharpSyntaxTree.ParseText(ImplicitUsings, parse, path: "ImplicitUsings.g.cs");
         string[] seqcore = ["SeqCore.dll", "SeqCore.Cuda.dll", "SeqCore.Testing.dll"];
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
             .Concat(seqcore.Select(f => Path.Combine(AppContext.BaseDirectory, f)))
             .Select(p => MetadataReference.CreateFromFile(p));
-        var compilation = CSharpCompilation.Create("example", [tree], references,
+        var compilation = CSharpCompilation.Create("example", [implicitUsings, tree], references,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: false));
         var result = compilation.Emit(outputPath);
         var errors = result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
