@@ -121,14 +121,36 @@ function Invoke-Bench([string[]]$Rest) {
     exit $LASTEXITCODE
 }
 
+# NuGet packages of SeqCore, SeqCore.Cuda, SeqCore.Testing and the seqcore tool (SeqCore.Cli) in artifacts/packages
+# (mirrors build.sh verb_pack): version from git by MinVer (tag vX.Y.Z on HEAD gives X.Y.Z; without a v* tag
+# 0.0.0-alpha.0.N), symbols and SourceLink, built apart (artifacts/pack-build) as a CI build; then the pack check.
+$Packages = Join-Path $Root 'artifacts/packages'
 function Invoke-Pack {
     Assert-Dotnet
-    $out = Join-Path $Root 'artifacts/packages'
-    Invoke-Checked 'packing the library' 'dotnet' @('pack', 'src/SeqCore/SeqCore.csproj', '-c', 'Release', '-o', $out)
-    Invoke-Checked 'packing the tool' 'dotnet' @('pack', $CliProject, '-c', 'Release', '-o', $out)
-    Write-Output "packages in ${out}:"
-    Get-ChildItem -Path $out -Name
-    Write-Output "install the tool with: dotnet tool install --global --add-source $out SeqCore.Cli"
+    if (Test-Path $Packages) { Remove-Item -Recurse -Force $Packages }
+    Invoke-Checked 'dotnet pack' 'dotnet' @('pack', 'src/SeqCore.Packages.slnf', '-c', 'Release',
+        '--artifacts-path', (Join-Path $Root 'artifacts/pack-build'), '-o', $Packages, '-p:ContinuousIntegrationBuild=true', '-nologo')
+    Write-Output "packages in ${Packages}:"
+    Get-ChildItem -Path $Packages -Name
+    Invoke-PackCheck
+}
+
+# The pack check (mirrors build.sh verb_pack_check): tests/SeqCore.PackageTests on artifacts/packages.
+function Invoke-PackCheck {
+    Assert-Dotnet
+    $tool = Get-ChildItem -Path $Packages -Filter 'SeqCore.Cli.*.nupkg' -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $tool) { Stop-Build "no SeqCore.Cli package in ${Packages}: run ./build.ps1 pack." }
+    $version = $tool.BaseName.Substring('SeqCore.Cli.'.Length)
+    Write-Output "== pack check of version ${version}: tests/SeqCore.PackageTests"
+    $env:SEQCORE_PACKAGES = $Packages
+    try {
+        Invoke-Checked 'the pack check' 'dotnet' @('test', 'tests/SeqCore.PackageTests/SeqCore.PackageTests.csproj', '-c', 'Release', '-nologo',
+            '--logger', 'console;verbosity=normal')
+    }
+    finally { Remove-Item Env:SEQCORE_PACKAGES }
+    Write-Output "pack check passed: $version"
+    Write-Output "install the tool:  dotnet tool install --global --add-source $Packages SeqCore.Cli --version $version"
+    Write-Output "use the library:   dotnet add package SeqCore --version $version --source $Packages"
 }
 
 # ----- CUDA kernels (mirrors build.sh: kernel_sources_hash, verb_kernels, check_ptx_current, build_emu, verb_gpu_bundle).
@@ -204,7 +226,10 @@ Usage: ./build.ps1 <verb> [args]
   run -- ARGS               Release build of the CLI, then run 'seqcore ARGS' (e.g. ./build.ps1 run -- info --json)
   bench [filter] [args]     BenchmarkDotNet suites in Release; filter defaults to '*' (all: long!), e.g.
                             ./build.ps1 bench '*Gemm*' --job short; results in artifacts/bench
-  pack                      dotnet pack the library and the seqcore tool into artifacts/packages
+  pack                      NuGet packages SeqCore, SeqCore.Cuda, SeqCore.Testing and the seqcore tool (SeqCore.Cli)
+                            in artifacts/packages, version from git tags v*, symbols, SourceLink; then pack-check
+  pack-check                tests/SeqCore.PackageTests on artifacts/packages: contents, the tool installed and run,
+                            each library restored into a scratch project that runs its readme example
   kernels                   nvcc: kernels/*.cu -> native/ptx/*.ptx (compute_80), checked by ptxas for sm_80 and sm_90
   emu                       C++ build of kernels/*.cu against kernels/emu/cuda_emu.h -> native/emu/libseqcore_emu.so
   gpu-bundle                self-contained linux-x64 folder of the CLI in artifacts/gpu-bundle, < 64 MiB
@@ -223,6 +248,7 @@ switch ($verb) {
     'run' { Invoke-Run $rest }
     'bench' { Invoke-Bench $rest }
     'pack' { Invoke-Pack }
+    'pack-check' { Invoke-PackCheck }
     'kernels' { Invoke-Kernels }
     'emu' { Build-Emu }
     'gpu-bundle' { Invoke-GpuBundle }

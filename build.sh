@@ -201,16 +201,40 @@ verb_compare() {
   /usr/bin/python3 bench/compare/compare.py --seqcore "dotnet $CLI_DLL" --out "$ROOT/artifacts/compare" "$@"
 }
 
+# NuGet packages of SeqCore, SeqCore.Cuda, SeqCore.Testing and the seqcore tool (SeqCore.Cli) in artifacts/packages:
+# version from git by MinVer (tag vX.Y.Z on HEAD gives X.Y.Z; without a v* tag 0.0.0-alpha.0.N, N the commit height),
+# symbols (.snupkg) and SourceLink. Built apart from the ordinary Release build (artifacts/pack-build) as a CI build
+# (ContinuousIntegrationBuild: paths in the PDBs mapped to /_/). Then the pack check.
+PACKAGES=artifacts/packages
 verb_pack() {
   require_dotnet
-  local out="$ROOT/artifacts/packages"
-  dotnet pack src/SeqCore/SeqCore.csproj -c Release -o "$out"
-  dotnet pack "$CLI_PROJECT" -c Release -o "$out"
+  local out="$ROOT/$PACKAGES"
+  rm -rf "$out"
+  dotnet pack src/SeqCore.Packages.slnf -c Release --artifacts-path "$ROOT/artifacts/pack-build" -o "$out" \
+    -p:ContinuousIntegrationBuild=true -nologo || die "dotnet pack failed (see the errors above)."
   echo "packages in $out:"
   ls -1 "$out"
-  echo "install the tool with: dotnet tool install --global --add-source $out SeqCore.Cli"
+  verb_pack_check
 }
 
+# The pack check: tests/SeqCore.PackageTests on artifacts/packages (their contents and symbols; the tool installed into
+# a temporary tool path and 'seqcore info' run; each library package restored into a scratch console project, with
+# its own NuGet cache, that builds and runs the example of the package's readme).
+verb_pack_check() {
+  require_dotnet
+  local out="$ROOT/$PACKAGES" tool
+  tool=$(find "$out" -maxdepth 1 -name 'SeqCore.Cli.*.nupkg' 2>/dev/null | head -n 1)
+  [ -n "$tool" ] || die "no SeqCore.Cli package in $out: run ./build.sh pack."
+  local version
+  version=$(basename "$tool" .nupkg)
+  version=${version#SeqCore.Cli.}
+  echo "== pack check of version $version: tests/SeqCore.PackageTests"
+  SEQCORE_PACKAGES="$out" dotnet test tests/SeqCore.PackageTests/SeqCore.PackageTests.csproj -c Release -nologo \
+    --logger "console;verbosity=normal" || die "the pack check failed (see above)."
+  echo "pack check passed: $version"
+  echo "install the tool:  dotnet tool install --global --add-source $out SeqCore.Cli --version $version"
+  echo "use the library:   dotnet add package SeqCore --version $version --source $out"
+}
 # Self-contained linux-x64 folder of the CLI (with the CUDA backend, its PTX and the parity suite), for a machine that
 # has an NVIDIA driver but no .NET: artifacts/gpu-bundle/seqcore selftest --backend cuda. Trimmed (partial: only the
 # framework) to stay under 64 MiB; invariant globalization so libicu is not needed either.
@@ -243,7 +267,10 @@ Usage: ./build.sh <verb> [args]
                             ./build.sh bench '*Gemm*' --job short; results in artifacts/bench
   compare [filter] [--quick]  SeqCore and PyTorch (Debian's python3-torch, installed if missing) on the same cases
                             in one run: table of SeqCore ms, PyTorch ms and ratio; CSV and SVG in artifacts/compare
-  pack                      dotnet pack the library and the seqcore tool into artifacts/packages
+  pack                      NuGet packages SeqCore, SeqCore.Cuda, SeqCore.Testing and the seqcore tool (SeqCore.Cli)
+                            in artifacts/packages, version from git tags v*, symbols, SourceLink; then pack-check
+  pack-check                tests/SeqCore.PackageTests on artifacts/packages: contents, the tool installed and run,
+                            each library restored into a scratch project that runs its readme example
   kernels                   nvcc: kernels/*.cu -> native/ptx/*.ptx (compute_80), checked by ptxas for sm_80 and sm_90
   gpu-bundle                self-contained linux-x64 folder of the CLI (CUDA backend + parity suite) in artifacts/gpu-bundle, < 64 MiB
   emu                       C++ build of kernels/*.cu against kernels/emu/cuda_emu.h -> native/emu/libseqcore_emu.so
@@ -260,6 +287,7 @@ case "$verb" in
   bench) verb_bench "$@" ;;
   compare) verb_compare "$@" ;;
   pack) verb_pack "$@" ;;
+  pack-check) verb_pack_check "$@" ;;
   kernels) verb_kernels "$@" ;;
   gpu-bundle) verb_gpu_bundle "$@" ;;
   emu) verb_emu "$@" ;;

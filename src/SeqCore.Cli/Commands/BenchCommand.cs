@@ -13,7 +13,7 @@ internal static class BenchCommand
 
     public static Command Create(CliIO io)
     {
-        var command = new Command("bench", "Quick benchmarks of backend operations (for full statistics use './build.sh bench').")
+        var command = new Command("bench", "Quick benchmarks of backend operations: median times, GFLOP/s and a correctness check per case.")
         {
             BenchGemmCommand.Create(io),
             BenchRecurrentCommand.Create(io, "lstm"),

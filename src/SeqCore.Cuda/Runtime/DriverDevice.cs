@@ -167,7 +167,7 @@ internal sealed unsafe class DriverDevice : DeviceApi
                 nint f;
                 if (cuModuleGetFunction(&f, module, p) == Success) return f;
             }
-        throw new CudaException($"cuModuleGetFunction failed: kernel '{name}' is in none of the {_modules.Count} embedded PTX modules (is native/ptx current? run ./build.sh kernels).", "CUDA_ERROR_NOT_FOUND");
+        throw new CudaException($"cuModuleGetFunction failed: kernel '{name}' is in none of the {_modules.Count} embedded PTX modules: this SeqCore.Cuda build's PTX is older than its code (regenerate native/ptx from kernels/ and rebuild SeqCore.Cuda).", "CUDA_ERROR_NOT_FOUND");
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -11,7 +12,7 @@ internal sealed record SystemInfo(
 {
     /// <summary>Reads the current machine.</summary>
     public static SystemInfo Read() => new(
-        Version: typeof(SystemInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        Version: PackageVersion(),
         Runtime: RuntimeInformation.FrameworkDescription,
         Os: RuntimeInformation.OSDescription,
         CpuModel: ReadCpuModel(),
@@ -21,6 +22,16 @@ internal sealed record SystemInfo(
         Fma: System.Runtime.Intrinsics.X86.Fma.IsSupported,
         Avx2: System.Runtime.Intrinsics.X86.Avx2.IsSupported,
         Avx512F: System.Runtime.Intrinsics.X86.Avx512F.IsSupported);
+
+    /// <summary>The package version (from git, e.g. <c>1.2.0</c> or <c>0.0.0-alpha.0.106</c>): the informational version
+    /// without its <c>+commit</c> suffix.</summary>
+    private static string PackageVersion()
+    {
+        string? version = typeof(SystemInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (string.IsNullOrEmpty(version)) return "0.0.0";
+        int plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
 
     private static string ReadCpuModel()
     {
