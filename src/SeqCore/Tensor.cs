@@ -23,7 +23,6 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointI
 {
     private readonly int[] _shape;
     private readonly TensorBlock _block;
-    private readonly TensorBlockOwner? _owner;
     private readonly Tensor<T>? _root;
     private bool _viewReleased;
 
@@ -31,7 +30,7 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointI
     internal Tensor(IBackend<T> backend, TensorBlockOwner owner, int[] shape)
     {
         Backend = backend;
-        _owner = owner;
+        Owner = owner;
         _block = owner.Block;
         Storage = _block.Address;
         _shape = shape;
@@ -78,7 +77,7 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointI
     public bool IsReleased => _viewReleased || _block.State != BlockState.Live;
 
     /// <summary>The finalizer-backed owner of the storage; null for a view.</summary>
-    internal TensorBlockOwner? Owner => _owner;
+    internal TensorBlockOwner? Owner { get; }
 
     /// <summary>The shape as text, e.g. <c>[32, 256]</c>.</summary>
     public string ShapeText => FormatShape(_shape);

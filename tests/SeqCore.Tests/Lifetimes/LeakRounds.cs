@@ -47,8 +47,9 @@ internal static class LeakRounds
         double baseline = rss[0].Mb;
         foreach (var (round, mb) in rss.Skip(1))
             Assert.That(mb - baseline, Is.LessThan(MaxGrowthMb), $"growth after round 1 ({baseline:F0} MB): {round}");
-        // Memory pressure makes the collector run long before all 100 dropped tensors (1600 MB) pile up.
-        Assert.That(peak - baseline, Is.LessThan(TensorsPerRound * 16 / 2), "peak growth while tensors were being dropped");
+        // Without memory pressure no collection would run and all 100 dropped tensors (1600 MB) would pile up; with it,
+        // a few hundred MB do (finalizers run on their own thread, so the bound leaves room for a busy machine).
+        Assert.That(peak - baseline, Is.LessThan(TensorsPerRound * 16 * 3 / 4), "peak growth while tensors were being dropped");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
