@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using SeqCore.Cuda.Runtime;
+using SeqCore.Memory;
 
 namespace SeqCore.Cuda;
 
@@ -21,6 +22,7 @@ public sealed unsafe partial class CudaBackend<T> : IBackend<T> where T : unmana
     private static readonly string Suffix = typeof(T) == typeof(float) ? "_f32" : "_f64";
     private readonly DeviceApi _device;
     private readonly DeviceAllocator _allocator;
+    private readonly TensorMemory _memory;
     private readonly ConcurrentDictionary<string, nint> _functions = new();
     private readonly Lock _scratchGate = new();
     private ulong _scratch;
@@ -43,6 +45,7 @@ public sealed unsafe partial class CudaBackend<T> : IBackend<T> where T : unmana
         }
         _device = device;
         _allocator = new DeviceAllocator(device);
+        _memory = new TensorMemory(device.Name, block => _allocator.Return((ulong)block.Address, block.Bytes));
         Options ??= new CudaBackendOptions();
     }
 
@@ -68,15 +71,28 @@ public sealed unsafe partial class CudaBackend<T> : IBackend<T> where T : unmana
 
     // ----- memory -------------------------------------------------------------------------
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Allocates a zero-filled tensor. First returns the storage of tensors collected undisposed to the cache (their
+    /// finalizers only queue it: device memory is freed on this thread). When the device is full even after the cache
+    /// is trimmed, collects dropped tensors once and retries.
+    /// </summary>
     public Tensor<T> Allocate(params int[] shape)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        _memory.FreeRetired();
         long length = Tensor<T>.ShapeLength(shape);
         long bytes = checked(length * sizeof(T));
-        ulong p = _allocator.Rent(bytes);
+        ulong p;
+        try { p = _allocator.Rent(bytes); }
+        catch (CudaException)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            _memory.FreeRetired();
+            p = _allocator.Rent(bytes);
+        }
         if (bytes > 0) _device.MemsetAsync(p, 0, bytes);
-        return new Tensor<T>(this, (nint)p, 0, (int[])shape.Clone(), null);
+        return _memory.Adopt(this, (nint)p, bytes, (int[])shape.Clone());
     }
 
     /// <inheritdoc />
@@ -85,9 +101,7 @@ public sealed unsafe partial class CudaBackend<T> : IBackend<T> where T : unmana
         ArgumentNullException.ThrowIfNull(tensor);
         if (!ReferenceEquals(tensor.Backend, this))
             throw new ArgumentException($"Release: tensor of shape {tensor.ShapeText} belongs to backend '{tensor.Backend.Name}', not to this one.", nameof(tensor));
-        if (tensor.IsReleased) return;
-        if (!tensor.IsView && !_disposed) _allocator.Return((ulong)tensor.Storage, tensor.Length * sizeof(T));
-        tensor.MarkReleased();
+        _memory.Release(tensor);
     }
 
     /// <inheritdoc />
@@ -113,8 +127,8 @@ public sealed unsafe partial class CudaBackend<T> : IBackend<T> where T : unmana
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong Ptr(Tensor<T> t, string op, string role)
     {
+        Check.Owned(this, op, t, role); // first: a tensor of a disposed backend says so, naming its shape
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Check.Owned(this, op, t, role);
         return (ulong)t.Storage + (ulong)(t.Offset * sizeof(T));
     }
 
@@ -203,13 +217,17 @@ public sealed unsafe partial class CudaBackend<T> : IBackend<T> where T : unmana
         return _device.StopTimer();
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Frees every tensor this backend allocated (they report released and name this backend when used), the cached
+    /// device memory, and the context's resources. A CUDA backend has no finalizer: dispose it.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed) return;
         try { _device.Synchronize(); }
         catch (CudaException) { } // a failed kernel must not stop the memory from being freed
         _disposed = true;
+        _memory.Close();
         if (_scratch != 0) _allocator.Return(_scratch, _scratchBytes);
         _allocator.Dispose();
         _device.Dispose();

@@ -10,7 +10,7 @@ internal static partial class Check
     {
         ArgumentNullException.ThrowIfNull(t, role);
         if (t.IsReleased)
-            throw new ObjectDisposedException(nameof(Tensor<T>), $"{op}: tensor '{role}' of shape {t.ShapeText} was released.");
+            throw new ObjectDisposedException(nameof(Tensor<T>), t.ReleasedMessage($"{op}: tensor '{role}'"));
         if (!ReferenceEquals(t.Backend, backend))
             throw new ArgumentException($"{op}: tensor '{role}' of shape {t.ShapeText} belongs to backend '{t.Backend.Name}', not to this one; copy it across first.", role);
     }

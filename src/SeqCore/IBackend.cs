@@ -29,10 +29,16 @@ public partial interface IBackend<T> : IDisposable where T : unmanaged, IFloatin
 
     // ----- memory -------------------------------------------------------------------------
 
-    /// <summary>Allocates a zero-filled tensor of the given shape.</summary>
+    /// <summary>
+    /// Allocates a zero-filled tensor of the given shape. The backend owns it: <see cref="IDisposable.Dispose"/> on the
+    /// backend releases every tensor it allocated, and one collected undisposed is freed by a later allocation.
+    /// </summary>
     Tensor<T> Allocate(params int[] shape);
 
-    /// <summary>Frees a tensor's storage. Releasing twice is allowed; using a released tensor throws.</summary>
+    /// <summary>
+    /// Frees a tensor's storage (for a view: invalidates only the view). Releasing twice, or after the backend was
+    /// disposed, is allowed; using a released tensor throws.
+    /// </summary>
     void Release(Tensor<T> tensor);
 
     /// <summary>Copies <paramref name="source"/> (exactly <c>destination.Length</c> elements) into the tensor.</summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text;
+using SeqCore.Memory;
 
 namespace SeqCore;
 
@@ -10,23 +11,41 @@ namespace SeqCore;
 /// go through <see cref="IBackend{T}.CopyFromHost"/> and <see cref="IBackend{T}.CopyToHost"/>.
 /// </summary>
 /// <remarks>
-/// A view (<see cref="Slice"/>, <see cref="Reshape"/>) shares its root's storage and becomes unusable
-/// when the root is released. Views are cheap but are objects: layers create the views they need once
-/// and reuse them, so a steady-state step allocates nothing.
+/// <para>The backend that allocated a tensor owns its storage. <see cref="Dispose"/> frees it at once; disposing the
+/// backend frees every tensor it allocated (they then report <see cref="IsReleased"/> and name the disposed backend
+/// when used); a root tensor that is collected undisposed has its storage freed by the backend afterwards, a safety
+/// net rather than a plan.</para>
+/// <para>A view (<see cref="Slice"/>, <see cref="Reshape"/>) shares its root's storage, keeps the root alive and becomes
+/// unusable when the root is released. Views are cheap (no lock, no finalizer) but are objects: layers create the views
+/// they need once and reuse them, so a steady-state step allocates nothing.</para>
 /// </remarks>
 public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int[] _shape;
+    private readonly TensorBlock _block;
     private readonly Tensor<T>? _root;
-    private bool _released;
+    private bool _viewReleased;
 
-    internal Tensor(IBackend<T> backend, nint storage, long offset, int[] shape, Tensor<T>? root)
+    /// <summary>A root tensor over the block <paramref name="owner"/> frees; only <see cref="TensorMemory"/> makes these.</summary>
+    internal Tensor(IBackend<T> backend, TensorBlockOwner owner, int[] shape)
     {
         Backend = backend;
-        Storage = storage;
+        Owner = owner;
+        _block = owner.Block;
+        Storage = _block.Address;
+        _shape = shape;
+        Length = ShapeLength(shape);
+    }
+
+    /// <summary>A view of <paramref name="root"/>'s storage; it references the root, which keeps the storage alive.</summary>
+    private Tensor(Tensor<T> root, long offset, int[] shape)
+    {
+        Backend = root.Backend;
+        _root = root;
+        _block = root._block;
+        Storage = root.Storage;
         Offset = offset;
         _shape = shape;
-        _root = root;
         Length = ShapeLength(shape);
     }
 
@@ -54,8 +73,11 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointI
     /// <summary>True for a view created by <see cref="Slice"/> or <see cref="Reshape"/>.</summary>
     public bool IsView => _root is not null;
 
-    /// <summary>True once this tensor, or the tensor it views, has been released.</summary>
-    public bool IsReleased => _released || (_root?._released ?? false);
+    /// <summary>True once this tensor, or the tensor it views, has been released, also by disposing its backend.</summary>
+    public bool IsReleased => _viewReleased || _block.State != BlockState.Live;
+
+    /// <summary>The finalizer-backed owner of the storage; null for a view.</summary>
+    internal TensorBlockOwner? Owner { get; }
 
     /// <summary>The shape as text, e.g. <c>[32, 256]</c>.</summary>
     public string ShapeText => FormatShape(_shape);
@@ -78,7 +100,7 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointI
         if (offset < 0 || offset + len > Length)
             throw new ArgumentOutOfRangeException(nameof(offset),
                 $"Slice of shape {FormatShape(shape)} at offset {offset} does not fit in a tensor of shape {ShapeText} ({Length} elements).");
-        return new Tensor<T>(Backend, Storage, Offset + offset, (int[])shape.Clone(), _root ?? this);
+        return new Tensor<T>(_root ?? this, Offset + offset, (int[])shape.Clone());
     }
 
     /// <summary>The outer-dimension row <paramref name="index"/> as a view: shape is this shape without its first dimension.</summary>
@@ -97,26 +119,39 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointI
         ThrowIfReleased();
         if (ShapeLength(shape) != Length)
             throw new ArgumentException($"Cannot reshape a tensor of shape {ShapeText} ({Length} elements) to {FormatShape(shape)} ({ShapeLength(shape)} elements).", nameof(shape));
-        return new Tensor<T>(Backend, Storage, Offset, (int[])shape.Clone(), _root ?? this);
+        return new Tensor<T>(_root ?? this, Offset, (int[])shape.Clone());
     }
 
-    /// <summary>Releases the storage (for a root) or just invalidates the handle (for a view).</summary>
+    /// <summary>
+    /// Releases the storage (for a root; its views become unusable too) or just invalidates the handle (for a view).
+    /// Disposing twice, or after the backend was disposed, does nothing.
+    /// </summary>
     public void Dispose()
     {
-        if (_released) return;
-        if (_root is null) Backend.Release(this);
-        else _released = true;
+        if (_viewReleased) return;
+        Backend.Release(this);
     }
 
-    /// <summary>Marks the handle released; called by the owning backend after it frees the storage.</summary>
-    internal void MarkReleased() => _released = true;
+    /// <summary>Marks a view released; called by <see cref="TensorMemory.Release"/>.</summary>
+    internal void MarkViewReleased() => _viewReleased = true;
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> naming the shape if the tensor was released.</summary>
     public void ThrowIfReleased(string? role = null)
     {
-        if (IsReleased)
-            throw new ObjectDisposedException(nameof(Tensor<T>),
-                $"{(role is null ? "Tensor" : $"Tensor '{role}'")} of shape {ShapeText} was released{(_root is not null && !_released ? " (it is a view of a released tensor)" : "")}.");
+        if (IsReleased) throw new ObjectDisposedException(nameof(Tensor<T>), ReleasedMessage(role is null ? "Tensor" : $"Tensor '{role}'"));
+    }
+
+    /// <summary>
+    /// Why the tensor is unusable: <paramref name="subject"/> (e.g. <c>Gemm: tensor 'a'</c>), its shape, and whether it
+    /// was released itself, is a view of a released tensor, or its backend was disposed.
+    /// </summary>
+    internal string ReleasedMessage(string subject)
+    {
+        string reason = _block.State == BlockState.BackendDisposed
+            ? $"was released because its backend '{Backend.Name}' was disposed"
+            : "was released";
+        string view = IsView && !_viewReleased && _block.State != BlockState.Live ? " (it is a view of a released tensor)" : "";
+        return $"{subject} of shape {ShapeText} {reason}{view}.";
     }
 
     /// <inheritdoc />

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using SeqCore.Memory;
 
 namespace SeqCore.Cpu;
 
@@ -20,7 +21,7 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
 {
     internal const int Alignment = 64;
     private readonly WorkerPool _pool;
-    private long _liveBytes;
+    private readonly TensorMemory _memory = new("cpu", FreeBlock);
     private long _peakBytes;
     private bool _disposed;
 
@@ -44,7 +45,7 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     public int Threads { get; }
 
     /// <summary>Bytes currently allocated by live tensors of this backend.</summary>
-    public long LiveBytes => Interlocked.Read(ref _liveBytes);
+    public long LiveBytes => _memory.LiveBytes;
 
     /// <summary>The most <see cref="LiveBytes"/> has been since the backend was made or <see cref="ResetPeakBytes"/>.</summary>
     public long PeakBytes => Interlocked.Read(ref _peakBytes);
@@ -58,14 +59,18 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     public Tensor<T> Allocate(params int[] shape)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        _memory.FreeRetired();
         long length = Tensor<T>.ShapeLength(shape);
         nuint bytes = (nuint)Math.Max(Alignment, checked(length * sizeof(T)));
         void* p = NativeMemory.AlignedAlloc(bytes, Alignment);
         NativeMemory.Clear(p, bytes);
-        long live = Interlocked.Add(ref _liveBytes, (long)bytes);
+        var tensor = _memory.Adopt(this, (nint)p, (long)bytes, (int[])shape.Clone());
+        long live = LiveBytes;
         for (long peak = PeakBytes; live > peak && Interlocked.CompareExchange(ref _peakBytes, live, peak) != peak; peak = PeakBytes) { }
-        return new Tensor<T>(this, (nint)p, 0, (int[])shape.Clone(), null);
+        return tensor;
     }
+
+    private static void FreeBlock(TensorBlock block) => NativeMemory.AlignedFree((void*)block.Address);
 
     /// <inheritdoc />
     public void Release(Tensor<T> tensor)
@@ -73,13 +78,7 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
         ArgumentNullException.ThrowIfNull(tensor);
         if (!ReferenceEquals(tensor.Backend, this))
             throw new ArgumentException($"Release: tensor of shape {tensor.ShapeText} belongs to backend '{tensor.Backend.Name}', not to this one.", nameof(tensor));
-        if (tensor.IsReleased) return;
-        if (!tensor.IsView)
-        {
-            NativeMemory.AlignedFree((void*)tensor.Storage);
-            Interlocked.Add(ref _liveBytes, -Math.Max(Alignment, tensor.Length * sizeof(T)));
-        }
-        tensor.MarkReleased();
+        _memory.Release(tensor);
     }
 
     /// <inheritdoc />
@@ -115,12 +114,28 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
         return (T*)t.Storage + t.Offset;
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Frees every tensor this backend allocated (they report released and name this backend when used), its GEMM
+    /// workspaces, and stops its worker threads.
+    /// </summary>
     public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// The safety net for a backend dropped undisposed: it is unreachable only when all its tensors are (each tensor
+    /// references its backend), so nothing can still use the memory this frees.
+    /// </summary>
+    ~CpuBackend() => Free();
+
+    private void Free()
     {
         if (_disposed) return;
         _disposed = true;
-        _pool.Dispose();
+        _memory.Close();
+        _pool?.Dispose(); // null when the constructor threw before creating it (the finalizer still runs)
         _gemmWorkspaces?.Dispose();
     }
 }

@@ -13,7 +13,9 @@ public readonly record struct BatchLoss(double Loss, long Items);
 /// (forward and backward, gradients added into <see cref="Parameter{T}.Gradient"/>) and evaluate on held-out data.
 /// How batches are drawn, and any state carried between them (e.g. truncated BPTT's hidden state), is its own business.
 /// </summary>
-public interface ITrainable<T> : IHasParameters<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <remarks>Disposing a trainable frees what it allocated itself (batch tensors, carried state), never the model it
+/// trains: the model is the caller's to dispose.</remarks>
+public interface ITrainable<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>What an item is, for progress output: <c>tokens</c>, <c>windows</c>, <c>samples</c> ….</summary>
     string ItemUnit { get; }

@@ -60,8 +60,10 @@ public class ParameterCountTests
     public void The_count_from_the_config_is_what_the_built_model_holds(IModelConfig config)
     {
         var kind = ModelKinds.Get(config.Model, "test");
+        long before = _cpu.LiveBytes;
         var (parameters, model) = Build(config);
         using (model) Assert.That(kind.ParameterCount(config), Is.EqualTo(Held(parameters)));
+        Assert.That(_cpu.LiveBytes, Is.EqualTo(before), "disposing the model frees every tensor it allocated");
     }
 
     /// <summary>The model as its kind's constructor makes it (the kinds' Build needs a checkpoint's metadata besides).</summary>
@@ -101,8 +103,10 @@ public class ParameterCountTests
     [TestCaseSource(nameof(RecurrentOptionSets))]
     public void A_recurrent_layer_count_covers_projection_peepholes_bias_and_directions(RecurrentOptions options)
     {
-        using var layer = new RecurrentLayer<double>(_cpu, options, new RandomStream(1));
-        Assert.That(RecurrentLayer.CountParameters(options), Is.EqualTo(Held(layer.Parameters)));
+        long before = _cpu.LiveBytes;
+        using (var layer = new RecurrentLayer<double>(_cpu, options, new RandomStream(1)))
+            Assert.That(RecurrentLayer.CountParameters(options), Is.EqualTo(Held(layer.Parameters)));
+        Assert.That(_cpu.LiveBytes, Is.EqualTo(before), "disposing the layer frees every tensor it allocated");
     }
 
     [Test]

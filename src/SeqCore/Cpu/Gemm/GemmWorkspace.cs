@@ -41,11 +41,12 @@ internal sealed unsafe class GemmWorkspace : IDisposable
 /// <summary>
 /// Workspaces for concurrent GEMMs (one per worker running a batch entry, or one per caller): renting takes a free
 /// cached one without locking; only when more are in flight than were cached is a temporary one made (and freed
-/// on return).
+/// on return). After <see cref="Dispose"/>, a workspace still in flight is freed when it is returned.
 /// </summary>
 internal sealed class GemmWorkspacePool : IDisposable
 {
     private readonly GemmWorkspace?[] _free;
+    private volatile bool _disposed;
 
     public GemmWorkspacePool(int count)
     {
@@ -62,6 +63,11 @@ internal sealed class GemmWorkspacePool : IDisposable
 
     public void Return(GemmWorkspace w)
     {
+        if (_disposed)
+        {
+            w.Dispose();
+            return;
+        }
         for (int i = 0; i < _free.Length; i++)
             if (Interlocked.CompareExchange(ref _free[i], w, null) is null) return;
         w.Dispose();
@@ -69,6 +75,7 @@ internal sealed class GemmWorkspacePool : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         for (int i = 0; i < _free.Length; i++)
             Interlocked.Exchange(ref _free[i], null)?.Dispose();
     }

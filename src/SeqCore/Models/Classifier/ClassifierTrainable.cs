@@ -177,4 +177,7 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
         }
         _next = 0;
     }
+
+    /// <summary>Nothing to free: the batches live in the model's reused buffers, and the model is the caller's.</summary>
+    public void Dispose() { }
 }

@@ -139,4 +139,7 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
     }
 
     private static int[] Strip(DecodedSequence d) => d.Finished ? d.Tokens[..^1] : d.Tokens;
+
+    /// <summary>Nothing to free: the batches live in the model's reused buffers, and the model is the caller's.</summary>
+    public void Dispose() { }
 }

@@ -58,4 +58,7 @@ public sealed class Word2VecTrainable<T> : ITrainable<T>, IResumableTrainable wh
 
     /// <inheritdoc />
     public void RestoreState(TrainableState state) => _sampler.RestoreState(state);
+
+    /// <summary>Nothing to free: the batches live in the model's reused buffers, and the model is the caller's.</summary>
+    public void Dispose() { }
 }
