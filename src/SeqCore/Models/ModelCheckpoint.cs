@@ -22,7 +22,7 @@ public static class ModelCheckpoint
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
         var (metadata, tokenizer) = Metadata(model, null);
-        Checkpoint.Save(path, model.Parameters, metadata, model.Backend, tokenizer, float32);
+        Checkpoint.Save(path, model.Backend, model.Parameters, metadata, tokenizer, float32);
     }
 
     /// <summary>Writes <paramref name="model"/>'s config and metadata with <paramref name="weights"/> (host copies under the
@@ -36,7 +36,7 @@ public static class ModelCheckpoint
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(runTensors);
         var (metadata, tokenizer) = Metadata(model, runStateJson);
-        Checkpoint.Save(path, [], metadata, model.Backend, tokenizer, float32, weights.Concat(runTensors));
+        Checkpoint.Save(path, model.Backend, [], metadata, tokenizer, float32, weights.Concat(runTensors));
     }
 
     private static (Dictionary<string, string> Metadata, string? Tokenizer) Metadata<T>(ISequenceModel<T> model, string? runStateJson)
