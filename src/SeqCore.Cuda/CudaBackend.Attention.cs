@@ -67,7 +67,7 @@ public sealed unsafe partial class CudaBackend<T>
     /// </summary>
     internal static (int Bq, int Bk, uint SharedBytes) AttentionTiles(AttentionKernel kernel, in AttentionSpec s)
     {
-        int d = s.HeadDim, dv = s.EffectiveValueDim;
+        int d = s.HeadSize, dv = s.EffectiveValueSize;
         int bq = Math.Min(s.QueryTile == 0 ? 32 : s.QueryTile, 32);
         int bk = Math.Min(s.KeyTile == 0 ? 64 : s.KeyTile, kernel == AttentionKernel.BackwardKeyValue ? 32 : 64);
         bq = Math.Max(1, Math.Min(bq, s.QueryLength));
@@ -88,7 +88,7 @@ public sealed unsafe partial class CudaBackend<T>
         Tensor<T>? keyLengths, bool checkLse, Tensor<T>? lse, out ulong lengths)
     {
         Check.AttentionSpec(op, s, MaxAttentionTile);
-        int h = s.Heads, tq = s.QueryLength, tk = s.KeyLength, d = s.HeadDim, dv = s.EffectiveValueDim;
+        int h = s.Heads, tq = s.QueryLength, tk = s.KeyLength, d = s.HeadSize, dv = s.EffectiveValueSize;
         var qs = s.QueryStrides.OrDense(h, tq, d);
         var ks = s.KeyStrides.OrDense(h, tk, d);
         var vs = s.ValueStrides.OrDense(h, tk, dv);

@@ -56,8 +56,8 @@ internal static partial class Check
     /// </summary>
     public static void AttentionSpec(string op, in AttentionSpec s, int maxTile)
     {
-        if (s.Batch < 0 || s.Heads < 0 || s.QueryLength < 0 || s.KeyLength < 0 || s.HeadDim <= 0 || s.ValueDim < 0)
-            throw new ArgumentException($"{op}: sizes must be non-negative and the head dimension positive, got B={s.Batch}, heads={s.Heads}, Tq={s.QueryLength}, Tk={s.KeyLength}, d={s.HeadDim}, dv={s.ValueDim}.");
+        if (s.Batch < 0 || s.Heads < 0 || s.QueryLength < 0 || s.KeyLength < 0 || s.HeadSize <= 0 || s.ValueSize < 0)
+            throw new ArgumentException($"{op}: sizes must be non-negative and the head dimension positive, got B={s.Batch}, heads={s.Heads}, Tq={s.QueryLength}, Tk={s.KeyLength}, d={s.HeadSize}, dv={s.ValueSize}.");
         if (s.QueryTile < 0 || s.KeyTile < 0 || s.QueryTile > maxTile || s.KeyTile > maxTile)
             throw new ArgumentException($"{op}: tile sizes must be in 1..{maxTile} (or 0 for the default), got query tile {s.QueryTile}, key tile {s.KeyTile}.");
         if (double.IsNaN(s.Scale) || double.IsInfinity(s.Scale))

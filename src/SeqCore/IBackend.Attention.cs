@@ -7,6 +7,8 @@ namespace SeqCore;
 /// from the tensor's first element (<c>c</c> runs over the contiguous feature columns). All zero means dense
 /// <c>[B, heads, T, d]</c>. Strides let a kernel read heads straight out of a packed projection, e.g. the queries of
 /// a batch-first <c>[B·T, 3E]</c> QKV buffer are <c>(T·3E, E/heads, 3E)</c>, of a time-major one <c>(3E, E/heads, B·3E)</c>.
+/// Public because it is part of <see cref="IBackend{T}"/>'s attention contract (<see cref="AttentionSpec"/>): a backend
+/// implementation reads it; a model built from the library's layers never needs it.
 /// </summary>
 public readonly record struct AttentionStrides(long Batch, long Head, long Row)
 {
@@ -21,6 +23,8 @@ public readonly record struct AttentionStrides(long Batch, long Head, long Row)
 /// <summary>
 /// Sizes and options of one scaled dot-product attention call (<see cref="IBackend{T}.AttentionForward"/>).
 /// A value type passed by <c>in</c>, so a layer builds it once and per-step calls allocate nothing.
+/// Public because it is part of <see cref="IBackend{T}"/>'s contract: a backend implementation receives it and a
+/// layer calling the backend builds it; a model built from the library's layers never needs it.
 /// </summary>
 public readonly record struct AttentionSpec
 {
@@ -33,9 +37,9 @@ public readonly record struct AttentionSpec
     /// <summary>Key (and value) length Tk; differs from Tq in cross attention.</summary>
     public int KeyLength { get; init; }
     /// <summary>Width d of queries and keys.</summary>
-    public int HeadDim { get; init; }
-    /// <summary>Width dv of values and outputs; 0 means <see cref="HeadDim"/>.</summary>
-    public int ValueDim { get; init; }
+    public int HeadSize { get; init; }
+    /// <summary>Width dv of values and outputs; 0 means <see cref="HeadSize"/>.</summary>
+    public int ValueSize { get; init; }
     /// <summary>Causal mask: key j is visible to query i only when <c>j ≤ i + CausalOffset</c>.</summary>
     public bool Causal { get; init; }
     /// <summary>
@@ -43,7 +47,7 @@ public readonly record struct AttentionSpec
     /// <c>Tk − Tq</c> aligns bottom-right (new queries appended after a KV cache).
     /// </summary>
     public int CausalOffset { get; init; }
-    /// <summary>Score scale; 0 means <c>1/√HeadDim</c>.</summary>
+    /// <summary>Score scale; 0 means <c>1/√HeadSize</c>.</summary>
     public double Scale { get; init; }
     /// <summary>Query rows per tile (the unit of parallel work); 0 lets the backend choose (the CPU backend: 128 in the
     /// forward pass, where a larger tile spreads the packing of each key tile over more rows, and 64 in the backward
@@ -60,10 +64,10 @@ public readonly record struct AttentionSpec
     /// <summary>Layout of the output and its gradient; default dense <c>[B, heads, Tq, dv]</c>.</summary>
     public AttentionStrides OutputStrides { get; init; }
 
-    /// <summary><see cref="ValueDim"/> with the default applied.</summary>
-    public int EffectiveValueDim => ValueDim == 0 ? HeadDim : ValueDim;
+    /// <summary><see cref="ValueSize"/> with the default applied.</summary>
+    public int EffectiveValueSize => ValueSize == 0 ? HeadSize : ValueSize;
     /// <summary><see cref="Scale"/> with the default applied.</summary>
-    public double EffectiveScale => Scale == 0 ? 1.0 / Math.Sqrt(HeadDim) : Scale;
+    public double EffectiveScale => Scale == 0 ? 1.0 / Math.Sqrt(HeadSize) : Scale;
     /// <summary><see cref="QueryTile"/> with the backward pass's default (64) applied.</summary>
     public int EffectiveQueryTile => QueryTile == 0 ? 64 : QueryTile;
 

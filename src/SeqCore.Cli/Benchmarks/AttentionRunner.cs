@@ -59,7 +59,7 @@ internal static class AttentionRunner
     /// <summary>Bytes of per-thread tile scratch of the attention kernels (forward or backward, the larger): independent of T.</summary>
     private static long AttentionScratch<T>(AttentionCase c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        var spec = new AttentionSpec { Batch = c.Batch, Heads = c.Heads, QueryLength = c.Seq, KeyLength = c.Seq, HeadDim = c.Embed / c.Heads, Causal = c.Causal };
+        var spec = new AttentionSpec { Batch = c.Batch, Heads = c.Heads, QueryLength = c.Seq, KeyLength = c.Seq, HeadSize = c.Embed / c.Heads, Causal = c.Causal };
         long elements = Math.Max(CpuBackend<T>.AttentionForwardScratchElements(spec), CpuBackend<T>.AttentionBackwardScratchElements(spec));
         return elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
     }

@@ -88,7 +88,7 @@ internal static class CudaKernelRunner
                 default:
                 {
                     int b = c.Batch, hd = c.Heads, t = c.Seq, d = c.HeadDim;
-                    var spec = new AttentionSpec { Batch = b, Heads = hd, QueryLength = t, KeyLength = t, HeadDim = d, Causal = c.Causal };
+                    var spec = new AttentionSpec { Batch = b, Heads = hd, QueryLength = t, KeyLength = t, HeadSize = d, Causal = c.Causal };
                     Tensor<T> q = Rand(b, hd, t, d), k = Rand(b, hd, t, d), v = Rand(b, hd, t, d), o = Rand(b, hd, t, d), lse = Rand(b, hd, t);
                     Tensor<T> dO = Rand(b, hd, t, d), dq = Rand(b, hd, t, d), dk = Rand(b, hd, t, d), dv = Rand(b, hd, t, d);
                     forward = () => gpu.AttentionForward(q, k, v, null, spec, o, lse);

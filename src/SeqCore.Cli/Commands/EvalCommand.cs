@@ -32,7 +32,9 @@ internal static class EvalCommand
         string text;
         try { text = TextCorpus.ReadText(corpusPath); }
         catch (InvalidDataException e) { throw new UsageException($"--corpus: {e.Message}"); }
-        using var model = ModelFile.Load(modelPath, backend, BudgetOptions.Bytes(v), v.Get(CommonOptions.AllowNonFinite));
+        // A step scores batch × window tokens (a transformer's window is at most its context).
+        using var model = ModelFile.Load(v, modelPath, backend, c => new RunShape(batch, c.IsTransformer ? Math.Min(window, c.ContextLength) : window),
+            v.Get(CommonOptions.AllowNonFinite));
         var tokenizer = model.Tokenizer!;
         int[] tokens = ModelFile.Encode(tokenizer, text, $"--corpus {corpusPath}");
         if (tokens.Length < 2) throw new UsageException($"--corpus: {corpusPath} has {tokens.Length} token(s); at least 2 are needed to predict one.");

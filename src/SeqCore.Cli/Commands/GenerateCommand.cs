@@ -35,7 +35,9 @@ internal static class GenerateCommand
         bool json = v.Get(Json);
         if (string.IsNullOrEmpty(prompt)) throw new UsageException("--prompt is required: the text to continue.");
         using var backend = BackendOption.Open<float>(v.Get(CommonOptions.Backend), v.Get(Threads));
-        using var model = ModelFile.Load(v.FindText(Model), backend, BudgetOptions.Bytes(v), v.Get(CommonOptions.AllowNonFinite));
+        // Tokens are fed one at a time; a transformer attends over up to its context (counted as a full window: an upper bound).
+        using var model = ModelFile.Load(v, v.FindText(Model), backend, c => new SeqCore.Models.RunShape(1, c.IsTransformer ? c.ContextLength : 1),
+            v.Get(CommonOptions.AllowNonFinite));
         var tokenizer = model.Tokenizer!;
         {
             int[] ids = ModelFile.Encode(tokenizer, prompt, "--prompt");

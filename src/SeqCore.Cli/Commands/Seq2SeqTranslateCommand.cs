@@ -44,6 +44,11 @@ internal static class Seq2SeqTranslateCommand
             : OutputPlan.Open([new(Model.Name, modelPath)], [new(AttentionSvg.Name, attentionSvg, Replaces: Artefact.Svg)], v.Get(CommonOptions.Force));
         var texts = args.Length > 0 ? args.ToList() : ReadLines(io.In);
         if (texts.Count == 0) throw new UsageException("nothing to translate: give the inputs as arguments or on standard input.");
+        // The run decodes every input at once (greedy) or beam hypotheses of one input, over at most the longest input
+        // (one token per character and <eos>) and the longest output.
+        int longestInput = texts.Max(t => t.Length) + 1;
+        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, metadata) => new RunShape(beam > 1 ? beam : texts.Count, longestInput,
+            DecodeLength(maxLengthOption, metadata.TryGetValue(Seq2Seq<float>.MaxTargetLengthKey, out var saved) && int.TryParse(saved, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0, longestInput)));
         using var backend = BackendOption.Open<float>(v);
         Seq2Seq<float> seq2seq;
         try { seq2seq = Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v)); }
@@ -61,7 +66,7 @@ internal static class Seq2SeqTranslateCommand
             try { sources.Add(vocabulary.EncodeSource(texts[i])); }
             catch (ArgumentException e) { throw new UsageException($"input {i + 1} (\"{texts[i]}\"): {e.Message}"); }
         }
-        int maxLength = maxLengthOption ?? (seq2seq.MaxTargetLength > 0 ? seq2seq.MaxTargetLength + 10 : 2 * sources.Max(x => x.Length) + 10);
+        int maxLength = DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));
 
         var results = beam > 1
             ? sources.Select(src => seq2seq.Beam(src, beam, maxLength, alpha)[0]).ToArray()
@@ -86,6 +91,11 @@ internal static class Seq2SeqTranslateCommand
         if (!json && svgPath is not null) io.Error.WriteLine($"attention map: {svgPath}");
         return ExitCodes.Ok;
     }
+
+    /// <summary>The longest output decoded: --max-length, else 10 past the longest target seen in training (when the
+    /// checkpoint records it), else twice the longest input plus 10.</summary>
+    private static int DecodeLength(int? option, int maxTargetLength, int longestSource) =>
+        option ?? (maxTargetLength > 0 ? maxTargetLength + 10 : 2 * longestSource + 10);
 
     private static List<string> ReadLines(TextReader reader)
     {

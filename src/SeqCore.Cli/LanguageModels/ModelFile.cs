@@ -1,3 +1,4 @@
+using SeqCore.Cli.Options;
 using SeqCore.Models;
 using SeqCore.Text;
 
@@ -7,14 +8,17 @@ namespace SeqCore.Cli.LanguageModels;
 /// naming it (exit code 2).</summary>
 internal static class ModelFile
 {
-    /// <summary>Opens the checkpoint at <paramref name="path"/> if the model fits <paramref name="maxBytes"/> (see
-    /// <see cref="ModelBudget"/>).</summary>
-    public static LanguageModel<float> Load(string? path, IBackend<float> backend, long maxBytes, bool allowNonFinite = false)
+    /// <summary>Opens the checkpoint at <paramref name="path"/> if the model and the working memory of a run of
+    /// <paramref name="shape"/> (from the checkpoint's config) fit the budget of <paramref name="values"/> (see
+    /// <see cref="BudgetOptions"/>), checked from the header before anything is allocated.</summary>
+    public static LanguageModel<float> Load(OptionValues values, string? path, IBackend<float> backend, Func<LanguageModelConfig, RunShape> shape, bool allowNonFinite = false)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         if (string.IsNullOrEmpty(path)) throw new UsageException("--model is required: a checkpoint written by 'seqcore train'.");
         if (!File.Exists(path)) throw new UsageException($"--model: file not found: {path}");
+        BudgetOptions.CheckFile(values, "--model", path, LanguageModelConfig.ModelKind, (config, _) => shape((LanguageModelConfig)config));
         LanguageModel<float> model;
-        try { model = LanguageModel<float>.Load(path, backend, maxBytes, allowNonFinite); }
+        try { model = LanguageModel<float>.Load(path, backend, BudgetOptions.Bytes(values), allowNonFinite); }
         catch (InvalidDataException e) { throw new UsageException(e.Message); }
         if (model.Tokenizer is null)
         {

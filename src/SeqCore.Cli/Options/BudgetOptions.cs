@@ -32,4 +32,23 @@ internal static class BudgetOptions
         try { ModelBudget.Check(kind.ParameterCount(config), sizeof(float), Bytes(values), shape is null ? [] : kind.WorkingMemory(config, shape, sizeof(float))); }
         catch (ArgumentException e) { throw new UsageException($"{MaxMemory.Name}: {e.Message}"); }
     }
+
+    /// <summary>Checks the model in the checkpoint at <paramref name="path"/> (given by <paramref name="option"/>) from its
+    /// header, before it is loaded: the budget holds its parameters and the working memory of a run of
+    /// <paramref name="shape"/> (computed from the checkpoint's config and metadata). A bad file or a model above the
+    /// budget is a <see cref="UsageException"/> naming the option and the file.</summary>
+    public static void CheckFile(OptionValues values, string option, string path, string expectedKind,
+        Func<IModelConfig, IReadOnlyDictionary<string, string>, RunShape> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        (IModelKind kind, IModelConfig config, IReadOnlyDictionary<string, string> metadata) file;
+        try { file = ModelCheckpoint.ReadConfig(path, expectedKind); }
+        catch (InvalidDataException e) { throw new UsageException($"{option}: {e.Message}"); }
+        long parameters;
+        try { parameters = file.kind.ParameterCount(file.config); }
+        catch (OverflowException) { throw new UsageException($"{option}: {path}: the config describes more parameters than a 64-bit count holds."); }
+        var working = file.kind.WorkingMemory(file.config, shape(file.config, file.metadata), sizeof(float));
+        try { ModelBudget.Check(parameters, sizeof(float), Bytes(values), working); }
+        catch (ArgumentException e) { throw new UsageException($"{MaxMemory.Name}: {path}: {e.Message}"); }
+    }
 }

@@ -85,7 +85,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
             HiddenSize = hidden, Layers = layers, Bidirectional = bidirectional, KernelSize = kernel, Pooling = pooling, Dropout = dropout,
             MaxLength = data.MaxLength,
         };
-        BudgetOptions.Check(v, Kind, config);
+        BudgetOptions.Check(v, Kind, config, RunShapeOf(data, batch));
         var model = new TextClassifier<float>(new SequenceClassifier<float>(backend, config, new RandomStream(seed + 2)), data.Tokenizer, data.Labels);
         try
         {
@@ -98,6 +98,17 @@ internal sealed class ClassifierTrainKind : ITrainKind
             model.Dispose();
             throw new UsageException($"{imdb ?? tsv}: {e.Message.Replace("ClassifierTrainable: ", "")}");
         }
+    }
+
+    /// <summary>The largest pass of the run: a training batch, or an evaluation or prediction batch
+    /// (<see cref="ClassifierTrainable{T}.EvaluationBatch"/>), of at most all the texts, each as long as the longest text
+    /// (after the --max-len cut).</summary>
+    private static RunShape RunShapeOf(ClassifierData data, int batch)
+    {
+        int texts = data.Train.Length + data.Valid.Length + data.Test.Length;
+        int longest = data.Train.Concat(data.Valid).Concat(data.Test).Max(t => t.Length);
+        if (data.MaxLength > 0) longest = Math.Min(longest, data.MaxLength);
+        return new RunShape(Math.Min(Math.Max(batch, ClassifierTrainable<float>.EvaluationBatch), texts), longest);
     }
 
     private sealed class Job(TextClassifier<float> model, ClassifierTrainable<float> trainable, ClassifierData data, int batch, ulong seed,

@@ -65,11 +65,13 @@ internal sealed class ForecasterTrainKind : ITrainKind
             v.Get(Validation), request.KnownInputs, Path.GetFileName(csv)));
         var train = data.Series.Take(split.TrainRows);
         config = request.Guard(() => ForecastTransform.FitScaling(config, train, split.TrainRows - split.Validation));
-        BudgetOptions.Check(v, Kind, config);
+        int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
+        // A batch holds at most one window per training row.
+        BudgetOptions.Check(v, Kind, config, new RunShape(Math.Min(batch, split.TrainRows), config.Window));
         var model = (Forecaster<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         try
         {
-            var trainable = new ForecasterTrainable<float>(model, train, split.Validation, v.Find(CommonOptions.Batch) ?? DefaultBatch, new RandomStream(seed + 1));
+            var trainable = new ForecasterTrainable<float>(model, train, split.Validation, batch, new RandomStream(seed + 1));
             return new Job(model, trainable, request, data, split);
         }
         catch (ArgumentException e)

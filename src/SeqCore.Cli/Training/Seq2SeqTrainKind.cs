@@ -61,7 +61,8 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             Cell = cell, Bidirectional = bidirectional, InputFeeding = inputFeeding,
             Attention = attention switch { "dot" => Seq2SeqAttention.Dot, "general" => Seq2SeqAttention.General, _ => Seq2SeqAttention.Additive },
         };
-        BudgetOptions.Check(v, Kind, config);
+        // A step holds batch pairs, each as long as the longest source and target of the data.
+        BudgetOptions.Check(v, Kind, config, new RunShape(batch, data.Examples.Max(e => e.Source.Length), data.Examples.Max(e => e.Target.Length)));
         var model = (Seq2Seq<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;

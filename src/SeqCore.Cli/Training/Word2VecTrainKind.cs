@@ -52,7 +52,8 @@ internal sealed class Word2VecTrainKind : ITrainKind
         Word2VecCorpus corpus;
         try { corpus = Word2VecCorpus.Load(corpusPath, minCount); }
         catch (InvalidDataException e) { throw new UsageException($"--corpus: {e.Message}"); }
-        BudgetOptions.Check(v, Kind, new Word2VecConfig { VocabularySize = corpus.Vocabulary.Count, EmbeddingSize = dim });
+        // A step gathers, per pair, its context word and the negatives.
+        BudgetOptions.Check(v, Kind, new Word2VecConfig { VocabularySize = corpus.Vocabulary.Count, EmbeddingSize = dim }, new RunShape(batch, 1 + negatives));
         var sampler = new SkipGramSampler(corpus.Sentences, corpus.Vocabulary, window, negatives, sample, new RandomStream(seed + 1));
         var model = new Word2Vec<float>(backend, corpus.Vocabulary, dim, new RandomStream(seed));
         var trainable = new Word2VecTrainable<float>(model, sampler, batch);

@@ -96,7 +96,7 @@ internal static class AttentionGradientCases
         int dv = c.Dv == 0 ? c.D : c.Dv;
         var spec = new AttentionSpec
         {
-            Batch = c.B, Heads = c.H, QueryLength = c.Tq, KeyLength = c.Tk, HeadDim = c.D, ValueDim = dv,
+            Batch = c.B, Heads = c.H, QueryLength = c.Tq, KeyLength = c.Tk, HeadSize = c.D, ValueSize = dv,
             Causal = c.Causal, CausalOffset = c.Offset, QueryTile = c.QTile, KeyTile = c.KTile,
         };
         using var q = CheckData.Tensor(be, random, c.B, c.H, c.Tq, c.D);

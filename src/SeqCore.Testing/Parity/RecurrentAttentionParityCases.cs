@@ -100,7 +100,7 @@ internal static class RecurrentAttentionParityCases<T> where T : unmanaged, IFlo
                        $"{(a.Lengths is null ? "" : ".len" + string.Join('-', a.Lengths))}{(a.Qt > 0 ? $".tiles{a.Qt}x{a.Kt}" : "")}{(a.Packed ? ".packed" : "")}]";
             var spec = new AttentionSpec
             {
-                Batch = a.B, Heads = a.H, QueryLength = a.Tq, KeyLength = a.Tk, HeadDim = a.D, ValueDim = a.Dv,
+                Batch = a.B, Heads = a.H, QueryLength = a.Tq, KeyLength = a.Tk, HeadSize = a.D, ValueSize = a.Dv,
                 Causal = a.Causal, CausalOffset = a.Offset, QueryTile = a.Qt, KeyTile = a.Kt,
             };
             int e = a.H * a.D;

@@ -27,7 +27,7 @@ public sealed unsafe partial class CpuBackend<T>
         Check.AttentionSpec(op, s, MaxAttentionTile);
         var a = new AttnArgs
         {
-            B = s.Batch, H = s.Heads, Tq = s.QueryLength, Tk = s.KeyLength, D = s.HeadDim, Dv = s.EffectiveValueDim,
+            B = s.Batch, H = s.Heads, Tq = s.QueryLength, Tk = s.KeyLength, D = s.HeadSize, Dv = s.EffectiveValueSize,
             BQ = s.EffectiveQueryTile, BK = s.EffectiveKeyTile, Offset = s.CausalOffset, Causal = s.Causal,
             Scale = T.CreateTruncating(s.EffectiveScale), HasLengths = keyLengths is not null,
         };
@@ -279,13 +279,13 @@ public sealed unsafe partial class CpuBackend<T>
     public static long AttentionForwardScratchElements(in AttentionSpec spec)
     {
         long bq = spec.EffectiveForwardQueryTile, bk = spec.EffectiveKeyTile;
-        return bq * bk + spec.HeadDim * bk + bq * spec.EffectiveValueDim + 2 * bq;
+        return bq * bk + spec.HeadSize * bk + bq * spec.EffectiveValueSize + 2 * bq;
     }
 
     /// <summary>Elements of per-thread scratch the backward kernel uses for <paramref name="spec"/> (independent of Tq and Tk).</summary>
     public static long AttentionBackwardScratchElements(in AttentionSpec spec)
     {
-        long bq = spec.EffectiveQueryTile, bk = spec.EffectiveKeyTile, d = spec.HeadDim, dv = spec.EffectiveValueDim;
+        long bq = spec.EffectiveQueryTile, bk = spec.EffectiveKeyTile, d = spec.HeadSize, dv = spec.EffectiveValueSize;
         return 2 * (d + dv) * bk + 2 * bq * bk + bq;
     }
 

@@ -39,15 +39,15 @@ public static class Checkpoint
     /// <paramref name="tokenizerJson"/> under <see cref="TokenizerKey"/> are added. Tensors are F64 for double and F32
     /// for float, or F32 for both with <paramref name="float32"/>. A failure leaves neither the file nor a temporary file.
     /// </summary>
-    public static void Save<T>(string path, IEnumerable<Parameter<T>> parameters, IReadOnlyDictionary<string, string> metadata,
-        IBackend<T> backend, string? tokenizerJson = null, bool float32 = false) where T : unmanaged, IFloatingPointIeee754<T>
-        => Save(path, parameters, metadata, backend, tokenizerJson, float32, extraTensors: []);
+    public static void Save<T>(string path, IBackend<T> backend, IEnumerable<Parameter<T>> parameters, IReadOnlyDictionary<string, string> metadata,
+        string? tokenizerJson = null, bool float32 = false) where T : unmanaged, IFloatingPointIeee754<T>
+        => Save(path, backend, parameters, metadata, tokenizerJson, float32, extraTensors: []);
 
-    /// <summary>As <see cref="Save{T}(string, IEnumerable{Parameter{T}}, IReadOnlyDictionary{string, string}, IBackend{T}, string?, bool)"/>,
+    /// <summary>As <see cref="Save{T}(string, IBackend{T}, IEnumerable{Parameter{T}}, IReadOnlyDictionary{string, string}, string?, bool)"/>,
     /// plus <paramref name="extraTensors"/> (host values, written in the same dtype), e.g. a training run's state under
     /// <see cref="RunTensorPrefix"/>.</summary>
-    public static void Save<T>(string path, IEnumerable<Parameter<T>> parameters, IReadOnlyDictionary<string, string> metadata,
-        IBackend<T> backend, string? tokenizerJson, bool float32, IEnumerable<(string Name, int[] Shape, double[] Data)> extraTensors)
+    public static void Save<T>(string path, IBackend<T> backend, IEnumerable<Parameter<T>> parameters, IReadOnlyDictionary<string, string> metadata,
+        string? tokenizerJson, bool float32, IEnumerable<(string Name, int[] Shape, double[] Data)> extraTensors)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(extraTensors);

@@ -19,18 +19,18 @@ public sealed class LayerNorm<T> : IHasParameters<T>, IDisposable where T : unma
     private readonly IBackend<T> _backend;
     private Tensor<T>? _mean, _rstd;
 
-    /// <summary>Creates the layer for rows of <paramref name="dim"/> elements.</summary>
-    public LayerNorm(IBackend<T> backend, int dim, double epsilon = 1e-5, bool elementwiseAffine = true, string prefix = "")
+    /// <summary>Creates the layer for rows of <paramref name="size"/> elements.</summary>
+    public LayerNorm(IBackend<T> backend, int size, double epsilon = 1e-5, bool elementwiseAffine = true, string prefix = "")
     {
-        if (dim <= 0) throw new ArgumentOutOfRangeException(nameof(dim), $"LayerNorm needs a positive width, got {dim}.");
+        if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), $"LayerNorm needs a positive width, got {size}.");
         if (!(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"LayerNorm: epsilon must be ≥ 0, got {epsilon}.");
         _backend = backend;
-        Dim = dim;
+        Size = size;
         Epsilon = epsilon;
         if (elementwiseAffine)
         {
-            Weight = Parameter<T>.Create(backend, prefix + "weight", dim);
-            Bias = Parameter<T>.Create(backend, prefix + "bias", dim);
+            Weight = Parameter<T>.Create(backend, prefix + "weight", size);
+            Bias = Parameter<T>.Create(backend, prefix + "bias", size);
             backend.Fill(T.One, Weight.Value);
             Parameters = [Weight, Bias];
         }
@@ -38,7 +38,7 @@ public sealed class LayerNorm<T> : IHasParameters<T>, IDisposable where T : unma
     }
 
     /// <summary>Row width D.</summary>
-    public int Dim { get; }
+    public int Size { get; }
 
     /// <summary>ε added to the variance.</summary>
     public double Epsilon { get; }
@@ -87,7 +87,7 @@ public sealed class LayerNorm<T> : IHasParameters<T>, IDisposable where T : unma
     private int Rows(Tensor<T> t, string role, string op)
     {
         var (rows, cols) = t.AsMatrix();
-        if (cols != Dim) throw new ArgumentException($"LayerNorm.{op}: '{role}' has shape {t.ShapeText}; its last dimension must be {Dim}.");
+        if (cols != Size) throw new ArgumentException($"LayerNorm.{op}: '{role}' has shape {t.ShapeText}; its last dimension must be {Size}.");
         return rows;
     }
 
@@ -102,6 +102,6 @@ public sealed class LayerNorm<T> : IHasParameters<T>, IDisposable where T : unma
 /// <summary>Sizes of a <see cref="LayerNorm{T}"/> known before it is built.</summary>
 public static class LayerNorm
 {
-    /// <summary>Elements of the parameters <see cref="LayerNorm{T}"/> creates: weight and bias, <c>2·dim</c>, when affine.</summary>
-    public static long CountParameters(int dim, bool elementwiseAffine = true) => elementwiseAffine ? checked(2L * dim) : 0;
+    /// <summary>Elements of the parameters <see cref="LayerNorm{T}"/> creates: weight and bias, <c>2·size</c>, when affine.</summary>
+    public static long CountParameters(int size, bool elementwiseAffine = true) => elementwiseAffine ? checked(2L * size) : 0;
 }

@@ -18,31 +18,31 @@ public sealed class SinusoidalPositionalEncoding<T> : IDisposable where T : unma
     private readonly IBackend<T> _backend;
 
     /// <summary>
-    /// Creates the table for positions <c>0 .. maxLength−1</c> and width <paramref name="dim"/>; <paramref name="timescale"/>
+    /// Creates the table for positions <c>0 .. maxLength−1</c> and width <paramref name="embeddingSize"/>; <paramref name="timescale"/>
     /// is the 10000 of the formula. An odd D ends with a sine column.
     /// </summary>
-    public SinusoidalPositionalEncoding(IBackend<T> backend, int maxLength, int dim, bool batchFirst = false, double timescale = 10000)
+    public SinusoidalPositionalEncoding(IBackend<T> backend, int maxLength, int embeddingSize, bool batchFirst = false, double timescale = 10000)
     {
-        if (maxLength <= 0 || dim <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"SinusoidalPositionalEncoding needs positive sizes, got {maxLength}×{dim}.");
+        if (maxLength <= 0 || embeddingSize <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"SinusoidalPositionalEncoding needs positive sizes, got {maxLength}×{embeddingSize}.");
         _backend = backend;
         MaxLength = maxLength;
-        Dim = dim;
+        EmbeddingSize = embeddingSize;
         BatchFirst = batchFirst;
-        var table = new T[(long)maxLength * dim];
+        var table = new T[(long)maxLength * embeddingSize];
         for (int p = 0; p < maxLength; p++)
-            for (int j = 0; j < dim; j++)
+            for (int j = 0; j < embeddingSize; j++)
             {
-                double angle = p / Math.Pow(timescale, (j - j % 2) / (double)dim);
-                table[(long)p * dim + j] = T.CreateTruncating(j % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
+                double angle = p / Math.Pow(timescale, (j - j % 2) / (double)embeddingSize);
+                table[(long)p * embeddingSize + j] = T.CreateTruncating(j % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
             }
-        Table = backend.FromHost(table, maxLength, dim);
+        Table = backend.FromHost(table, maxLength, embeddingSize);
     }
 
     /// <summary>Number of positions in the table.</summary>
     public int MaxLength { get; }
 
     /// <summary>Model width D.</summary>
-    public int Dim { get; }
+    public int EmbeddingSize { get; }
 
     /// <summary>True for <c>[B, T, D]</c> inputs, false for <c>[T, B, D]</c>.</summary>
     public bool BatchFirst { get; }
@@ -74,14 +74,14 @@ public sealed class LearnedPositionalEncoding<T> : IHasParameters<T>, IDisposabl
     private readonly IBackend<T> _backend;
 
     /// <summary>Creates the table; the parameter is named <c>{prefix}weight</c>.</summary>
-    public LearnedPositionalEncoding(IBackend<T> backend, int maxLength, int dim, RandomStream init, bool batchFirst = false, string prefix = "")
+    public LearnedPositionalEncoding(IBackend<T> backend, int maxLength, int embeddingSize, RandomStream init, bool batchFirst = false, string prefix = "")
     {
-        if (maxLength <= 0 || dim <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"LearnedPositionalEncoding needs positive sizes, got {maxLength}×{dim}.");
+        if (maxLength <= 0 || embeddingSize <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"LearnedPositionalEncoding needs positive sizes, got {maxLength}×{embeddingSize}.");
         _backend = backend;
         MaxLength = maxLength;
-        Dim = dim;
+        EmbeddingSize = embeddingSize;
         BatchFirst = batchFirst;
-        Weight = Parameter<T>.Create(backend, prefix + "weight", maxLength, dim);
+        Weight = Parameter<T>.Create(backend, prefix + "weight", maxLength, embeddingSize);
         backend.FillNormal(init, T.Zero, T.One, Weight.Value);
         Parameters = [Weight];
     }
@@ -90,7 +90,7 @@ public sealed class LearnedPositionalEncoding<T> : IHasParameters<T>, IDisposabl
     public int MaxLength { get; }
 
     /// <summary>Model width D.</summary>
-    public int Dim { get; }
+    public int EmbeddingSize { get; }
 
     /// <summary>True for <c>[B, T, D]</c> inputs, false for <c>[T, B, D]</c>.</summary>
     public bool BatchFirst { get; }
@@ -118,6 +118,6 @@ public sealed class LearnedPositionalEncoding<T> : IHasParameters<T>, IDisposabl
 /// <summary>Sizes of a <see cref="LearnedPositionalEncoding{T}"/> known before it is built.</summary>
 public static class LearnedPositionalEncoding
 {
-    /// <summary>Elements of the position table: <c>maxLength·dim</c>; <see cref="OverflowException"/> instead of wrapping.</summary>
-    public static long CountParameters(int maxLength, int dim) => checked((long)maxLength * dim);
+    /// <summary>Elements of the position table: <c>maxLength·embeddingSize</c>; <see cref="OverflowException"/> instead of wrapping.</summary>
+    public static long CountParameters(int maxLength, int embeddingSize) => checked((long)maxLength * embeddingSize);
 }

@@ -22,7 +22,7 @@ public static class ModelCheckpoint
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
         var (metadata, tokenizer) = Metadata(model, null);
-        Checkpoint.Save(path, model.Parameters, metadata, model.Backend, tokenizer, float32);
+        Checkpoint.Save(path, model.Backend, model.Parameters, metadata, tokenizer, float32);
     }
 
     /// <summary>Writes <paramref name="model"/>'s config and metadata with <paramref name="weights"/> (host copies under the
@@ -36,7 +36,7 @@ public static class ModelCheckpoint
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(runTensors);
         var (metadata, tokenizer) = Metadata(model, runStateJson);
-        Checkpoint.Save(path, [], metadata, model.Backend, tokenizer, float32, weights.Concat(runTensors));
+        Checkpoint.Save(path, model.Backend, [], metadata, tokenizer, float32, weights.Concat(runTensors));
     }
 
     private static (Dictionary<string, string> Metadata, string? Tokenizer) Metadata<T>(ISequenceModel<T> model, string? runStateJson)
@@ -90,14 +90,7 @@ public static class ModelCheckpoint
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(backend);
-        if (!File.Exists(path)) throw new InvalidDataException($"{path}: file not found.");
-        var metadata = Checkpoint.ReadMetadata(path);
-        string kindName = ReadKind(path, metadata);
-        if (expectedKind is not null && kindName != expectedKind)
-            throw new InvalidDataException($"{path}: holds a '{kindName}' model, not a '{expectedKind}'.");
-        var kind = ModelKinds.Find(kindName)
-            ?? throw new InvalidDataException($"{path}: unknown model kind '{kindName}'; this build knows {string.Join(", ", ModelKinds.Names)}.");
-        var config = kind.ReadConfig(metadata[Checkpoint.ConfigKey], path);
+        var (kind, config, metadata) = ReadConfig(path, expectedKind);
         CheckSize(path, kind, config, Unsafe.SizeOf<T>(), maxBytes ?? ModelBudget.DefaultBytes);
         ISequenceModel<T> model;
         try { model = kind.Build(backend, config, metadata, new RandomStream(0)); }
@@ -109,6 +102,24 @@ public static class ModelCheckpoint
             throw;
         }
         return model;
+    }
+
+    /// <summary>The model kind, config and metadata of the checkpoint at <paramref name="path"/>, from its header alone
+    /// (nothing is allocated): what a caller needs to check a run's working memory (<see cref="IModelKind.WorkingMemory"/>)
+    /// before <see cref="Load{T}(string, IBackend{T}, string?, long?, bool)"/>. <see cref="InvalidDataException"/> names
+    /// the file for a missing file, a checkpoint of another kind than <paramref name="expectedKind"/> (when given), an
+    /// unknown kind or a bad config.</summary>
+    public static (IModelKind Kind, IModelConfig Config, IReadOnlyDictionary<string, string> Metadata) ReadConfig(string path, string? expectedKind = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new InvalidDataException($"{path}: file not found.");
+        var metadata = Checkpoint.ReadMetadata(path);
+        string kindName = ReadKind(path, metadata);
+        if (expectedKind is not null && kindName != expectedKind)
+            throw new InvalidDataException($"{path}: holds a '{kindName}' model, not a '{expectedKind}'.");
+        var kind = ModelKinds.Find(kindName)
+            ?? throw new InvalidDataException($"{path}: unknown model kind '{kindName}'; this build knows {string.Join(", ", ModelKinds.Names)}.");
+        return (kind, kind.ReadConfig(metadata[Checkpoint.ConfigKey], path), metadata);
     }
 
     /// <summary>The checks <see cref="Load{T}(string, IBackend{T}, string?, long?, bool)"/> makes before building: the model

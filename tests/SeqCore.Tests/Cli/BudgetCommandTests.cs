@@ -37,7 +37,7 @@ public class BudgetCommandTests
     [TearDown] public void RemoveFiles() => Directory.Delete(_dir, true);
 
     /// <summary>Runs a command expected to be refused: exit 2, one line on stderr, fast, little memory.</summary>
-    private static string Refused(params string[] args)
+    internal static string Refused(params string[] args)
     {
         long before = GC.GetTotalMemory(forceFullCollection: true);
         var clock = Stopwatch.StartNew();

@@ -42,10 +42,10 @@ public abstract class AttentionParityTests<T> : ParityFixture<T> where T : unman
     {
         var spec = new AttentionSpec
         {
-            Batch = c.B, Heads = c.H, QueryLength = c.Tq, KeyLength = c.Tk, HeadDim = c.D, ValueDim = c.Dv,
+            Batch = c.B, Heads = c.H, QueryLength = c.Tq, KeyLength = c.Tk, HeadSize = c.D, ValueSize = c.Dv,
             Causal = c.Causal, CausalOffset = c.Offset, QueryTile = c.QTile, KeyTile = c.KTile,
         };
-        int dv = spec.EffectiveValueDim;
+        int dv = spec.EffectiveValueSize;
         if (!c.Packed) return (spec, (long)c.B * c.H * c.Tq * c.D, (long)c.B * c.H * c.Tq * dv, 0, 0);
         // Self-attention projections, batch-first [B·T, 3E] with E = H·d (d = dv), output time-major [T, B, E].
         int e = c.H * c.D, t = c.Tq;
@@ -87,7 +87,7 @@ public abstract class AttentionParityTests<T> : ParityFixture<T> where T : unman
     public void ForwardBackwardAndWeights(Case c)
     {
         var (spec, qLen, oLen, kOff, vOff) = Layout(c);
-        int dv = spec.EffectiveValueDim;
+        int dv = spec.EffectiveValueSize;
         long kLen = (long)c.B * c.H * c.Tk * c.D, vLen = (long)c.B * c.H * c.Tk * dv;
         ulong seed = (ulong)(c.B * 7919 + c.Tq * 31 + c.Tk);
         T[] qData = Uniform(qLen, seed, -2, 2);
@@ -210,7 +210,7 @@ public abstract class AttentionParityTests<T> : ParityFixture<T> where T : unman
     [Test]
     public void ArgumentErrorsMatchTheCpu()
     {
-        var spec = new AttentionSpec { Batch = 2, Heads = 1, QueryLength = 3, KeyLength = 4, HeadDim = 2 };
+        var spec = new AttentionSpec { Batch = 2, Heads = 1, QueryLength = 3, KeyLength = 4, HeadSize = 2 };
         void Run(IBackend<T> be, AttentionSpec s, int qLen, int kLen, int lseLen, T[]? lengths)
         {
             using var q = be.Allocate(qLen); using var k = be.Allocate(kLen); using var v = be.Allocate(kLen);
@@ -221,7 +221,7 @@ public abstract class AttentionParityTests<T> : ParityFixture<T> where T : unman
         AssertSameError(be => Run(be, spec, 11, 16, 6, null), "q too short");
         AssertSameError(be => Run(be, spec, 12, 16, 5, null), "logSumExp of the wrong length");
         AssertSameError(be => Run(be, spec with { KeyTile = 2000 }, 12, 16, 6, null), "tile too large");
-        AssertSameError(be => Run(be, spec with { HeadDim = 0 }, 12, 16, 6, null), "head dimension 0");
+        AssertSameError(be => Run(be, spec with { HeadSize = 0 }, 12, 16, 6, null), "head dimension 0");
         AssertSameError(be => Run(be, spec with { Scale = double.NaN }, 12, 16, 6, null), "NaN scale");
         AssertSameError(be => Run(be, spec, 12, 16, 6, [T.CreateTruncating(4), T.CreateTruncating(5)]), "length beyond Tk");
         AssertSameError(be => Run(be, spec, 12, 16, 6, [T.CreateTruncating(1.5), T.One]), "fractional length");

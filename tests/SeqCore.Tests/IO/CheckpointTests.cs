@@ -59,7 +59,7 @@ public class CheckpointTests
         {
             Randomise(be, a.Parameters, 5);
             string path = Path.Combine(_dir, "model.safetensors");
-            Checkpoint.Save(path, a.Parameters, Config(new { kind = "test" }), be, float32: float32);
+            Checkpoint.Save(path, be, a.Parameters, Config(new { kind = "test" }), float32: float32);
             var (tensors, _) = SafeTensors.Read(path);
             string dtype = typeof(T) == typeof(double) && !float32 ? "F64" : "F32";
             Assert.That(tensors.Values.Select(t => t.DType).Distinct(), Is.EqualTo(new[] { dtype }));
@@ -99,7 +99,7 @@ public class CheckpointTests
         string config = JsonSerializer.Serialize(new { input_size = 8, hidden_size = 16, note = "ünïcode \"quoted\"" });
         var meta = new Dictionary<string, string> { [Checkpoint.ConfigKey] = config, ["user.key"] = "value" };
         string path = Path.Combine(_dir, "m.safetensors");
-        Checkpoint.Save(path, lstm.Parameters, meta, be, tokJson);
+        Checkpoint.Save(path, be, lstm.Parameters, meta, tokJson);
 
         var read = Checkpoint.ReadMetadata(path);
         Assert.That(read[Checkpoint.FormatKey], Is.EqualTo(Checkpoint.FormatName));
@@ -122,7 +122,7 @@ public class CheckpointTests
         var be = new CpuBackend<float>();
         var layer = MakeLstm(be, 1);
         string path = Path.Combine(_dir, "e.safetensors");
-        Checkpoint.Save(path, layer.Parameters, Config(new { }), be);
+        Checkpoint.Save(path, be, layer.Parameters, Config(new { }));
         return (be, layer, path);
     }
 
@@ -184,7 +184,7 @@ public class CheckpointTests
         using var be = new CpuBackend<float>();
         using var layer = MakeLstm(be, 1);
         string path = Path.Combine(_dir, "m.safetensors");
-        Checkpoint.Save(path, layer.Parameters.Where(p => p.Name != "bias_hh_l1_reverse"), Config(new { }), be);
+        Checkpoint.Save(path, be, layer.Parameters.Where(p => p.Name != "bias_hh_l1_reverse"), Config(new { }));
         AssertError(() => Checkpoint.Load(path, be, layer.Parameters), path, "missing", "'bias_hh_l1_reverse'");
     }
 
@@ -208,7 +208,7 @@ public class CheckpointTests
         using var small = new RecurrentLayer<float>(be, Lstm with { HiddenSize = 12 }, new RandomStream(1));
         using var layer = MakeLstm(be, 1);
         string path = Path.Combine(_dir, "s.safetensors");
-        Checkpoint.Save(path, small.Parameters, Config(new { }), be);
+        Checkpoint.Save(path, be, small.Parameters, Config(new { }));
         AssertError(() => Checkpoint.Load(path, be, layer.Parameters), path, "'weight_ih_l0'", "[48, 8]", "[64, 8]");
     }
 
@@ -283,7 +283,7 @@ public class CheckpointTests
         using var layer = MakeLstm(be, 1);
         using var other = MakeLstm(be, 2);
         string path = Path.Combine(_dir, "p.safetensors");
-        Checkpoint.Save(path, other.Parameters.Where(p => p.Name != "bias_hh_l1_reverse"), Config(new { }), be);
+        Checkpoint.Save(path, be, other.Parameters.Where(p => p.Name != "bias_hh_l1_reverse"), Config(new { }));
         var before = layer.Parameters.Select(p => Host(be, p.Value)).ToArray();
         Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, be, layer.Parameters));
         Assert.That(layer.Parameters.Select(p => Host(be, p.Value)), Is.EqualTo(before));
@@ -295,19 +295,19 @@ public class CheckpointTests
         using var be = new CpuBackend<float>();
         using var layer = MakeLstm(be, 1);
         string missingDir = Path.Combine(_dir, "no-such-dir", "m.safetensors");
-        Assert.Throws<DirectoryNotFoundException>(() => Checkpoint.Save(missingDir, layer.Parameters, Config(new { }), be));
+        Assert.Throws<DirectoryNotFoundException>(() => Checkpoint.Save(missingDir, be, layer.Parameters, Config(new { })));
         Assert.That(Directory.Exists(Path.Combine(_dir, "no-such-dir")), Is.False);
 
         string path = Path.Combine(_dir, "dup.safetensors");
         var twice = layer.Parameters.Concat(layer.Parameters.Take(1));
-        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, twice, Config(new { }), be));
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, be, twice, Config(new { })));
         Assert.Throws<ArgumentException>(() => SafeTensors.Write(path, [("w", new[] { 2, 3 }, new double[5])]));
         Assert.That(Directory.GetFiles(_dir), Is.Empty, "no file and no temporary file");
 
         // A failed save over an existing checkpoint keeps the old file intact.
-        Checkpoint.Save(path, layer.Parameters, Config(new { }), be);
+        Checkpoint.Save(path, be, layer.Parameters, Config(new { }));
         byte[] old = File.ReadAllBytes(path);
-        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, twice, Config(new { }), be));
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, be, twice, Config(new { })));
         Assert.That(File.ReadAllBytes(path), Is.EqualTo(old));
         Assert.That(Directory.GetFiles(_dir), Is.EqualTo(new[] { path }));
     }
@@ -374,7 +374,7 @@ public class CheckpointTests
         using var layer = MakeLstm(be, 1);
         Randomise(be, layer.Parameters, 9);
         string model = Path.Combine(_dir, "seqcore-lstm.safetensors"), input = Path.Combine(_dir, "input.safetensors");
-        Checkpoint.Save(model, layer.Parameters, Config(new { input_size = 8, hidden_size = 16, num_layers = 2, bidirectional = true }), be);
+        Checkpoint.Save(model, be, layer.Parameters, Config(new { input_size = 8, hidden_size = 16, num_layers = 2, bidirectional = true }));
         var rng = new System.Random(4);
         double[] xs = Enumerable.Range(0, 4 * 2 * 8).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
         SafeTensors.Write(input, [("input", new[] { 4, 2, 8 }, xs)], float64: true);

@@ -114,7 +114,7 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
         double[] q = Uniform(r, B * H * Tq * d, 2), k = Uniform(r, B * H * Tk * d, 2), v = Uniform(r, B * H * Tk * dv), dO = Uniform(r, B * H * Tq * dv);
         var spec = new AttentionSpec
         {
-            Batch = B, Heads = H, QueryLength = Tq, KeyLength = Tk, HeadDim = d, ValueDim = dv, Causal = causal, CausalOffset = offset,
+            Batch = B, Heads = H, QueryLength = Tq, KeyLength = Tk, HeadSize = d, ValueSize = dv, Causal = causal, CausalOffset = offset,
             QueryTile = qTile, KeyTile = kTile,
         };
         var expect = Reference(q, k, v, dO, B, H, Tq, Tk, d, dv, causal, offset, lengths, spec.EffectiveScale);
@@ -207,7 +207,7 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
         var strides = new AttentionStrides(3 * E, Dh, B * 3 * E);
         var spec = new AttentionSpec
         {
-            Batch = B, Heads = H, QueryLength = T, KeyLength = T, HeadDim = Dh, Causal = true, QueryTile = 4, KeyTile = 4,
+            Batch = B, Heads = H, QueryLength = T, KeyLength = T, HeadSize = Dh, Causal = true, QueryTile = 4, KeyTile = 4,
             QueryStrides = strides, KeyStrides = strides, ValueStrides = strides, OutputStrides = new AttentionStrides(E, Dh, B * E),
         };
         _be.AttentionForward(qkv, kView, vView, null, spec, ctx, lse);
@@ -244,7 +244,7 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
         Assert.That(extraLarge, Is.InRange(0, 128), "bytes allocated outside the arena at T=4096");
         Assert.That((double)large / small, Is.LessThan(2.01), $"workspace {small} B at T=2048, {large} B at T=4096");
         Assert.That(large, Is.LessThan(4096L * 4096 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() / 16), "far below one T×T buffer");
-        var spec = new AttentionSpec { Batch = B, Heads = 2, QueryLength = 2048, KeyLength = 2048, HeadDim = E / 2, Causal = true };
+        var spec = new AttentionSpec { Batch = B, Heads = 2, QueryLength = 2048, KeyLength = 2048, HeadSize = E / 2, Causal = true };
         var longer = spec with { QueryLength = 4096, KeyLength = 4096 };
         Assert.That(CpuBackend<T>.AttentionForwardScratchElements(longer), Is.EqualTo(CpuBackend<T>.AttentionForwardScratchElements(spec)));
         Assert.That(CpuBackend<T>.AttentionBackwardScratchElements(longer), Is.EqualTo(CpuBackend<T>.AttentionBackwardScratchElements(spec)));
@@ -374,7 +374,7 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
         using var o = _be.Allocate(1, 1, 3, 2);
         using var lse = _be.Allocate(1, 1, 3);
         v.Dispose();
-        var spec = new AttentionSpec { Batch = 1, Heads = 1, QueryLength = 3, KeyLength = 3, HeadDim = 2 };
+        var spec = new AttentionSpec { Batch = 1, Heads = 1, QueryLength = 3, KeyLength = 3, HeadSize = 2 };
         var e = Assert.Throws<ObjectDisposedException>(() => _be.AttentionForward(q, k, v, null, spec, o, lse))!;
         Assert.That(e.Message, Does.Contain("'v'").And.Contain("[1, 1, 3, 2]"));
     }
@@ -433,7 +433,7 @@ public class AttentionTests<T> where T : unmanaged, IFloatingPointIeee754<T>
         using var v = _be.Allocate(2, 2, 6, 4);
         using var o = _be.Allocate(2, 2, 5, 4);
         using var lse = _be.Allocate(2, 2, 5);
-        var spec = new AttentionSpec { Batch = 2, Heads = 2, QueryLength = 5, KeyLength = 6, HeadDim = 4 };
+        var spec = new AttentionSpec { Batch = 2, Heads = 2, QueryLength = 5, KeyLength = 6, HeadSize = 4 };
         Assert.DoesNotThrow(() => _be.AttentionForward(q, k, v, null, spec, o, lse));
         var e = Assert.Throws<ArgumentException>(() => _be.AttentionForward(q, k, v, null, spec with { KeyLength = 7 }, o, lse))!;
         Assert.That(e.Message, Does.Contain("AttentionForward").And.Contain("'k'").And.Contain("[2, 2, 6, 4]"));

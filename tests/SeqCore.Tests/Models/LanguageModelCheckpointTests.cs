@@ -77,16 +77,16 @@ public class LanguageModelCheckpointTests
         Assert.That(() => LanguageModel<float>.Load(truncated, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("truncated.safetensors"));
 
         string other = Path.Combine(_dir, "forecaster.safetensors");
-        Checkpoint.Save(other, model.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = "{\"model\":\"forecaster\"}" }, _cpu, TokenizerFile.ToJson(tok));
+        Checkpoint.Save(other, _cpu, model.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = "{\"model\":\"forecaster\"}" }, TokenizerFile.ToJson(tok));
         Assert.That(() => LanguageModel<float>.Load(other, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'forecaster'"));
 
         string noConfig = Path.Combine(_dir, "noconfig.safetensors");
-        Checkpoint.Save(noConfig, model.Parameters, new Dictionary<string, string>(), _cpu);
+        Checkpoint.Save(noConfig, _cpu, model.Parameters, new Dictionary<string, string>());
         Assert.That(() => LanguageModel<float>.Load(noConfig, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("seqcore.config"));
 
         string mismatch = Path.Combine(_dir, "mismatch.safetensors");
         var bigger = model.Config with { HiddenSize = 6 };
-        Checkpoint.Save(mismatch, model.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = bigger.ToJson() }, _cpu, TokenizerFile.ToJson(tok));
+        Checkpoint.Save(mismatch, _cpu, model.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = bigger.ToJson() }, TokenizerFile.ToJson(tok));
         // Refused from the config's parameter count, before the model is built.
         Assert.That(() => LanguageModel<float>.Load(mismatch, _cpu), Throws.TypeOf<InvalidDataException>().With.Message.Contains("the config describes 321 parameters but the file holds 250"));
     }

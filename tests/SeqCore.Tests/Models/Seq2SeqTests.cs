@@ -271,10 +271,10 @@ public class Seq2SeqTests
         string path = Path.Combine(Path.GetTempPath(), $"seqcore-s2s-{Guid.NewGuid():N}.safetensors");
         try
         {
-            Checkpoint.Save(path, model.Parameters, new Dictionary<string, string>
+            Checkpoint.Save(path, _cpu, model.Parameters, new Dictionary<string, string>
             {
                 ["seqcore.model"] = "seq2seq", [Checkpoint.ConfigKey] = legacyConfig, [Seq2Seq<float>.MaxTargetLengthKey] = "5",
-            }, _cpu, vocab.ToJson());
+            }, vocab.ToJson());
             using var loaded = Seq2Seq<float>.Load(path, _cpu);
             Assert.That(loaded.Config, Is.EqualTo(model.Config));
             Assert.That(loaded.MaxTargetLength, Is.EqualTo(5));
@@ -314,7 +314,7 @@ public class Seq2SeqTests
         {
             File.WriteAllText(path, "not a safetensors file");
             Assert.That(() => Seq2Seq<float>.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>().With.Message.Contains(path));
-            Checkpoint.Save(path, [], new Dictionary<string, string>(), _cpu);
+            Checkpoint.Save(path, _cpu, [], new Dictionary<string, string>());
             Assert.That(() => Seq2Seq<float>.Load(path, _cpu), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("not a SeqCore model checkpoint"));
             using var lm = new LanguageModel<float>(_cpu, new LanguageModelConfig { VocabularySize = 5, EmbeddingSize = 4, HiddenSize = 4 }, new RandomStream(1));
             ModelCheckpoint.Save(path, lm);

@@ -168,10 +168,10 @@ public class SequenceClassifierTests
         {
             using var cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
             using var linear = new SeqCore.Layers.Linear<float>(cpu, 2, 2, new RandomStream(1));
-            Checkpoint.Save(path, linear.Parameters, new Dictionary<string, string>(), cpu);
+            Checkpoint.Save(path, cpu, linear.Parameters, new Dictionary<string, string>());
             var e = Assert.Throws<InvalidDataException>(() => TextClassifier<float>.Load(path, cpu));
             Assert.That(e!.Message, Does.Contain(path).And.Contain("seqcore.config"));
-            Checkpoint.Save(path, linear.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = "{\"model\":\"sequence-classifier\",\"vocabulary_size\":3,\"classes\":2,\"encoder\":\"transformer\"}" }, cpu);
+            Checkpoint.Save(path, cpu, linear.Parameters, new Dictionary<string, string> { [Checkpoint.ConfigKey] = "{\"model\":\"sequence-classifier\",\"vocabulary_size\":3,\"classes\":2,\"encoder\":\"transformer\"}" });
             e = Assert.Throws<InvalidDataException>(() => TextClassifier<float>.Load(path, cpu));
             Assert.That(e!.Message, Does.Contain(path).And.Contain("transformer"));
         }

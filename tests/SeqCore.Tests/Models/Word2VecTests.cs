@@ -169,7 +169,7 @@ public class Word2VecTests
                 [Word2Vec<float>.VocabularyKey] = "[\"alpha\",\"beta\",\"gamma\"]",
                 [Word2Vec<float>.CountsKey] = "[3,2,1]",
             };
-            SeqCore.IO.Checkpoint.Save(path, model.Parameters, meta, be);
+            SeqCore.IO.Checkpoint.Save(path, be, model.Parameters, meta);
             using (var old = Word2Vec<float>.Load(path, be))
             {
                 Assert.That(old.Config, Is.EqualTo(new Word2VecConfig { VocabularySize = 3, EmbeddingSize = 4 }));

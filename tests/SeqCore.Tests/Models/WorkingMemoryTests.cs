@@ -94,6 +94,29 @@ public class WorkingMemoryTests
         AssertBound(Word2VecKind.Instance, config, new RunShape(64, 1 + 4), Measure(be, () => data.TrainBatch(1)));
     }
 
+    [TestCase(CellKind.Lstm, Seq2SeqAttention.Additive)]
+    [TestCase(CellKind.Gru, Seq2SeqAttention.General)]
+    public void Seq2seq_training(CellKind cell, Seq2SeqAttention attention)
+    {
+        using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
+        var r = new RandomStream(3);
+        // Every pair of the same lengths, so each batch is the run shape exactly.
+        const int Batch = 16, SourceChars = 12, TargetChars = 10;
+        string Word(int n) => new([.. Enumerable.Range(0, n).Select(_ => (char)('a' + r.NextInt(6)))]);
+        var pairs = Enumerable.Range(0, 64).Select(_ => (Word(SourceChars), Word(TargetChars))).ToList();
+        var vocabulary = Seq2SeqVocabulary.Build(pairs);
+        var examples = pairs.Select(p => new Seq2SeqExample(vocabulary.EncodeSource(p.Item1), vocabulary.EncodeTarget(p.Item2))).ToList();
+        var config = new Seq2SeqConfig
+        {
+            SourceVocabularySize = vocabulary.SourceSize, TargetVocabularySize = vocabulary.TargetSize, EmbeddingSize = 16, HiddenSize = 24,
+            Cell = cell, Attention = attention, Bidirectional = true, InputFeeding = true,
+        };
+        using var model = new Seq2Seq<float>(be, config, new RandomStream(1));
+        var data = new Seq2SeqTrainable<float>(model, examples, examples[..Batch], Batch, teacherForcing: 1.0, seed: 2);
+        var shape = new RunShape(Batch, examples.Max(e => e.Source.Length), examples.Max(e => e.Target.Length));
+        AssertBound(Seq2SeqKind.Instance, config, shape, Measure(be, () => data.TrainBatch(1)));
+    }
+
     [Test]
     public void A_run_whose_activations_exceed_the_budget_is_refused_naming_the_bytes_and_the_largest_term()
     {

@@ -86,7 +86,7 @@ public sealed class DotProductAttention<T> : IHasParameters<T>, IDisposable wher
             _backend.Gemm(Transpose.No, Transpose.Yes, b * tq, KeySize, QuerySize, T.One, query, QuerySize, Weight.Value, QuerySize, T.Zero, _qp, KeySize);
             q = _qp;
         }
-        _spec = new AttentionSpec { Batch = b, Heads = 1, QueryLength = tq, KeyLength = tk, HeadDim = KeySize, Scale = 1.0 };
+        _spec = new AttentionSpec { Batch = b, Heads = 1, QueryLength = tq, KeyLength = tk, HeadSize = KeySize, Scale = 1.0 };
         _backend.AttentionForward(q, memory, memory, _hasLengths ? _lengths : null, _spec, context, _lse);
         if (weights is not null) _backend.AttentionWeights(q, memory, _hasLengths ? _lengths : null, _spec, weights);
     }

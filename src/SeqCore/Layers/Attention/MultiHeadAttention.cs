@@ -97,7 +97,7 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
     /// <summary>The configuration.</summary>
     public MultiHeadAttentionOptions Options { get; }
     /// <summary>Width of one head, E / h.</summary>
-    public int HeadDim => Options.EmbeddingSize / Options.Heads;
+    public int HeadSize => Options.EmbeddingSize / Options.Heads;
     /// <summary><c>in_proj_weight [3E, E]</c>.</summary>
     public Parameter<T> InProjWeight { get; }
     /// <summary><c>in_proj_bias [3E]</c>, or null without bias.</summary>
@@ -266,15 +266,15 @@ public sealed class MultiHeadAttention<T> : IHasParameters<T>, IDisposable where
 
     /// <summary>Strides of head h inside a buffer of <paramref name="width"/> columns whose rows follow the inputs' order.</summary>
     private AttentionStrides Strides(int b, int t, int width) => Options.BatchFirst
-        ? new AttentionStrides((long)t * width, HeadDim, width)
-        : new AttentionStrides(width, HeadDim, (long)b * width);
+        ? new AttentionStrides((long)t * width, HeadSize, width)
+        : new AttentionStrides(width, HeadSize, (long)b * width);
 
     private AttentionSpec Spec(int b, int tq, int tk, bool self, bool causal)
     {
         int e = Options.EmbeddingSize, w = self ? 3 * e : e;
         return new AttentionSpec
         {
-            Batch = b, Heads = Options.Heads, QueryLength = tq, KeyLength = tk, HeadDim = HeadDim, Causal = causal,
+            Batch = b, Heads = Options.Heads, QueryLength = tq, KeyLength = tk, HeadSize = HeadSize, Causal = causal,
             QueryTile = Options.QueryTile, KeyTile = Options.KeyTile,
             QueryStrides = Strides(b, tq, w), KeyStrides = Strides(b, tk, w), ValueStrides = Strides(b, tk, w),
             OutputStrides = Strides(b, tq, e),

@@ -86,7 +86,7 @@ internal sealed class CachedStep<T> : IDisposable where T : unmanaged, IFloating
         int total = start + n;
         var spec = new AttentionSpec
         {
-            Batch = batch, Heads = heads, QueryLength = n, KeyLength = total, HeadDim = d,
+            Batch = batch, Heads = heads, QueryLength = n, KeyLength = total, HeadSize = d,
             Causal = true, CausalOffset = start, QueryTile = block.Options.QueryTile, KeyTile = block.Options.KeyTile,
             QueryStrides = new AttentionStrides(3L * e, d, (long)batch * 3 * e),
             KeyStrides = new AttentionStrides(e, d, (long)batch * e),

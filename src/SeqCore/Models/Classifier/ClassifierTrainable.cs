@@ -95,18 +95,23 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
         return new BatchLoss(loss, _valid.Count);
     }
 
-    /// <summary>Mean cross-entropy and accuracy of <paramref name="model"/> (no dropout) on labelled sequences, in batches of 256 by length.</summary>
+    /// <summary>Sequences per forward pass of an evaluation (<see cref="LossAndAccuracy"/>) and of a prediction
+    /// (<see cref="SequenceClassifier{T}.PredictProbabilities"/>).</summary>
+    public const int EvaluationBatch = 256;
+
+    /// <summary>Mean cross-entropy and accuracy of <paramref name="model"/> (no dropout) on labelled sequences, in batches of
+    /// <see cref="EvaluationBatch"/> by length.</summary>
     public static (double Loss, double Accuracy) LossAndAccuracy(SequenceClassifier<T> model, IReadOnlyList<int[]> sequences, IReadOnlyList<int> labels)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (sequences.Count == 0 || sequences.Count != labels.Count) throw new ArgumentException($"LossAndAccuracy: {sequences.Count} sequences and {labels.Count} labels.");
         int[] order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i].Length).ToArray();
-        var batch = new List<int[]>(256);
+        var batch = new List<int[]>(EvaluationBatch);
         double total = 0;
         int correct = 0, k = model.Config.Classes;
-        for (int start = 0; start < order.Length; start += 256)
+        for (int start = 0; start < order.Length; start += EvaluationBatch)
         {
-            int n = Math.Min(256, order.Length - start);
+            int n = Math.Min(EvaluationBatch, order.Length - start);
             batch.Clear();
             var y = new int[n];
             for (int i = 0; i < n; i++) { batch.Add(model.Truncate(sequences[order[start + i]])); y[i] = labels[order[start + i]]; }

@@ -201,7 +201,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
     /// <paramref name="batchSize"/> sequences of similar length. Sequences longer than <see cref="SequenceClassifierConfig.MaxLength"/>
     /// (when set) are cut to it.
     /// </summary>
-    public double[][] PredictProbabilities(IReadOnlyList<int[]> sequences, int batchSize = 256)
+    public double[][] PredictProbabilities(IReadOnlyList<int[]> sequences, int batchSize = ClassifierTrainable<T>.EvaluationBatch)
     {
         ArgumentNullException.ThrowIfNull(sequences);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"PredictProbabilities: the batch size must be positive, got {batchSize}.");
