@@ -1,5 +1,6 @@
 using System.Globalization;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Cli.Plots;
 using SeqCore.Models;
 using SeqCore.Random;
@@ -50,8 +51,9 @@ internal sealed class ClassifierTrainKind : ITrainKind
     /// <summary>Texts per batch when --batch is not given.</summary>
     public const int DefaultBatch = 64;
 
-    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed)
+    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
+        DataParallelCli.RequireOneProcess(shard, Kind.Name);
         string? tsv = v.FindText(Tsv), imdb = v.FindText(Imdb);
         if ((tsv is null) == (imdb is null)) throw new UsageException("give one of --tsv FILE or --imdb DIR: the labelled text to learn.");
         string encoder = v.Get(Encoder);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Cli.Seq2SeqCli;
 using SeqCore.Layers.Recurrent;
 using SeqCore.Models;
@@ -40,8 +41,9 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
     /// <summary>Pairs per batch when --batch is not given.</summary>
     public const int DefaultBatch = 64;
 
-    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed)
+    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
+        DataParallelCli.RequireOneProcess(shard, Kind.Name);
         string dataPath = v.FindText(Data) ?? throw new UsageException("--data is required: the TSV of source<TAB>target pairs.");
         string attention = v.Get(Attention);
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;

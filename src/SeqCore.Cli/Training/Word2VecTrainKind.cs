@@ -1,5 +1,6 @@
 using System.Globalization;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -40,8 +41,9 @@ internal sealed class Word2VecTrainKind : ITrainKind
     /// <summary>Pairs per step when --batch is not given.</summary>
     public const int DefaultBatch = 512;
 
-    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed)
+    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
+        DataParallelCli.RequireOneProcess(shard, Kind.Name);
         string corpusPath = v.FindText(Corpus) ?? throw new UsageException("--corpus is required: the text to learn the words of.");
         int dim = v.Get(Dim), window = v.Get(Window), negatives = v.Get(Negatives), minCount = v.Get(MinCount), epochs = v.Get(Epochs);
         double sample = v.Get(Sample);

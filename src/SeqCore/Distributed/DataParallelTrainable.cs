@@ -23,16 +23,21 @@ namespace SeqCore.Distributed;
 /// <para>Evaluation runs on every rank on the whole held-out set (same weights, same result), so early stopping and the
 /// best weights agree across ranks without communication.</para>
 /// </remarks>
-public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainable, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly ITrainable<T> _inner;
     private readonly ICommunicator _comm;
     private readonly IBackend<T> _backend;
     private readonly int _checksumEvery;
     private readonly T[] _bucket;
+    private readonly CancellationToken _stopRequest;
+    private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>Wraps this rank's <paramref name="inner"/> trainable and broadcasts rank 0's weights.</summary>
-    public DataParallelTrainable(ITrainable<T> inner, IBackend<T> backend, ICommunicator communicator, int checksumEvery = 100, int bucketElements = 1 << 20)
+    /// <summary>Wraps this rank's <paramref name="inner"/> trainable and broadcasts rank 0's weights.
+    /// <paramref name="stopRequest"/> (e.g. a signal seen by this rank) cancels <see cref="Stop"/> on every rank after
+    /// the same step.</summary>
+    public DataParallelTrainable(ITrainable<T> inner, IBackend<T> backend, ICommunicator communicator, int checksumEvery = 100,
+        int bucketElements = 1 << 20, CancellationToken stopRequest = default)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(backend);
@@ -43,6 +48,7 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
         _comm = communicator;
         _backend = backend;
         _checksumEvery = checksumEvery;
+        _stopRequest = stopRequest;
         long total = inner.Parameters.Sum(p => p.Value.Length);
         _bucket = new T[(int)Math.Clamp(total, 1, bucketElements)];
         BroadcastWeights();
@@ -53,6 +59,10 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
 
     /// <summary>All-reduce calls per step for the gradients.</summary>
     public int BucketsPerStep => (int)((GradientElements + _bucket.Length - 1) / _bucket.Length);
+
+    /// <summary>Cancelled on every rank after the step in which any rank's stop request was seen: the token to run the
+    /// trainer with, so that all ranks stop after the same step.</summary>
+    public CancellationToken Stop => _stop.Token;
 
     /// <inheritdoc />
     public string ItemUnit => _inner.ItemUnit;
@@ -65,8 +75,9 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     {
         if (_checksumEvery > 0 && step > 1 && (step - 1) % _checksumEvery == 0) CompareWeights(step - 1);
         var local = _inner.TrainBatch(step);
-        Span<double> sums = [local.Loss * local.Items, local.Items];
+        Span<double> sums = [local.Loss * local.Items, local.Items, _stopRequest.IsCancellationRequested ? 1 : 0];
         _comm.AllReduceSum(sums);
+        if (sums[2] > 0) _stop.Cancel();
         double totalItems = sums[1];
         if (totalItems <= 0) throw new InvalidOperationException($"DataParallelTrainable: step {step} trained on no items on any rank.");
         ReduceGradients(T.CreateChecked(local.Items / totalItems));
@@ -81,6 +92,9 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
 
     /// <inheritdoc />
     public void RestoreState(TrainableState state) => (_inner as IResumableTrainable)?.RestoreState(state);
+
+    /// <inheritdoc />
+    public void Dispose() => _stop.Dispose();
 
     /// <summary>Stops every rank with a <see cref="RankMismatchException"/> when any rank's weights differ from rank 0's
     /// (bit for bit) after <paramref name="step"/>.</summary>
