@@ -26,8 +26,15 @@ internal static class TrainFlow
     public static int Run(CliIO io, ITrainKind kind, OptionValues values, string verb)
     {
         using var ranks = DataParallelCli.Open();
+        if (ranks.Rank == 0) return Run(ranks, io, kind, values, verb);
+        // Only rank 0 prints, bad input included: every rank meets it, and rank 0 says it once.
+        try { return Run(ranks, new CliIO(TextWriter.Null, TextWriter.Null), kind, values, verb); }
+        catch (UsageException) { return ExitCodes.Usage; }
+    }
+
+    private static int Run(ICommunicator ranks, CliIO io, ITrainKind kind, OptionValues values, string verb)
+    {
         bool root = ranks.Rank == 0;
-        if (!root) io = new CliIO(TextWriter.Null, TextWriter.Null);
         string? resume = values.FindText(CommonOptions.Resume);
         if (resume is not null)
         {
