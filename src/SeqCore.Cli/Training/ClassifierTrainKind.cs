@@ -53,7 +53,6 @@ internal sealed class ClassifierTrainKind : ITrainKind
 
     public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
-        DataParallelCli.RequireOneProcess(shard, Kind.Name);
         string? tsv = v.FindText(Tsv), imdb = v.FindText(Imdb);
         if ((tsv is null) == (imdb is null)) throw new UsageException("give one of --tsv FILE or --imdb DIR: the labelled text to learn.");
         string encoder = v.Get(Encoder);
@@ -63,6 +62,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
             throw new UsageException("--bidirectional and --layers are recurrent options; the conv encoder has one layer.");
         if (kernel % 2 == 0) throw new UsageException($"--kernel: expected an odd width, got {kernel}.");
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
+        DataParallelCli.CheckBatch(shard, batch);
         int epochs = v.Get(Epochs);
         var dataOptions = new ClassifierDataOptions
         {
@@ -92,7 +92,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
         try
         {
             var trainable = new ClassifierTrainable<float>(model.Model, data.Train, data.TrainLabels,
-                data.Valid.Length > 0 ? data.Valid : null, data.Valid.Length > 0 ? data.ValidLabels : null, batch, seed + 3);
+                data.Valid.Length > 0 ? data.Valid : null, data.Valid.Length > 0 ? data.ValidLabels : null, batch, seed + 3, shard);
             return new Job(model, trainable, data, batch, seed, epochs, timeOnly, keepLast, imdb ?? tsv!);
         }
         catch (ArgumentException e)

@@ -34,13 +34,6 @@ internal static class DataParallelCli
             throw new UsageException($"--time: a data-parallel run ({communicator.Size} ranks) stops by --steps only (the ranks must agree on the last step; their clocks do not).");
     }
 
-    /// <summary>For a kind whose batches cannot be sharded yet: refuses a run over several ranks.</summary>
-    public static void RequireOneProcess(BatchShard shard, string kind)
-    {
-        if (!shard.IsWhole)
-            throw new UsageException($"--model {kind}: data-parallel training ({shard.Count} ranks) supports lm and forecaster so far; train {kind} in one process.");
-    }
-
     /// <summary>What every rank must agree on before training: the program's version, the settings that define the run
     /// and the data files' names and sizes.</summary>
     public static string Fingerprint(System.Text.Json.Nodes.JsonObject invocation, IEnumerable<string> inputs)

@@ -26,6 +26,15 @@ public readonly record struct BatchShard(int Index, int Count)
         return (Index * rows, rows);
     }
 
+    /// <summary>This shard of a batch of <paramref name="rows"/> rows that need not split evenly (an epoch's last, short
+    /// batch): rows <c>[⌊r·n/N⌋, ⌊(r+1)·n/N⌋)</c>, possibly none.</summary>
+    public (int First, int Rows) OfAny(int rows)
+    {
+        if (IsWhole) return (0, rows);
+        int first = (int)((long)Index * rows / Count), end = (int)((long)(Index + 1) * rows / Count);
+        return (first, end - first);
+    }
+
     /// <summary>Where the dropout stream of this rank starts: rank r draws from counter <c>r·2^48</c> of the run's
     /// Philox key, so ranks never share masks and rank 0 (or a single process) draws what it always did.</summary>
     public ulong DropoutOffset => (ulong)Math.Max(0, Index) << 48;

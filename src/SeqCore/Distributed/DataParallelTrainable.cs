@@ -17,7 +17,8 @@ namespace SeqCore.Distributed;
 /// ranks compare a 64-bit hash of their weights' bits and stop together with a
 /// <see cref="RankMismatchException"/> naming the step when any differs from rank 0's.</para>
 /// <para>Averaging: rank r's gradient is the mean over its items, so it is weighted by its share of the items,
-/// <c>items_r / Σ items</c>, before the sum: the result is the mean over the global batch's items.</para>
+/// <c>items_r / Σ items</c>, before the sum: the result is the mean over the global batch's items. A trainable whose
+/// gradient is of the summed loss (<see cref="ITrainable{T}.GradientIsSum"/>) is summed unweighted.</para>
 /// <para>Buckets: the gradients are copied into host buffers of at most <c>bucketElements</c> values, tensor after tensor
 /// (a tensor may span two buckets), and each bucket is one all-reduce.</para>
 /// <para>Evaluation runs on every rank on the whole held-out set (same weights, same result), so early stopping and the
@@ -80,12 +81,15 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
         if (sums[2] > 0) _stop.Cancel();
         double totalItems = sums[1];
         if (totalItems <= 0) throw new InvalidOperationException($"DataParallelTrainable: step {step} trained on no items on any rank.");
-        ReduceGradients(T.CreateChecked(local.Items / totalItems));
+        ReduceGradients(_inner.GradientIsSum ? T.One : T.CreateChecked(local.Items / totalItems));
         return new BatchLoss(sums[0] / totalItems, (long)totalItems);
     }
 
     /// <inheritdoc />
     public BatchLoss? Evaluate() => _inner.Evaluate();
+
+    /// <inheritdoc />
+    public bool GradientIsSum => _inner.GradientIsSum;
 
     /// <inheritdoc />
     public void SaveState(TrainableState state) => (_inner as IResumableTrainable)?.SaveState(state);
