@@ -12,6 +12,9 @@ internal static class DataParallelCli
     /// <summary>Steps between two weight checksums across the ranks.</summary>
     public const int ChecksumEvery = 50;
 
+    /// <summary>How long a rank other than 0 waits before reporting bad input (see <see cref="TrainFlow"/>).</summary>
+    public static readonly TimeSpan QuietRankDelay = TimeSpan.FromSeconds(3);
+
     /// <summary>The MPI job when this process was started by an MPI launcher, else a group of one; a missing or broken
     /// MPI library under a launcher is a <see cref="UsageException"/>.</summary>
     public static ICommunicator Open()

@@ -25,11 +25,19 @@ internal static class TrainFlow
     /// <summary>Trains <paramref name="kind"/> from <paramref name="values"/>; returns the exit code.</summary>
     public static int Run(CliIO io, ITrainKind kind, OptionValues values, string verb)
     {
-        using var ranks = DataParallelCli.Open();
-        if (ranks.Rank == 0) return Run(ranks, io, kind, values, verb);
-        // Only rank 0 prints, bad input included: every rank meets it, and rank 0 says it once.
-        try { return Run(ranks, new CliIO(TextWriter.Null, TextWriter.Null), kind, values, verb); }
-        catch (UsageException) { return ExitCodes.Usage; }
+        var ranks = DataParallelCli.Open();
+        int code;
+        try { code = Run(ranks, ranks.Rank == 0 ? io : new CliIO(TextWriter.Null, TextWriter.Null), kind, values, verb); }
+        catch (UsageException) when (ranks.Size > 1)
+        {
+            // Bad input seen by one rank or all. Leave without MPI_Finalize (the other ranks may wait in a collective
+            // call; mpirun ends them). Rank 0 says it at once; another rank waits first, so that when rank 0 meets the
+            // same input (the usual case) mpirun ends this rank before it repeats the message.
+            if (ranks.Rank != 0) Thread.Sleep(DataParallelCli.QuietRankDelay);
+            throw;
+        }
+        ranks.Dispose();
+        return code;
     }
 
     private static int Run(ICommunicator ranks, CliIO io, ITrainKind kind, OptionValues values, string verb)

@@ -146,6 +146,19 @@ public class MpiTrainTests
     }
 
     [Test]
+    public void A_time_budget_and_a_resume_are_refused_over_several_ranks()
+    {
+        var timed = MpiRunner.Run(2, DemoLm("timed.safetensors", "--time", "10s"));
+        Assert.That(timed.Code, Is.EqualTo(2), timed.Err);
+        Assert.That(CountOf(timed.Err, "--time: a data-parallel run (2 ranks) stops by --steps only"), Is.EqualTo(1), timed.Err);
+
+        Assert.That(CliRunner.Run(DemoLm("first.safetensors", "--steps", "2")).Code, Is.EqualTo(0));
+        var resumed = MpiRunner.Run(2, "train", "--resume", Path.Combine(_dir, "first.safetensors"), "--steps", "4");
+        Assert.That(resumed.Code, Is.EqualTo(2), resumed.Err);
+        Assert.That(CountOf(resumed.Err, "--resume: a data-parallel run (2 ranks) cannot resume yet"), Is.EqualTo(1), resumed.Err);
+    }
+
+    [Test]
     public void A_nan_on_the_ranks_stops_all_of_them_naming_the_step_and_the_tensor()
     {
         var r = MpiRunner.Run(2, Forecaster("nan.safetensors", "--lr", "1e30", "--optimizer", "sgd", "--clip", "0", "--divergence", "0"));
