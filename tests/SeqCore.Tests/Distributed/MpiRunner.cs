@@ -8,13 +8,27 @@ internal static class MpiRunner
 {
     public static string Cli => Path.Combine(AppContext.BaseDirectory, "SeqCore.Cli.dll");
 
-    /// <summary>mpirun's path, or an ignored test naming what is missing.</summary>
+    private static readonly Lazy<(string? Path, string? Problem)> Mpirun = new(FindMpirun);
+
+    /// <summary>Open MPI's mpirun, or an ignored test naming what is missing.</summary>
     public static string RequireMpirun()
+    {
+        var (path, problem) = Mpirun.Value;
+        if (path is null) Assert.Ignore(problem!);
+        return path!;
+    }
+
+    private static (string?, string?) FindMpirun()
     {
         string? found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
             .Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
-        if (found is null) Assert.Ignore("mpirun is not installed: install Open MPI (apt-get install openmpi-bin libopenmpi-dev; ./build.sh test does it as root) to run the MPI tests.");
-        return found!;
+        if (found is null) return (null, "mpirun is not installed: install Open MPI (apt-get install openmpi-bin libopenmpi-dev; ./build.sh test does it as root) to run the MPI tests.");
+        var psi = new ProcessStartInfo(found, "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(psi)!;
+        string version = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return version.Contains("Open MPI", StringComparison.Ordinal) ? (found, null)
+            : (null, $"{found} is not Open MPI's (SeqCore binds Open MPI's libmpi.so.40): {version.Split('\n')[0]}");
     }
 
     /// <summary>Starts <c>mpirun</c> with <paramref name="mpiArgs"/> (e.g. <c>-np 2 dotnet CLI train …</c>).</summary>
