@@ -24,6 +24,18 @@ internal static class DataParallelCli
         catch (MpiException e) { throw new UsageException($"started by an MPI launcher, but MPI cannot start: {e.Message}"); }
     }
 
+    /// <summary>The backend of this rank: as <see cref="BackendOption.Open{T}(OptionValues)"/> in one process; over
+    /// several ranks, CUDA on the GPU of the node-local rank, and without <c>--threads</c> the CPU's cores shared out
+    /// among the ranks on this node.</summary>
+    public static IBackend<float> OpenBackend(ICommunicator communicator, OptionValues values)
+    {
+        if (communicator.Size == 1) return BackendOption.Open<float>(values);
+        int local = SeqCore.Cuda.NcclCommunicator.LocalRank(communicator.Rank);
+        int ranksHere = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out int n) && n > 0 ? n : communicator.Size;
+        int threads = values.Find(CommonOptions.Threads) ?? Math.Max(1, Environment.ProcessorCount / ranksHere);
+        return BackendOption.Open<float>(values.Get(CommonOptions.Backend), threads, device: local);
+    }
+
     /// <summary>This rank's rows of every batch.</summary>
     public static BatchShard Shard(ICommunicator communicator) => new(communicator.Rank, communicator.Size);
 

@@ -28,9 +28,9 @@ internal static class TrainFlow
         var ranks = DataParallelCli.Open();
         int code;
         try { code = Run(ranks, ranks.Rank == 0 ? io : new CliIO(TextWriter.Null, TextWriter.Null), kind, values, verb); }
-        catch (UsageException) when (ranks.Size > 1)
+        catch (Exception) when (ranks.Size > 1)
         {
-            // Bad input seen by one rank or all. Leave without MPI_Finalize (the other ranks may wait in a collective
+            // Bad input (or a missing device …) seen by one rank or all. Leave without MPI_Finalize (the other ranks may wait in a collective
             // call; mpirun ends them). Rank 0 says it at once; another rank waits first, so that when rank 0 meets the
             // same input (the usual case) mpirun ends this rank before it repeats the message.
             if (ranks.Rank != 0) Thread.Sleep(DataParallelCli.QuietRankDelay);
@@ -63,7 +63,7 @@ internal static class TrainFlow
 
         using var plan = root ? TrainOutputPlan.Open(kind, values, outputs, resume) : null;
 
-        using var backend = BackendOption.Open<float>(values);
+        using var backend = DataParallelCli.OpenBackend(ranks, values);
         using var job = kind.Prepare(values, backend, seed, DataParallelCli.Shard(ranks));
         var settings = CommonOptions.BindTraining(values, job.CompleteDefaults(kind.Defaults));
         DataParallelCli.CheckOptions(ranks, resume, settings.Time);
