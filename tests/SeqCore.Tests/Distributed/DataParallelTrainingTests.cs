@@ -41,7 +41,7 @@ public class DataParallelTrainingTests
     {
         using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
         var series = new ForecastSeries(Enumerable.Range(0, 120).Select(i => 10 + Math.Sin(i * 0.3) * 3 + i * 0.05).ToArray());
-        var config = ForecastTransform.FitScaling(new ForecasterConfig { Target = "y", Window = 8, Hidden = 6 }, series, 100);
+        var config = ForecastTransform.FitScaling(new ForecasterConfig { Target = "y", Window = 8 }, series, 100);
         using var model = new Forecaster<double>(be, config, new RandomStream(3));
         using var data = new ForecasterTrainable<double>(model, series, 20, Batch, new RandomStream(4), shard);
         using var parallel = ranks is null ? null : new DataParallelTrainable<double>(data, be, ranks, checksumEvery: 3, bucketElements: 50);
