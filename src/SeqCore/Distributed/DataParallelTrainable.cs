@@ -33,6 +33,7 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     private readonly T[] _bucket;
     private readonly CancellationToken _stopRequest;
     private readonly CancellationTokenSource _stop = new();
+    private readonly System.Diagnostics.Stopwatch _communication = new(), _compute = new();
 
     /// <summary>Wraps this rank's <paramref name="inner"/> trainable and broadcasts rank 0's weights.
     /// <paramref name="stopRequest"/> (e.g. a signal seen by this rank) cancels <see cref="Stop"/> on every rank after
@@ -65,6 +66,14 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     /// trainer with, so that all ranks stop after the same step.</summary>
     public CancellationToken Stop => _stop.Token;
 
+    /// <summary>Wall time spent in this rank's forward and backward passes (<see cref="TrainBatch"/> of the wrapped
+    /// trainable) so far.</summary>
+    public TimeSpan ComputeTime => _compute.Elapsed;
+
+    /// <summary>Wall time spent reducing (staging the gradients through host buckets, the all-reduces, waiting for the
+    /// slowest rank) so far.</summary>
+    public TimeSpan CommunicationTime => _communication.Elapsed;
+
     /// <inheritdoc />
     public string ItemUnit => _inner.ItemUnit;
 
@@ -75,13 +84,17 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     public BatchLoss TrainBatch(int step)
     {
         if (_checksumEvery > 0 && step > 1 && (step - 1) % _checksumEvery == 0) CompareWeights(step - 1);
+        _compute.Start();
         var local = _inner.TrainBatch(step);
+        _compute.Stop();
+        _communication.Start();
         Span<double> sums = [local.Loss * local.Items, local.Items, _stopRequest.IsCancellationRequested ? 1 : 0];
         _comm.AllReduceSum(sums);
         if (sums[2] > 0) _stop.Cancel();
         double totalItems = sums[1];
         if (totalItems <= 0) throw new InvalidOperationException($"DataParallelTrainable: step {step} trained on no items on any rank.");
         ReduceGradients(_inner.GradientIsSum ? T.One : T.CreateChecked(local.Items / totalItems));
+        _communication.Stop();
         return new BatchLoss(sums[0] / totalItems, (long)totalItems);
     }
 
