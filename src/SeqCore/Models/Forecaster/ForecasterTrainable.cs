@@ -114,19 +114,31 @@ public sealed class ForecasterTrainable<T> : ITrainable<T>, IResumableTrainable,
         return new BatchLoss(_loss.Forward(_predValid!, _yValid!), _valid.Length);
     }
 
-    /// <summary>Mean squared error (scaled) over the training windows, in batches of this rank's rows of a training batch
-    /// (the training batch size in one process).</summary>
+    /// <summary>Mean squared error (scaled) over the training windows, in batches of the training batch size (on any
+    /// rank the same batches as in one process).</summary>
     public double TrainingLoss()
     {
-        double sum = 0;
-        for (int i = 0; i + _rows <= _train.Length; i += _rows)
+        var c = _model.Config;
+        bool whole = _rows == _batch;
+        var x = whole ? _x : _be.Allocate(c.Window, _batch, c.Features);
+        var y = whole ? _y : _be.Allocate(_batch, 1);
+        var pred = whole ? _pred : _be.Allocate(_batch, 1);
+        try
         {
-            Fill(_train.AsSpan(i, _rows), _x, _y);
-            _model.Forward(_x, _pred);
-            sum += _loss.Forward(_pred, _y) * _rows;
+            double sum = 0;
+            for (int i = 0; i + _batch <= _train.Length; i += _batch)
+            {
+                Fill(_train.AsSpan(i, _batch), x, y);
+                _model.Forward(x, pred);
+                sum += _loss.Forward(pred, y) * _batch;
+            }
+            int full = _train.Length / _batch * _batch;
+            return sum / full;
         }
-        int full = _train.Length / _rows * _rows;
-        return sum / full;
+        finally
+        {
+            if (!whole) foreach (var t in new[] { x, y, pred }) t.Dispose();
+        }
     }
 
     /// <summary>Writes windows <paramref name="starts"/> as <c>x [W, B, F]</c> (time-major) and their targets as <c>y [B, 1]</c>.</summary>
