@@ -54,6 +54,7 @@ function Invoke-Test([string[]]$Rest) {
     Assert-Dotnet
     Assert-PtxCurrent
     Build-Emu
+    Assert-Mpi
     $env:SEQCORE_EMU_LIB = Join-Path $Root $EmuLib
     Invoke-Checked 'restore' 'dotnet' @('restore', 'SeqCore.sln')
     Invoke-Checked 'build' 'dotnet' @('build', 'SeqCore.sln', '-c', 'Release', '--no-restore')
@@ -151,6 +152,19 @@ function Invoke-PackCheck {
     Write-Output "pack check passed: $version"
     Write-Output "install the tool:  dotnet tool install --global --add-source $Packages SeqCore.Cli --version $version"
     Write-Output "use the library:   dotnet add package SeqCore --version $version --source $Packages"
+}
+
+# ----- Open MPI for the data-parallel tests (mirrors build.sh: ensure_mpi). Untested: no PowerShell here.
+# On Linux installs Debian's openmpi-bin and libopenmpi-dev as root when mpirun is missing; elsewhere a warning (the MPI
+# tests are skipped; Windows would need an Open MPI build, MS-MPI is not bound).
+function Assert-Mpi {
+    if (Get-Command mpirun -ErrorAction SilentlyContinue) { return }
+    if ($IsLinux -and (Get-Command apt-get -ErrorAction SilentlyContinue) -and ((id -u) -eq '0')) {
+        Write-Warning 'installing openmpi-bin and libopenmpi-dev (Debian) for the data-parallel tests'
+        apt-get update -qq; $env:DEBIAN_FRONTEND = 'noninteractive'; apt-get install -y -qq openmpi-bin libopenmpi-dev
+        if ($LASTEXITCODE -eq 0) { return }
+    }
+    Write-Warning 'Open MPI is missing (mpirun, libmpi.so.40); install openmpi-bin and libopenmpi-dev to run the MPI tests (they are skipped).'
 }
 
 # ----- CUDA kernels (mirrors build.sh: kernel_sources_hash, verb_kernels, check_ptx_current, build_emu, verb_gpu_bundle).

@@ -33,6 +33,7 @@ verb_test() {
   require_dotnet
   check_ptx_current
   build_emu || true
+  ensure_mpi || true
   export SEQCORE_EMU_LIB="$ROOT/$EMU_LIB"
   dotnet restore SeqCore.sln
   dotnet build SeqCore.sln -c Release --no-restore
@@ -51,6 +52,19 @@ verb_test() {
   read -r passed failed skipped < <(trx_counts "$trx")
   echo "${passed} passed, ${failed} failed, ${skipped} skipped"
   [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] || exit 1
+}
+
+# ----- Open MPI for the data-parallel tests (docs/distributed.md) ---------------------------------------------------------
+# mpirun and libmpi.so.40 from Debian's openmpi-bin and libopenmpi-dev, installed with apt-get when missing and we are
+# root; otherwise a warning naming the packages, and the MPI tests skip with the reason.
+ensure_mpi() {
+  command -v mpirun >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q 'libmpi\.so\.40' && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "build.sh: installing openmpi-bin and libopenmpi-dev (Debian) for the data-parallel tests" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >&2 && return 0
+  fi
+  echo "build.sh: warning: Open MPI is missing (mpirun, libmpi.so.40); install openmpi-bin and libopenmpi-dev to run the MPI tests (they are skipped)." >&2
+  return 1
 }
 
 # ----- CUDA kernels: PTX (nvcc) and the CPU emulation library (any C++20 compiler) ----------------------------------

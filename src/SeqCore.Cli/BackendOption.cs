@@ -24,15 +24,16 @@ internal static class BackendOption
     public static int MaxThreads => 4 * Environment.ProcessorCount;
 
     /// <summary>Creates the named backend: <c>cpu</c>, <c>cuda</c> or <c>auto</c> (CUDA when a device is usable, else the
-    /// CPU); <paramref name="threads"/> applies to the CPU (0 = all cores). This is the one place the CLI creates one.</summary>
-    public static IBackend<T> Open<T>(string name, int threads = 0, bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T>
+    /// CPU); <paramref name="threads"/> applies to the CPU (0 = all cores), <paramref name="device"/> to CUDA (the GPU
+    /// ordinal; a data-parallel rank's is its node-local rank). This is the one place the CLI creates one.</summary>
+    public static IBackend<T> Open<T>(string name, int threads = 0, bool allowTf32 = false, int device = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckThreads(threads);
         switch (name)
         {
-            case "cuda": return OpenCuda<T>(allowTf32);
+            case "cuda": return OpenCuda<T>(allowTf32, device);
             case "auto":
-                try { return OpenCuda<T>(allowTf32); }
+                try { return OpenCuda<T>(allowTf32, device); }
                 catch (CudaException) { goto default; }
             default: return OpenCpu<T>(threads);
         }
@@ -77,11 +78,11 @@ internal static class BackendOption
     public static IBackend<T> Open<T>(Options.OptionValues values) where T : unmanaged, IFloatingPointIeee754<T> =>
         Open<T>(values.Get(Options.CommonOptions.Backend), values.Get(Options.CommonOptions.Threads));
 
-    /// <summary>The CUDA backend on GPU 0 (or on the emulated device when <see cref="EmulatorVariable"/> is set).</summary>
-    public static CudaBackend<T> OpenCuda<T>(bool allowTf32 = false) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The CUDA backend on GPU <paramref name="device"/> (or on the emulated device when <see cref="EmulatorVariable"/> is set).</summary>
+    public static CudaBackend<T> OpenCuda<T>(bool allowTf32 = false, int device = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string? emulator = Environment.GetEnvironmentVariable(EmulatorVariable);
         if (!string.IsNullOrEmpty(emulator)) return new CudaBackend<T>(new EmulatedDevice(emulator));
-        return new CudaBackend<T>(new CudaBackendOptions { AllowTf32 = allowTf32 });
+        return new CudaBackend<T>(new CudaBackendOptions { AllowTf32 = allowTf32, Device = device });
     }
 }

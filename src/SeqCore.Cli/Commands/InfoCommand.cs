@@ -43,7 +43,16 @@ internal static class InfoCommand
                 new BackendReport("cpu", true, $"{sys.LogicalCores} threads, {(sys.SimdWidthBits > 0 ? $"{sys.SimdWidthBits}-bit SIMD" : "scalar")}", null, null),
                 new BackendReport("cuda", gpu.Available, cudaDetail, gpu.DriverLibrary ?? CudaDriverProbe.LibraryName, gpu.DriverLibrary is not null),
             ],
-            new CudaReport(gpu.Available, gpu.Name, gpu.TotalMemoryBytes, gpu.ComputeCapability, gpu.Multiprocessors, gpu.DriverVersion, gpu.Reason));
+            new CudaReport(gpu.Available, gpu.Name, gpu.TotalMemoryBytes, gpu.ComputeCapability, gpu.Multiprocessors, gpu.DriverVersion, gpu.Reason),
+            Distributed());
+    }
+
+    /// <summary>The engines of data-parallel training (docs/distributed.md): MPI for processes, NCCL for GPUs.</summary>
+    private static DistributedReport[] Distributed()
+    {
+        bool mpi = SeqCore.Distributed.MpiCommunicator.Probe(out string mpiDetail);
+        bool nccl = SeqCore.Cuda.NcclCommunicator.Probe(out string ncclDetail);
+        return [new DistributedReport("mpi", mpi, mpiDetail), new DistributedReport("nccl", nccl, ncclDetail)];
     }
 
     private static void Render(IAnsiConsole console, InfoReport r)
@@ -66,6 +75,11 @@ internal static class InfoCommand
         foreach (var b in r.Backends)
             backends.AddRow(Markup.Escape(b.Name), b.Available ? "[green]yes[/]" : "[yellow]no[/]", Markup.Escape(b.Detail));
         console.Write(backends);
+
+        var distributed = new Table().Title("Data-parallel training").AddColumn("Engine").AddColumn("Available").AddColumn("Detail");
+        foreach (var d in r.Distributed)
+            distributed.AddRow(Markup.Escape(d.Name), d.Available ? "[green]yes[/]" : "[yellow]no[/]", Markup.Escape(d.Detail));
+        console.Write(distributed);
     }
 }
 
@@ -73,7 +87,10 @@ internal static class InfoCommand
 internal sealed record InfoReport(
     string Version, string Runtime, string Os, string Architecture, string CpuModel, int LogicalCores,
     int SimdWidthBits, bool Vector256Accelerated, bool Fma, bool Avx2, [property: JsonPropertyName("avx512f")] bool Avx512f,
-    PeakReport FmaPeak, BackendReport[] Backends, CudaReport Cuda);
+    PeakReport FmaPeak, BackendReport[] Backends, CudaReport Cuda, DistributedReport[] Distributed);
+
+/// <summary>An engine of data-parallel training (<c>mpi</c>, <c>nccl</c>): whether its library loads, its file or why not.</summary>
+internal sealed record DistributedReport(string Name, bool Available, string Detail);
 
 /// <summary>The CUDA device 0 as the driver reports it, or why there is none.</summary>
 internal sealed record CudaReport(bool Available, string? Device, long MemoryBytes, string? ComputeCapability, int Multiprocessors,

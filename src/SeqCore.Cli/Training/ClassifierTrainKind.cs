@@ -1,5 +1,6 @@
 using System.Globalization;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Plots;
 using SeqCore.Models;
 using SeqCore.Random;
@@ -50,7 +51,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
     /// <summary>Texts per batch when --batch is not given.</summary>
     public const int DefaultBatch = 64;
 
-    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed)
+    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
         string? tsv = v.FindText(Tsv), imdb = v.FindText(Imdb);
         if ((tsv is null) == (imdb is null)) throw new UsageException("give one of --tsv FILE or --imdb DIR: the labelled text to learn.");
@@ -61,6 +62,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
             throw new UsageException("--bidirectional and --layers are recurrent options; the conv encoder has one layer.");
         if (kernel % 2 == 0) throw new UsageException($"--kernel: expected an odd width, got {kernel}.");
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
+        DataParallelCli.CheckBatch(shard, batch);
         int epochs = v.Get(Epochs);
         var dataOptions = new ClassifierDataOptions
         {
@@ -90,7 +92,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
         try
         {
             var trainable = new ClassifierTrainable<float>(model.Model, data.Train, data.TrainLabels,
-                data.Valid.Length > 0 ? data.Valid : null, data.Valid.Length > 0 ? data.ValidLabels : null, batch, seed + 3);
+                data.Valid.Length > 0 ? data.Valid : null, data.Valid.Length > 0 ? data.ValidLabels : null, batch, seed + 3, shard);
             return new Job(model, trainable, data, batch, seed, epochs, timeOnly, keepLast, imdb ?? tsv!);
         }
         catch (ArgumentException e)

@@ -2,6 +2,7 @@ using SeqCore.Layers.Recurrent;
 using System.Globalization;
 using SeqCore.Cli.Commands;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -48,7 +49,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
     /// <summary>Windows per batch when --batch is not given.</summary>
     public const int DefaultBatch = 16;
 
-    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed)
+    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
         string csv = v.FindText(Csv) ?? throw new UsageException("--csv is required: the CSV file with the series.");
         string column = v.FindText(Column) ?? throw new UsageException("--column NAME is required (or, for the forecast verb, --model FILE, a saved forecaster, which knows its column).");
@@ -71,7 +72,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
         var model = (Forecaster<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         try
         {
-            var trainable = new ForecasterTrainable<float>(model, train, split.Validation, batch, new RandomStream(seed + 1));
+            var trainable = new ForecasterTrainable<float>(model, train, split.Validation, batch, new RandomStream(seed + 1), shard);
             return new Job(model, trainable, request, data, split);
         }
         catch (ArgumentException e)

@@ -1,5 +1,6 @@
 using SeqCore.Plots;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Models;
 using SeqCore.Training;
 
@@ -35,9 +36,10 @@ internal interface ITrainKind
     /// checked against the inputs before any work.</summary>
     IReadOnlyList<string> Outputs(TrainOutputs outputs);
 
-    /// <summary>Binds the kind's options, reads the data and builds the model on <paramref name="backend"/>;
+    /// <summary>Binds the kind's options, reads the data and builds the model on <paramref name="backend"/>, with a
+    /// trainable that trains on this rank's <paramref name="shard"/> of every batch (docs/distributed.md);
     /// <see cref="UsageException"/> for a bad option or input file.</summary>
-    ITrainJob Prepare(OptionValues values, IBackend<float> backend, ulong seed);
+    ITrainJob Prepare(OptionValues values, IBackend<float> backend, ulong seed, BatchShard shard);
 }
 
 /// <summary>A model with its data, ready to train, and how to report on it.</summary>

@@ -1,6 +1,7 @@
 using SeqCore.Plots;
 using System.Globalization;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -45,7 +46,7 @@ internal sealed class LanguageModelTrainKind : ITrainKind
     /// <summary>Sequences per batch when --batch is not given.</summary>
     public const int DefaultBatch = 32;
 
-    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed)
+    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
         string corpusPath = v.FindText(Corpus) ?? throw new UsageException("--corpus is required: the text to learn.");
         string tokenizerKind = v.Get(Tokenizer);
@@ -68,6 +69,7 @@ internal sealed class LanguageModelTrainKind : ITrainKind
         try { config.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message.Replace("Language model config: ", "")); }
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
+        DataParallelCli.CheckBatch(shard, batch);
         int bptt = v.Get(Bptt);
         double validFraction = v.Get(ValidFraction);
         int evalTokens = v.Get(EvalTokens);
@@ -87,7 +89,7 @@ internal sealed class LanguageModelTrainKind : ITrainKind
         model.Tokenizer = corpus.Tokenizer;
         try
         {
-            var trainable = new LanguageModelTrainable<float>(model, corpus.Train, corpus.HeldOut, batch, bptt, seed + 1, evalTokens);
+            var trainable = new LanguageModelTrainable<float>(model, corpus.Train, corpus.HeldOut, batch, bptt, seed + 1, evalTokens, shard: shard);
             return new Job(model, trainable, corpus, batch, tokenizerKind, [corpusPath, vocab ?? "", merges ?? ""]);
         }
         catch (ArgumentException e)

@@ -1,6 +1,7 @@
 using SeqCore.Plots;
 using System.Globalization;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Layers.Recurrent;
 using SeqCore.Models;
 using SeqCore.Random;
@@ -40,11 +41,12 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
     /// <summary>Pairs per batch when --batch is not given.</summary>
     public const int DefaultBatch = 64;
 
-    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed)
+    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
         string dataPath = v.FindText(Data) ?? throw new UsageException("--data is required: the TSV of source<TAB>target pairs.");
         string attention = v.Get(Attention);
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
+        DataParallelCli.CheckBatch(shard, batch);
         double teacherForcing = v.Get(TeacherForcing);
         var decoding = new Decoding(v.Get(Beam), v.Get(Alpha), v.Find(MaxLength));
         int embedding = v.Get(Embedding), hidden = v.Get(Hidden);
@@ -66,7 +68,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         var model = (Seq2Seq<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;
-        var trainable = new Seq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, teacherForcing, seed + 1);
+        var trainable = new Seq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, teacherForcing, seed + 1, shard);
         return new Job(model, trainable, data, attention, decoding);
     }
 

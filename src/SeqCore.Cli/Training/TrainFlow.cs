@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using SeqCore.Cli.LanguageModels;
 using SeqCore.Cli.Options;
 using SeqCore.Cli.Outputs;
+using SeqCore.Distributed;
 using SeqCore.Training;
 
 namespace SeqCore.Cli.Training;
@@ -12,7 +13,9 @@ namespace SeqCore.Cli.Training;
 /// The one training pipeline of the CLI, for every model kind: bind the shared options, open the backend, let the kind
 /// prepare its model and data, run the library's <see cref="TrainingRun{T}"/> (resuming when asked) with the progress
 /// view, write the loss curve, and let the kind report. Used by <c>train --model KIND</c> and by the verbs that train
-/// one kind (<c>forecast</c>, <c>classify</c>, <c>seq2seq train</c>, <c>word2vec train</c>).
+/// one kind (<c>forecast</c>, <c>classify</c>, <c>seq2seq train</c>, <c>word2vec train</c>). Under <c>mpirun</c> it trains
+/// data-parallel (<see cref="DataParallelCli"/>): every rank trains on its shard of each batch, and only rank 0 prints
+/// and writes files.
 /// </summary>
 internal static class TrainFlow
 {
@@ -23,6 +26,24 @@ internal static class TrainFlow
     /// <summary>Trains <paramref name="kind"/> from <paramref name="values"/>; returns the exit code.</summary>
     public static int Run(CliIO io, ITrainKind kind, OptionValues values, string verb)
     {
+        var ranks = DataParallelCli.Open();
+        int code;
+        try { code = Run(ranks, ranks.Rank == 0 ? io : new CliIO(TextWriter.Null, TextWriter.Null), kind, values, verb); }
+        catch (Exception) when (ranks.Size > 1)
+        {
+            // Bad input (or a missing device …) seen by one rank or all. Leave without MPI_Finalize (the other ranks may wait in a collective
+            // call; mpirun ends them). Rank 0 says it at once; another rank waits first, so that when rank 0 meets the
+            // same input (the usual case) mpirun ends this rank before it repeats the message.
+            if (ranks.Rank != 0) Thread.Sleep(DataParallelCli.QuietRankDelay);
+            throw;
+        }
+        ranks.Dispose();
+        return code;
+    }
+
+    private static int Run(ICommunicator ranks, CliIO io, ITrainKind kind, OptionValues values, string verb)
+    {
+        bool root = ranks.Rank == 0;
         string? resume = values.FindText(CommonOptions.Resume);
         if (resume is not null)
         {
@@ -41,12 +62,13 @@ internal static class TrainFlow
         ulong seed = values.Get(CommonOptions.Seed);
         var outputs = new TrainOutputs(values.FindText(CommonOptions.Out) ?? resume ?? kind.DefaultOut);
 
-        using var plan = TrainOutputPlan.Open(kind, values, outputs, resume);
+        using var plan = root ? TrainOutputPlan.Open(kind, values, outputs, resume) : null;
 
-        using var backend = BackendOption.Open<float>(values);
-        using var job = kind.Prepare(values, backend, seed);
+        using var backend = DataParallelCli.OpenBackend(ranks, values);
+        using var job = kind.Prepare(values, backend, seed, DataParallelCli.Shard(ranks));
         var settings = CommonOptions.BindTraining(values, job.CompleteDefaults(kind.Defaults));
-        plan.CheckInputs(job.Inputs.Select(i => new InputFile("data", i)));
+        DataParallelCli.CheckOptions(ranks, resume, settings.Time);
+        plan?.CheckInputs(job.Inputs.Select(i => new InputFile("data", i)));
 
         var invocation = values.Snapshot([.. SharedOptions, .. kind.Options]);
         invocation.Remove(CommonOptions.Resume.Key);
@@ -57,12 +79,23 @@ internal static class TrainFlow
         foreach (var o in new OptionSpec[] { CommonOptions.Threads, CommonOptions.Json, CommonOptions.Force, BudgetOptions.MaxMemory })
             invocation.Remove(o.Key);
         invocation["model"] = kind.Kind.Name;
+        using var signals = new StopSignals();
+        if (ranks.Size > 1)
+        {
+            try { RankAgreement.Require(ranks, DataParallelCli.Fingerprint(invocation, job.Inputs), "settings, data files or versions"); }
+            catch (RankMismatchException e) { throw new UsageException(e.Message); }
+        }
+        using var parallel = ranks.Size > 1
+            ? new DataParallelTrainable<float>(job.Trainable, backend, ranks, DataParallelCli.ChecksumEvery, stopRequest: signals.Token)
+            : null;
+        ITrainable<float> trainable = parallel is null ? job.Trainable : parallel;
+        // Over several ranks a signal stops the run only when every rank has seen it (at the same step).
+        var stop = parallel?.Stop ?? signals.Token;
 
         var view = new TrainingProgressView(io, json, settings.MaxSteps, settings.MaxSteps == int.MaxValue ? Math.Max(1, settings.EvalEvery > 0 ? settings.EvalEvery : 100) : 0);
-        using var signals = new StopSignals();
-        using var run = new TrainingRun<float>(job.Model, job.Trainable, settings)
+        using var run = new TrainingRun<float>(job.Model, trainable, settings)
         {
-            CheckpointPath = outputs.Checkpoint,
+            CheckpointPath = root ? outputs.Checkpoint : null,
             Invocation = invocation,
             Progress = p =>
             {
@@ -80,19 +113,21 @@ internal static class TrainFlow
         job.WriteStart(io, json, backend);
 
         TrainingResult result;
-        try { result = view.Run(job.Title, _ => run.Run(signals.Token)); }
-        catch (Exception e) when (e is NonFiniteTrainingException or DivergedTrainingException)
+        try { result = view.Run(job.Title, _ => run.Run(stop)); }
+        catch (Exception e) when (e is NonFiniteTrainingException or DivergedTrainingException or RankMismatchException)
         {
-            int step = e is NonFiniteTrainingException n ? n.Step : ((DivergedTrainingException)e).Step;
-            if (run.History.Count > 0) LossCurve.Save(outputs.LossCurve, run.History, $"{job.Title} (stopped at step {step})");
+            int step = e switch { NonFiniteTrainingException n => n.Step, DivergedTrainingException d => d.Step, _ => ((RankMismatchException)e).Step };
+            if (root && run.History.Count > 0) LossCurve.Save(outputs.LossCurve, run.History, $"{job.Title} (stopped at step {step})");
             io.Error.WriteLine($"seqcore: {verb}: {e.Message}");
             io.Error.WriteLine(run.LastCheckpoint is { } written
                 ? $"seqcore: {verb}: the last good checkpoint is {outputs.Checkpoint} ({Describe(written)})."
                 : $"seqcore: {verb}: no checkpoint was written (no finite evaluation before step {step}).");
             return ExitCodes.Failed;
         }
-        if (signals.Received is { } signal)
+        if (!root) return ExitCodes.Ok;
+        if (signals.Received is not null || stop.IsCancellationRequested)
         {
+            var signal = signals.Received ?? System.Runtime.InteropServices.PosixSignal.SIGTERM; // another rank's
             LossCurve.Save(outputs.LossCurve, result.History, $"{job.Title} (stopped by {signal} at step {result.Steps})");
             io.Error.WriteLine($"seqcore: {verb}: stopped by {signal} after step {result.Steps}; the checkpoint is {outputs.Checkpoint} ({Describe(run.LastCheckpoint!.Value)}); continue with --resume {outputs.Checkpoint}.");
             return signals.ExitCode;

@@ -1,6 +1,7 @@
 using SeqCore.Plots;
 using System.Globalization;
 using SeqCore.Cli.Options;
+using SeqCore.Distributed;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -41,12 +42,13 @@ internal sealed class Word2VecTrainKind : ITrainKind
     /// <summary>Pairs per step when --batch is not given.</summary>
     public const int DefaultBatch = 512;
 
-    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed)
+    public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
         string corpusPath = v.FindText(Corpus) ?? throw new UsageException("--corpus is required: the text to learn the words of.");
         int dim = v.Get(Dim), window = v.Get(Window), negatives = v.Get(Negatives), minCount = v.Get(MinCount), epochs = v.Get(Epochs);
         double sample = v.Get(Sample);
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
+        DataParallelCli.CheckBatch(shard, batch);
         bool timeOnly = v.IsSet(CommonOptions.Time) && !v.IsSet(CommonOptions.Steps);
 
         Word2VecCorpus corpus;
@@ -56,7 +58,7 @@ internal sealed class Word2VecTrainKind : ITrainKind
         BudgetOptions.Check(v, Kind, new Word2VecConfig { VocabularySize = corpus.Vocabulary.Count, EmbeddingSize = dim }, new RunShape(batch, 1 + negatives));
         var sampler = new SkipGramSampler(corpus.Sentences, corpus.Vocabulary, window, negatives, sample, new RandomStream(seed + 1));
         var model = new Word2Vec<float>(backend, corpus.Vocabulary, dim, new RandomStream(seed));
-        var trainable = new Word2VecTrainable<float>(model, sampler, batch);
+        var trainable = new Word2VecTrainable<float>(model, sampler, batch, shard);
         var setup = new Setup(corpus, dim, window, negatives, minCount, epochs, timeOnly, sampler.EstimatedPairsPerEpoch());
         return new Job(model, trainable, setup);
     }

@@ -24,6 +24,11 @@ public interface ITrainable<T> : IHasParameters<T>, IDisposable where T : unmana
     /// loss. Gradients are added to the parameters' gradients, which the trainer has zeroed.</summary>
     BatchLoss TrainBatch(int step);
 
+    /// <summary>Whether <see cref="TrainBatch"/> adds the gradient of the loss summed over its items (word2vec) rather
+    /// than of their mean (every other kind); data-parallel training sums such gradients over the ranks instead of
+    /// averaging them.</summary>
+    bool GradientIsSum => false;
+
     /// <summary>Mean loss over the held-out data (no gradients, no dropout), or null when there is none.</summary>
     BatchLoss? Evaluate();
 }

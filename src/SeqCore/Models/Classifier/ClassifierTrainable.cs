@@ -1,4 +1,5 @@
 using System.Numerics;
+using SeqCore.Distributed;
 using SeqCore.Layers;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -12,6 +13,9 @@ namespace SeqCore.Models;
 /// padding), and the batches are shuffled again. <see cref="Evaluate"/> gives the mean held-out loss and records the
 /// held-out accuracy. The state a resumed run needs (<see cref="IResumableTrainable"/>) is the epoch, the next batch and
 /// the positions of the two random streams (the epoch's batches are drawn again from the position they were drawn at).
+/// With a <see cref="BatchShard"/> (data-parallel training) every rank draws the same batches and trains on its
+/// sequences of each, <see cref="BatchShard.OfAny"/> (an epoch's last, short batch may leave a rank none); its dropout
+/// masks come from its own counter range (<see cref="BatchShard.DropoutOffset"/>).
 /// </summary>
 public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -21,6 +25,7 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
     private readonly IReadOnlyList<int> _trainLabels, _validLabels;
     private readonly int _batchSize;
     private readonly RandomStream _shuffle, _dropout;
+    private readonly BatchShard _shard;
     private readonly List<int[]> _batches = [];
     private readonly List<int[]> _batchSequences = [];
     private int[] _batchLabels = [];
@@ -32,7 +37,7 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
     /// batch size, and the seed of the shuffles and dropout masks.
     /// </summary>
     public ClassifierTrainable(SequenceClassifier<T> model, IReadOnlyList<int[]> train, IReadOnlyList<int> trainLabels,
-        IReadOnlyList<int[]>? valid, IReadOnlyList<int>? validLabels, int batchSize, ulong seed)
+        IReadOnlyList<int[]>? valid, IReadOnlyList<int>? validLabels, int batchSize, ulong seed, BatchShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -49,7 +54,9 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
         _validLabels = validLabels ?? [];
         _batchSize = Math.Min(batchSize, train.Count);
         _shuffle = new RandomStream(seed);
-        _dropout = new RandomStream(seed ^ 0x5EC0C1A55UL);
+        _shard = shard ?? BatchShard.Whole;
+        _shard.Of(_batchSize); // the configured batch must split evenly
+        _dropout = new RandomStream(seed ^ 0x5EC0C1A55UL) { Position = _shard.DropoutOffset };
         BatchesPerEpoch = (train.Count + _batchSize - 1) / _batchSize;
     }
 
@@ -72,7 +79,9 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
     public BatchLoss TrainBatch(int step)
     {
         if (_next >= _batches.Count) NewEpoch();
-        int[] members = _batches[_next++];
+        var (first, rows) = _shard.OfAny(_batches[_next].Length);
+        int[] members = _batches[_next++][first..(first + rows)];
+        if (members.Length == 0) return new BatchLoss(0, 0); // this rank's share of a short batch: no gradient
         _batchSequences.Clear();
         if (_batchLabels.Length != members.Length) _batchLabels = new int[members.Length];
         for (int i = 0; i < members.Length; i++)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
+using SeqCore.Distributed;
 using SeqCore.Layers;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -12,7 +13,9 @@ namespace SeqCore.Models;
 /// <c>validationSteps</c> time steps are held out (chronologically, no shuffling across the split) for evaluation and
 /// early stopping. Training batches are drawn from a shuffled pass over the training windows (reshuffled every
 /// epoch); the loss is the mean squared error on the network's (scaled) target. A resumed run restores the pass's
-/// order, its cursor and the sampling stream's position (<see cref="IResumableTrainable"/>).
+/// order, its cursor and the sampling stream's position (<see cref="IResumableTrainable"/>). With a
+/// <see cref="BatchShard"/> (data-parallel training) every rank draws the same global batch from the same stream and
+/// trains on its rows of it.
 /// </summary>
 public sealed class ForecasterTrainable<T> : ITrainable<T>, IResumableTrainable, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -20,7 +23,7 @@ public sealed class ForecasterTrainable<T> : ITrainable<T>, IResumableTrainable,
     private readonly IBackend<T> _be;
     private readonly double[] _features; // [m, F]
     private readonly int[] _train, _valid; // window start rows
-    private readonly int _batch;
+    private readonly int _batch, _first, _rows;
     private readonly RandomStream _sampling;
     private readonly MseLoss<T> _loss;
     private readonly Tensor<T> _x, _y, _pred, _dPred;
@@ -30,8 +33,10 @@ public sealed class ForecasterTrainable<T> : ITrainable<T>, IResumableTrainable,
     /// <summary>
     /// Prepares the windows of <paramref name="series"/>. The model's config must already have its scaling fitted —
     /// on the training rows only: <c>ForecastTransform.FitScaling(config, series, series.Length − validationSteps)</c>.
+    /// <paramref name="shard"/>: this rank's rows of every batch (null: all of them).
     /// </summary>
-    public ForecasterTrainable(Forecaster<T> model, ForecastSeries series, int validationSteps, int batchSize, RandomStream sampling)
+    public ForecasterTrainable(Forecaster<T> model, ForecastSeries series, int validationSteps, int batchSize, RandomStream sampling,
+        BatchShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(series);
@@ -51,12 +56,13 @@ public sealed class ForecasterTrainable<T> : ITrainable<T>, IResumableTrainable,
             throw new ArgumentException($"Forecaster: {series.Length} training steps give no training window (window {c.Window}, difference lag {c.DifferenceLag}, " +
                 $"{validationSteps} held out for validation); at least {c.MinHistory + validationSteps + 1} steps are needed.");
         _batch = Math.Min(batchSize, _train.Length);
+        (_first, _rows) = (shard ?? BatchShard.Whole).Of(_batch);
         _sampling = sampling;
         _loss = new MseLoss<T>(_be);
-        _x = _be.Allocate(c.Window, _batch, c.Features);
-        _y = _be.Allocate(_batch, 1);
-        _pred = _be.Allocate(_batch, 1);
-        _dPred = _be.Allocate(_batch, 1);
+        _x = _be.Allocate(c.Window, _rows, c.Features);
+        _y = _be.Allocate(_rows, 1);
+        _pred = _be.Allocate(_rows, 1);
+        _dPred = _be.Allocate(_rows, 1);
         Shuffle();
     }
 
@@ -84,12 +90,12 @@ public sealed class ForecasterTrainable<T> : ITrainable<T>, IResumableTrainable,
             if (_cursor == _train.Length) Shuffle();
             starts[b] = _train[_cursor++];
         }
-        Fill(starts, _x, _y);
+        Fill(starts.AsSpan(_first, _rows), _x, _y);
         _model.Forward(_x, _pred);
         double loss = _loss.Forward(_pred, _y);
         _loss.Backward(_pred, _y, _dPred);
         _model.Backward(_dPred);
-        return new BatchLoss(loss, _batch);
+        return new BatchLoss(loss, _rows);
     }
 
     /// <inheritdoc />
@@ -108,18 +114,31 @@ public sealed class ForecasterTrainable<T> : ITrainable<T>, IResumableTrainable,
         return new BatchLoss(_loss.Forward(_predValid!, _yValid!), _valid.Length);
     }
 
-    /// <summary>Mean squared error (scaled) over the training windows, in batches of the training batch size.</summary>
+    /// <summary>Mean squared error (scaled) over the training windows, in batches of the training batch size (on any
+    /// rank the same batches as in one process).</summary>
     public double TrainingLoss()
     {
-        double sum = 0;
-        for (int i = 0; i + _batch <= _train.Length; i += _batch)
+        var c = _model.Config;
+        bool whole = _rows == _batch;
+        var x = whole ? _x : _be.Allocate(c.Window, _batch, c.Features);
+        var y = whole ? _y : _be.Allocate(_batch, 1);
+        var pred = whole ? _pred : _be.Allocate(_batch, 1);
+        try
         {
-            Fill(_train.AsSpan(i, _batch), _x, _y);
-            _model.Forward(_x, _pred);
-            sum += _loss.Forward(_pred, _y) * _batch;
+            double sum = 0;
+            for (int i = 0; i + _batch <= _train.Length; i += _batch)
+            {
+                Fill(_train.AsSpan(i, _batch), x, y);
+                _model.Forward(x, pred);
+                sum += _loss.Forward(pred, y) * _batch;
+            }
+            int full = _train.Length / _batch * _batch;
+            return sum / full;
         }
-        int full = _train.Length / _batch * _batch;
-        return sum / full;
+        finally
+        {
+            if (!whole) foreach (var t in new[] { x, y, pred }) t.Dispose();
+        }
     }
 
     /// <summary>Writes windows <paramref name="starts"/> as <c>x [W, B, F]</c> (time-major) and their targets as <c>y [B, 1]</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using SeqCore.Distributed;
 using SeqCore.Layers;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -13,12 +14,14 @@ namespace SeqCore.Models;
 /// from one window to the next and the gradient stops at the window's start (the state is detached); when a stream has
 /// fewer than W tokens left, the state is reset to zero and every stream starts again from its beginning (the tail
 /// is skipped, so every batch has the same shape). A transformer reads windows of its context length with no state.
+/// With a <see cref="BatchShard"/> (data-parallel training), rank r reads only its streams <c>[r·B/N, (r+1)·B/N)</c>
+/// of the same B streams and carries their state; the ranks together read exactly the batch of one process.
 /// </summary>
 public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainable, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly LanguageModel<T> _model;
     private readonly int[] _train, _heldOut;
-    private readonly int _streams, _length, _window, _evalBatch;
+    private readonly int _streams, _firstStream, _length, _window, _evalBatch;
     private readonly LanguageModelState<T>? _state;
     private readonly RandomStream _dropout;
     private readonly int[] _x, _y;
@@ -28,10 +31,11 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
     /// Prepares training on <paramref name="train"/> (token ids) with <paramref name="batch"/> streams and windows of
     /// <paramref name="bptt"/> tokens (a transformer uses its context length instead); <paramref name="heldOut"/> (may be
     /// empty) is what <see cref="Evaluate"/> scores, at most its first <paramref name="maxEvalTokens"/> tokens.
-    /// Dropout masks come from a Philox stream seeded with <paramref name="seed"/>.
+    /// Dropout masks come from a Philox stream seeded with <paramref name="seed"/> (a rank's from its own counter range,
+    /// <see cref="BatchShard.DropoutOffset"/>). <paramref name="shard"/>: this rank's streams (null: all of them).
     /// </summary>
     public LanguageModelTrainable(LanguageModel<T> model, int[] train, int[] heldOut, int batch, int bptt, ulong seed,
-        int maxEvalTokens = int.MaxValue, int evalBatch = 0)
+        int maxEvalTokens = int.MaxValue, int evalBatch = 0, BatchShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -39,7 +43,8 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
         if (batch <= 0 || bptt <= 0) throw new ArgumentOutOfRangeException(nameof(batch), $"LanguageModelTrainable: batch and bptt must be positive, got {batch} and {bptt}.");
         _model = model;
         _window = model.IsRecurrent ? bptt : model.Config.ContextLength;
-        _streams = batch;
+        var part = shard ?? BatchShard.Whole;
+        (_firstStream, _streams) = part.Of(batch);
         _length = (train.Length - 1) / batch;
         if (_length < _window)
             throw new ArgumentException($"LanguageModelTrainable: {train.Length} training tokens give {batch} streams of {_length} predictions, fewer than one window of {_window}; " +
@@ -47,11 +52,11 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
         _train = train;
         _heldOut = heldOut.Length > maxEvalTokens ? heldOut[..maxEvalTokens] : heldOut;
         _evalBatch = evalBatch > 0 ? evalBatch : batch;
-        _state = model.IsRecurrent ? model.CreateState(batch) : null;
+        _state = model.IsRecurrent ? model.CreateState(_streams) : null;
         _state?.Reset();
-        _dropout = new RandomStream(seed);
-        _x = new int[_window * batch];
-        _y = new int[_window * batch];
+        _dropout = new RandomStream(seed) { Position = part.DropoutOffset };
+        _x = new int[_window * _streams];
+        _y = new int[_window * _streams];
     }
 
     /// <summary>Tokens per window W.</summary>
@@ -80,7 +85,7 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
         for (int t = 0; t < _window; t++)
             for (int b = 0; b < _streams; b++)
             {
-                int at = b * _length + _offset + t;
+                int at = (_firstStream + b) * _length + _offset + t;
                 _x[t * _streams + b] = _train[at];
                 _y[t * _streams + b] = _train[at + 1];
             }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using SeqCore.Distributed;
 using SeqCore.Layers;
 using SeqCore.Random;
 using SeqCore.Training;
@@ -26,16 +27,21 @@ public sealed record Seq2SeqAccuracy(int Examples, int ExactMatches, IReadOnlyLi
 /// teacher-forcing ratio, and <see cref="Evaluate"/> gives the teacher-forced held-out loss and token accuracy.
 /// A run saved mid-way resumes exactly: the state is the positions of the two random streams.
 /// <see cref="Decode(int, double, int)"/> measures exact-match sequence accuracy with greedy or beam-search decoding.
+/// With a <see cref="BatchShard"/> (data-parallel training) every rank draws the same global batch and trains on its
+/// examples of it; the teacher-forcing coins of a rank come from its own counter range
+/// (<see cref="BatchShard.DropoutOffset"/>), so a run with a ratio below 1 is not the one process's bit for bit.
 /// </summary>
 public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Seq2Seq<T> _model;
     private readonly IReadOnlyList<Seq2SeqExample> _train, _heldOut;
     private readonly RandomStream _sampling, _teacher;
+    private readonly int _first, _rows;
 
-    /// <summary>Creates the trainable. <paramref name="seed"/> drives batch sampling and teacher forcing.</summary>
+    /// <summary>Creates the trainable. <paramref name="seed"/> drives batch sampling and teacher forcing;
+    /// <paramref name="shard"/>: this rank's examples of every batch (null: all of them).</summary>
     public Seq2SeqTrainable(Seq2Seq<T> model, IReadOnlyList<Seq2SeqExample> train, IReadOnlyList<Seq2SeqExample> heldOut,
-        int batchSize, double teacherForcing, ulong seed)
+        int batchSize, double teacherForcing, ulong seed, BatchShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -49,7 +55,9 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
         BatchSize = batchSize;
         TeacherForcing = teacherForcing;
         _sampling = new RandomStream(seed);
-        _teacher = new RandomStream(seed ^ 0x5eed_7eac_4e55UL);
+        var part = shard ?? BatchShard.Whole;
+        (_first, _rows) = part.Of(batchSize);
+        _teacher = new RandomStream(seed ^ 0x5eed_7eac_4e55UL) { Position = part.DropoutOffset };
     }
 
     /// <summary>Examples per training batch.</summary>
@@ -77,7 +85,7 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
             var ex = _train[_sampling.NextInt(_train.Count)];
             (sources[i], targets[i]) = (ex.Source, ex.Target);
         }
-        var loss = _model.TrainStep(new Seq2SeqBatch(sources, targets), TeacherForcing, _teacher);
+        var loss = _model.TrainStep(new Seq2SeqBatch(sources[_first..(_first + _rows)], targets[_first..(_first + _rows)]), TeacherForcing, _teacher);
         return new BatchLoss(loss.Loss, loss.Tokens);
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using SeqCore.Distributed;
 using SeqCore.Layers;
 using SeqCore.Training;
 
@@ -10,15 +11,19 @@ namespace SeqCore.Models;
 /// The reported loss is the mean per example. Word2vec has no held-out loss: <see cref="Evaluate"/> returns null.
 /// Use plain SGD (no momentum or weight decay): rows a batch does not touch then stay exactly as they are, which is
 /// word2vec's sparse update. A run saved mid-way resumes exactly: the state is the sampler's (<see cref="SkipGramSampler.SaveState"/>).
+/// With a <see cref="BatchShard"/> (data-parallel training) every rank draws the same global batch from the same
+/// sampler and trains on its examples of it; the ranks' gradients (of summed losses) are summed.
 /// </summary>
 public sealed class Word2VecTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Word2Vec<T> _model;
     private readonly SkipGramSampler _sampler;
-    private readonly int[] _centers, _outputs;
+    private readonly int[] _centers, _outputs, _shardCenters, _shardOutputs;
+    private readonly int _first;
 
-    /// <summary>Creates the trainable with <paramref name="batch"/> examples per step.</summary>
-    public Word2VecTrainable(Word2Vec<T> model, SkipGramSampler sampler, int batch)
+    /// <summary>Creates the trainable with <paramref name="batch"/> examples per step; <paramref name="shard"/>: this
+    /// rank's examples of each (null: all of them).</summary>
+    public Word2VecTrainable(Word2Vec<T> model, SkipGramSampler sampler, int batch, BatchShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sampler);
@@ -27,6 +32,9 @@ public sealed class Word2VecTrainable<T> : ITrainable<T>, IResumableTrainable wh
         _sampler = sampler;
         _centers = new int[batch];
         _outputs = new int[batch * (sampler.Negatives + 1)];
+        (_first, int rows) = (shard ?? BatchShard.Whole).Of(batch);
+        _shardCenters = rows == batch ? _centers : new int[rows];
+        _shardOutputs = rows == batch ? _outputs : new int[rows * (sampler.Negatives + 1)];
     }
 
     /// <inheritdoc />
@@ -42,10 +50,19 @@ public sealed class Word2VecTrainable<T> : ITrainable<T>, IResumableTrainable wh
     public BatchLoss TrainBatch(int step)
     {
         _sampler.Next(_centers, _outputs);
-        double loss = _model.Forward(_centers, _outputs);
+        int rows = _shardCenters.Length, perRow = _sampler.Negatives + 1;
+        if (rows != _centers.Length)
+        {
+            _centers.AsSpan(_first, rows).CopyTo(_shardCenters);
+            _outputs.AsSpan(_first * perRow, rows * perRow).CopyTo(_shardOutputs);
+        }
+        double loss = _model.Forward(_shardCenters, _shardOutputs);
         _model.Backward();
-        return new BatchLoss(loss / _centers.Length, _centers.Length);
+        return new BatchLoss(loss / rows, rows);
     }
+
+    /// <inheritdoc />
+    public bool GradientIsSum => true;
 
     /// <summary>Pairs per step.</summary>
     public int BatchSize => _centers.Length;

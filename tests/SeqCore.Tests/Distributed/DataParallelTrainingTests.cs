@@ -1,0 +1,132 @@
+using SeqCore.Cpu;
+using SeqCore.Distributed;
+using SeqCore.Models;
+using SeqCore.Random;
+using SeqCore.Tests.Models;
+using SeqCore.Text;
+using SeqCore.Training;
+
+namespace SeqCore.Tests.Distributed;
+
+/// <summary><see cref="DataParallelTrainable{T}"/> on ranks that are threads (<see cref="ThreadGroup"/>): two ranks with
+/// half the batch each reach the weights of one process with the whole batch (double, ≤ 1e-12 relative), and
+/// mismatches stop every rank naming the step.</summary>
+public class DataParallelTrainingTests
+{
+    private static readonly string Text = string.Concat(Enumerable.Repeat(LanguageModelTests.Text, 8));
+    private const int Batch = 4, Steps = 8;
+
+    // Adam divides by √v: where a gradient is near rounding noise, the different order of the sums (two halves, then
+    // the all-reduce) is amplified beyond 1e-12 after a few steps (measured: 4e-11 on a transformer's layer norm), so
+    // the transformer is checked with SGD, whose step is linear in the gradient.
+    private static TrainingSettings Settings(string optimizer = "adam") =>
+        new() { Steps = Steps, Optimizer = optimizer, LearningRate = 0.02, Clip = 0.5, EvalEvery = 4, KeepBest = false };
+
+    /// <summary>The LM's weights after <see cref="Steps"/> steps, trained as rank <paramref name="shard"/>.</summary>
+    private static double[][] TrainLanguageModel(string arch, BatchShard shard, ICommunicator? ranks)
+    {
+        using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
+        var tok = CharTokenizer.Train(Text);
+        using var model = new LanguageModel<double>(be, LanguageModelTests.Small(arch, tok.VocabularySize), new RandomStream(5)) { Tokenizer = tok };
+        int[] ids = tok.Encode(Text);
+        using var data = new LanguageModelTrainable<double>(model, ids[..500], ids[500..], Batch, bptt: 7, seed: 9, shard: shard);
+        using var parallel = ranks is null ? null : new DataParallelTrainable<double>(data, be, ranks, checksumEvery: 3, bucketElements: 300);
+        using var run = new TrainingRun<double>(model, parallel ?? (ITrainable<double>)data, Settings(arch == "transformer" ? "sgd" : "adam"));
+        run.Run();
+        return model.Parameters.Select(p => be.ToArray(p.Value)).ToArray();
+    }
+
+    /// <summary>The forecaster's weights after <see cref="Steps"/> steps, trained as rank <paramref name="shard"/>.</summary>
+    private static double[][] TrainForecaster(BatchShard shard, ICommunicator? ranks)
+    {
+        using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
+        var series = new ForecastSeries(Enumerable.Range(0, 120).Select(i => 10 + Math.Sin(i * 0.3) * 3 + i * 0.05).ToArray());
+        var config = ForecastTransform.FitScaling(new ForecasterConfig { Target = "y", Window = 8 }, series, 100);
+        using var model = new Forecaster<double>(be, config, new RandomStream(3));
+        using var data = new ForecasterTrainable<double>(model, series, 20, Batch, new RandomStream(4), shard);
+        using var parallel = ranks is null ? null : new DataParallelTrainable<double>(data, be, ranks, checksumEvery: 3, bucketElements: 50);
+        using var run = new TrainingRun<double>(model, parallel ?? (ITrainable<double>)data, Settings());
+        run.Run();
+        return model.Parameters.Select(p => be.ToArray(p.Value)).ToArray();
+    }
+
+    private static void AssertClose(double[][] got, double[][] expected, string who)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double scale = expected[i].Max(Math.Abs), diff = got[i].Zip(expected[i], (a, b) => Math.Abs(a - b)).Max();
+            Assert.That(diff, Is.LessThanOrEqualTo(1e-12 * scale), $"{who}: tensor {i} differs by {diff:G3} (scale {scale:G3})");
+        }
+    }
+
+    private static double[][][] OnTwoRanks(Func<BatchShard, ICommunicator, double[][]> train)
+    {
+        var group = new ThreadGroup(2);
+        var weights = new double[2][][];
+        group.Run(ranks => weights[ranks.Rank] = train(new BatchShard(ranks.Rank, ranks.Size), ranks));
+        return weights;
+    }
+
+    [TestCase("lstm")]
+    [TestCase("transformer")]
+    public void Two_ranks_with_half_the_batch_reach_the_weights_of_one_process_with_the_whole_batch(string arch)
+    {
+        var expected = TrainLanguageModel(arch, BatchShard.Whole, null);
+        var ranks = OnTwoRanks((shard, comm) => TrainLanguageModel(arch, shard, comm));
+        AssertClose(ranks[0], expected, "rank 0");
+        AssertClose(ranks[1], ranks[0], "rank 1 against rank 0");
+    }
+
+    [Test]
+    public void The_forecaster_on_two_ranks_reaches_the_weights_of_one_process()
+    {
+        var expected = TrainForecaster(BatchShard.Whole, null);
+        var ranks = OnTwoRanks(TrainForecaster);
+        AssertClose(ranks[0], expected, "rank 0");
+        AssertClose(ranks[1], ranks[0], "rank 1 against rank 0");
+    }
+
+    [Test]
+    public void Weights_that_drift_apart_stop_every_rank_naming_the_step()
+    {
+        var group = new ThreadGroup(2);
+        var errors = new RankMismatchException?[2];
+        group.Run(comm =>
+        {
+            using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
+            var tok = CharTokenizer.Train(Text);
+            using var model = new LanguageModel<double>(be, LanguageModelTests.Small("gru", tok.VocabularySize), new RandomStream(5));
+            int[] ids = tok.Encode(Text);
+            using var data = new LanguageModelTrainable<double>(model, ids, [], Batch, 7, 9, shard: new BatchShard(comm.Rank, 2));
+            using var parallel = new DataParallelTrainable<double>(data, be, comm, checksumEvery: 2);
+            using var run = new TrainingRun<double>(model, parallel, Settings())
+            {
+                // Rank 1 alone changes a weight after step 3: the checksum before step 5 (after step 4) sees it.
+                Progress = p => { if (p.Step == 3 && comm.Rank == 1) be.Fill(0.5, model.Parameters[0].Value); },
+            };
+            errors[comm.Rank] = Assert.Throws<RankMismatchException>(() => run.Run());
+        });
+        Assert.That(errors.Select(e => e!.Step), Is.EqualTo(new[] { 4, 4 }));
+        Assert.That(errors[0]!.Message, Does.Contain("after step 4").And.Contain("1 of 2 ranks"));
+    }
+
+    [Test]
+    public void Ranks_started_with_different_settings_are_refused_on_every_rank()
+    {
+        var group = new ThreadGroup(2);
+        var messages = new string[2];
+        group.Run(comm => messages[comm.Rank] =
+            Assert.Throws<RankMismatchException>(() => RankAgreement.Require(comm, comm.Rank == 0 ? "steps 5" : "steps 6", "settings"))!.Message);
+        Assert.That(messages, Has.All.Contain("different settings").And.All.Contain("1 of 2 ranks"));
+        group.Run(comm => RankAgreement.Require(comm, "steps 5", "settings")); // the same text passes
+    }
+
+    [Test]
+    public void A_batch_that_does_not_split_evenly_over_the_ranks_is_refused()
+    {
+        Assert.That(new BatchShard(1, 2).Of(8), Is.EqualTo((4, 4)));
+        var e = Assert.Throws<ArgumentException>(() => new BatchShard(0, 2).Of(3));
+        Assert.That(e!.Message, Does.Contain("batch of 3").And.Contain("2 ranks"));
+        Assert.Throws<ArgumentException>(() => new BatchShard(0, 4).Of(2));
+    }
+}
