@@ -111,7 +111,12 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
         state.Values["dropoutPosition"] = _dropout.Position;
         if (_state is null) return;
         state.Tensors["h"] = (_state.H.Shape.ToArray(), _model.Backend.ToDoubleArray(_state.H));
-        if (_state.C is { } c) state.Tensors["c"] = (c.Shape.ToArray(), _model.Backend.ToDoubleArray(c));
+        state.RowAxes["h"] = 1; // [layers, streams, hidden]
+        if (_state.C is { } c)
+        {
+            state.Tensors["c"] = (c.Shape.ToArray(), _model.Backend.ToDoubleArray(c));
+            state.RowAxes["c"] = 1;
+        }
     }
 
     /// <inheritdoc />
