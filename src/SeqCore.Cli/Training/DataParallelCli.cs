@@ -5,7 +5,7 @@ namespace SeqCore.Cli.Training;
 
 /// <summary>
 /// What a training verb does differently under <c>mpirun</c>/<c>srun</c> (docs/distributed.md): joins the MPI job,
-/// refuses what a data-parallel run cannot do, and tells the kinds which rows of every batch are this rank's.
+/// opens this rank's backend, and tells the kinds which rows of every batch are this rank's.
 /// </summary>
 internal static class DataParallelCli
 {
@@ -38,16 +38,6 @@ internal static class DataParallelCli
 
     /// <summary>This rank's rows of every batch.</summary>
     public static BatchShard Shard(ICommunicator communicator) => new(communicator.Rank, communicator.Size);
-
-    /// <summary>Refuses the options a run over several ranks cannot honour, naming each.</summary>
-    public static void CheckOptions(ICommunicator communicator, string? resume, TimeSpan? time)
-    {
-        if (communicator.Size == 1) return;
-        if (resume is not null)
-            throw new UsageException($"--resume: a data-parallel run ({communicator.Size} ranks) cannot resume yet (each rank's data state is its own); resume in one process or start again.");
-        if (time is not null)
-            throw new UsageException($"--time: a data-parallel run ({communicator.Size} ranks) stops by --steps only (the ranks must agree on the last step; their clocks do not).");
-    }
 
     /// <summary>What every rank must agree on before training: the program's version, the settings that define the run
     /// and the data files' names and sizes.</summary>

@@ -67,7 +67,6 @@ internal static class TrainFlow
         using var backend = DataParallelCli.OpenBackend(ranks, values);
         using var job = kind.Prepare(values, backend, seed, DataParallelCli.Shard(ranks));
         var settings = CommonOptions.BindTraining(values, job.CompleteDefaults(kind.Defaults));
-        DataParallelCli.CheckOptions(ranks, resume, settings.Time);
         plan?.CheckInputs(job.Inputs.Select(i => new InputFile("data", i)));
 
         var invocation = values.Snapshot([.. SharedOptions, .. kind.Options]);
@@ -95,6 +94,7 @@ internal static class TrainFlow
         var view = new TrainingProgressView(io, json, settings.MaxSteps, settings.MaxSteps == int.MaxValue ? Math.Max(1, settings.EvalEvery > 0 ? settings.EvalEvery : 100) : 0);
         using var run = new TrainingRun<float>(job.Model, trainable, settings)
         {
+            Clock = parallel is null ? null : () => parallel.AgreedTime, // over several ranks, rank 0's clock decides --time
             CheckpointPath = root ? outputs.Checkpoint : null,
             Invocation = invocation,
             Progress = p =>
@@ -109,6 +109,10 @@ internal static class TrainFlow
             catch (InvalidDataException e) { throw new UsageException($"--resume: {e.Message}"); }
             if (run.State.Step >= settings.MaxSteps)
                 throw new UsageException($"--resume: {resume} is at step {run.State.Step} already; give a larger --steps (or --time) to train on.");
+            // Every rank reads the checkpoint itself (same path on every host, like the data files); one that read
+            // another file is refused here, before any step.
+            try { parallel?.CompareWeights(run.State.Step); }
+            catch (RankMismatchException) { throw new UsageException($"--resume: the ranks read different checkpoints at {resume}; every rank must see the same file."); }
         }
         job.WriteStart(io, json, backend);
 

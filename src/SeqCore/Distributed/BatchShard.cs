@@ -35,7 +35,11 @@ public readonly record struct BatchShard(int Index, int Count)
         return (first, end - first);
     }
 
-    /// <summary>Where the dropout stream of this rank starts: rank r draws from counter <c>r·2^48</c> of the run's
-    /// Philox key, so ranks never share masks and rank 0 (or a single process) draws what it always did.</summary>
-    public ulong DropoutOffset => (ulong)Math.Max(0, Index) << 48;
+    /// <summary>This shard of a batch of <paramref name="globalBatch"/> rows as a <see cref="Random.RowWindow"/>, for
+    /// the dropout and sampling streams: a rank then draws for its rows exactly what one process draws for them.</summary>
+    public Random.RowWindow Window(int globalBatch)
+    {
+        var (first, rows) = Of(globalBatch);
+        return new Random.RowWindow(first, rows, globalBatch);
+    }
 }

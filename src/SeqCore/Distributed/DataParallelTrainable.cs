@@ -33,7 +33,8 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     private readonly T[] _bucket;
     private readonly CancellationToken _stopRequest;
     private readonly CancellationTokenSource _stop = new();
-    private readonly System.Diagnostics.Stopwatch _communication = new(), _compute = new();
+    private readonly System.Diagnostics.Stopwatch _communication = new(), _compute = new(), _clock = new();
+    private Dictionary<string, (int[] Shape, double[] Data)>? _gatheredRows;
 
     /// <summary>Wraps this rank's <paramref name="inner"/> trainable and broadcasts rank 0's weights.
     /// <paramref name="stopRequest"/> (e.g. a signal seen by this rank) cancels <see cref="Stop"/> on every rank after
@@ -74,6 +75,10 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     /// slowest rank) so far.</summary>
     public TimeSpan CommunicationTime => _communication.Elapsed;
 
+    /// <summary>Rank 0's training time, agreed in each step's all-reduce (from the first step on): the clock of the
+    /// time budget (<see cref="TrainerOptions.Clock"/>), so that every rank stops after the same step.</summary>
+    public TimeSpan AgreedTime { get; private set; }
+
     /// <inheritdoc />
     public string ItemUnit => _inner.ItemUnit;
 
@@ -84,13 +89,20 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     public BatchLoss TrainBatch(int step)
     {
         if (_checksumEvery > 0 && step > 1 && (step - 1) % _checksumEvery == 0) CompareWeights(step - 1);
+        _clock.Start();
         _compute.Start();
         var local = _inner.TrainBatch(step);
         _compute.Stop();
         _communication.Start();
-        Span<double> sums = [local.Loss * local.Items, local.Items, _stopRequest.IsCancellationRequested ? 1 : 0];
+        Span<double> sums = [local.Loss * local.Items, local.Items, _stopRequest.IsCancellationRequested ? 1 : 0,
+            _comm.Rank == 0 ? _clock.Elapsed.TotalSeconds : 0];
         _comm.AllReduceSum(sums);
-        if (sums[2] > 0) _stop.Cancel();
+        AgreedTime = TimeSpan.FromSeconds(sums[3]);
+        if (sums[2] > 0)
+        {
+            _stop.Cancel();
+            GatherRows(); // the run stops after this step and writes its checkpoint
+        }
         double totalItems = sums[1];
         if (totalItems <= 0) throw new InvalidOperationException($"DataParallelTrainable: step {step} trained on no items on any rank.");
         ReduceGradients(_inner.GradientIsSum ? T.One : T.CreateChecked(local.Items / totalItems));
@@ -99,16 +111,98 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     }
 
     /// <inheritdoc />
-    public BatchLoss? Evaluate() => _inner.Evaluate();
+    /// <remarks>Every rank evaluates at the same steps, and a checkpoint is written only after an evaluation (or after
+    /// the step a stop was agreed in): the moment to gather the ranks' row state for it.</remarks>
+    public BatchLoss? Evaluate()
+    {
+        GatherRows();
+        return _inner.Evaluate();
+    }
 
     /// <inheritdoc />
     public bool GradientIsSum => _inner.GradientIsSum;
 
     /// <inheritdoc />
-    public void SaveState(TrainableState state) => (_inner as IResumableTrainable)?.SaveState(state);
+    /// <remarks>The inner trainable's state, with its row tensors (<see cref="TrainableState.RowAxes"/>) gathered from
+    /// every rank at the last evaluation (or agreed stop): the state one process training the whole batch would save.
+    /// Called on rank 0 alone, when it writes a checkpoint.</remarks>
+    public void SaveState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (_inner is not IResumableTrainable inner) return;
+        inner.SaveState(state);
+        if (state.RowAxes.Count == 0) return;
+        if (_gatheredRows is null) throw new InvalidOperationException("DataParallelTrainable.SaveState: the ranks' row state was not gathered (a checkpoint is written after an evaluation or an agreed stop).");
+        foreach (var (key, tensor) in _gatheredRows) state.Tensors[key] = tensor;
+        state.RowAxes.Clear();
+    }
 
     /// <inheritdoc />
-    public void RestoreState(TrainableState state) => (_inner as IResumableTrainable)?.RestoreState(state);
+    /// <remarks>Called on every rank (each reads the same checkpoint): a row tensor saved for the whole batch is cut to
+    /// this rank's rows, so a run resumes exactly on any number of ranks whose shards make up the same batch.</remarks>
+    public void RestoreState(TrainableState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (_inner is not IResumableTrainable inner) return;
+        var current = new TrainableState();
+        inner.SaveState(current);
+        foreach (var (key, axis) in current.RowAxes)
+        {
+            var (shape, _) = current.Tensors[key];
+            var (first, total) = RowOffsets(shape[axis]);
+            if (!state.Tensors.TryGetValue(key, out var saved)) continue; // the inner trainable names what is missing
+            var expected = (int[])shape.Clone();
+            expected[axis] = total;
+            if (!saved.Shape.SequenceEqual(expected))
+                throw new InvalidDataException($"the saved state '{key}' has shape [{string.Join(", ", saved.Shape)}], the ranks together hold [{string.Join(", ", expected)}] (another batch?).");
+            state.Tensors[key] = (shape, Rows(saved.Data, expected, axis, first, shape[axis]));
+        }
+        inner.RestoreState(state);
+    }
+
+    /// <summary>Sums every rank's rows of each row tensor into the whole batch's (zeros elsewhere, so the sum is exact).</summary>
+    private void GatherRows()
+    {
+        if (_inner is not IResumableTrainable inner) return;
+        var local = new TrainableState();
+        inner.SaveState(local);
+        var gathered = new Dictionary<string, (int[] Shape, double[] Data)>();
+        foreach (var (key, axis) in local.RowAxes.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            var (shape, data) = local.Tensors[key];
+            int rows = shape[axis];
+            var (first, total) = RowOffsets(rows);
+            var whole = (int[])shape.Clone();
+            whole[axis] = total;
+            var buffer = new double[whole.Aggregate(1L, (a, d) => a * d)];
+            long inner1 = shape.Skip(axis + 1).Aggregate(1L, (a, d) => a * d), outer = shape.Take(axis).Aggregate(1L, (a, d) => a * d);
+            for (long o = 0; o < outer; o++)
+                Array.Copy(data, o * rows * inner1, buffer, (o * total + first) * inner1, rows * inner1);
+            _comm.AllReduceSum(buffer);
+            gathered[key] = (whole, buffer);
+        }
+        _gatheredRows = gathered;
+    }
+
+    /// <summary>This rank's first row and the rows of all ranks together, for a rank holding <paramref name="rows"/>.</summary>
+    private (int First, int Total) RowOffsets(int rows)
+    {
+        var counts = new double[_comm.Size];
+        counts[_comm.Rank] = rows;
+        _comm.AllReduceSum(counts);
+        int first = (int)counts.Take(_comm.Rank).Sum();
+        return (first, (int)counts.Sum());
+    }
+
+    private static double[] Rows(double[] whole, int[] wholeShape, int axis, int first, int rows)
+    {
+        long inner = wholeShape.Skip(axis + 1).Aggregate(1L, (a, d) => a * d), outer = wholeShape.Take(axis).Aggregate(1L, (a, d) => a * d);
+        int total = wholeShape[axis];
+        var part = new double[outer * rows * inner];
+        for (long o = 0; o < outer; o++)
+            Array.Copy(whole, (o * total + first) * inner, part, o * rows * inner, rows * inner);
+        return part;
+    }
 
     /// <inheritdoc />
     public void Dispose() => _stop.Dispose();

@@ -44,7 +44,7 @@ public sealed class Dropout<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
         if (_mask is null || _mask.Length != x.Length) { _mask?.Dispose(); _mask = _backend.Allocate(x.Shape.ToArray()); }
         T keep = T.CreateTruncating(1 - Probability);
-        _backend.FillBernoulliMask(random!, keep, T.One / keep, _mask);
+        RowWindowFill.FillBernoulliMask(_backend, random!, keep, T.One / keep, _mask);
         _backend.Mul(x, _mask, y);
     }
 

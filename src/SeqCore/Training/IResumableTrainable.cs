@@ -15,6 +15,12 @@ public sealed class TrainableState
     /// <summary>Arrays of element values by key, with their shapes.</summary>
     public Dictionary<string, (int[] Shape, double[] Data)> Tensors { get; } = [];
 
+    /// <summary>For a tensor of <see cref="Tensors"/> that holds one slice per row of the batch (e.g. the hidden state of
+    /// each stream), the axis of the rows. A data-parallel rank saves only its rows; <see cref="Distributed.DataParallelTrainable{T}"/>
+    /// gathers every rank's into the whole batch's tensor before the checkpoint is written and gives each rank its rows
+    /// back on resume, so a checkpoint holds the state one process would, whatever the number of ranks.</summary>
+    public Dictionary<string, int> RowAxes { get; } = [];
+
     /// <summary>The value stored under <paramref name="key"/>; <see cref="InvalidDataException"/> when it is missing.</summary>
     public TValue Get<TValue>(string key) =>
         Values[key] is JsonValue v && v.TryGetValue(out TValue? value) ? value

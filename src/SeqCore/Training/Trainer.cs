@@ -16,6 +16,11 @@ public sealed record TrainerOptions
     /// <summary>Wall-time budget; training stops after the step that crosses it. Null: no budget.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
+    /// <summary>The time the run has trained so far, read after each step for the <see cref="TimeBudget"/>; null: this
+    /// process's stopwatch. A data-parallel run passes the time agreed in the step's all-reduce (rank 0's clock), so that
+    /// every rank stops after the same step.</summary>
+    public Func<TimeSpan>? Clock { get; init; }
+
     /// <summary>Evaluate every this many steps (and after the last step). 0: never.</summary>
     public int EvalEvery { get; init; }
 
@@ -87,7 +92,7 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
         var parameters = model.Parameters;
         var history = new List<TrainingProgress>(Math.Min(maxSteps - state.Step, 1 << 16));
         var clock = Stopwatch.StartNew();
-        TimeSpan Elapsed() => state.ElapsedBefore + clock.Elapsed;
+        TimeSpan Elapsed() => state.ElapsedBefore + (options.Clock?.Invoke() ?? clock.Elapsed);
         var reason = StopReason.StepsDone;
         int firstStep = state.Step;
 

@@ -65,6 +65,9 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
     /// held-out loss; the rest of those entries is zero).</summary>
     public IReadOnlyList<TrainingProgress> History => _history;
 
+    /// <summary>The clock of the time budget (<see cref="TrainerOptions.Clock"/>); null: this process's.</summary>
+    public Func<TimeSpan>? Clock { get; init; }
+
     /// <summary>Called after every step.</summary>
     public Action<TrainingProgress>? Progress { get; init; }
 
@@ -92,6 +95,7 @@ public sealed class TrainingRun<T> : IDisposable where T : unmanaged, IFloatingP
         {
             Steps = Settings.MaxSteps,
             TimeBudget = Settings.Time,
+            Clock = Clock,
             EvalEvery = Settings.EvalEvery > 0 ? Settings.EvalEvery : int.MaxValue,
             Patience = Settings.Patience,
             MinDelta = Settings.MinDelta,

@@ -218,7 +218,7 @@ public sealed class RecurrentLayer<T> : IHasParameters<T>, IDisposable where T :
                 if (_dropoutApplied)
                 {
                     T keep = T.CreateTruncating(1 - Options.Dropout);
-                    be.FillBernoulliMask(dropout!, keep, T.One / keep, _masks[l]);
+                    RowWindowFill.FillBernoulliMask(be, dropout!, keep, T.One / keep, _masks[l]);
                     be.Mul(_layerOut[l], _masks[l], _layerIn[l + 1]);
                 }
                 else be.Copy(_layerOut[l], _layerIn[l + 1]);

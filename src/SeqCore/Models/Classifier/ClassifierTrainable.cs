@@ -14,8 +14,10 @@ namespace SeqCore.Models;
 /// held-out accuracy. The state a resumed run needs (<see cref="IResumableTrainable"/>) is the epoch, the next batch and
 /// the positions of the two random streams (the epoch's batches are drawn again from the position they were drawn at).
 /// With a <see cref="BatchShard"/> (data-parallel training) every rank draws the same batches and trains on its
-/// sequences of each, <see cref="BatchShard.OfAny"/> (an epoch's last, short batch may leave a rank none); its dropout
-/// masks come from its own counter range (<see cref="BatchShard.DropoutOffset"/>).
+/// sequences of each, <see cref="BatchShard.OfAny"/>, padded to the batch's longest sequence; its dropout masks are its
+/// rows' part of the whole batch's (<see cref="RowWindow"/>), so N ranks draw what one process draws. A rank left
+/// without rows of an epoch's last, short batch runs the forward pass on the batch's first sequence only to draw (and
+/// discard) as much as the others, and adds no gradient.
 /// </summary>
 public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -56,7 +58,7 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
         _shuffle = new RandomStream(seed);
         _shard = shard ?? BatchShard.Whole;
         _shard.Of(_batchSize); // the configured batch must split evenly
-        _dropout = new RandomStream(seed ^ 0x5EC0C1A55UL) { Position = _shard.DropoutOffset };
+        _dropout = new RandomStream(seed ^ 0x5EC0C1A55UL);
         BatchesPerEpoch = (train.Count + _batchSize - 1) / _batchSize;
     }
 
@@ -79,17 +81,26 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
     public BatchLoss TrainBatch(int step)
     {
         if (_next >= _batches.Count) NewEpoch();
-        var (first, rows) = _shard.OfAny(_batches[_next].Length);
-        int[] members = _batches[_next++][first..(first + rows)];
-        if (members.Length == 0) return new BatchLoss(0, 0); // this rank's share of a short batch: no gradient
+        int[] batch = _batches[_next++];
+        var (first, rows) = _shard.OfAny(batch.Length);
+        int[] members = batch[first..(first + rows)];
+        int steps = _shard.IsWhole ? 0 : batch.Max(i => _train[i].Length);
         _batchSequences.Clear();
+        if (members.Length == 0)
+        {
+            _dropout.Rows = new RowWindow(0, 1, batch.Length);
+            _batchSequences.Add(_train[batch[0]]);
+            _model.ForwardPadded(_batchSequences, _dropout, steps);
+            return new BatchLoss(0, 0);
+        }
+        _dropout.Rows = new RowWindow(first, rows, batch.Length);
         if (_batchLabels.Length != members.Length) _batchLabels = new int[members.Length];
         for (int i = 0; i < members.Length; i++)
         {
             _batchSequences.Add(_train[members[i]]);
             _batchLabels[i] = _trainLabels[members[i]];
         }
-        _model.Forward(_batchSequences, _dropout);
+        _model.ForwardPadded(_batchSequences, _dropout, steps);
         double loss = _model.Loss(_batchLabels);
         _model.Backward(_batchLabels);
         return new BatchLoss(loss, members.Length);

@@ -102,10 +102,18 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
     /// <c>[B, K]</c>, a tensor the model owns and overwrites on the next call. Dropout is applied only when
     /// <paramref name="dropout"/> is given (training).
     /// </summary>
-    public Tensor<T> Forward(IReadOnlyList<int[]> sequences, RandomStream? dropout = null)
+    public Tensor<T> Forward(IReadOnlyList<int[]> sequences, RandomStream? dropout = null) => ForwardPadded(sequences, dropout, 0);
+
+    /// <summary>
+    /// <see cref="Forward"/>, with a recurrent model's batch padded to at least
+    /// <paramref name="minSteps"/> steps: a data-parallel rank pads its rows to the whole batch's length, so that the
+    /// recurrent dropout masks (one per step) line up with one process's. The convolutional model draws nothing per step
+    /// and ignores it.
+    /// </summary>
+    internal Tensor<T> ForwardPadded(IReadOnlyList<int[]> sequences, RandomStream? dropout, int minSteps)
     {
         ArgumentNullException.ThrowIfNull(sequences);
-        Pack(sequences);
+        Pack(sequences, _rnn is null ? 0 : minSteps);
         var be = _be;
         int steps = _steps, batch = _batch, f = Config.FeatureSize;
         _embedding.Forward(_ids, _emb);
@@ -243,11 +251,11 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
     }
 
     /// <summary>Checks the batch and lays its ids out time-major (<c>ids[t·B + b]</c>, padded with <see cref="PaddingId"/>).</summary>
-    private void Pack(IReadOnlyList<int[]> sequences)
+    private void Pack(IReadOnlyList<int[]> sequences, int minSteps)
     {
         int batch = sequences.Count;
         if (batch == 0) throw new ArgumentException("SequenceClassifier.Forward: the batch is empty.");
-        int steps = 0, vocab = Config.VocabularySize;
+        int steps = minSteps, vocab = Config.VocabularySize;
         for (int b = 0; b < batch; b++)
         {
             var s = sequences[b] ?? throw new ArgumentException($"SequenceClassifier.Forward: sequence {b} is null.");

@@ -31,8 +31,8 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
     /// Prepares training on <paramref name="train"/> (token ids) with <paramref name="batch"/> streams and windows of
     /// <paramref name="bptt"/> tokens (a transformer uses its context length instead); <paramref name="heldOut"/> (may be
     /// empty) is what <see cref="Evaluate"/> scores, at most its first <paramref name="maxEvalTokens"/> tokens.
-    /// Dropout masks come from a Philox stream seeded with <paramref name="seed"/> (a rank's from its own counter range,
-    /// <see cref="BatchShard.DropoutOffset"/>). <paramref name="shard"/>: this rank's streams (null: all of them).
+    /// Dropout masks come from a Philox stream seeded with <paramref name="seed"/>; a rank draws its streams' part of the
+    /// whole batch's masks (<see cref="RowWindow"/>). <paramref name="shard"/>: this rank's streams (null: all of them).
     /// </summary>
     public LanguageModelTrainable(LanguageModel<T> model, int[] train, int[] heldOut, int batch, int bptt, ulong seed,
         int maxEvalTokens = int.MaxValue, int evalBatch = 0, BatchShard? shard = null)
@@ -54,7 +54,7 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
         _evalBatch = evalBatch > 0 ? evalBatch : batch;
         _state = model.IsRecurrent ? model.CreateState(_streams) : null;
         _state?.Reset();
-        _dropout = new RandomStream(seed) { Position = part.DropoutOffset };
+        _dropout = new RandomStream(seed) { Rows = part.Window(batch) };
         _x = new int[_window * _streams];
         _y = new int[_window * _streams];
     }
@@ -111,7 +111,12 @@ public sealed class LanguageModelTrainable<T> : ITrainable<T>, IResumableTrainab
         state.Values["dropoutPosition"] = _dropout.Position;
         if (_state is null) return;
         state.Tensors["h"] = (_state.H.Shape.ToArray(), _model.Backend.ToDoubleArray(_state.H));
-        if (_state.C is { } c) state.Tensors["c"] = (c.Shape.ToArray(), _model.Backend.ToDoubleArray(c));
+        state.RowAxes["h"] = 1; // [layers, streams, hidden]
+        if (_state.C is { } c)
+        {
+            state.Tensors["c"] = (c.Shape.ToArray(), _model.Backend.ToDoubleArray(c));
+            state.RowAxes["c"] = 1;
+        }
     }
 
     /// <inheritdoc />

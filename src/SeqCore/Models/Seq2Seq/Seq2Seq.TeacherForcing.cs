@@ -77,9 +77,11 @@ public sealed partial class Seq2Seq<T>
     private static void SampleInputs(Seq2SeqBatch batch, int t, double ratio, RandomStream random, T[] host, Span<int> inputs)
     {
         int bsz = batch.Batch, v = host.Length / bsz;
+        Span<double> coins = bsz <= 256 ? stackalloc double[bsz] : new double[bsz];
+        random.NextRowDoubles(coins);
         for (int b = 0; b < bsz; b++)
         {
-            bool ownPrediction = random.NextDouble() >= ratio;
+            bool ownPrediction = coins[b] >= ratio;
             if (ownPrediction && batch.Targets[(t - 1) * bsz + b] != Seq2SeqBatch.IgnoreIndex && inputs[b] != Seq2SeqVocabulary.Pad)
                 inputs[b] = ArgMax(host.AsSpan(b * v, v));
         }

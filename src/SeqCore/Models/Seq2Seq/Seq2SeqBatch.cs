@@ -11,7 +11,12 @@ public sealed class Seq2SeqBatch
 
     /// <summary>Builds the batch. Sources already end with the source <c>&lt;eos&gt;</c> (see
     /// <see cref="Seq2SeqVocabulary.EncodeSource"/>); targets are bare (no <c>&lt;bos&gt;</c>/<c>&lt;eos&gt;</c>).</summary>
-    public Seq2SeqBatch(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets)
+    public Seq2SeqBatch(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets) : this(sources, targets, 0) { }
+
+    /// <summary>Builds the batch with at least <paramref name="targetSteps"/> decoder steps (the extra steps are padding,
+    /// ignored by the loss): a data-parallel rank pads its rows to the whole batch's length, so that the per-step draws
+    /// of teacher forcing line up with one process's.</summary>
+    internal Seq2SeqBatch(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets, int targetSteps)
     {
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(targets);
@@ -19,7 +24,7 @@ public sealed class Seq2SeqBatch
             throw new ArgumentException($"Seq2SeqBatch: need as many targets as sources (at least one), got {sources.Count} and {targets.Count}.");
         Batch = sources.Count;
         SourceSteps = sources.Max(s => s.Length);
-        TargetSteps = targets.Max(t => t.Length) + 1;
+        TargetSteps = Math.Max(targetSteps, targets.Max(t => t.Length) + 1);
         if (sources.Any(s => s.Length == 0)) throw new ArgumentException("Seq2SeqBatch: a source is empty (it must end with <eos>).");
         SourceLengths = [.. sources.Select(s => s.Length)];
         SourceIds = new int[Batch * SourceSteps];

@@ -28,8 +28,8 @@ public sealed record Seq2SeqAccuracy(int Examples, int ExactMatches, IReadOnlyLi
 /// A run saved mid-way resumes exactly: the state is the positions of the two random streams.
 /// <see cref="Decode(int, double, int)"/> measures exact-match sequence accuracy with greedy or beam-search decoding.
 /// With a <see cref="BatchShard"/> (data-parallel training) every rank draws the same global batch and trains on its
-/// examples of it; the teacher-forcing coins of a rank come from its own counter range
-/// (<see cref="BatchShard.DropoutOffset"/>), so a run with a ratio below 1 is not the one process's bit for bit.
+/// examples of it, padded to the global batch's target length; a rank's teacher-forcing coins are its rows' part of
+/// the whole batch's (<see cref="RowWindow"/>), so N ranks draw what one process draws.
 /// </summary>
 public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -57,7 +57,7 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
         _sampling = new RandomStream(seed);
         var part = shard ?? BatchShard.Whole;
         (_first, _rows) = part.Of(batchSize);
-        _teacher = new RandomStream(seed ^ 0x5eed_7eac_4e55UL) { Position = part.DropoutOffset };
+        _teacher = new RandomStream(seed ^ 0x5eed_7eac_4e55UL) { Rows = part.Window(batchSize) };
     }
 
     /// <summary>Examples per training batch.</summary>
@@ -85,7 +85,10 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
             var ex = _train[_sampling.NextInt(_train.Count)];
             (sources[i], targets[i]) = (ex.Source, ex.Target);
         }
-        var loss = _model.TrainStep(new Seq2SeqBatch(sources[_first..(_first + _rows)], targets[_first..(_first + _rows)]), TeacherForcing, _teacher);
+        // Padded to the whole batch's target length: the coins are drawn per step for every row of the batch.
+        int targetSteps = targets.Max(t => t.Length) + 1;
+        var batch = new Seq2SeqBatch(sources[_first..(_first + _rows)], targets[_first..(_first + _rows)], targetSteps);
+        var loss = _model.TrainStep(batch, TeacherForcing, _teacher);
         return new BatchLoss(loss.Loss, loss.Tokens);
     }
 
