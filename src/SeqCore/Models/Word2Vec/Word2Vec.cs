@@ -204,6 +204,10 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
         return row.Select(double.CreateTruncating).ToArray();
     }
 
+    /// <summary>The word vectors (the input table) with their words, to write as a word2vec or GloVe file.</summary>
+    public IO.WordVectors ToWordVectors() =>
+        new(Vocabulary.Words, EmbeddingSize, _be.ToArray(InEmbedding.Value).Select(float.CreateTruncating).ToArray());
+
     /// <summary>The <paramref name="top"/> words most cosine-similar to <paramref name="word"/> (itself excluded).</summary>
     /// <exception cref="KeyNotFoundException">The word is not in the vocabulary; the message names it.</exception>
     public IReadOnlyList<(string Word, double Similarity)> Neighbours(string word, int top = 10)
