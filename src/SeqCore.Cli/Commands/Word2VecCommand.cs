@@ -17,11 +17,12 @@ internal static class Word2VecCommand
 
     public static Command Create(CliIO io)
     {
-        var command = new Command("word2vec", "Skip-gram word vectors with negative sampling: train on a corpus, then ask for neighbours and analogies.")
+        var command = new Command("word2vec", "Skip-gram or CBOW word vectors with negative sampling: train on a corpus, ask for neighbours and analogies, export the vectors.")
         {
             Word2VecTrainCommand.Create(io),
             Word2VecNeighboursCommand.Create(io),
             Word2VecAnalogyCommand.Create(io),
+            Word2VecExportCommand.Create(io),
         };
         CliApp.RequireVerb(command, io, "seqcore word2vec");
         return command;

@@ -34,7 +34,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
     public IModelKind Kind => ClassifierKind.Instance;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [Tsv, Imdb, Tokens, Vocab, MaxLength, Encoder, Bidirectional, Pooling, Embedding, Hidden, Layers, Kernel, Dropout, Epochs, TestFraction, ValidFraction];
+        [Tsv, Imdb, Tokens, Vocab, MaxLength, Encoder, Bidirectional, Pooling, Embedding, Hidden, Layers, Kernel, Dropout, Epochs, TestFraction, ValidFraction, .. PretrainedEmbeddings.Options];
 
     /// <summary>Adam at 0.002 with a cosine decay and no warm-up, clipping at 1, patience 3 evaluations; the steps
     /// (--epochs passes) and one evaluation per epoch come from the data (<see cref="ITrainJob.CompleteDefaults"/>).</summary>
@@ -93,7 +93,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
         {
             var trainable = new ClassifierTrainable<float>(model.Model, data.Train, data.TrainLabels,
                 data.Valid.Length > 0 ? data.Valid : null, data.Valid.Length > 0 ? data.ValidLabels : null, batch, seed + 3, shard);
-            return new Job(model, trainable, data, batch, seed, epochs, timeOnly, keepLast, imdb ?? tsv!);
+            return PretrainedEmbeddings.Apply(v, new Job(model, trainable, data, batch, seed, epochs, timeOnly, keepLast, imdb ?? tsv!), data.Tokenizer);
         }
         catch (ArgumentException e)
         {

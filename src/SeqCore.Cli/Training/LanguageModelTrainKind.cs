@@ -35,7 +35,7 @@ internal sealed class LanguageModelTrainKind : ITrainKind
     public IModelKind Kind => LanguageModelKind.Instance;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [Corpus, Tokenizer, Vocab, Merges, BpeMerges, MaxVocab, Arch, Embedding, Hidden, Layers, Dropout, Tie, Heads, FeedForward, Context, Positions, Bptt, ValidFraction, EvalTokens];
+        [Corpus, Tokenizer, Vocab, Merges, BpeMerges, MaxVocab, Arch, Embedding, Hidden, Layers, Dropout, Tie, Heads, FeedForward, Context, Positions, Bptt, ValidFraction, EvalTokens, .. PretrainedEmbeddings.Options];
 
     public TrainingSettings Defaults { get; } = new() { LearningRate = 2e-3, EvalEvery = 100, Clip = 1.0 };
 
@@ -90,7 +90,7 @@ internal sealed class LanguageModelTrainKind : ITrainKind
         try
         {
             var trainable = new LanguageModelTrainable<float>(model, corpus.Train, corpus.HeldOut, batch, bptt, seed + 1, evalTokens, shard: shard);
-            return new Job(model, trainable, corpus, batch, tokenizerKind, [corpusPath, vocab ?? "", merges ?? ""]);
+            return PretrainedEmbeddings.Apply(v, new Job(model, trainable, corpus, batch, tokenizerKind, [corpusPath, vocab ?? "", merges ?? ""]), corpus.Tokenizer);
         }
         catch (ArgumentException e)
         {

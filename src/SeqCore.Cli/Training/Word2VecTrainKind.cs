@@ -8,11 +8,13 @@ using SeqCore.Training;
 
 namespace SeqCore.Cli.Training;
 
-/// <summary><c>train --model word2vec</c> and <c>word2vec train</c>: skip-gram word vectors with negative sampling on a
+/// <summary><c>train --model word2vec</c> and <c>word2vec train</c>: skip-gram or CBOW (<c>--architecture</c>) word vectors with negative sampling on a
 /// text corpus (one sentence a line); plain SGD at word2vec's α = 0.025 decayed linearly over the planned steps (as many
 /// as <c>--epochs</c> passes take); reports the vocabulary and the loss per pair.</summary>
 internal sealed class Word2VecTrainKind : ITrainKind
 {
+    public static readonly ChoiceOption Architecture = new("--architecture", "skipgram: each word predicts the words of its window; cbow: the mean of the window's vectors predicts the word.",
+        [Word2VecConfig.SkipGram, Word2VecConfig.Cbow], Word2VecConfig.SkipGram);
     public static readonly TextOption Corpus = new("--corpus", "Text file; each line is a sentence (required).", valueName: "FILE");
     public static readonly IntOption Dim = new("--dim", "Vector width.", 100, max: 1 << 16, valueName: "D");
     public static readonly IntOption Window = new("--window", "Largest context window; each center draws its window from 1…W.", 5, max: 1 << 16, valueName: "W");
@@ -23,7 +25,7 @@ internal sealed class Word2VecTrainKind : ITrainKind
 
     public IModelKind Kind => Word2VecKind.Instance;
 
-    public IReadOnlyList<OptionSpec> Options { get; } = [Corpus, Dim, Window, Negatives, MinCount, Epochs, Sample];
+    public IReadOnlyList<OptionSpec> Options { get; } = [Corpus, Architecture, Dim, Window, Negatives, MinCount, Epochs, Sample];
 
     /// <summary>Word2vec's: plain SGD (no momentum, no clipping, so rows a batch does not touch stay as they are) at
     /// α = 0.025, decayed linearly to 1/10,000 of it; no held-out evaluation. The steps come from the data
@@ -45,6 +47,7 @@ internal sealed class Word2VecTrainKind : ITrainKind
     public ITrainJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard)
     {
         string corpusPath = v.FindText(Corpus) ?? throw new UsageException("--corpus is required: the text to learn the words of.");
+        string architecture = v.Get(Architecture);
         int dim = v.Get(Dim), window = v.Get(Window), negatives = v.Get(Negatives), minCount = v.Get(MinCount), epochs = v.Get(Epochs);
         double sample = v.Get(Sample);
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
@@ -54,10 +57,14 @@ internal sealed class Word2VecTrainKind : ITrainKind
         Word2VecCorpus corpus;
         try { corpus = Word2VecCorpus.Load(corpusPath, minCount); }
         catch (InvalidDataException e) { throw new UsageException($"--corpus: {e.Message}"); }
-        // A step gathers, per pair, its context word and the negatives.
-        BudgetOptions.Check(v, Kind, new Word2VecConfig { VocabularySize = corpus.Vocabulary.Count, EmbeddingSize = dim }, new RunShape(batch, 1 + negatives));
-        var sampler = new SkipGramSampler(corpus.Sentences, corpus.Vocabulary, window, negatives, sample, new RandomStream(seed + 1));
-        var model = new Word2Vec<float>(backend, corpus.Vocabulary, dim, new RandomStream(seed));
+        bool cbow = architecture == Word2VecConfig.Cbow;
+        var config = new Word2VecConfig { VocabularySize = corpus.Vocabulary.Count, EmbeddingSize = dim, Architecture = architecture };
+        // A step gathers, per example, its output words (positive and negatives) and, for CBOW, the 2W rows of the window.
+        BudgetOptions.Check(v, Kind, config, new RunShape(batch, (cbow ? 2 * window : 0) + 1 + negatives));
+        IWord2VecSampler sampler = cbow
+            ? new CbowSampler(corpus.Sentences, corpus.Vocabulary, window, negatives, sample, new RandomStream(seed + 1))
+            : new SkipGramSampler(corpus.Sentences, corpus.Vocabulary, window, negatives, sample, new RandomStream(seed + 1));
+        var model = new Word2Vec<float>(backend, corpus.Vocabulary, config, new RandomStream(seed));
         var trainable = new Word2VecTrainable<float>(model, sampler, batch, shard);
         var setup = new Setup(corpus, dim, window, negatives, minCount, epochs, timeOnly, sampler.EstimatedPairsPerEpoch());
         return new Job(model, trainable, setup);
@@ -96,8 +103,8 @@ internal sealed class Word2VecTrainKind : ITrainKind
                 return;
             }
             io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"vocabulary: {vocabulary.Count} words seen ≥ {setup.MinCount} times ({vocabulary.Total} tokens in {setup.Corpus.Sentences.Length} sentences); about {setup.PairsPerEpoch} pairs per epoch"));
-            io.Out.WriteLine($"model: {setup.Dim}-wide vectors, window {setup.Window}, {setup.Negatives} negatives; {model.ParameterCount():N0} parameters; batch {trainable.BatchSize}, {BackendOption.Describe(backend)}");
+                $"vocabulary: {vocabulary.Count} words seen ≥ {setup.MinCount} times ({vocabulary.Total} tokens in {setup.Corpus.Sentences.Length} sentences); about {setup.PairsPerEpoch} {trainable.ItemUnit} per epoch"));
+            io.Out.WriteLine($"model: {model.Config.Architecture}, {setup.Dim}-wide vectors, window {setup.Window}, {setup.Negatives} negatives; {model.ParameterCount():N0} parameters; batch {trainable.BatchSize}, {BackendOption.Describe(backend)}");
             io.Out.Flush();
         }
 
@@ -116,7 +123,7 @@ internal sealed class Word2VecTrainKind : ITrainKind
                 return;
             }
             io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained {result.Steps} steps × {trainable.BatchSize} pairs ({epochsDone:F2} epochs) in {result.Elapsed.TotalSeconds:F1} s ({TrainFlow.Describe(result.Reason)}); loss per pair {firstLoss:F3} → {result.FinalLoss:F3}"));
+                $"trained {result.Steps} steps × {trainable.BatchSize} {trainable.ItemUnit} ({epochsDone:F2} epochs) in {result.Elapsed.TotalSeconds:F1} s ({TrainFlow.Describe(result.Reason)}); loss per example {firstLoss:F3} → {result.FinalLoss:F3}"));
             io.Out.WriteLine($"checkpoint: {outputs.Checkpoint}");
             io.Out.WriteLine($"loss curve: {outputs.LossCurve}");
         }

@@ -14,6 +14,11 @@ public sealed class Parameter<T>(string name, Tensor<T> value, Tensor<T> gradien
     /// <summary>The gradient; Backward adds to it, the optimizer zeroes it.</summary>
     public Tensor<T> Gradient { get; } = gradient;
 
+    /// <summary>When true, training leaves the value as it is: <see cref="Training.Optimizer{T}.Step"/> skips it (no
+    /// update, no weight decay) and the trainer leaves its gradient, which backward still computes and
+    /// <see cref="Training.Optimizer{T}.ZeroGrad"/> still zeroes, out of the clipping norm.</summary>
+    public bool Frozen { get; set; }
+
     /// <summary>Allocates a zero parameter and its gradient.</summary>
     public static Parameter<T> Create(IBackend<T> backend, string name, params int[] shape)
         => new(name, backend.Allocate(shape), backend.Allocate(shape));

@@ -35,11 +35,13 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged, IFloatingP
     /// <summary>Steps taken so far.</summary>
     public int StepCount { get; private set; }
 
-    /// <summary>Applies one update to every parameter from its current gradient (the gradients are left as they are).</summary>
+    /// <summary>Applies one update to every parameter that is not <see cref="Parameter{T}.Frozen"/> from its current
+    /// gradient (the gradients are left as they are).</summary>
     public void Step()
     {
         StepCount++;
-        for (int i = 0; i < Parameters.Count; i++) Update(i, Parameters[i]);
+        for (int i = 0; i < Parameters.Count; i++)
+            if (!Parameters[i].Frozen) Update(i, Parameters[i]);
     }
 
     /// <summary>Sets every parameter's gradient to zero (PyTorch's <c>zero_grad(set_to_none=False)</c>).</summary>

@@ -89,7 +89,8 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
         if (!(options.DivergenceFactor >= 0) || options.DivergenceSteps < 0)
             throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: DivergenceFactor and DivergenceSteps must be ≥ 0, got {options.DivergenceFactor} and {options.DivergenceSteps}.");
 
-        var parameters = model.Parameters;
+        // Frozen parameters do not move, so their gradients stay out of the clipping norm.
+        var parameters = model.Parameters.Where(p => !p.Frozen).ToList();
         var history = new List<TrainingProgress>(Math.Min(maxSteps - state.Step, 1 << 16));
         var clock = Stopwatch.StartNew();
         TimeSpan Elapsed() => state.ElapsedBefore + (options.Clock?.Invoke() ?? clock.Elapsed);

@@ -180,7 +180,7 @@ public class Word2VecTests
 
             model.Save(path);
             Assert.That(SeqCore.IO.Checkpoint.ReadMetadata(path)[SeqCore.IO.Checkpoint.ConfigKey],
-                Is.EqualTo("{\"model\":\"word2vec\",\"vocabularySize\":3,\"embeddingSize\":4}"));
+                Is.EqualTo("{\"model\":\"word2vec\",\"vocabularySize\":3,\"embeddingSize\":4,\"architecture\":\"skipgram\"}"));
             using var any = ModelCheckpoint.Load(path, be);
             Assert.That(any, Is.InstanceOf<Word2Vec<float>>());
 

@@ -6,10 +6,12 @@ using SeqCore.Random;
 namespace SeqCore.Models;
 
 /// <summary>
-/// Skip-gram word2vec with negative sampling (Mikolov et al. 2013): an input embedding v (the word vectors) and an
+/// Word2vec with negative sampling (Mikolov et al. 2013), skip-gram or CBOW: an input embedding v (the word vectors) and an
 /// output embedding u. For a center word c, its context word o and k noise words n₁…n_k the loss is
 /// <c>−log σ(u_o·v_c) − Σ_j log σ(−u_{n_j}·v_c)</c>, which is binary cross-entropy on the logits
-/// <c>x_j = u_j·v_c</c> with target 1 for the context and 0 for the negatives.
+/// <c>x_j = u_j·v_c</c> with target 1 for the context and 0 for the negatives. CBOW
+/// (<see cref="Word2VecConfig.Cbow"/>) replaces <c>v_c</c> by the mean <c>h</c> of the input vectors of the window and
+/// predicts the center: <c>−log σ(u_c·h) − Σ_j log σ(−u_{n_j}·h)</c>.
 /// </summary>
 /// <remarks>
 /// <para>Forward on a batch of B examples with K = k + 1 output words each, all on the backend:
@@ -33,24 +35,33 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     public const string CountsKey = VocabularyKey + ".counts";
 
     private readonly IBackend<T> _be;
-    private int _batch = -1, _k1 = -1;
-    private Tensor<T>? _v, _u, _x, _y, _dx, _dv, _du;
-    private int[] _centers = [], _outputs = [];
+    private int _batch = -1, _inputsPerExample = -1, _k1 = -1;
+    private Tensor<T>? _vin, _h, _w, _u, _x, _y, _dx, _dh, _du, _dvin;
+    private int[] _inputs = [], _outputs = [];
     private double[]? _unit; // [V, D] row-normalised input vectors for similarity queries
 
-    /// <summary>Creates the model with word2vec's initialisation.</summary>
+    /// <summary>Creates a skip-gram model with word2vec's initialisation.</summary>
     public Word2Vec(IBackend<T> backend, Word2VecVocabulary vocabulary, int embeddingSize, RandomStream init)
+        : this(backend, vocabulary, new Word2VecConfig { VocabularySize = vocabulary?.Count ?? 0, EmbeddingSize = embeddingSize }, init) { }
+
+    /// <summary>Creates the model of <paramref name="config"/> (its vocabulary size must be the vocabulary's) with
+    /// word2vec's initialisation.</summary>
+    public Word2Vec(IBackend<T> backend, Word2VecVocabulary vocabulary, Word2VecConfig config, RandomStream init)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(vocabulary);
-        if (embeddingSize <= 0) throw new ArgumentOutOfRangeException(nameof(embeddingSize), $"Word2Vec: the embedding size must be positive, got {embeddingSize}.");
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.EmbeddingSize <= 0) throw new ArgumentOutOfRangeException(nameof(config), $"Word2Vec: the embedding size must be positive, got {config.EmbeddingSize}.");
+        if (config.VocabularySize != vocabulary.Count)
+            throw new ArgumentException($"Word2Vec: the config says {config.VocabularySize} words but the vocabulary has {vocabulary.Count}.", nameof(config));
+        config.Validate();
         _be = backend;
         Vocabulary = vocabulary;
-        EmbeddingSize = embeddingSize;
-        Config = new Word2VecConfig { VocabularySize = vocabulary.Count, EmbeddingSize = embeddingSize };
-        InEmbedding = Parameter<T>.Create(backend, "in_embed.weight", vocabulary.Count, embeddingSize);
-        OutEmbedding = Parameter<T>.Create(backend, "out_embed.weight", vocabulary.Count, embeddingSize);
-        T bound = T.CreateTruncating(0.5 / embeddingSize);
+        EmbeddingSize = config.EmbeddingSize;
+        Config = config;
+        InEmbedding = Parameter<T>.Create(backend, "in_embed.weight", vocabulary.Count, EmbeddingSize);
+        OutEmbedding = Parameter<T>.Create(backend, "out_embed.weight", vocabulary.Count, EmbeddingSize);
+        T bound = T.CreateTruncating(0.5 / EmbeddingSize);
         backend.FillUniform(init, -bound, bound, InEmbedding.Value);
         Parameters = [InEmbedding, OutEmbedding];
     }
@@ -79,59 +90,106 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     public IReadOnlyList<Parameter<T>> Parameters { get; }
 
     /// <summary>
-    /// The summed loss of B examples: <paramref name="centers"/> <c>[B]</c>, <paramref name="outputs"/> <c>[B, K]</c>
+    /// The summed skip-gram loss of B examples: <paramref name="centers"/> <c>[B]</c>, <paramref name="outputs"/> <c>[B, K]</c>
     /// with the context first and K − 1 negatives after it. Keeps what <see cref="Backward"/> needs.
     /// </summary>
-    public double Forward(ReadOnlySpan<int> centers, ReadOnlySpan<int> outputs)
+    public double Forward(ReadOnlySpan<int> centers, ReadOnlySpan<int> outputs) => Forward(centers, 1, outputs);
+
+    /// <summary>
+    /// The summed loss of B examples whose hidden vector is the mean of the input vectors of their
+    /// <paramref name="inputs"/> <c>[B, C]</c> (−1 pads; at least one real id per example): C = 1 is skip-gram (the
+    /// center), C = 2W is CBOW (the window). <paramref name="outputs"/> <c>[B, K]</c> holds the positive first and
+    /// K − 1 negatives after it. Keeps what <see cref="Backward"/> needs.
+    /// </summary>
+    public double Forward(ReadOnlySpan<int> inputs, int inputsPerExample, ReadOnlySpan<int> outputs)
     {
-        int b = centers.Length;
-        if (b == 0 || outputs.Length % b != 0 || outputs.Length / b < 2)
-            throw new ArgumentException($"Word2Vec.Forward: {outputs.Length} output ids for {b} centers; expected B·K with K ≥ 2 (a context and at least one negative).");
+        if (inputsPerExample <= 0 || inputs.Length == 0 || inputs.Length % inputsPerExample != 0)
+            throw new ArgumentException($"Word2Vec.Forward: {inputs.Length} input ids do not make rows of {inputsPerExample}.");
+        int b = inputs.Length / inputsPerExample, c = inputsPerExample;
+        if (outputs.Length % b != 0 || outputs.Length / b < 2)
+            throw new ArgumentException($"Word2Vec.Forward: {outputs.Length} output ids for {b} examples; expected B·K with K ≥ 2 (a positive and at least one negative).");
         int k1 = outputs.Length / b, d = EmbeddingSize;
-        Ensure(b, k1);
-        centers.CopyTo(_centers);
+        Ensure(b, c, k1);
+        SetInputs(inputs, b, c);
         outputs.CopyTo(_outputs);
-        _be.Gather(InEmbedding.Value, centers, _v!);
+        _be.Gather(InEmbedding.Value, _inputs, _vin!);
+        // H[b] [1, D] = W[b] [1, C] · Vin[b] [C, D]: the mean of the example's input vectors (skip-gram: H = Vin).
+        if (c > 1) _be.GemmStridedBatched(Transpose.No, Transpose.No, 1, d, c, T.One, _w!, c, c, _vin!, d, (long)c * d, T.Zero, _h!, d, d, b);
         _be.Gather(OutEmbedding.Value, outputs, _u!);
-        // X[b] [K, 1] = U[b] [K, D] · V[b] [D, 1]
-        _be.GemmStridedBatched(Transpose.No, Transpose.No, k1, 1, d, T.One, _u!, d, (long)k1 * d, _v!, 1, d, T.Zero, _x!, 1, k1, b);
+        // X[b] [K, 1] = U[b] [K, D] · H[b] [D, 1]
+        _be.GemmStridedBatched(Transpose.No, Transpose.No, k1, 1, d, T.One, _u!, d, (long)k1 * d, _h!, 1, d, T.Zero, _x!, 1, k1, b);
         return _be.BceWithLogitsForward(_x!, _y!, null, LossReduction.Sum);
     }
 
-    /// <summary>Backward of the last <see cref="Forward"/> (of the summed loss): adds into both tables' gradients.</summary>
+    /// <summary>Backward of the last <see cref="Forward(ReadOnlySpan{int}, int, ReadOnlySpan{int})"/> (of the summed
+    /// loss): adds into both tables' gradients.</summary>
     public void Backward()
     {
         if (_x is null) throw new InvalidOperationException("Word2Vec.Backward called before Forward.");
-        int b = _batch, k1 = _k1, d = EmbeddingSize;
+        int b = _batch, c = _inputsPerExample, k1 = _k1, d = EmbeddingSize;
         _be.BceWithLogitsBackward(_x, _y!, null, LossReduction.Sum, 1.0, _dx!);
-        // dV[b] [1, D] = dX[b]ᵀ [1, K] · U[b] [K, D]
-        _be.GemmStridedBatched(Transpose.No, Transpose.No, 1, d, k1, T.One, _dx!, k1, k1, _u!, d, (long)k1 * d, T.Zero, _dv!, d, d, b);
-        // dU[b] [K, D] = dX[b] [K, 1] · V[b] [1, D]
-        _be.GemmStridedBatched(Transpose.No, Transpose.No, k1, d, 1, T.One, _dx!, 1, k1, _v!, d, d, T.Zero, _du!, d, (long)k1 * d, b);
-        _be.ScatterAddRows(_dv!, _centers, -1, InEmbedding.Gradient);
+        // dH[b] [1, D] = dX[b]ᵀ [1, K] · U[b] [K, D]
+        _be.GemmStridedBatched(Transpose.No, Transpose.No, 1, d, k1, T.One, _dx!, k1, k1, _u!, d, (long)k1 * d, T.Zero, _dh!, d, d, b);
+        // dU[b] [K, D] = dX[b] [K, 1] · H[b] [1, D]
+        _be.GemmStridedBatched(Transpose.No, Transpose.No, k1, d, 1, T.One, _dx!, 1, k1, _h!, d, d, T.Zero, _du!, d, (long)k1 * d, b);
+        // dVin[b] [C, D] = W[b]ᵀ [C, 1] · dH[b] [1, D]: each input row gets its share 1/n (padding rows get 0).
+        if (c > 1) _be.GemmStridedBatched(Transpose.No, Transpose.No, c, d, 1, T.One, _w!, 1, c, _dh!, d, d, T.Zero, _dvin!, d, (long)c * d, b);
+        _be.ScatterAddRows(_dvin!, _inputs, -1, InEmbedding.Gradient);
         _be.ScatterAddRows(_du!, _outputs, -1, OutEmbedding.Gradient);
         _unit = null;
     }
 
-    private void Ensure(int batch, int k1)
+    /// <summary>Copies the input ids (padding −1 becomes row 0 with weight 0) and, for C &gt; 1, the mean's weights 1/n.</summary>
+    private void SetInputs(ReadOnlySpan<int> inputs, int b, int c)
     {
-        if (batch == _batch && k1 == _k1) return;
-        foreach (var t in new[] { _v, _u, _x, _y, _dx, _dv, _du }) t?.Dispose();
+        var weights = c > 1 ? new T[b * c] : null;
+        for (int i = 0; i < b; i++)
+        {
+            int n = 0;
+            for (int j = 0; j < c; j++) if (inputs[i * c + j] >= 0) n++;
+            if (n == 0) throw new ArgumentException($"Word2Vec.Forward: example {i} has no input word (all {c} ids are −1).");
+            for (int j = 0; j < c; j++)
+            {
+                int id = inputs[i * c + j];
+                _inputs[i * c + j] = Math.Max(id, 0);
+                if (weights is not null && id >= 0) weights[i * c + j] = T.One / T.CreateTruncating(n);
+            }
+        }
+        if (weights is not null) _be.CopyFromHost(weights, _w!);
+    }
+
+    private void Ensure(int batch, int inputsPerExample, int k1)
+    {
+        if (batch == _batch && inputsPerExample == _inputsPerExample && k1 == _k1) return;
+        foreach (var t in Buffers) t?.Dispose();
+        (_w, _h, _dvin) = (null, null, null);
         _batch = batch;
+        _inputsPerExample = inputsPerExample;
         _k1 = k1;
-        _v = _be.Allocate(batch, EmbeddingSize);
+        _vin = _be.Allocate(batch * inputsPerExample, EmbeddingSize);
         _u = _be.Allocate(batch * k1, EmbeddingSize);
         _x = _be.Allocate(batch, k1);
         _dx = _be.Allocate(batch, k1);
-        _dv = _be.Allocate(batch, EmbeddingSize);
+        _dh = _be.Allocate(batch, EmbeddingSize);
         _du = _be.Allocate(batch * k1, EmbeddingSize);
         _y = _be.Allocate(batch, k1);
+        if (inputsPerExample > 1)
+        {
+            _w = _be.Allocate(batch, inputsPerExample);
+            _h = _be.Allocate(batch, EmbeddingSize);
+            _dvin = _be.Allocate(batch * inputsPerExample, EmbeddingSize);
+        }
+        else (_h, _dvin) = (_vin, _dh); // skip-gram: the hidden vector is the center's row
         var targets = new T[batch * k1];
-        for (int i = 0; i < batch; i++) targets[i * k1] = T.One; // the context is the positive, the rest are noise
+        for (int i = 0; i < batch; i++) targets[i * k1] = T.One; // the positive comes first, the rest are noise
         _be.CopyFromHost(targets, _y);
-        _centers = new int[batch];
+        _inputs = new int[batch * inputsPerExample];
         _outputs = new int[batch * k1];
     }
+
+    /// <summary>The work buffers, each once (skip-gram aliases the hidden and input ones).</summary>
+    private IEnumerable<Tensor<T>?> Buffers =>
+        _inputsPerExample > 1 ? [_vin, _u, _x, _y, _dx, _dh, _du, _w, _h, _dvin] : [_vin, _u, _x, _y, _dx, _dh, _du];
 
     /// <summary>Forgets cached unit vectors (call after changing the weights other than through <see cref="Backward"/>).</summary>
     public void InvalidateSimilarityCache() => _unit = null;
@@ -145,6 +203,10 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
         _be.CopyToHost(InEmbedding.Value.Row(id), row);
         return row.Select(double.CreateTruncating).ToArray();
     }
+
+    /// <summary>The word vectors (the input table) with their words, to write as a word2vec or GloVe file.</summary>
+    public IO.WordVectors ToWordVectors() =>
+        new(Vocabulary.Words, EmbeddingSize, _be.ToArray(InEmbedding.Value).Select(float.CreateTruncating).ToArray());
 
     /// <summary>The <paramref name="top"/> words most cosine-similar to <paramref name="word"/> (itself excluded).</summary>
     /// <exception cref="KeyNotFoundException">The word is not in the vocabulary; the message names it.</exception>
@@ -248,7 +310,7 @@ public sealed class Word2Vec<T> : ISequenceModel<T> where T : unmanaged, IFloati
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var t in new[] { _v, _u, _x, _y, _dx, _dv, _du }) t?.Dispose();
+        foreach (var t in Buffers) t?.Dispose();
         foreach (var p in Parameters) { p.Value.Dispose(); p.Gradient.Dispose(); }
     }
 }

@@ -25,10 +25,21 @@ public sealed record Word2VecConfig : IModelConfig
     /// <summary>Vector width D (the width of both embeddings).</summary>
     public int EmbeddingSize { get; init; } = 100;
 
+    /// <summary>The value of <see cref="Architecture"/> for skip-gram (the default, and what configs without the key mean).</summary>
+    public const string SkipGram = "skipgram";
+
+    /// <summary>The value of <see cref="Architecture"/> for CBOW (the mean of the window's vectors predicts the center).</summary>
+    public const string Cbow = "cbow";
+
+    /// <summary>How the vectors were trained: <see cref="SkipGram"/> or <see cref="Cbow"/>. Both give the same tables;
+    /// it is recorded so a resumed run trains the same way.</summary>
+    public string Architecture { get; init; } = SkipGram;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field (limits: <see cref="ModelLimits"/>).</summary>
     public void Validate()
     {
         if (Model != ModelKind) throw new ArgumentException($"Word2VecConfig: model must be '{ModelKind}', got '{Model}'.");
+        if (Architecture is not (SkipGram or Cbow)) throw new ArgumentException($"Word2VecConfig: architecture must be '{SkipGram}' or '{Cbow}', got '{Architecture}'.");
         if (VocabularySize <= 0) throw new ArgumentException($"Word2VecConfig: vocabularySize must be positive, got {VocabularySize}.");
         if (EmbeddingSize <= 0) throw new ArgumentException($"Word2VecConfig: embeddingSize must be positive, got {EmbeddingSize}.");
         ModelLimits.Check(nameof(Word2VecConfig), "vocabularySize", VocabularySize, ModelLimits.MaxVocabulary);

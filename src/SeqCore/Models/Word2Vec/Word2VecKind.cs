@@ -16,7 +16,7 @@ public sealed class Word2VecKind : IModelKind
     public string Name => Word2VecConfig.ModelKind;
 
     /// <inheritdoc />
-    public string Description => "skip-gram word vectors with negative sampling; nearest words and analogies by cosine similarity";
+    public string Description => "skip-gram or CBOW word vectors with negative sampling; nearest words and analogies by cosine similarity";
 
     /// <inheritdoc />
     public IModelConfig ReadConfig(string json, string source) => Word2VecConfig.FromJson(json, source);
@@ -31,7 +31,7 @@ public sealed class Word2VecKind : IModelKind
         var vocabulary = Word2Vec<T>.ReadVocabulary(metadata);
         if (vocabulary.Count != c.VocabularySize)
             throw new ArgumentException($"the vocabulary has {vocabulary.Count} words but the config says {c.VocabularySize}.");
-        return new Word2Vec<T>(backend, vocabulary, c.EmbeddingSize, init);
+        return new Word2Vec<T>(backend, vocabulary, c, init);
     }
 
     /// <inheritdoc />

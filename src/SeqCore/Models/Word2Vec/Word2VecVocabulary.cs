@@ -98,4 +98,16 @@ public sealed class Word2VecVocabulary
         i = i >= 0 ? i + 1 : ~i;
         return Math.Min(i, Count - 1);
     }
+
+    /// <summary>Fills <paramref name="negatives"/> with noise words, each drawn again (up to 10 times) while it equals
+    /// <paramref name="positive"/>.</summary>
+    internal void SampleNegatives(Span<int> negatives, int positive, RandomStream random)
+    {
+        for (int j = 0; j < negatives.Length; j++)
+        {
+            int w = SampleNoise(random);
+            for (int tries = 0; w == positive && tries < 10; tries++) w = SampleNoise(random);
+            negatives[j] = w;
+        }
+    }
 }
