@@ -66,9 +66,9 @@ internal static class ForecastReport
             t.AddRow(Markup.Escape($"{s.ArName}, one-step"), F(s.ArOneStepRmse), F(s.ArOneStepMape));
             if (s.HoltWintersName is not null) t.AddRow(Markup.Escape($"{s.HoltWintersName}, one-step"), F(s.HoltWintersOneStepRmse), F(s.HoltWintersOneStepMape));
             console.Write(t);
-            console.WriteLine(Comparison(s.Rmse.Value, s.BaselineRmse!.Value, "the baseline"));
+            console.WriteLine(Comparison(s.Rmse.Value, s.BaselineRmse!.Value));
             var (bestName, bestRmse) = s.HoltWintersRmse < s.ArRmse ? (s.HoltWintersName!, s.HoltWintersRmse.Value) : (s.ArName, s.ArRmse!.Value);
-            console.WriteLine(string.Create(c, $"Best classical baseline: {bestName}, RMSE {bestRmse:F2}. ") + Comparison(s.Rmse.Value, bestRmse, "the best classical baseline"));
+            io.Out.WriteLine(BestClassical(s.Rmse.Value, bestName, bestRmse));
         }
         else console.WriteLine("Forecast: " + string.Join(", ", s.Forecast.Select(v => v.ToString("G5", c))));
         io.Out.WriteLine($"checkpoint: {s.Checkpoint}");
@@ -78,18 +78,29 @@ internal static class ForecastReport
         static string F(double? v) => v is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) : "-";
     }
 
-    /// <summary>The model's RMSE against a baseline's (called <paramref name="baseline"/> in the sentence), as a
-    /// percentage; when the baseline is exact (RMSE 0, e.g. a constant series) a percentage has no meaning, so the
-    /// absolute difference is given instead.</summary>
-    private static string Comparison(double rmse, double baselineRmse, string baseline)
+    /// <summary>The model's RMSE against the baseline's, as a percentage; when the baseline is exact (RMSE 0, e.g. a
+    /// constant series) a percentage has no meaning, so the absolute difference is given instead.</summary>
+    private static string Comparison(double rmse, double baselineRmse)
     {
         var c = CultureInfo.InvariantCulture;
-        if (baselineRmse == 0 && rmse == 0) return $"The model and {baseline} both forecast the held-out steps exactly (RMSE 0).";
+        if (baselineRmse == 0 && rmse == 0) return "The model and the baseline both forecast the held-out steps exactly (RMSE 0).";
         if (baselineRmse == 0)
-            return string.Create(c, $"The RMSE of {baseline} is 0 (it forecasts the held-out steps exactly); the model's RMSE is {rmse:G4} above it.");
+            return string.Create(c, $"The baseline's RMSE is 0 (it forecasts the held-out steps exactly); the model's RMSE is {rmse:G4} above it.");
         return rmse < baselineRmse
-            ? string.Create(c, $"The model's RMSE is {100 * (1 - rmse / baselineRmse):F1}% below {baseline}'s.")
-            : string.Create(c, $"The model does not beat {baseline}: RMSE {100 * (rmse / baselineRmse - 1):F1}% above it.");
+            ? string.Create(c, $"The model's RMSE is {100 * (1 - rmse / baselineRmse):F1}% below the baseline's.")
+            : string.Create(c, $"The model does not beat the baseline: RMSE {100 * (rmse / baselineRmse - 1):F1}% above it.");
+    }
+
+    /// <summary>The model's RMSE against the better of AR and Holt-Winters (absolute when that one is exact).</summary>
+    private static string BestClassical(double rmse, string name, double bestRmse)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string best = string.Create(c, $"the best classical baseline, {name} (RMSE {bestRmse:F2})");
+        if (bestRmse == 0)
+            return rmse == 0 ? $"The model and {best} both forecast the held-out steps exactly." : string.Create(c, $"The model's RMSE is {rmse:G4} above {best}.");
+        return rmse < bestRmse
+            ? string.Create(c, $"The model's RMSE is {100 * (1 - rmse / bestRmse):F1}% below {best}.")
+            : string.Create(c, $"The model does not beat {best}: RMSE {100 * (rmse / bestRmse - 1):F1}% above it.");
     }
 }
 
