@@ -9,7 +9,7 @@ namespace SeqCore.Cli.Commands;
 /// <summary>
 /// <c>seqcore forecast</c>: trains a <see cref="Forecaster{T}"/> on a CSV column (plus optional input columns) except
 /// its held-out tail through the one <see cref="TrainFlow"/> (as <c>train --model forecaster</c>), forecasts that tail
-/// multi-step, and reports RMSE and MAPE next to a seasonal-naive baseline, with NAME.forecast.svg and
+/// multi-step, and reports RMSE and MAPE next to seasonal-naive, AR(p) and Holt-Winters baselines, with NAME.forecast.svg and
 /// NAME.forecast.csv beside the checkpoint <c>--out NAME.safetensors</c>. With <c>--model FILE</c> it forecasts with a
 /// saved forecaster instead of training one.
 /// </summary>
@@ -27,7 +27,7 @@ internal static class ForecastCommand
         [.. ForecasterTrainKind.ModelOptions, .. CommonOptions.Training, CommonOptions.Resume, CommonOptions.Seed];
 
     public static Command Create(CliIO io) =>
-        CliVerb.Create(io, "forecast", "forecast", "Train an LSTM/GRU forecaster on a CSV column except its last --holdout rows, forecast them multi-step, and compare RMSE and MAPE with a seasonal-naive baseline; writes the checkpoint (--out), NAME.forecast.svg, NAME.forecast.csv and NAME.loss.svg.", AllOptions, (_, v) => Execute(io, v));
+        CliVerb.Create(io, "forecast", "forecast", "Train an LSTM/GRU forecaster on a CSV column except its last --holdout rows, forecast them multi-step, and compare RMSE and MAPE with seasonal-naive, AR(p) and Holt-Winters baselines; writes the checkpoint (--out), NAME.forecast.svg, NAME.forecast.csv and NAME.loss.svg.", AllOptions, (_, v) => Execute(io, v));
 
     private static int Execute(CliIO io, OptionValues v)
     {
@@ -62,7 +62,8 @@ internal static class ForecastCommand
             var data = request.Read();
             var split = request.Guard(() => ForecastSplit.ForForecasting(model.Config, data.Series.Length, request.Holdout, request.Horizon, request.Season,
                 request.KnownInputs, Path.GetFileName(csv), Path.GetFileName(modelPath)));
-            ForecastReport.Write(io, json, request, data, split, model, null, outputs, modelPath);
+            var baselines = request.Guard(() => ClassicalBaselines.Run(data.Series, split, model.Config, request.ArOrder));
+            ForecastReport.Write(io, json, request, data, split, baselines, model, null, outputs, modelPath);
         }
         return ExitCodes.Ok;
     }

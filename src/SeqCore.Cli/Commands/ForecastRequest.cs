@@ -5,12 +5,14 @@ using SeqCore.Models;
 namespace SeqCore.Cli.Commands;
 
 /// <summary>What to forecast, as the options of <c>seqcore forecast</c> (and <c>train --model forecaster</c>) give it:
-/// the CSV, the target and input columns, the holdout, the horizon and the baseline's season.</summary>
-internal sealed record ForecastRequest(string Csv, ForecasterConfig Config, bool KnownInputs, int Holdout, int Horizon, int Season)
+/// the CSV, the target and input columns, the holdout, the horizon, the baselines' season and the AR baseline's order
+/// (0: chosen by <see cref="ClassicalBaselines.Order"/>).</summary>
+internal sealed record ForecastRequest(string Csv, ForecasterConfig Config, bool KnownInputs, int Holdout, int Horizon, int Season, int ArOrder)
 {
     /// <summary>Binds the forecast options for <paramref name="config"/>'s columns.</summary>
     public static ForecastRequest Bind(OptionValues v, string csv, ForecasterConfig config) =>
-        new(csv, config, v.Get(ForecasterTrainKind.KnownInputs), v.Get(ForecasterTrainKind.Holdout), v.Get(ForecasterTrainKind.Horizon), v.Get(ForecasterTrainKind.Season));
+        new(csv, config, v.Get(ForecasterTrainKind.KnownInputs), v.Get(ForecasterTrainKind.Holdout), v.Get(ForecasterTrainKind.Horizon), v.Get(ForecasterTrainKind.Season),
+            v.Get(ForecasterTrainKind.ArOrder));
 
     /// <summary>The CSV's target and input columns; <see cref="UsageException"/> for a missing or malformed file or column.</summary>
     public ForecastData Read() => Guard(() => ForecastData.Load(Csv, Config.Target, Config.Inputs));

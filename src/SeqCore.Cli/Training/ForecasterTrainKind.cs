@@ -11,7 +11,7 @@ namespace SeqCore.Cli.Training;
 
 /// <summary><c>train --model forecaster</c> and <c>seqcore forecast</c>: an LSTM/GRU forecaster trained on a CSV column
 /// except its held-out tail; reports RMSE and MAPE of the multi-step forecast of that tail next to a seasonal-naive
-/// baseline and writes NAME.forecast.svg and NAME.forecast.csv beside the checkpoint.</summary>
+/// baseline, AR(p) and Holt-Winters (<see cref="ClassicalBaselines"/>) and writes NAME.forecast.svg and NAME.forecast.csv beside the checkpoint.</summary>
 internal sealed class ForecasterTrainKind : ITrainKind
 {
     public static readonly TextOption Csv = new("--csv", "CSV file with a header row (required).", valueName: "FILE");
@@ -21,6 +21,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
     public static readonly IntOption Holdout = new("--holdout", "Rows at the end kept out of training and forecast (0: train on everything and forecast the future).", 24, min: 0);
     public static readonly IntOption Horizon = new("--horizon", "Steps to forecast; 0 = the holdout.", 0, min: 0);
     public static readonly IntOption Season = new("--season", "Season length of the baseline (12 for monthly data); 0: naive last-value baseline.", 0, min: 0);
+    public static readonly IntOption ArOrder = new("--ar-order", "Lags p of the AR(p) baseline, fitted by least squares on the training rows after --log and --difference; 0 = two seasons (12 without --season), at most 48 and at most what the training rows can fit.", 0, min: 0, max: 1 << 16, valueName: "P");
     public static readonly IntOption Window = new("--window", "Time steps the network reads per prediction.", 24, max: 1 << 20, valueName: "W");
     public static readonly FlagOption Log = new("--log", "Model the log of the series (all values must be positive).");
     public static readonly IntOption Difference = new("--difference", "Difference the (logged) series at this lag before scaling: 1 = first differences, 12 = seasonal differences of monthly data, 0 = none.", 0, min: 0, valueName: "L");
@@ -31,7 +32,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
     public static readonly IntOption Validation = new("--validation", "Training rows at the end held out for early stopping; 0 = one season, or 10% of the training rows.", 0, min: 0);
 
     /// <summary>Options that shape the data and the forecast, used with a saved forecaster too.</summary>
-    public static IReadOnlyList<OptionSpec> ForecastOptions { get; } = [Csv, Column, KnownInputs, Holdout, Horizon, Season];
+    public static IReadOnlyList<OptionSpec> ForecastOptions { get; } = [Csv, Column, KnownInputs, Holdout, Horizon, Season, ArOrder];
 
     /// <summary>Options that only shape the model and its training.</summary>
     public static IReadOnlyList<OptionSpec> ModelOptions { get; } = [Inputs, Window, Log, Difference, Scaling, Cell, Hidden, Layers, Validation];
@@ -64,6 +65,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
         var data = request.Read();
         var split = request.Guard(() => ForecastSplit.ForTraining(config, data.Series.Length, request.Holdout, request.Horizon, request.Season,
             v.Get(Validation), request.KnownInputs, Path.GetFileName(csv)));
+        var baselines = request.Guard(() => ClassicalBaselines.Run(data.Series, split, config, request.ArOrder));
         var train = data.Series.Take(split.TrainRows);
         config = request.Guard(() => ForecastTransform.FitScaling(config, train, split.TrainRows - split.Validation));
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
@@ -73,7 +75,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
         try
         {
             var trainable = new ForecasterTrainable<float>(model, train, split.Validation, batch, new RandomStream(seed + 1), shard);
-            return new Job(model, trainable, request, data, split);
+            return new Job(model, trainable, request, data, split, baselines);
         }
         catch (ArgumentException e)
         {
@@ -82,7 +84,8 @@ internal sealed class ForecasterTrainKind : ITrainKind
         }
     }
 
-    private sealed class Job(Forecaster<float> model, ForecasterTrainable<float> trainable, ForecastRequest request, ForecastData data, ForecastSplit split) : ITrainJob
+    private sealed class Job(Forecaster<float> model, ForecasterTrainable<float> trainable, ForecastRequest request, ForecastData data, ForecastSplit split,
+        ClassicalBaselines baselines) : ITrainJob
     {
         public ISequenceModel<float> Model => model;
         public ITrainable<float> Trainable => trainable;
@@ -105,7 +108,7 @@ internal sealed class ForecasterTrainKind : ITrainKind
         }
 
         public void WriteResult(CliIO io, bool json, TrainingResult result, TrainOutputs outputs) =>
-            ForecastReport.Write(io, json, request, data, split, model, result, outputs);
+            ForecastReport.Write(io, json, request, data, split, baselines, model, result, outputs);
 
         public void Dispose()
         {

@@ -41,9 +41,12 @@ public static class ForecastPlot
         return false;
     }
 
-    /// <summary>Training part, held-out actual, forecast and baseline, with a marker where the held-out part starts.</summary>
-    public static SvgChart Chart(string column, double[] target, int trainRows, double[] x, double[] forecast, double[] baseline, int season, ForecastScores? scores)
+    /// <summary>Training part, held-out actual, forecast and baseline, and a dashed line for each of the
+    /// <paramref name="classical"/> forecasts (label, values), with a marker where the held-out part starts.</summary>
+    public static SvgChart Chart(string column, double[] target, int trainRows, double[] x, double[] forecast, double[] baseline, int season, ForecastScores? scores,
+        IReadOnlyList<(string Label, double[] Forecast)> classical)
     {
+        ArgumentNullException.ThrowIfNull(classical);
         var c = CultureInfo.InvariantCulture;
         string subtitle = scores is null ? "" : string.Create(c, $": RMSE {scores.Rmse:F1} vs baseline {scores.BaselineRmse:F1}");
         var chart = new SvgChart { Title = $"{column}: {forecast.Length}-step forecast{subtitle}", XLabel = "time", YLabel = column };
@@ -54,15 +57,23 @@ public static class ForecastPlot
         chart.Add(new SvgSeries("forecast", Enumerable.Range(0, forecast.Length).Select(h => (x[trainRows + h], forecast[h])).Prepend((x[trainRows - 1], target[trainRows - 1])).ToList(), "#d62728"));
         chart.Add(new SvgSeries(season > 1 ? $"seasonal naive (season {season})" : "naive (last value)",
             Enumerable.Range(0, baseline.Length).Select(h => (x[trainRows + h], baseline[h])).ToList(), "#7f7f7f", Dashed: true));
+        string[] colours = ["#9467bd", "#ff7f0e", "#8c564b", "#e377c2"];
+        for (int i = 0; i < classical.Count; i++)
+            chart.Add(new SvgSeries(classical[i].Label, classical[i].Forecast.Select((v, h) => (x[trainRows + h], v)).ToList(), colours[i % colours.Length], Dashed: true));
         chart.Marker((x[trainRows - 1] + x[trainRows]) / 2, target.Length > trainRows ? "held-out part starts" : "forecast starts");
         return chart;
     }
 
-    /// <summary><c>x,actual,forecast,baseline,one_step</c> for every step (empty cells where a value does not exist).</summary>
-    public static string Csv(double[] x, double[] target, int trainRows, double[] forecast, double[] baseline, double[] oneStep)
+    /// <summary><c>x,actual,forecast,baseline,one_step</c> and a column for each of the <paramref name="classical"/>
+    /// multi-step forecasts (column name, values) for every step (empty cells where a value does not exist).</summary>
+    public static string Csv(double[] x, double[] target, int trainRows, double[] forecast, double[] baseline, double[] oneStep,
+        IReadOnlyList<(string Column, double[] Forecast)> classical)
     {
+        ArgumentNullException.ThrowIfNull(classical);
         var c = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder("x,actual,forecast,baseline,one_step\n");
+        var sb = new StringBuilder("x,actual,forecast,baseline,one_step");
+        foreach (var (column, _) in classical) sb.Append(',').Append(column);
+        sb.Append('\n');
         int rows = Math.Max(target.Length, trainRows + forecast.Length);
         for (int i = 0; i < rows; i++)
         {
@@ -71,7 +82,9 @@ public static class ForecastPlot
               .Append(i < target.Length ? target[i].ToString("R", c) : "").Append(',')
               .Append(h >= 0 && h < forecast.Length ? forecast[h].ToString("R", c) : "").Append(',')
               .Append(h >= 0 && h < baseline.Length ? baseline[h].ToString("R", c) : "").Append(',')
-              .Append(h >= 0 && h < oneStep.Length ? oneStep[h].ToString("R", c) : "").Append('\n');
+              .Append(h >= 0 && h < oneStep.Length ? oneStep[h].ToString("R", c) : "");
+            foreach (var (_, values) in classical) sb.Append(',').Append(h >= 0 && h < values.Length ? values[h].ToString("R", c) : "");
+            sb.Append('\n');
         }
         return sb.ToString();
     }
