@@ -7,11 +7,12 @@ internal static class Seq2SeqCommand
 {
     public static Command Create(CliIO io)
     {
-        var command = new Command("seq2seq", "Sequence-to-sequence with attention over characters: make-data (built-in tasks), train (from a TSV of source<TAB>target pairs), translate (greedy or beam search).")
+        var command = new Command("seq2seq", "Sequence-to-sequence with attention over characters: make-data (built-in tasks), train (from a TSV of source<TAB>target pairs), translate (greedy or beam search), eval (exact match, BLEU and chrF2 on a TSV of pairs).")
         {
             Seq2SeqMakeDataCommand.Create(io),
             Seq2SeqTrainCommand.Create(io),
             Seq2SeqTranslateCommand.Create(io),
+            Seq2SeqEvalCommand.Create(io),
         };
         CliApp.RequireVerb(command, io, "seqcore seq2seq");
         return command;

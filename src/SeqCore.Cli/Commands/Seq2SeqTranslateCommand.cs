@@ -94,7 +94,7 @@ internal static class Seq2SeqTranslateCommand
 
     /// <summary>The longest output decoded: --max-length, else 10 past the longest target seen in training (when the
     /// checkpoint records it), else twice the longest input plus 10.</summary>
-    private static int DecodeLength(int? option, int maxTargetLength, int longestSource) =>
+    internal static int DecodeLength(int? option, int maxTargetLength, int longestSource) =>
         option ?? (maxTargetLength > 0 ? maxTargetLength + 10 : 2 * longestSource + 10);
 
     private static List<string> ReadLines(TextReader reader)

@@ -21,6 +21,7 @@ internal static class OptionReference
         ("classify", ClassifyCommand.AllOptions),
         ("seq2seq train", Seq2SeqTrainCommand.AllOptions),
         ("seq2seq translate", Seq2SeqTranslateCommand.AllOptions),
+        ("seq2seq eval", Seq2SeqEvalCommand.AllOptions),
         ("seq2seq make-data", Seq2SeqMakeDataCommand.AllOptions),
         ("word2vec train", Word2VecTrainCommand.AllOptions),
         ("word2vec neighbours", Word2VecNeighboursCommand.AllOptions),
