@@ -51,7 +51,7 @@ internal sealed class TensorMemory(string backendName, Action<TensorBlock> free)
             if (!closed)
             {
                 _live.Add(block);
-                _liveBytes += bytes;
+                Interlocked.Add(ref _liveBytes, bytes);  // Free subtracts outside the lock
             }
         }
         if (closed)
