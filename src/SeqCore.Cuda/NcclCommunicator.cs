@@ -6,11 +6,14 @@ namespace SeqCore.Cuda;
 /// <summary>
 /// An NCCL communicator over the ranks of an MPI job, one GPU per rank (the node-local rank picks the device),
 /// bootstrapped through MPI: rank 0 makes the NCCL unique id and broadcasts it, then every rank joins with
-/// <c>ncclCommInitRank</c>. <see cref="AllReduceSum"/> sums device buffers in place on a CUDA stream.
+/// <c>ncclCommInitRank</c>. As an <see cref="IDeviceAllReduce{T}"/> it sums tensors of a <see cref="CudaBackend{T}"/>
+/// in place on that backend's stream (so after the copies queued before it), for
+/// <see cref="DataParallelTrainable{T}"/>'s device buckets.
 /// </summary>
-/// <remarks>Tested without a GPU only as far as that goes: the library probe and its message, the id exchange and the
-/// "no device" error (docs/distributed.md lists what needs hardware).</remarks>
-public sealed unsafe class NcclCommunicator : IDisposable
+/// <remarks>Tested without a GPU only as far as that goes: the library probe and its message, the id exchange, the
+/// "no device" error and the refusal of a tensor not on a CUDA backend; the NCCL calls themselves need hardware
+/// (docs/distributed.md).</remarks>
+public sealed unsafe class NcclCommunicator : IDisposable, IDeviceAllReduce<float>, IDeviceAllReduce<double>
 {
     private nint _comm;
 
@@ -22,6 +25,26 @@ public sealed unsafe class NcclCommunicator : IDisposable
 
     /// <summary>The CUDA device ordinal of this rank.</summary>
     public int Device { get; }
+
+    /// <summary>NCCL's version and this rank's device, e.g. <c>NCCL 2.19.3 on cuda:1</c>.</summary>
+    public string Description => $"NCCL {Nccl.Version() ?? "?"} on cuda:{Device}";
+
+    /// <summary>Sums <paramref name="values"/>, a tensor of a <see cref="CudaBackend{T}"/> on this rank's device, over the
+    /// ranks in place on the backend's stream.</summary>
+    public void AllReduceSum(Tensor<float> values) => AllReduceSum(values, isDouble: false);
+
+    /// <summary>Sums <paramref name="values"/>, a tensor of a <see cref="CudaBackend{T}"/> on this rank's device, over the
+    /// ranks in place on the backend's stream.</summary>
+    public void AllReduceSum(Tensor<double> values) => AllReduceSum(values, isDouble: true);
+
+    private void AllReduceSum<T>(Tensor<T> values, bool isDouble) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Backend is not CudaBackend<T> cuda)
+            throw new ArgumentException($"NcclCommunicator.AllReduceSum: the tensor of shape {values.ShapeText} is on '{values.Backend.Name}', not on a CUDA backend; NCCL sums device memory only.", nameof(values));
+        ulong address = cuda.Ptr(values, "AllReduceSum", "values"); // element 0 of the view: storage + offset
+        AllReduceSum(address, values.Length, isDouble, cuda.Device.QueueStream());
+    }
 
     /// <summary>Whether NCCL loads here; <paramref name="detail"/> is its file and version, or why not.</summary>
     public static bool Probe(out string detail)

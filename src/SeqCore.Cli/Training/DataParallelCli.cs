@@ -36,6 +36,29 @@ internal static class DataParallelCli
         return BackendOption.Open<float>(values.Get(CommonOptions.Backend), threads, device: local);
     }
 
+    /// <summary>How the gradients of a run over several ranks are all-reduced: on the device through NCCL when the
+    /// backend is CUDA and NCCL loads on every rank (null otherwise: host buckets through <paramref name="ranks"/>);
+    /// <paramref name="path"/> says which, in one line for rank 0 to print. Called on every rank (NCCL's bootstrap is
+    /// collective).</summary>
+    public static SeqCore.Cuda.NcclCommunicator? OpenDeviceAllReduce(ICommunicator ranks, IBackend<float> backend, out string path)
+    {
+        string host = $"gradients: all-reduced through host buckets over {ranks.Description}";
+        if (backend is not SeqCore.Cuda.CudaBackend<float>) { path = host; return null; }
+        bool loads = SeqCore.Cuda.NcclCommunicator.Probe(out string detail);
+        Span<double> loaded = [loads ? 1 : 0];
+        ranks.AllReduceSum(loaded); // every rank takes the same path, or the collectives would not meet
+        if (loaded[0] < ranks.Size)
+        {
+            path = $"{host} (NCCL unusable on {ranks.Size - loaded[0]:F0} of {ranks.Size} ranks{(loads ? "" : $": {detail}")})";
+            return null;
+        }
+        SeqCore.Cuda.NcclCommunicator nccl;
+        try { nccl = SeqCore.Cuda.NcclCommunicator.Create(ranks); }
+        catch (SeqCore.Cuda.CudaException e) { throw new UsageException($"--backend cuda: NCCL cannot start: {e.Message}"); }
+        path = $"gradients: all-reduced on the device with {nccl.Description} ({ranks.Size} ranks)";
+        return nccl;
+    }
+
     /// <summary>This rank's rows of every batch.</summary>
     public static BatchShard Shard(ICommunicator communicator) => new(communicator.Rank, communicator.Size);
 

@@ -84,8 +84,10 @@ internal static class TrainFlow
             try { RankAgreement.Require(ranks, DataParallelCli.Fingerprint(invocation, job.Inputs), "settings, data files or versions"); }
             catch (RankMismatchException e) { throw new UsageException(e.Message); }
         }
+        string? gradientPath = null;
+        using var nccl = ranks.Size > 1 ? DataParallelCli.OpenDeviceAllReduce(ranks, backend, out gradientPath) : null;
         using var parallel = ranks.Size > 1
-            ? new DataParallelTrainable<float>(job.Trainable, backend, ranks, DataParallelCli.ChecksumEvery, stopRequest: signals.Token)
+            ? new DataParallelTrainable<float>(job.Trainable, backend, ranks, DataParallelCli.ChecksumEvery, stopRequest: signals.Token, deviceAllReduce: nccl)
             : null;
         ITrainable<float> trainable = parallel is null ? job.Trainable : parallel;
         // Over several ranks a signal stops the run only when every rank has seen it (at the same step).
@@ -115,6 +117,7 @@ internal static class TrainFlow
             catch (RankMismatchException) { throw new UsageException($"--resume: the ranks read different checkpoints at {resume}; every rank must see the same file."); }
         }
         job.WriteStart(io, json, backend);
+        if (root && !json && gradientPath is not null) io.Out.WriteLine(gradientPath);
 
         TrainingResult result;
         try { result = view.Run(job.Title, _ => run.Run(stop)); }

@@ -48,6 +48,10 @@ internal abstract unsafe class DeviceApi : IDisposable
     public abstract void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha, ulong a, int lda, long strideA,
         ulong b, int ldb, long strideB, T beta, ulong c, int ldc, long strideC, int batchCount) where T : unmanaged;
 
+    /// <summary>The stream this device queues its work on, with its context made current on the calling thread: for a
+    /// library that queues work of its own after ours (NCCL). 0 (the default stream) where there is no such stream.</summary>
+    public virtual nint QueueStream() => 0;
+
     /// <summary>Waits for all queued work.</summary>
     public abstract void Synchronize();
 

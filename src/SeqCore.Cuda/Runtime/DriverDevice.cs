@@ -91,6 +91,13 @@ internal sealed unsafe class DriverDevice : DeviceApi
         }
     }
 
+    /// <inheritdoc />
+    public override nint QueueStream()
+    {
+        EnsureCurrent();
+        return _stream;
+    }
+
     private void EnsureCurrent()
     {
         if (_currentContext == _context) return;

@@ -20,7 +20,10 @@ namespace SeqCore.Distributed;
 /// <c>items_r / Σ items</c>, before the sum: the result is the mean over the global batch's items. A trainable whose
 /// gradient is of the summed loss (<see cref="ITrainable{T}.GradientIsSum"/>) is summed unweighted.</para>
 /// <para>Buckets: the gradients are copied into host buffers of at most <c>bucketElements</c> values, tensor after tensor
-/// (a tensor may span two buckets), and each bucket is one all-reduce.</para>
+/// (a tensor may span two buckets), and each bucket is one all-reduce. Given an <see cref="IDeviceAllReduce{T}"/>, the
+/// bucket is a tensor on the backend instead: the gradients are copied into its slices, scaled and all-reduced there
+/// and copied back, with no host round trip (same buckets, same averaging); the loss, item count, stop flag, clock and
+/// checksums still go through <see cref="ICommunicator"/>.</para>
 /// <para>Evaluation runs on every rank on the whole held-out set (same weights, same result), so early stopping and the
 /// best weights agree across ranks without communication.</para>
 /// </remarks>
@@ -31,6 +34,8 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     private readonly IBackend<T> _backend;
     private readonly int _checksumEvery;
     private readonly T[] _bucket;
+    private readonly IDeviceAllReduce<T>? _deviceReduce;
+    private readonly Tensor<T>? _deviceBucket;
     private readonly CancellationToken _stopRequest;
     private readonly CancellationTokenSource _stop = new();
     private readonly System.Diagnostics.Stopwatch _communication = new(), _compute = new(), _clock = new();
@@ -38,9 +43,10 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
 
     /// <summary>Wraps this rank's <paramref name="inner"/> trainable and broadcasts rank 0's weights.
     /// <paramref name="stopRequest"/> (e.g. a signal seen by this rank) cancels <see cref="Stop"/> on every rank after
-    /// the same step.</summary>
+    /// the same step. With <paramref name="deviceAllReduce"/>, the gradients are all-reduced on the backend's device
+    /// (see the remarks).</summary>
     public DataParallelTrainable(ITrainable<T> inner, IBackend<T> backend, ICommunicator communicator, int checksumEvery = 100,
-        int bucketElements = 1 << 20, CancellationToken stopRequest = default)
+        int bucketElements = 1 << 20, CancellationToken stopRequest = default, IDeviceAllReduce<T>? deviceAllReduce = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(backend);
@@ -53,7 +59,10 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
         _checksumEvery = checksumEvery;
         _stopRequest = stopRequest;
         long total = inner.Parameters.Sum(p => p.Value.Length);
-        _bucket = new T[(int)Math.Clamp(total, 1, bucketElements)];
+        int bucketLength = (int)Math.Clamp(total, 1, bucketElements);
+        _deviceReduce = deviceAllReduce;
+        _bucket = deviceAllReduce is null ? new T[bucketLength] : [];
+        _deviceBucket = deviceAllReduce is null ? null : backend.Allocate(bucketLength);
         BroadcastWeights();
     }
 
@@ -61,7 +70,9 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     public long GradientElements => _inner.Parameters.Sum(p => p.Gradient.Length);
 
     /// <summary>All-reduce calls per step for the gradients.</summary>
-    public int BucketsPerStep => (int)((GradientElements + _bucket.Length - 1) / _bucket.Length);
+    public int BucketsPerStep => (int)((GradientElements + BucketLength - 1) / BucketLength);
+
+    private int BucketLength => _deviceBucket is null ? _bucket.Length : (int)_deviceBucket.Length;
 
     /// <summary>Cancelled on every rank after the step in which any rank's stop request was seen: the token to run the
     /// trainer with, so that all ranks stop after the same step.</summary>
@@ -71,8 +82,8 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     /// trainable) so far.</summary>
     public TimeSpan ComputeTime => _compute.Elapsed;
 
-    /// <summary>Wall time spent reducing (staging the gradients through host buckets, the all-reduces, waiting for the
-    /// slowest rank) so far.</summary>
+    /// <summary>Wall time spent reducing (packing the gradients into buckets, the all-reduces, waiting for the slowest
+    /// rank) so far.</summary>
     public TimeSpan CommunicationTime => _communication.Elapsed;
 
     /// <summary>Rank 0's training time, agreed in each step's all-reduce (from the first step on): the clock of the
@@ -205,7 +216,11 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
     }
 
     /// <inheritdoc />
-    public void Dispose() => _stop.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _deviceBucket?.Dispose();
+    }
 
     /// <summary>Stops every rank with a <see cref="RankMismatchException"/> when any rank's weights differ from rank 0's
     /// (bit for bit) after <paramref name="step"/>.</summary>
@@ -244,11 +259,11 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
             long done = 0;
             while (done < g.Length)
             {
-                int count = (int)Math.Min(g.Length - done, _bucket.Length - filled);
+                int count = (int)Math.Min(g.Length - done, BucketLength - filled);
                 pending.Add((g, done, count, filled));
                 filled += count;
                 done += count;
-                if (filled == _bucket.Length) { Flush(pending, filled, share); filled = 0; }
+                if (filled == BucketLength) { Flush(pending, filled, share); filled = 0; }
             }
         }
         if (filled > 0) Flush(pending, filled, share);
@@ -256,11 +271,23 @@ public sealed class DataParallelTrainable<T> : ITrainable<T>, IResumableTrainabl
 
     private void Flush(List<(Tensor<T> Gradient, long From, int Count, int At)> pending, int filled, T share)
     {
+        if (_deviceBucket is not null) { FlushOnDevice(_deviceBucket, pending, filled, share); return; }
         var bucket = _bucket.AsSpan(0, filled);
         foreach (var (g, from, count, at) in pending) CopyOut(g, from, bucket.Slice(at, count));
         for (int i = 0; i < bucket.Length; i++) bucket[i] *= share;
         AllReduce(bucket);
         foreach (var (g, from, count, at) in pending) CopyIn(bucket.Slice(at, count), g, from);
+        pending.Clear();
+    }
+
+    /// <summary><see cref="Flush"/> with the bucket on the device: the same slices, scale and sum, without the host.</summary>
+    private void FlushOnDevice(Tensor<T> bucket, List<(Tensor<T> Gradient, long From, int Count, int At)> pending, int filled, T share)
+    {
+        var used = bucket.Slice(0, filled);
+        foreach (var (g, from, count, at) in pending) _backend.Copy(g.Reshape((int)g.Length).Slice(from, count), used.Slice(at, count));
+        _backend.Scale(used, share, used);
+        _deviceReduce!.AllReduceSum(used);
+        foreach (var (g, from, count, at) in pending) _backend.Copy(used.Slice(at, count), g.Reshape((int)g.Length).Slice(from, count));
         pending.Clear();
     }
 

@@ -86,6 +86,8 @@ public class MpiTrainTests
     {
         var two = MpiRunner.Run(2, Forecaster("two.safetensors"));
         Assert.That(two.Code, Is.EqualTo(0), two.Err + two.Out);
+        Assert.That(two.Out.Split('\n').Count(l => l.StartsWith("gradients: all-reduced through host buckets over ", StringComparison.Ordinal)), Is.EqualTo(1),
+            "rank 0 says once which path the gradients take (the CPU backend: host buckets):\n" + two.Out);
         Assert.That(Directory.GetFiles(_dir, "two.*").Select(Path.GetFileName), Is.EquivalentTo(new[] { "two.safetensors", "two.loss.svg", "two.forecast.svg", "two.forecast.csv" }));
         var one = CliRunner.Run(Forecaster("one.safetensors"));
         Assert.That(one.Code, Is.EqualTo(0), one.Err);
