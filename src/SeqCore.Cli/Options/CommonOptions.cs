@@ -29,8 +29,8 @@ internal static class CommonOptions
     public static readonly DoubleOption WeightDecay = new("--weight-decay", "Weight decay (default 0; 0.01 for adamw).", null, 0, 10, valueName: "W");
     public static readonly DoubleOption Momentum = new("--momentum", "SGD momentum.", 0.9, 0, 0.999999, valueName: "M");
     public static readonly DoubleOption Clip = new("--clip", "Clip the global gradient norm to this; 0 = off (default: the model kind's).", null, 0, valueName: "NORM");
-    public static readonly ChoiceOption Schedule = new("--schedule", "Learning-rate schedule: constant; step (halve every quarter of the steps); cosine (linear warm-up, cosine decay to a tenth); linear (decay to 1/10,000). All but constant need --steps.", TrainingSettings.Schedules, null);
-    public static readonly IntOption Warmup = new("--warmup", "Warm-up steps of the cosine schedule (default 5% of --steps).", null, min: 0);
+    public static readonly ChoiceOption Schedule = new("--schedule", "Learning-rate schedule: constant; step (halve every quarter of the steps); cosine (linear warm-up, cosine decay to a tenth); linear (decay to 1/10,000); inverse-sqrt (the transformer's: linear warm-up, then ∝ 1/√step). Step, cosine and linear need --steps.", TrainingSettings.Schedules, null);
+    public static readonly IntOption Warmup = new("--warmup", "Warm-up steps of the cosine and inverse-sqrt schedules (default 5% of --steps; inverse-sqrt without --steps: 4000).", null, min: 0);
     public static readonly IntOption EvalEvery = new("--eval-every", "Score the held-out data every N steps and after the last; 0 = only after the last (default: the model kind's).", null, min: 0);
     public static readonly IntOption Patience = new("--patience", "Stop after N evaluations without improvement; 0 = never (default: the model kind's).", null, min: 0);
     public static readonly DoubleOption Divergence = new("--divergence", "Stop (exit code 1, \"diverged\") when the smoothed training loss has stayed above FACTOR × the first step's loss for 50 steps in a row; 0 = off (default 4).", null, 0, valueName: "FACTOR");

@@ -60,3 +60,29 @@ public sealed class WarmupCosineSchedule : ILearningRateSchedule
         return _min + (_peak - _min) * 0.5 * (1 + Math.Cos(Math.PI * u));
     }
 }
+
+/// <summary>
+/// The warm-up schedule of "Attention is all you need" (Vaswani et al. 2017, eq. 3,
+/// <c>d^−0.5 · min(n^−0.5, n · W^−1.5)</c> at step number <c>n = s + 1</c>), scaled so that its peak, reached at
+/// <c>n = W</c>, is the given rate: <c>lr(s) = peak · min(n / W, √(W / n))</c> — a linear rise over W steps, then decay
+/// as the inverse square root of the step. It needs no total step count (fairseq's <c>inverse_sqrt</c>).
+/// </summary>
+public sealed class InverseSqrtSchedule : ILearningRateSchedule
+{
+    private readonly double _peak;
+    private readonly int _warmup;
+
+    /// <summary>Creates the schedule; needs <c>warmupSteps ≥ 1</c>.</summary>
+    public InverseSqrtSchedule(double peakLearningRate, int warmupSteps)
+    {
+        if (warmupSteps < 1) throw new ArgumentOutOfRangeException(nameof(warmupSteps), $"InverseSqrtSchedule: needs at least one warm-up step, got {warmupSteps}.");
+        (_peak, _warmup) = (peakLearningRate, warmupSteps);
+    }
+
+    /// <inheritdoc />
+    public double LearningRate(int step)
+    {
+        double n = Math.Max(step, 0) + 1.0;
+        return _peak * Math.Min(n / _warmup, Math.Sqrt(_warmup / n));
+    }
+}

@@ -15,7 +15,7 @@ public sealed record TrainingSettings
     public static IReadOnlyList<string> Optimizers { get; } = ["adam", "adamw", "sgd"];
 
     /// <summary>The schedules <see cref="Schedule"/> accepts.</summary>
-    public static IReadOnlyList<string> Schedules { get; } = ["constant", "step", "cosine", "linear"];
+    public static IReadOnlyList<string> Schedules { get; } = ["constant", "step", "cosine", "linear", "inverse-sqrt"];
 
     /// <summary>Optimizer steps at most; null: 1000, or unbounded when <see cref="Time"/> is set.</summary>
     public int? Steps { get; init; }
@@ -39,15 +39,17 @@ public sealed record TrainingSettings
     public double Clip { get; init; } = 1.0;
 
     /// <summary><c>constant</c>; <c>step</c> (halve the rate every quarter of the steps); <c>cosine</c> (linear warm-up,
-    /// cosine decay to <see cref="CosineFloor"/> of the rate); <c>linear</c> (linear decay to 1/10,000 of the rate, as word2vec). All but constant need
-    /// <see cref="Steps"/>.</summary>
+    /// cosine decay to <see cref="CosineFloor"/> of the rate); <c>linear</c> (linear decay to 1/10,000 of the rate, as word2vec);
+    /// <c>inverse-sqrt</c> (the transformer's: linear warm-up to the rate, then ∝ 1/√step; <see cref="InverseSqrtSchedule"/>).
+    /// Step, cosine and linear need <see cref="Steps"/>.</summary>
     public string Schedule { get; init; } = "constant";
 
     /// <summary>Where the cosine schedule ends, as a fraction of <see cref="LearningRate"/> (0.1 by default; the
     /// classifier's schedule decays to 0).</summary>
     public double CosineFloor { get; init; } = 0.1;
 
-    /// <summary>Warm-up steps of the cosine schedule; null: 5% of the steps.</summary>
+    /// <summary>Warm-up steps of the cosine and inverse-sqrt schedules; null: 5% of the steps (4,000 for inverse-sqrt
+    /// without <see cref="Steps"/>, as in the original transformer).</summary>
     public int? Warmup { get; init; }
 
     /// <summary>Evaluate every this many steps and after the last; 0: only after the last.</summary>
@@ -84,7 +86,7 @@ public sealed record TrainingSettings
         if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentException($"momentum must be in [0, 1), got {Momentum}.");
         if (!(Clip >= 0) || !double.IsFinite(Clip)) throw new ArgumentException($"clip must be ≥ 0, got {Clip}.");
         if (!Schedules.Contains(Schedule)) throw new ArgumentException($"schedule: expected {string.Join(", ", Schedules)}, got '{Schedule}'.");
-        if (Schedule != "constant" && Steps is null) throw new ArgumentException($"schedule {Schedule} needs steps (the schedule is laid out over them).");
+        if (Schedule is not ("constant" or "inverse-sqrt") && Steps is null) throw new ArgumentException($"schedule {Schedule} needs steps (the schedule is laid out over them).");
         if (!(CosineFloor >= 0 && CosineFloor <= 1)) throw new ArgumentException($"cosine floor must be in [0, 1], got {CosineFloor}.");
         if (Warmup is < 0) throw new ArgumentException($"warmup must be ≥ 0, got {Warmup}.");
         if (EvalEvery < 0) throw new ArgumentException($"eval-every must be ≥ 0, got {EvalEvery}.");
@@ -115,6 +117,7 @@ public sealed record TrainingSettings
         {
             "step" => new StepSchedule(LearningRate, Math.Max(1, steps / 4), 0.5),
             "linear" => new LinearDecaySchedule(LearningRate, steps, LearningRate * 1e-4),
+            "inverse-sqrt" => new InverseSqrtSchedule(LearningRate, Math.Max(1, Warmup ?? (Steps is { } s ? s / 20 : 4000))),
             "cosine" => new WarmupCosineSchedule(LearningRate, Math.Min(Warmup ?? Math.Max(1, steps / 20), steps - 1), steps, LearningRate * CosineFloor),
             _ => new ConstantSchedule(LearningRate),
         };

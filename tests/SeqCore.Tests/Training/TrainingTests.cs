@@ -84,6 +84,15 @@ public class TrainingTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPoin
         Assert.That(cos.LearningRate(14), Is.EqualTo(0.1));
         Assert.That(cos.LearningRate(100), Is.EqualTo(0.1));
         Assert.That(cos.LearningRate(6), Is.EqualTo(0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * 0.2))).Within(1e-15));
+        // Vaswani et al. eq. 3 scaled to peak 2 at step number n = W = 4: 2·min(n/4, √(4/n)).
+        var inv = new InverseSqrtSchedule(2.0, warmupSteps: 4);
+        Assert.That(new[] { 0, 1, 3, 15, 99 }.Select(inv.LearningRate), Is.EqualTo(new[] { 0.5, 1.0, 2.0, 1.0, 0.4 }).Within(1e-15));
+        const double dModel = 512, paperWarmup = 4000;
+        var paper = new InverseSqrtSchedule(Math.Pow(dModel, -0.5) * Math.Pow(paperWarmup, -0.5), (int)paperWarmup);
+        foreach (int s in new[] { 0, 999, 3999, 4000, 20000 })
+            Assert.That(paper.LearningRate(s), Is.EqualTo(Math.Pow(dModel, -0.5) * Math.Min(Math.Pow(s + 1, -0.5), (s + 1) * Math.Pow(paperWarmup, -1.5))).Within(1e-15), $"step {s}");
+        Assert.That(new TrainingSettings { Schedule = "inverse-sqrt", LearningRate = 1, Warmup = 10 }.CreateSchedule().LearningRate(9), Is.EqualTo(1.0));
+        Assert.DoesNotThrow(() => new TrainingSettings { Schedule = "inverse-sqrt" }.Validate(), "needs no --steps");
     }
 
     // ----- kernels against plain loops ---------------------------------------------------------
