@@ -39,18 +39,10 @@ internal static class Seq2SeqEvalCommand
         if (v.Find(Limit) is { } limit && limit < pairs.Count) pairs = pairs.GetRange(0, limit);
 
         int longestInput = pairs.Max(p => p.Source.Length) + 1;
-        BudgetOptions.CheckFile(v, model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, metadata) => new RunShape(beam > 1 ? beam : pairs.Count, longestInput,
-            Seq2SeqTranslateCommand.DecodeLength(maxLengthOption, metadata.TryGetValue(Seq2Seq<float>.MaxTargetLengthKey, out var saved)
-                && int.TryParse(saved, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0, longestInput)));
+        Seq2SeqTranslateCommand.CheckBudget(v, modelPath, beam > 1 ? beam : pairs.Count, longestInput, maxLengthOption);
         using var backend = BackendOption.Open<float>(v);
-        Seq2Seq<float> seq2seq;
-        try { seq2seq = Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v)); }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--model: {e.Message}");
-        }
+        var (seq2seq, vocabulary) = Seq2SeqTranslateCommand.LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
-        var vocabulary = seq2seq.Vocabulary ?? throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
         // Every source is encoded before any is decoded, so a pair the model cannot read fails the run at once.
         var sources = new List<int[]>(pairs.Count);
         for (int i = 0; i < pairs.Count; i++)

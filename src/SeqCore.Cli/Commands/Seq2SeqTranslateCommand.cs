@@ -47,17 +47,10 @@ internal static class Seq2SeqTranslateCommand
         // The run decodes every input at once (greedy) or beam hypotheses of one input, over at most the longest input
         // (one token per character and <eos>) and the longest output.
         int longestInput = texts.Max(t => t.Length) + 1;
-        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, metadata) => new RunShape(beam > 1 ? beam : texts.Count, longestInput,
-            DecodeLength(maxLengthOption, metadata.TryGetValue(Seq2Seq<float>.MaxTargetLengthKey, out var saved) && int.TryParse(saved, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0, longestInput)));
+        CheckBudget(v, modelPath, beam > 1 ? beam : texts.Count, longestInput, maxLengthOption);
         using var backend = BackendOption.Open<float>(v);
-        Seq2Seq<float> seq2seq;
-        try { seq2seq = Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v)); }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--model: {e.Message}");
-        }
+        var (seq2seq, vocabulary) = LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
-        var vocabulary = seq2seq.Vocabulary ?? throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
         // Check every input before decoding any, so a bad one fails the run and writes nothing.
         var sources = new List<int[]>(texts.Count);
         for (int i = 0; i < texts.Count; i++)
@@ -90,6 +83,28 @@ internal static class Seq2SeqTranslateCommand
         }
         if (!json && svgPath is not null) io.Error.WriteLine($"attention map: {svgPath}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Checks the checkpoint's parameters and the decoding's working memory (<paramref name="rows"/> decoded at once,
+    /// over <paramref name="longestInput"/> source tokens and the longest output) against the budget, before loading.</summary>
+    internal static void CheckBudget(OptionValues v, string modelPath, int rows, int longestInput, int? maxLengthOption) =>
+        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, metadata) => new RunShape(rows, longestInput,
+            DecodeLength(maxLengthOption, metadata.TryGetValue(Seq2Seq<float>.MaxTargetLengthKey, out var saved)
+                && int.TryParse(saved, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0, longestInput)));
+
+    /// <summary>Loads the --model checkpoint and its vocabularies; a file that cannot be read, or has no vocabularies,
+    /// is a usage error naming the file.</summary>
+    internal static (Seq2Seq<float> Model, Seq2SeqVocabulary Vocabulary) LoadModel(OptionValues v, string modelPath, IBackend<float> backend)
+    {
+        Seq2Seq<float> seq2seq;
+        try { seq2seq = Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v)); }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--model: {e.Message}");
+        }
+        if (seq2seq.Vocabulary is { } vocabulary) return (seq2seq, vocabulary);
+        seq2seq.Dispose();
+        throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
     }
 
     /// <summary>The longest output decoded: --max-length, else 10 past the longest target seen in training (when the
