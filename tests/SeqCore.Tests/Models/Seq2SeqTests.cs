@@ -128,6 +128,7 @@ public class Seq2SeqTests
         private readonly int[] _previous = new int[rows];
         public int Rows => rows;
         public int VocabularySize => 5;
+        public void Dispose() { }
 
         public void Next(ReadOnlySpan<int> tokens, Span<double> logProbs)
         {
@@ -169,6 +170,7 @@ public class Seq2SeqTests
     {
         public int Rows => 2;
         public int VocabularySize => 4;
+        public void Dispose() { }
         public void Next(ReadOnlySpan<int> tokens, Span<double> logProbs)
         {
             for (int r = 0; r < 2; r++)

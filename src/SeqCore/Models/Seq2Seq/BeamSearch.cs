@@ -4,7 +4,7 @@ namespace SeqCore.Models;
 /// What <see cref="BeamSearch"/> needs from a model: the next-token log-probabilities of k hypotheses at once, and a way
 /// to rearrange its per-hypothesis state when the beam keeps some hypotheses and drops others.
 /// </summary>
-public interface IBeamScorer
+public interface IBeamScorer : IDisposable
 {
     /// <summary>k: hypotheses scored per step.</summary>
     int Rows { get; }

@@ -52,7 +52,7 @@ public sealed partial class Seq2Seq<T>
     {
         ArgumentNullException.ThrowIfNull(source);
         if (beamWidth <= 0) throw new ArgumentOutOfRangeException(nameof(beamWidth), $"Seq2Seq.Beam: the beam width must be positive, got {beamWidth}.");
-        using var scorer = new Scorer(this, source, beamWidth);
+        using var scorer = new Scorer(this, [source], beamWidth);
         return BeamSearch.Run(scorer, Seq2SeqVocabulary.Bos, Seq2SeqVocabulary.Eos, maxLength, alpha);
     }
 
@@ -146,20 +146,30 @@ public sealed partial class Seq2Seq<T>
         }
     }
 
-    /// <summary>The model as an <see cref="IBeamScorer"/> for one source, replicated over the k rows.</summary>
-    private sealed class Scorer : IBeamScorer, IDisposable
+    /// <inheritdoc />
+    public IBeamScorer CreateScorer(IReadOnlyList<int[]> sources, int beamWidth)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Count == 0) throw new ArgumentException("Seq2Seq.CreateScorer: no sources.", nameof(sources));
+        if (beamWidth <= 0) throw new ArgumentOutOfRangeException(nameof(beamWidth), $"Seq2Seq.CreateScorer: the beam width must be positive, got {beamWidth}.");
+        return new Scorer(this, sources, beamWidth);
+    }
+
+    /// <summary>The model as an <see cref="IBeamScorer"/>: each source replicated over k consecutive rows.</summary>
+    private sealed class Scorer : IBeamScorer
     {
         private readonly Seq2Seq<T> _model;
         private readonly DecodeState _state;
-        private readonly int _sourceLength;
+        private readonly int[] _sourceLengths;
         private readonly double[][] _attention;
 
-        public Scorer(Seq2Seq<T> model, int[] source, int k)
+        public Scorer(Seq2Seq<T> model, IReadOnlyList<int[]> sources, int k)
         {
             _model = model;
-            _sourceLength = source.Length;
-            _state = model.Start(Enumerable.Repeat(source, k).ToArray());
-            _attention = new double[k][];
+            var rows = sources.SelectMany(s => Enumerable.Repeat(s, k)).ToArray();
+            _sourceLengths = [.. rows.Select(s => s.Length)];
+            _state = model.Start(rows);
+            _attention = new double[rows.Length][];
         }
 
         public int Rows => _state.Rows;
@@ -169,7 +179,7 @@ public sealed partial class Seq2Seq<T>
         {
             _model.DecodeStep(_state, tokens);
             for (int i = 0; i < logProbs.Length; i++) logProbs[i] = double.CreateTruncating(_state.HostLogProbs[i]);
-            for (int i = 0; i < Rows; i++) _attention[i] = _state.AttentionRow(i, _sourceLength);
+            for (int i = 0; i < Rows; i++) _attention[i] = _state.AttentionRow(i, _sourceLengths[i]);
         }
 
         public void Reorder(ReadOnlySpan<int> parents) => _state.Reorder(parents);

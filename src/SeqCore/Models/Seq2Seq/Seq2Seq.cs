@@ -31,7 +31,7 @@ namespace SeqCore.Models;
 /// <c>attention.*</c> (see <see cref="AdditiveAttention{T}"/>, <see cref="DotProductAttention{T}"/>),
 /// <c>combine.weight [Dk, 2·Dk]</c>, <c>combine.bias</c>, <c>generator.weight [V, Dk]</c>, <c>generator.bias</c>.</para>
 /// </remarks>
-public sealed partial class Seq2Seq<T> : ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class Seq2Seq<T> : ISeq2SeqModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IBackend<T> _be;
     private readonly Embedding<T> _sourceEmbedding, _targetEmbedding;
