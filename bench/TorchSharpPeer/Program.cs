@@ -25,13 +25,14 @@ switch (options.Suite)
     case "gemm": Suites.Gemm(options, common); break;
     case "mha": Suites.Attention(options, common); break;
     case "lm": Suites.LanguageModel(options, common); break;
+    case "generate": Generation.Run(options, common); break;
     case "lstm" or "gru" or "rnn": Suites.Recurrent(options, common); break;
-    default: Console.Error.WriteLine($"TorchSharpPeer: unknown suite '{options.Suite}' (gemm, lstm, gru, rnn, mha, lm)"); return 2;
+    default: Console.Error.WriteLine($"TorchSharpPeer: unknown suite '{options.Suite}' (gemm, lstm, gru, rnn, mha, lm, generate)"); return 2;
 }
 return 0;
 
 sealed record Options(string Suite, string Arch, int Vocab, int Layers, string Shapes, int Seq, int Batch, int Input,
-    int Hidden, int Embed, int Heads, bool Causal, int Threads, int Repeat)
+    int Hidden, int Embed, int Heads, bool Causal, int Threads, int Repeat, int Context, int Prompt, int Tokens, int Streams)
 {
     public static Options Parse(string[] args)
     {
@@ -47,7 +48,8 @@ sealed record Options(string Suite, string Arch, int Vocab, int Layers, string S
         int Int(string key, int fallback) => named.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new Options(args.Length > 0 ? args[0] : "", named.GetValueOrDefault("arch", "lstm"), Int("vocab", 96), Int("layers", 2),
             named.GetValueOrDefault("shapes", "1024x1024x1024"), Int("seq", 64), Int("batch", 32), Int("input", 256), Int("hidden", 256),
-            Int("embed", 512), Int("heads", 8), !noCausal, Int("threads", 1), Int("repeat", 0));
+            Int("embed", 512), Int("heads", 8), !noCausal, Int("threads", 1), Int("repeat", 0), Int("context", 256), Int("prompt", 16),
+            Int("tokens", 128), Int("streams", 1));
     }
 }
 
@@ -140,7 +142,7 @@ static class Suites
     }
 
     /// <summary>nn.LSTM/GRU/RNN, and a function from its input to its output sequence (the final states dropped).</summary>
-    private static (nn.Module Module, Func<Tensor, Tensor> Run) Cell(string kind, int input, int hidden, int layers)
+    internal static (nn.Module Module, Func<Tensor, Tensor> Run) Cell(string kind, int input, int hidden, int layers)
     {
         switch (kind)
         {
@@ -151,7 +153,7 @@ static class Suites
         }
     }
 
-    private static void Print(Dictionary<string, object> fields, Dictionary<string, object> common)
+    internal static void Print(Dictionary<string, object> fields, Dictionary<string, object> common)
     {
         foreach (var (k, v) in common) fields[k] = v;
         fields["blas"] = "libtorch (bundled)";
@@ -191,5 +193,124 @@ static class Timing
         }
         Array.Sort(times);
         return (times[repeat / 2], times[0], repeat);
+    }
+}
+
+/// <summary>Sampling from a language model with random weights: the loop of torch_bench.py generate (and 'seqcore bench
+/// generate'): a P-token prompt continued by N tokens in B streams, temperature 1, no_grad; recurrent with the carried
+/// state, or the pre-LN GPT block with an explicit KV cache.</summary>
+static class Generation
+{
+    public static void Run(Options o, Dictionary<string, object> common)
+    {
+        int p = o.Prompt, n = o.Tokens, b = o.Streams, v = o.Vocab, e = o.Embed;
+        torch.manual_seed(1);
+        using var prompt = torch.randint(0, v, new long[] { p });
+        Action run;
+        string name;
+        var owned = new List<IDisposable>();
+        if (o.Arch != "transformer")
+        {
+            var embedding = torch.nn.Embedding(v, e);
+            var head = torch.nn.Linear(o.Hidden, v);
+            owned.AddRange([embedding, head]);
+            Func<Tensor, Tensor?, (Tensor, Tensor?)> step;
+            switch (o.Arch)
+            {
+                case "lstm":
+                {
+                    var m = torch.nn.LSTM(e, o.Hidden, o.Layers); owned.Add(m);
+                    step = (x, state) =>
+                    {
+                        var (y, h, c) = state is null ? m.call(x) : m.call(x, (state[0], state[1]));
+                        return (y, torch.stack([h, c]));
+                    };
+                    break;
+                }
+                case "gru": { var m = torch.nn.GRU(e, o.Hidden, o.Layers); owned.Add(m); step = (x, state) => m.call(x, state); break; }
+                default: { var m = torch.nn.RNN(e, o.Hidden, o.Layers); owned.Add(m); step = (x, state) => m.call(x, state); break; }
+            }
+            run = () =>
+            {
+                using var _ = torch.no_grad();
+                using var scope = torch.NewDisposeScope();
+                var (y, state) = step(embedding.call(prompt.unsqueeze(1).expand(p, b)), null);
+                var logits = head.call(y[-1]);
+                for (int t = 0; t < n; t++)
+                {
+                    var next = torch.multinomial(torch.nn.functional.softmax(logits, -1), 1).squeeze(1);
+                    if (t + 1 < n)
+                    {
+                        (y, state) = step(embedding.call(next.unsqueeze(0)), state);
+                        logits = head.call(y[-1]);
+                    }
+                }
+            };
+            name = $"torchsharp.generate.{o.Arch}.L{o.Layers}.V{v}.E{e}.H{o.Hidden}.P{p}.N{n}.B{b}.t{o.Threads}";
+        }
+        else
+        {
+            int layers = o.Layers, heads = o.Heads, context = o.Context, d = e / heads;
+            if (p + n > context) throw new ArgumentException("TorchSharpPeer generate: prompt + tokens must fit the context.");
+            var tok = torch.nn.Embedding(v, e);
+            var pos = torch.nn.Embedding(context, e);
+            var lnF = torch.nn.LayerNorm(e);
+            var head = torch.nn.Linear(e, v);
+            owned.AddRange([tok, pos, lnF, head]);
+            var blocks = Enumerable.Range(0, layers).Select(_ => new Block(e)).ToArray();
+            owned.AddRange(blocks);
+            double scale = 1.0 / Math.Sqrt(d);
+            Tensor Forward(Tensor x, int start, (Tensor K, Tensor V)[] cache)
+            {
+                long len = x.shape[1];
+                x = x + pos.weight![start..(int)(start + len)];
+                Tensor? mask = len > 1 ? torch.ones(len, start + len, dtype: ScalarType.Bool).tril(start) : null;
+                for (int l = 0; l < layers; l++)
+                {
+                    var blk = blocks[l];
+                    var qkv = blk.Qkv.call(blk.Ln1.call(x)).view(b, len, 3, heads, d).permute(2, 0, 3, 1, 4);
+                    Tensor q = qkv[0], k = qkv[1], val = qkv[2];
+                    var (kc, vc) = cache[l];
+                    kc[.., .., start..(int)(start + len)] = k;
+                    vc[.., .., start..(int)(start + len)] = val;
+                    var att = torch.matmul(q, kc[.., .., ..(int)(start + len)].transpose(-1, -2)) * scale;
+                    if (mask is not null) att = att.masked_fill(mask.logical_not(), double.NegativeInfinity);
+                    var a = torch.matmul(att.softmax(-1), vc[.., .., ..(int)(start + len)]).transpose(1, 2).reshape(b, len, e);
+                    x = x + blk.Out.call(a);
+                    x = x + blk.Fc2.call(torch.nn.functional.gelu(blk.Fc1.call(blk.Ln2.call(x))));
+                }
+                return head.call(lnF.call(x[.., -1]));
+            }
+            run = () =>
+            {
+                using var _ = torch.no_grad();
+                using var scope = torch.NewDisposeScope();
+                var cache = Enumerable.Range(0, layers).Select(_ => (torch.empty(b, heads, context, d), torch.empty(b, heads, context, d))).ToArray();
+                var logits = Forward(tok.call(prompt).unsqueeze(0).expand(b, p, e), 0, cache);
+                for (int t = 0; t < n; t++)
+                {
+                    var next = torch.multinomial(torch.nn.functional.softmax(logits, -1), 1);
+                    if (t + 1 < n) logits = Forward(tok.call(next), p + t, cache);
+                }
+            };
+            name = $"torchsharp.generate.transformer.L{layers}.V{v}.E{e}.h{heads}.P{p}.N{n}.B{b}.t{o.Threads}";
+        }
+        var (med, best, runs) = Timing.Timed(run, o.Repeat);
+        Suites.Print(new() { ["suite"] = "generate", ["case"] = name, ["median_ms"] = med, ["min_ms"] = best,
+            ["tokens_per_s"] = n * b / (med * 1e-3), ["ms_per_token"] = med / n, ["repeat"] = runs }, common);
+        foreach (var m in owned) m.Dispose();
+    }
+
+    private sealed class Block : IDisposable
+    {
+        public Block(int e)
+        {
+            Ln1 = torch.nn.LayerNorm(e); Qkv = torch.nn.Linear(e, 3 * e); Out = torch.nn.Linear(e, e);
+            Ln2 = torch.nn.LayerNorm(e); Fc1 = torch.nn.Linear(e, 4 * e); Fc2 = torch.nn.Linear(4 * e, e);
+        }
+
+        public nn.Module<Tensor, Tensor> Ln1, Qkv, Out, Ln2, Fc1, Fc2;
+
+        public void Dispose() { foreach (var m in new[] { Ln1, Qkv, Out, Ln2, Fc1, Fc2 }) m.Dispose(); }
     }
 }

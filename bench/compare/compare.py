@@ -30,6 +30,14 @@ TORCH = [sys.executable, str(HERE / "torch_bench.py")]
 # The language-model step: a character model (V=96) with a 2-layer LSTM, E=256, H=512, BPTT window 64, 32 streams.
 LM_DIMS = ["--arch", "lstm", "--layers", "2", "--vocab", "96", "--embed", "256", "--hidden", "512", "--seq", "64", "--batch", "32"]
 
+# Sampling: the demo's character LSTM (E=64, one layer of 256) and a small transformer LM (E=128, 2 layers, 4 heads) with
+# its KV cache, a 16-token prompt continued by 128 tokens, in 1 and 8 streams.
+GENERATE = [
+    ("lstm.L1.V96.E64.H256", ["--arch", "lstm", "--layers", "1", "--vocab", "96", "--embed", "64", "--hidden", "256", "--prompt", "16", "--tokens", "128"]),
+    ("transformer.L2.V96.E128.h4", ["--arch", "transformer", "--layers", "2", "--vocab", "96", "--embed", "128", "--heads", "4",
+                                    "--context", "256", "--prompt", "16", "--tokens", "128"]),
+]
+
 # (name, seqcore args, torch args); each side prints JSON lines with median_ms.
 QUICK = [
     ("gemm.1024x1024x1024", ["bench", "gemm", "--shapes", "1024x1024x1024"], ["gemm", "--shapes", "1024x1024x1024"]),
@@ -41,6 +49,8 @@ QUICK = [
     ("mha.T256.B16.E512.h8.causal", ["bench", "attention", "--seq", "256", "--batch", "16", "--dim", "512", "--heads", "8"],
      ["mha", "--seq", "256", "--batch", "16", "--embed", "512", "--heads", "8"]),
     ("lm.lstm.L2.V96.E256.H512.T64.B32", ["bench", "lm", *LM_DIMS], ["lm", *LM_DIMS]),
+    *[(f"generate.{name}.B{b}", ["bench", "generate", *dims, "--streams", str(b)], ["generate", *dims, "--streams", str(b)])
+      for name, dims in GENERATE for b in (1, 8)],
 ]
 
 
@@ -97,6 +107,14 @@ def best(cmd_base, thread_args):
     return min(results, key=lambda r: r["median_ms"])
 
 
+def best_or_none(cmd_base, thread_args):
+    """best() for a peer that may lack a case (the TorchSharp peer has no 'generate'): None when it fails."""
+    try:
+        return best(cmd_base, thread_args)
+    except subprocess.CalledProcessError:
+        return None
+
+
 SEQCORE_THREADS = [["--threads", "1"], ["--threads", "2"]]
 TORCHSHARP_THREADS = [["--threads", "1"], ["--threads", "2"]]
 # PyTorch: 1 and 2 threads for both its own pool and the BLAS, plus its often fastest setting on 2 cores:
@@ -117,7 +135,7 @@ def svg(rows, path):
         peers.append(("torchsharp_ms", "#2f855a", "TorchSharp"))
     width, bar, gap, left = 760, 14, 10, 230
     height = 60 + len(rows) * (len(peers) * bar + gap)
-    scale = (width - left - 80) / max(r[key] for r in rows for key, _, _ in peers)
+    scale = (width - left - 80) / max(r[key] for r in rows for key, _, _ in peers if r[key] != "")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
              '<text x="10" y="20" font-size="14">SeqCore and its peers (CPU), median ms, best of 1 and 2 threads; lower is faster</text>']
     for i, (_, colour, label) in enumerate(peers):
@@ -127,6 +145,8 @@ def svg(rows, path):
         parts.append(f'<text x="10" y="{y + bar + 4}">{r["case"]} (×{r["ratio"]:.2f})</text>')
         for i, (key, colour, _) in enumerate(peers):
             value, dy = r[key], i * bar
+            if value == "":
+                continue
             w = max(1.0, value * scale)
             parts.append(f'<rect x="{left}" y="{y + dy}" width="{w:.1f}" height="{bar - 2}" fill="{colour}"/>')
             parts.append(f'<text x="{left + w + 4:.1f}" y="{y + dy + bar - 4}">{value:.3g} ms</text>')
@@ -167,19 +187,23 @@ def main():
                "blas": t.get("blas", ""), "torch_version": t.get("torch_version", ""), "torch_malloc": t.get("malloc", "")}
         peer = ""
         if torchsharp:
-            ts = best(torchsharp + torch_args, TORCHSHARP_THREADS)
-            row.update({"torchsharp_ms": ts["median_ms"], "torchsharp_threads": ts["threads"],
-                        "ratio_torchsharp": ts["median_ms"] / s["median_ms"], "torchsharp_version": ts.get("torch_version", "")})
-            peer = f" {row['torchsharp_ms']:>13.3f} {row['ratio_torchsharp']:>7.2f}"
+            ts = best_or_none(torchsharp + torch_args, TORCHSHARP_THREADS)
+            if ts is None:
+                row.update({"torchsharp_ms": "", "torchsharp_threads": "", "ratio_torchsharp": "", "torchsharp_version": ""})
+                peer = f" {'n/a':>13} {'':>7}"
+            else:
+                row.update({"torchsharp_ms": ts["median_ms"], "torchsharp_threads": ts["threads"],
+                            "ratio_torchsharp": ts["median_ms"] / s["median_ms"], "torchsharp_version": ts.get("torch_version", "")})
+                peer = f" {row['torchsharp_ms']:>13.3f} {row['ratio_torchsharp']:>7.2f}"
         rows.append(row)
         print(f"{name:<28} {row['seqcore_ms']:>11.3f} {row['pytorch_ms']:>11.3f} {row['ratio']:>7.2f}{peer}   "
               f"(SeqCore t{row['seqcore_threads']}, PyTorch t{row['pytorch_threads']}"
-              + (f", TorchSharp t{row['torchsharp_threads']})" if torchsharp else ")"), flush=True)
+              + (f", TorchSharp t{row['torchsharp_threads']})" if torchsharp and row["torchsharp_threads"] != "" else ")"), flush=True)
         write_csv(rows, out / "compare.csv")  # after every case, so a long run that is stopped keeps what it measured
     svg(rows, out / "compare.svg")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"torch {rows[0]['torch_version']} with {rows[0]['blas']}, malloc: {rows[0]['torch_malloc']}"
-          + (f"; {rows[0]['torchsharp_version']}" if torchsharp else "; no TorchSharp peer")
+          + (f"; {next((r['torchsharp_version'] for r in rows if r['torchsharp_version']), 'TorchSharp ran no case')}" if torchsharp else "; no TorchSharp peer")
           + f"; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"wrote {out / 'compare.csv'} and {out / 'compare.svg'}")
     return 0
