@@ -18,7 +18,10 @@ namespace SeqCore.Testing;
 /// Max pooling and ReLU have kinks: where a runner-up step lies within the checker's ±2h of the maximum, or a ReLU input
 /// within reach of 0, the finite difference straddles the kink and disagrees with either one-sided derivative. The
 /// initialisation seed is fixed to one whose every case stays clear of them (other seeds put, e.g., a max-pooling
-/// runner-up 3.6e-4 below the maximum); the remaining differences are rounding, about 1e-13 in absolute terms.
+/// runner-up 3.6e-4 below the maximum); the remaining differences are rounding, about 1e-13 in absolute terms. In the
+/// binary cases with dense layers the worst elements are recurrent weights whose gradient is only about 1e-7 (a single
+/// logit behind ReLU layers), so that rounding shows as a relative error of about 1e-7; the widths are chosen to keep it
+/// there (a GRU case with dense widths 5, 3 reached 6e-7).
 /// </remarks>
 internal static class ClassifierGradientCases
 {
@@ -42,7 +45,7 @@ internal static class ClassifierGradientCases
             yield return new("classifier.conv.k5.mean.dropout.ragged", be => Run(be, "classifier.conv.k5.mean.dropout.ragged", convDrop));
             var keras = Tiny("lstm", ClassifierPooling.Mean) with { GoBackwards = true, HiddenLayers = [5], Head = ClassifierHead.Binary, Classes = 2 };
             yield return new("classifier.keras.lstm.backwards.mean.dense.binary.ragged", be => Run(be, "classifier.keras.lstm.backwards.mean.dense.binary.ragged", keras));
-            var gru = Tiny("gru", ClassifierPooling.Last) with { GoBackwards = true, HiddenLayers = [5, 3], Head = ClassifierHead.Binary, Classes = 2, Dropout = 0.3 };
+            var gru = Tiny("gru", ClassifierPooling.Last) with { GoBackwards = true, HiddenLayers = [8, 4], Head = ClassifierHead.Binary, Classes = 2, Dropout = 0.3 };
             yield return new("classifier.gru.backwards.last.dense2.binary.dropout.ragged", be => Run(be, "classifier.gru.backwards.last.dense2.binary.dropout.ragged", gru));
             var rnnBack = Tiny("rnn", ClassifierPooling.Max) with { GoBackwards = true, HiddenLayers = [5] };
             yield return new("classifier.rnn.backwards.max.dense.ragged", be => Run(be, "classifier.rnn.backwards.max.dense.ragged", rnnBack));
