@@ -268,7 +268,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
     }
 
     /// <summary>
-    /// Class probabilities (softmax of the logits, or [1 − σ(z), σ(z)] for the binary head; no dropout) for each sequence, in input order, computed in batches of
+    /// Class probabilities (softmax of the logits, or [σ(−z), σ(z)] = [1 − σ(z), σ(z)] for the binary head; no dropout) for each sequence, in input order, computed in batches of
     /// <paramref name="batchSize"/> sequences of similar length. Sequences longer than <see cref="SequenceClassifierConfig.MaxLength"/>
     /// (when set) are cut to it.
     /// </summary>
@@ -296,8 +296,8 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
                 var row = new double[k];
                 if (Config.Head == ClassifierHead.Binary)
                 {
-                    double p = 1 / (1 + Math.Exp(-double.CreateTruncating(host[i])));
-                    (row[0], row[1]) = (1 - p, p);
+                    double z = double.CreateTruncating(host[i]);
+                    (row[0], row[1]) = (1 / (1 + Math.Exp(z)), 1 / (1 + Math.Exp(-z))); // σ(−z) = 1 − σ(z), without the cancellation
                 }
                 else for (int c = 0; c < k; c++) row[c] = double.CreateTruncating(host[i * k + c]);
                 result[order[start + i]] = row;
