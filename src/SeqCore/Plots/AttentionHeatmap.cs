@@ -43,7 +43,7 @@ public sealed class AttentionHeatmap
         int longestColumn = Columns.Select(r => Visible(r).Length).DefaultIfEmpty(0).Max();
         int left = Math.Max(80, (int)(longestRow * CharWidth * font / 13) + 16);
         // Column labels are turned 60°: their height is sin 60° of their length.
-        int top = Math.Max(90, (int)(longestColumn * CharWidth * font / 13 * 0.87) + 40);
+        int top = Math.Max(90, (int)(longestColumn * CharWidth * font / 13 * 0.87) + 50);
         int width = left + Columns.Count * cell + Margin + 60, height = top + Rows.Count * cell + Margin + 40;
         var sb = new StringBuilder();
         sb.Append(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"{font}\">\n");
