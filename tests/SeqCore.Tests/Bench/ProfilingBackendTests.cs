@@ -70,6 +70,26 @@ public class ProfilingBackendTests
     }
 
     [Test]
+    public void ATransformerBlockBooksItsNormsActivationsAndAttention()
+    {
+        using var cpu = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
+        var be = new ProfilingBackend<float>(cpu, stepRows: 0);
+        var random = new RandomStream(4);
+        using var block = new SeqCore.Layers.Transformer.TransformerBlock<float>(be, new SeqCore.Layers.Transformer.TransformerOptions { EmbeddingSize = 8, Heads = 2 }, random);
+        using var x = be.Allocate(6, 2, 8);
+        using var y = be.Allocate(6, 2, 8);
+        using var dx = be.Allocate(6, 2, 8);
+        be.FillUniform(random, -1, 1, x);
+        be.Reset();
+        block.Forward(x, [], y);
+        block.Backward(y, dx);
+        Assert.That(Of(be, OpFamily.LayerNorm).Calls, Is.EqualTo(4), "two norms, forward and backward");
+        Assert.That(Of(be, OpFamily.CellKernels).Calls, Is.EqualTo(2), "the feed-forward GELU, forward and backward");
+        Assert.That(Of(be, OpFamily.Attention).Calls, Is.EqualTo(2));
+        Assert.That(Of(be, OpFamily.LayerNorm).Bytes, Is.GreaterThan(0));
+    }
+
+    [Test]
     public void ResultsAreTheInnerBackendsBitForBit()
     {
         float[] Run(bool profiled)

@@ -48,6 +48,12 @@ public class GenerateAttentionTests
         (code, _, err) = Run("generate", "--model", model, "--prompt", "the cat", "--tokens", "5", "--seed", "2", "--attention", svg, "--attention-head", "1");
         Assert.That(code, Is.Zero, err);
         Assert.That(File.ReadAllText(svg), Does.Contain("(head 1 of 2)"));
+
+        // Past the context (16) the last 16 tokens are drawn, and stderr says so.
+        (code, _, err) = Run("generate", "--model", model, "--prompt", "the cat", "--tokens", "20", "--seed", "2", "--attention", svg);
+        Assert.That(code, Is.Zero, err);
+        Assert.That(err, Does.Contain("27 tokens, more than the model's context of 16; drawing the last 16"));
+        Assert.That(CountOf(File.ReadAllText(svg), "</title></rect>"), Is.EqualTo(16 * 16));
     }
 
     [Test]
