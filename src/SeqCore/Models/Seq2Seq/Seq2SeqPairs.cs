@@ -65,8 +65,7 @@ public sealed class Seq2SeqPairs
     /// <c>round(N·heldOutFraction)</c> of them (at least one when the fraction is positive): the split of <see cref="Load"/>.
     /// <see cref="ArgumentException"/> naming <paramref name="path"/> when the held-out share leaves nothing to train on.
     /// </summary>
-    public static (List<(string Source, string Target)> Train, List<(string Source, string Target)> HeldOut) Split(
-        string path, List<(string Source, string Target)> pairs, double heldOutFraction, ulong seed)
+    public static (List<TPair> Train, List<TPair> HeldOut) Split<TPair>(string path, List<TPair> pairs, double heldOutFraction, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         if (heldOutFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(heldOutFraction), $"the held-out fraction must be in [0, 1), got {heldOutFraction}.");
