@@ -24,6 +24,7 @@ internal sealed record Seq2SeqSplits(string Path, bool ByBook, IReadOnlyList<Seq
 /// </summary>
 internal static class Seq2SeqData
 {
+    public static readonly TextOption Data = new("--data", "A TSV of source<TAB>target pairs, or with --source-column a verse table: eval scores its pairs (a table's --test-books), translate decodes their sources.", valueName: "FILE");
     public static readonly TextOption SourceColumn = new("--source-column", "Read --data as a verse table (reference<TAB>column…, e.g. data/bible_es_en.tsv) and take the sources from this column; needs --target-column.", valueName: "NAME");
     public static readonly TextOption TargetColumn = new("--target-column", "The verse table's column of the targets (with --source-column).", valueName: "NAME");
     public static readonly TextOption TestBooks = new("--test-books", "Books of the verse table (comma-separated, e.g. Acts) kept out of training: eval scores them and translate --data decodes them (default: eval scores every verse).", valueName: "BOOK[,BOOK...]");
@@ -68,6 +69,13 @@ internal static class Seq2SeqData
 
     private static string[] Books(OptionValues v, TextOption option) =>
         v.FindText(option) is { } text ? text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : [];
+
+    /// <summary>The longest source <paramref name="config"/>'s model reads, in tokens, and that limit in words. The
+    /// recurrent encoder has no position table: its limit is the longest sequence any SeqCore model accepts.</summary>
+    public static (int Tokens, string Name) SourceLimit(IModelConfig config) => config switch
+    {
+        _ => (ModelLimits.MaxContext, "the longest sequence a SeqCore model accepts (ModelLimits.MaxContext)"),
+    };
 
     /// <summary>
     /// Encodes the sources of <paramref name="lines"/>, every one before any is decoded, so that a bad one fails the run
