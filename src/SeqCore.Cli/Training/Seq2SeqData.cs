@@ -90,7 +90,7 @@ internal static class Seq2SeqData
             if (text.Length == 0) throw new UsageException($"{where}: the source is empty.");
             int[] ids;
             try { ids = vocabulary.EncodeSource(text); }
-            catch (ArgumentException e) { throw new UsageException($"{where}: {e.Message}"); }
+            catch (ArgumentException e) { throw new UsageException($"{where} (\"{(text.Length <= 60 ? text : text[..60] + "…")}\"): {e.Message}"); }
             if (ids.Length > maxTokens)
                 throw new UsageException($"{where}: the source is {ids.Length:N0} tokens long (with its end token), longer than {limit} ({maxTokens:N0}).");
             sources.Add(ids);
