@@ -88,6 +88,23 @@ public class Seq2SeqDataCommandTests
     }
 
     [Test]
+    public void DataReportsTheSplitTheCopyBaselineAndTheVocabulary()
+    {
+        string table = Table();
+        var (code, stdout, stderr) = Run(["seq2seq", "data", .. TableOptions(table), "--tokens", "word", "--json"]);
+        Assert.That(code, Is.Zero, stderr);
+        var r = Last(stdout);
+        Assert.That((r.GetProperty("train").GetInt32(), r.GetProperty("development").GetInt32(), r.GetProperty("test").GetInt32()), Is.EqualTo((24, 3, 4)));
+        var acts = File.ReadAllLines(table).Where(l => l.StartsWith("Acts", StringComparison.Ordinal)).Select(l => l.Split('\t')).ToList();
+        var copy = SeqCore.Metrics.Bleu.Corpus([.. acts.Select(f => f[1])], [.. acts.Select(f => f[2])]);
+        Assert.That(r.GetProperty("copy_bleu").GetDouble(), Is.EqualTo(copy.Score));
+        // Words of Gen only, with the space before them: el, " perro", " come", … and <pad> <s> </s> <unk>.
+        var expected = Seq2SeqVocabulary.Build([.. File.ReadAllLines(table).Skip(1).Take(24).Select(l => l.Split('\t')).Select(f => (f[1], f[2]))], Seq2SeqTokens.Word, false, 0);
+        Assert.That(r.GetProperty("source_vocabulary").GetInt32(), Is.EqualTo(expected.SourceSize));
+        Assert.That(r.GetProperty("source_tokens_per_pair").GetDouble(), Is.EqualTo(3.0).Within(0.5));
+    }
+
+    [Test]
     public void TokenBatchedTrainingResumesExactly()
     {
         string table = Table();
