@@ -44,6 +44,13 @@ internal static class Seq2SeqDataCommand
         int longestSource = trainPairs.Max(p => vocabulary.EncodeSource(p.Source).Length - 1);
         int longestTarget = trainPairs.Max(p => vocabulary.EncodeTarget(p.Target).Length);
         string tokensName = Seq2SeqVocabulary.TokensName(tokens);
+        // Words never seen in training, as a share of the scored pairs' tokens (only word vocabularies have <unk>).
+        double? sourceUnknown = null, targetUnknown = null;
+        if (tokens == Seq2SeqTokens.Word)
+        {
+            sourceUnknown = UnknownShare(scored.Select(l => vocabulary.EncodeSource(l.Source)[..^1]));
+            targetUnknown = UnknownShare(scored.Select(l => vocabulary.EncodeTarget(l.Target)));
+        }
 
         if (v.Get(CommonOptions.Json))
         {
@@ -53,6 +60,7 @@ internal static class Seq2SeqDataCommand
                 CopyBleu = bleu.Score, CopyBleuLine = bleu.Format(), CopyChrf = chrf.Score,
                 Tokens = tokensName, Joint = joint, SourceVocabulary = vocabulary.SourceSize, TargetVocabulary = vocabulary.TargetSize,
                 SourceTokensPerPair = sourceTokens, TargetTokensPerPair = targetTokens, LongestSource = longestSource, LongestTarget = longestTarget, LearnSeconds = learnSeconds,
+                SourceUnknown = sourceUnknown, TargetUnknown = targetUnknown,
             });
             return ExitCodes.Ok;
         }
@@ -64,6 +72,19 @@ internal static class Seq2SeqDataCommand
         io.Out.WriteLine(string.Create(ci, $"copy the source ({scored.Count:N0} pairs): {chrf.Format(signature: true)}"));
         io.Out.WriteLine(string.Create(ci, $"{tokensName} vocabulary{(joint ? " (joint)" : "")} learned in {learnSeconds:F1} s: {vocabulary.SourceSize:N0} source and {vocabulary.TargetSize:N0} target ids (specials included)"));
         io.Out.WriteLine(string.Create(ci, $"tokens per training pair: source {sourceTokens:F1} (longest {longestSource:N0}), target {targetTokens:F1} (longest {longestTarget:N0})"));
+        if (sourceUnknown is { } su && targetUnknown is { } tu)
+            io.Out.WriteLine(string.Create(ci, $"unknown words in the {scored.Count:N0} scored pairs: {su:P2} of the source tokens, {tu:P2} of the target tokens"));
         return ExitCodes.Ok;
+    }
+
+    private static double UnknownShare(IEnumerable<int[]> encoded)
+    {
+        long unknown = 0, total = 0;
+        foreach (var ids in encoded)
+        {
+            unknown += ids.Count(id => id == Seq2SeqVocabulary.Unknown);
+            total += ids.Length;
+        }
+        return total == 0 ? 0 : (double)unknown / total;
     }
 }

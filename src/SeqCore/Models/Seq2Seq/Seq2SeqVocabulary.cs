@@ -25,7 +25,9 @@ public sealed class Seq2SeqVocabulary
     public const int Bos = 1;
     /// <summary>Target end-of-sequence id (and the source end id of every layout but the per-side character one).</summary>
     public const int Eos = 2;
-    private const int UnknownId = 3;
+    /// <summary>The unknown word's id in a word vocabulary (on both sides).</summary>
+    public const int Unknown = 3;
+    private const int UnknownId = Unknown;
     private const string LegacyType = "seq2seq-char", TypeName = "seq2seq";
 
     private readonly Seq2SeqSide _source, _target;
