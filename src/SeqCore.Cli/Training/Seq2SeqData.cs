@@ -72,10 +72,12 @@ internal static class Seq2SeqData
 
     /// <summary>The longest source <paramref name="config"/>'s model reads, in tokens, and that limit in words. The
     /// recurrent encoder has no position table: its limit is the longest sequence any SeqCore model accepts.</summary>
-    public static (int Tokens, string Name) SourceLimit(IModelConfig config) => config switch
+    public static (int Tokens, string Name) SourceLimit(IModelConfig config)
     {
-        _ => (ModelLimits.MaxContext, "the longest sequence a SeqCore model accepts (ModelLimits.MaxContext)"),
-    };
+        ArgumentNullException.ThrowIfNull(config);
+        // A model with a position table (the encoder–decoder transformer) answers its length here.
+        return (ModelLimits.MaxContext, "the longest sequence a SeqCore model accepts (ModelLimits.MaxContext)");
+    }
 
     /// <summary>
     /// Encodes the sources of <paramref name="lines"/>, every one before any is decoded, so that a bad one fails the run

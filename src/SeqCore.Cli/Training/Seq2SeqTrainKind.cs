@@ -78,10 +78,12 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             try { tokenBatches = new Seq2SeqTokenBatches(data.Train, bound, seed + 2); }
             catch (ArgumentException e) { throw new UsageException($"{BatchTokens.Name}: {e.Message} Raise {BatchTokens.Name}."); }
         }
-        // A step holds batch pairs, each as long as the longest source and target of the data (token batches: the most
-        // pairs of any batch, a safe over-estimate).
-        int rows = tokenBatches?.Batches.Max(b => b.Length) ?? batch;
-        BudgetOptions.Check(v, Kind, config, new RunShape(rows, data.Examples.Max(e => e.Source.Length), data.Examples.Max(e => e.Target.Length)));
+        // A step (and an evaluation chunk) holds batch pairs, each as long as the longest source and target of the data;
+        // a token batch holds its own pairs, as long as its longest.
+        BudgetOptions.Check(v, Kind, config, new RunShape(batch, data.Examples.Max(e => e.Source.Length), data.Examples.Max(e => e.Target.Length)));
+        var train = data.Train;
+        foreach (var shape in tokenBatches?.Batches.Select(b => new RunShape(b.Length, b.Max(i => train[i].Source.Length), b.Max(i => train[i].Target.Length))).Distinct() ?? [])
+            BudgetOptions.Check(v, Kind, config, shape);
         var model = (Seq2Seq<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;

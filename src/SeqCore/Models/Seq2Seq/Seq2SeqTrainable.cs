@@ -25,7 +25,8 @@ public sealed record Seq2SeqAccuracy(int Examples, int ExactMatches, IReadOnlyLi
 /// A <see cref="Seq2Seq{T}"/> with its training and held-out examples, as the <see cref="Trainer{T}"/> sees it:
 /// each step draws a random batch (with replacement, from a seeded stream), trains on it with the configured
 /// teacher-forcing ratio, and <see cref="Evaluate"/> gives the teacher-forced held-out loss and token accuracy.
-/// A run saved mid-way resumes exactly: the state is the positions of the two random streams.
+/// With <see cref="TokenBatches"/> it walks length-bucketed batches epoch by epoch instead.
+/// A run saved mid-way resumes exactly: the state is the positions of the two random streams (and of the token batches).
 /// <see cref="Decode(int, double, int)"/> measures exact-match sequence accuracy with greedy or beam-search decoding.
 /// With a <see cref="BatchShard"/> (data-parallel training) every rank draws the same global batch and trains on its
 /// examples of it, padded to the global batch's target length; a rank's teacher-forcing coins are its rows' part of
