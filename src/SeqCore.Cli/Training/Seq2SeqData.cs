@@ -94,7 +94,7 @@ internal static class Seq2SeqData
             try { ids = vocabulary.EncodeSource(text); }
             catch (ArgumentException e) { throw new UsageException($"{where} (\"{(text.Length <= 60 ? text : text[..60] + "…")}\"): {e.Message}"); }
             if (ids.Length > maxTokens)
-                throw new UsageException($"{where}: the source is {ids.Length:N0} tokens long (with its end token), longer than {limit} ({maxTokens:N0}).");
+                throw new UsageException($"{where}: the source is {ids.Length:N0} tokens long (with its end token), over the limit: {limit} is {maxTokens:N0}.");
             sources.Add(ids);
         }
         return sources;

@@ -148,7 +148,6 @@ public class Seq2SeqDataCommandTests
         // A line without a tab.
         File.WriteAllText(P("notab.tsv"), "uno\tone\ndos two\n");
         AssertUsageError(Train("--data", P("notab.tsv")), "notab.tsv:2", "no tab");
-        AssertUsageError(["seq2seq", "eval", "--model", P("any.safetensors"), "--data", P("notab.tsv")], "--model");
         // A pair over the token bound.
         AssertUsageError(Train("--data", table, "--source-column", "spanish", "--target-column", "english", "--tokens", "word", "--batch-tokens", "5"), "--batch-tokens", "more than the batch bound of 5");
     }
@@ -166,6 +165,10 @@ public class Seq2SeqDataCommandTests
         AssertUsageError(["seq2seq", "translate", "--model", P("m.safetensors"), "--input", P("in.txt"), "--output", P("m.safetensors")], "--output");
         AssertUsageError(["seq2seq", "translate", "--model", P("m.safetensors"), "--input", P("in.txt"), "el gato"], "one way");
         AssertUsageError(["seq2seq", "translate", "--model", P("m.safetensors"), "--input", P("nope.txt")], "nope.txt", "not found");
+        // A source longer than the model's maximum (the recurrent encoder's: the longest sequence any model accepts).
+        File.WriteAllText(P("long.txt"), "el gato come\n" + new string('a', SeqCore.Models.ModelLimits.MaxContext) + "\n");
+        AssertUsageError(["seq2seq", "translate", "--model", P("m.safetensors"), "--input", P("long.txt"), "--output", P("out.txt")],
+            "long.txt:2", "1,048,577 tokens", "ModelLimits.MaxContext) is 1,048,576");
     }
 
     [Test]
@@ -190,7 +193,7 @@ public class Seq2SeqDataCommandTests
         var vocabulary = Seq2SeqVocabulary.Build([("abc", "cba")]);
         Assert.That(Seq2SeqData.EncodeSources(vocabulary, [("abc", "f:1"), ("ab", "f:2")], 4, "the limit"), Has.Count.EqualTo(2));
         Assert.That(() => Seq2SeqData.EncodeSources(vocabulary, [("abc", "f:1"), ("abcabc", "f:2")], 4, "the position table of the model"),
-            Throws.TypeOf<UsageException>().With.Message.EqualTo("f:2: the source is 7 tokens long (with its end token), longer than the position table of the model (4)."));
+            Throws.TypeOf<UsageException>().With.Message.EqualTo("f:2: the source is 7 tokens long (with its end token), over the limit: the position table of the model is 4."));
     }
 
     /// <summary>Rewrites one <c>__metadata__</c> value of a safetensors file (the header's length changes; the data
