@@ -64,7 +64,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         int? batchTokens = v.Find(BatchTokens);
         if (batchTokens is not null && !shard.IsWhole)
             throw new UsageException($"{BatchTokens.Name} trains in one process; give --batch to train data-parallel.");
-        var data = Load(v, dataPath, seed);
+        var data = LoadData(v, dataPath, seed);
         CheckResumedVocabulary(v, data);
         var config = new Seq2SeqConfig
         {
@@ -95,9 +95,10 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
     /// The training and held-out pairs and their vocabularies: a verse table trains on every book but the test and
     /// development books and holds out the development books; a TSV of pairs holds out --held-out of them, shuffled.
     /// Vocabularies are learned from the training pairs only — except the per-side character vocabularies of a TSV,
-    /// built from all its pairs as before, so that a held-out pair never meets an unseen character.
+    /// built from all its pairs as before, so that a held-out pair never meets an unseen character. Any seq2seq kind
+    /// that takes this kind's data options loads its data here.
     /// </summary>
-    private static Seq2SeqPairs Load(OptionValues v, string dataPath, ulong seed)
+    internal static Seq2SeqPairs LoadData(OptionValues v, string dataPath, ulong seed)
     {
         var splits = Seq2SeqData.Read(v, Data.Name, dataPath);
         var tokens = Seq2SeqVocabulary.ParseTokens(v.Get(Tokens))!.Value;
@@ -123,7 +124,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
     }
 
     /// <summary>A resumed run must learn the vocabulary its checkpoint holds: the weights' rows are its ids.</summary>
-    private static void CheckResumedVocabulary(OptionValues v, Seq2SeqPairs data)
+    internal static void CheckResumedVocabulary(OptionValues v, Seq2SeqPairs data)
     {
         if (v.FindText(CommonOptions.Resume) is not { } resume) return;
         IReadOnlyDictionary<string, string> metadata;
