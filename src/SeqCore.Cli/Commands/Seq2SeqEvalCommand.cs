@@ -1,5 +1,6 @@
 using System.Globalization;
 using SeqCore.Cli.Options;
+using SeqCore.Cli.Training;
 using SeqCore.Metrics;
 using SeqCore.Models;
 
@@ -7,16 +8,16 @@ namespace SeqCore.Cli.Commands;
 
 /// <summary>
 /// <c>seqcore seq2seq eval</c>: decodes the source side of a TSV of pairs with a trained checkpoint and scores the
-/// outputs against the target side: exact match, corpus BLEU (sacreBLEU's default) and chrF2.
+/// outputs against the target side: exact match, corpus BLEU (sacreBLEU's default) and chrF2. With
+/// <c>--source-column</c> the data is a verse table and the pairs scored are its <c>--test-books</c>.
 /// </summary>
 internal static class Seq2SeqEvalCommand
 {
-    public static readonly TextOption Data = new("--data", "TSV of 'source<TAB>target' pairs to score (required).", valueName: "FILE");
     public static readonly IntOption Limit = new("--limit", "Score only the first N pairs (default: all).", null, min: 1, max: int.MaxValue, valueName: "N");
 
     /// <summary>Every option the sub-verb takes.</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Seq2SeqTranslateCommand.Model, Data, Limit, Seq2SeqTranslateCommand.Beam, Seq2SeqTranslateCommand.Alpha, Seq2SeqTranslateCommand.MaxLength,
+        [Seq2SeqTranslateCommand.Model, Seq2SeqData.Data, .. Seq2SeqData.TableOptions, Limit, Seq2SeqTranslateCommand.Beam, Seq2SeqTranslateCommand.Alpha, Seq2SeqTranslateCommand.MaxLength,
          CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
 
     public static System.CommandLine.Command Create(CliIO io) =>
@@ -27,29 +28,23 @@ internal static class Seq2SeqEvalCommand
     {
         var model = Seq2SeqTranslateCommand.Model;
         string modelPath = v.FindText(model) ?? throw new UsageException("--model is required: the checkpoint to score.");
-        string dataPath = v.FindText(Data) ?? throw new UsageException("--data is required: the TSV of pairs to score.");
+        string dataPath = v.FindText(Seq2SeqData.Data) ?? throw new UsageException("--data is required: the TSV of pairs to score.");
         if (!File.Exists(modelPath)) throw new UsageException($"--model: file not found: {Path.GetFullPath(modelPath)}");
         int beam = v.Get(Seq2SeqTranslateCommand.Beam);
         double alpha = v.Get(Seq2SeqTranslateCommand.Alpha);
         int? maxLengthOption = v.Find(Seq2SeqTranslateCommand.MaxLength);
 
-        List<(string Source, string Target)> pairs;
-        try { pairs = Seq2SeqPairs.Read(dataPath); }
-        catch (InvalidDataException e) { throw new UsageException($"--data: {e.Message}"); }
-        if (v.Find(Limit) is { } limit && limit < pairs.Count) pairs = pairs.GetRange(0, limit);
-
+        var lines = Seq2SeqData.Read(v, Seq2SeqData.Data.Name, dataPath).Scored;
+        if (v.Find(Limit) is { } limit && limit < lines.Count) lines = [.. lines.Take(limit)];
+        var pairs = lines.Select(l => (l.Source, l.Target)).ToList();
         int longestInput = pairs.Max(p => p.Source.Length) + 1;
         Seq2SeqTranslateCommand.CheckBudget(v, modelPath, beam > 1 ? beam : pairs.Count, longestInput, maxLengthOption);
         using var backend = BackendOption.Open<float>(v);
         var (seq2seq, vocabulary) = Seq2SeqTranslateCommand.LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
         // Every source is encoded before any is decoded, so a pair the model cannot read fails the run at once.
-        var sources = new List<int[]>(pairs.Count);
-        for (int i = 0; i < pairs.Count; i++)
-        {
-            try { sources.Add(vocabulary.EncodeSource(pairs[i].Source)); }
-            catch (ArgumentException e) { throw new UsageException($"--data: pair {i + 1} (\"{Clip(pairs[i].Source)}\"): {e.Message}"); }
-        }
+        var (maxSource, limitName) = Seq2SeqData.SourceLimit(seq2seq.Config);
+        var sources = Seq2SeqData.EncodeSources(vocabulary, [.. lines.Select(l => (l.Source, l.Where))], maxSource, limitName);
         int maxLength = Seq2SeqTranslateCommand.DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -79,6 +74,4 @@ internal static class Seq2SeqEvalCommand
         }
         return ExitCodes.Ok;
     }
-
-    private static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "…";
 }

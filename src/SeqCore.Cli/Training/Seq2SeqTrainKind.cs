@@ -3,18 +3,26 @@ using System.Globalization;
 using SeqCore.Cli.Options;
 using SeqCore.Distributed;
 using SeqCore.Layers.Recurrent;
+using SeqCore.Metrics;
 using SeqCore.Models;
 using SeqCore.Random;
 using SeqCore.Training;
 
 namespace SeqCore.Cli.Training;
 
-/// <summary><c>train --model seq2seq</c> and <c>seq2seq train</c>: an encoder–decoder with attention on a TSV of
-/// character pairs; reports the held-out loss, teacher-forced token accuracy and exact-match accuracy (greedy, and beam
-/// search with <c>--beam K</c>), and writes an attention map of the first held-out pair beside the checkpoint.</summary>
+/// <summary><c>train --model seq2seq</c> and <c>seq2seq train</c>: an encoder–decoder with attention on a TSV of pairs or
+/// a verse table split by book (<see cref="Seq2SeqData"/>), over characters, words or BPE learned from the training
+/// split (<c>--tokens</c>, <c>--vocabulary</c>, <c>--merges</c>), in sentence batches or length-bucketed token batches
+/// (<c>--batch-tokens</c>); reports the held-out loss, teacher-forced token accuracy, exact match, BLEU and chrF2
+/// (greedy, and beam search with <c>--beam K</c>), and writes an attention map of the first held-out pair beside the
+/// checkpoint.</summary>
 internal sealed class Seq2SeqTrainKind : ITrainKind
 {
-    public static readonly TextOption Data = new("--data", "TSV of source<TAB>target pairs, one per line (characters are the tokens; required).", valueName: "FILE");
+    public static readonly TextOption Data = new("--data", "TSV of source<TAB>target pairs, one per line, or with --source-column a verse table split by book (required).", valueName: "FILE");
+    public static readonly ChoiceOption Tokens = new("--tokens", "The tokens: characters, words (with the space before them; unseen words are <unk>) or byte-level BPE, learned from the training split.", ["char", "word", "bpe"], "char");
+    public static readonly ChoiceOption VocabularyLayout = new("--vocabulary", "One vocabulary for both sides (joint) or one per side (separate).", ["joint", "separate"], "separate");
+    public static readonly IntOption Merges = new("--merges", "BPE merges learned per vocabulary (with --tokens bpe).", 8000, min: 0, max: 1 << 20);
+    public static readonly IntOption BatchTokens = new("--batch-tokens", "Length-bucketed batches of at most N padded source+target tokens, every pair once an epoch in a seeded order (instead of --batch pairs drawn at random; one process).", null, max: 1 << 24);
     public static readonly ChoiceOption Cell = new("--cell", "Recurrent cell of encoder and decoder.", [.. CellCatalogue.Names], "lstm");
     public static readonly ChoiceOption Attention = new("--attention", "Attention score: additive (Bahdanau), dot or general (Luong).", ["additive", "dot", "general"], "additive");
     public static readonly IntOption Embedding = new("--embedding", "Embedding width.", 32, max: 1 << 16, valueName: "E");
@@ -30,7 +38,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
     public IModelKind Kind => Seq2SeqKind.Instance;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [Data, Cell, Attention, Embedding, Hidden, Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength];
+        [Data, .. Seq2SeqData.TableOptions, Tokens, VocabularyLayout, Merges, BatchTokens, Cell, Attention, Embedding, Hidden, Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength];
 
     public TrainingSettings Defaults { get; } = new() { Steps = 3000, LearningRate = 0.003, Clip = 5, EvalEvery = 250 };
 
@@ -53,23 +61,82 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         bool bidirectional = !v.Get(Unidirectional), inputFeeding = !v.Get(NoInputFeeding);
         var cell = CellCatalogue.Parse(v.Get(Cell), "--cell").Kind;
 
-        Seq2SeqPairs data;
-        try { data = Seq2SeqPairs.Load(dataPath, v.Get(HeldOut), seed); }
-        catch (InvalidDataException e) { throw new UsageException($"--data: {e.Message}"); }
-        catch (ArgumentException e) { throw new UsageException($"{e.Message} Add pairs or lower --held-out."); }
+        int? batchTokens = v.Find(BatchTokens);
+        if (batchTokens is not null && !shard.IsWhole)
+            throw new UsageException($"{BatchTokens.Name} trains in one process; give --batch to train data-parallel.");
+        var data = LoadData(v, dataPath, seed);
+        CheckResumedVocabulary(v, data);
         var config = new Seq2SeqConfig
         {
             SourceVocabularySize = data.Vocabulary.SourceSize, TargetVocabularySize = data.Vocabulary.TargetSize, EmbeddingSize = embedding, HiddenSize = hidden,
             Cell = cell, Bidirectional = bidirectional, InputFeeding = inputFeeding,
             Attention = attention switch { "dot" => Seq2SeqAttention.Dot, "general" => Seq2SeqAttention.General, _ => Seq2SeqAttention.Additive },
         };
-        // A step holds batch pairs, each as long as the longest source and target of the data.
+        Seq2SeqTokenBatches? tokenBatches = null;
+        if (batchTokens is { } bound)
+        {
+            try { tokenBatches = new Seq2SeqTokenBatches(data.Train, bound, seed + 2); }
+            catch (ArgumentException e) { throw new UsageException($"{BatchTokens.Name}: {e.Message} Raise {BatchTokens.Name}."); }
+        }
+        // A step (and an evaluation chunk) holds batch pairs, each as long as the longest source and target of the data;
+        // a token batch holds its own pairs, as long as its longest.
         BudgetOptions.Check(v, Kind, config, new RunShape(batch, data.Examples.Max(e => e.Source.Length), data.Examples.Max(e => e.Target.Length)));
+        var train = data.Train;
+        foreach (var shape in tokenBatches?.Batches.Select(b => new RunShape(b.Length, b.Max(i => train[i].Source.Length), b.Max(i => train[i].Target.Length))).Distinct() ?? [])
+            BudgetOptions.Check(v, Kind, config, shape);
         var model = (Seq2Seq<float>)Kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;
-        var trainable = new Seq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, teacherForcing, seed + 1, shard);
+        var trainable = new Seq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, teacherForcing, seed + 1, shard) { TokenBatches = tokenBatches };
         return new Job(model, trainable, data, attention, decoding);
+    }
+
+    /// <summary>
+    /// The training and held-out pairs and their vocabularies: a verse table trains on every book but the test and
+    /// development books and holds out the development books; a TSV of pairs holds out --held-out of them, shuffled.
+    /// Vocabularies are learned from the training pairs only — except the per-side character vocabularies of a TSV,
+    /// built from all its pairs as before, so that a held-out pair never meets an unseen character. Any seq2seq kind
+    /// that takes this kind's data options loads its data here.
+    /// </summary>
+    internal static Seq2SeqPairs LoadData(OptionValues v, string dataPath, ulong seed)
+    {
+        var splits = Seq2SeqData.Read(v, Data.Name, dataPath);
+        var tokens = Seq2SeqVocabulary.ParseTokens(v.Get(Tokens))!.Value;
+        bool joint = v.Get(VocabularyLayout) == "joint";
+        List<Seq2SeqLine> train, heldOut;
+        if (splits.ByBook) (train, heldOut) = ([.. splits.Train], [.. splits.Development]);
+        else
+        {
+            try { (train, heldOut) = Seq2SeqPairs.Split(dataPath, [.. splits.Train], v.Get(HeldOut), seed); }
+            catch (ArgumentException e) { throw new UsageException($"{e.Message} Add pairs or lower --held-out."); }
+        }
+        static (string, string) Pair(Seq2SeqLine l) => (l.Source, l.Target);
+        var vocabulary = !splits.ByBook && tokens == Seq2SeqTokens.Character && !joint
+            ? Seq2SeqVocabulary.Build(splits.Train.Select(Pair))
+            : Seq2SeqVocabulary.Build([.. train.Select(Pair)], tokens, joint, v.Get(Merges));
+        // Encode the held-out pairs here first, so that one the vocabulary cannot read is named by its line.
+        foreach (var line in heldOut)
+        {
+            try { vocabulary.EncodeSource(line.Source); vocabulary.EncodeTarget(line.Target); }
+            catch (ArgumentException e) { throw new UsageException($"{Data.Name}: {line.Where}: {e.Message}"); }
+        }
+        return Seq2SeqPairs.Create(dataPath, [.. train.Select(Pair)], [.. heldOut.Select(Pair)], vocabulary);
+    }
+
+    /// <summary>A resumed run must learn the vocabulary its checkpoint holds: the weights' rows are its ids.</summary>
+    internal static void CheckResumedVocabulary(OptionValues v, Seq2SeqPairs data)
+    {
+        if (v.FindText(CommonOptions.Resume) is not { } resume) return;
+        IReadOnlyDictionary<string, string> metadata;
+        try { metadata = SeqCore.IO.Checkpoint.ReadMetadata(resume); }
+        catch (Exception e) when (e is InvalidDataException or IOException) { throw new UsageException($"--resume: {e.Message}"); }
+        if (!metadata.TryGetValue(SeqCore.IO.Checkpoint.TokenizerKey, out var saved)) return;
+        if (saved == data.Vocabulary.ToJson()) return;
+        string Describe(Seq2SeqVocabulary x) => $"{Seq2SeqVocabulary.TokensName(x.Tokens)}{(x.Joint ? " joint" : "")}, {x.SourceSize:N0} source and {x.TargetSize:N0} target ids";
+        string stored;
+        try { stored = Describe(Seq2SeqVocabulary.FromJson(saved, resume)); }
+        catch (InvalidDataException e) { throw new UsageException($"--resume: {e.Message}"); }
+        throw new UsageException($"--resume: the vocabulary learned from {data.Path} ({Describe(data.Vocabulary)}) does not match the one in {resume} ({stored}); resume with the data and vocabulary options of that run.");
     }
 
     /// <summary>How the result decodes the held-out pairs.</summary>
@@ -91,17 +158,37 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
                 Output.WriteJsonLine(io.Out, new
                 {
                     Event = "start", Pairs = data.Pairs.Count, Train = data.Train.Count, HeldOut = data.HeldOutCount,
-                    SourceCharacters = vocabulary.SourceSize - 2, TargetCharacters = vocabulary.TargetSize - 3, Cell = CellCatalogue.NameOf(c.Cell),
+                    Tokens = Seq2SeqVocabulary.TokensName(vocabulary.Tokens), vocabulary.Joint, SourceVocabulary = vocabulary.SourceSize, TargetVocabulary = vocabulary.TargetSize,
+                    SourceCharacters = Characters(vocabulary.SourceCharacters), TargetCharacters = Characters(vocabulary.TargetCharacters), Cell = CellCatalogue.NameOf(c.Cell),
                     c.Bidirectional, Attention = attention, c.InputFeeding, Parameters = model.ParameterCount(), Batch = trainable.BatchSize,
-                    Backend = backend.Name, Threads = BackendOption.Threads(backend),
+                    BatchTokens = trainable.TokenBatches?.MaxTokens, TokenBatches = trainable.TokenBatches?.Batches.Count, Backend = backend.Name, Threads = BackendOption.Threads(backend),
                 });
                 return;
             }
             io.Out.WriteLine($"seq2seq: {data.Pairs.Count} pairs from {Path.GetFullPath(data.Path)} ({data.Train.Count} train, {data.HeldOutCount} held out); " +
-                $"{vocabulary.SourceSize - 2} source and {vocabulary.TargetSize - 3} target characters");
+                DescribeVocabulary(vocabulary));
             io.Out.WriteLine($"model: {CellCatalogue.NameOf(c.Cell)} {(c.Bidirectional ? "bidirectional " : "")}encoder {c.HiddenSize}, decoder {c.DecoderSize}, " +
-                $"{attention} attention{(c.InputFeeding ? ", input feeding" : "")}; {model.ParameterCount():N0} parameters; batch {trainable.BatchSize}, {BackendOption.Describe(backend)}");
+                $"{attention} attention{(c.InputFeeding ? ", input feeding" : "")}; {model.ParameterCount():N0} parameters; {DescribeBatches()}, {BackendOption.Describe(backend)}");
             io.Out.Flush();
+        }
+
+        private static int? Characters(IReadOnlyList<string> characters) => characters.Count > 0 ? characters.Count : null;
+
+        private static string DescribeVocabulary(Seq2SeqVocabulary v) => v.Tokens == Seq2SeqTokens.Character && !v.Joint
+            ? $"{v.SourceCharacters.Count} source and {v.TargetCharacters.Count} target characters"
+            : v.Joint ? $"one {Seq2SeqVocabulary.TokensName(v.Tokens)} vocabulary of {v.SourceSize:N0} ids for both sides"
+            : $"{Seq2SeqVocabulary.TokensName(v.Tokens)} vocabularies of {v.SourceSize:N0} source and {v.TargetSize:N0} target ids";
+
+        private string DescribeBatches() => trainable.TokenBatches is { } t
+            ? $"{t.Batches.Count:N0} batches of at most {t.MaxTokens:N0} tokens an epoch"
+            : $"batch {trainable.BatchSize}";
+
+        /// <summary>Corpus BLEU and chrF2 of decoded held-out ids against the held-out targets.</summary>
+        private (BleuScore Bleu, ChrFScore ChrF) Score(Seq2SeqAccuracy decoded)
+        {
+            var hypotheses = decoded.Predictions.Select(p => data.Vocabulary.DecodeTarget(p)).ToList();
+            var references = data.Pairs.Take(data.HeldOutCount).Select(p => p.Target).ToList();
+            return (Bleu.Corpus(hypotheses, references), ChrF.Corpus(hypotheses, references));
         }
 
         public void WriteResult(CliIO io, bool json, TrainingResult result, TrainOutputs outputs)
@@ -116,6 +203,8 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             clock.Restart();
             Seq2SeqAccuracy? beamAccuracy = held > 0 && beam > 1 ? trainable.Decode(beam, decoding.Alpha, maxLength) : null;
             double beamSeconds = clock.Elapsed.TotalSeconds;
+            var greedyScores = greedy is null ? ((BleuScore, ChrFScore)?)null : Score(greedy);
+            var beamScores = beamAccuracy is null ? ((BleuScore, ChrFScore)?)null : Score(beamAccuracy);
 
             // The attention map of the first held-out pair (or the first training pair), decoded as asked.
             var vocabulary = data.Vocabulary;
@@ -132,6 +221,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
                     Event = "result", result.Steps, Stopped = result.Reason.ToString(), ElapsedS = result.Elapsed.TotalSeconds, TrainLoss = result.FinalLoss,
                     HeldOutLoss = heldLoss, HeldOut = held, TokenAccuracy = held > 0 ? trainable.LastTokenAccuracy : (double?)null, result.BestStep,
                     ExactMatchGreedy = greedy?.ExactMatch, ExactMatchBeam = beamAccuracy?.ExactMatch, Beam = beam, decoding.Alpha,
+                    BleuGreedy = greedyScores?.Item1.Score, ChrfGreedy = greedyScores?.Item2.Score, BleuBeam = beamScores?.Item1.Score, ChrfBeam = beamScores?.Item2.Score,
                     GreedySeconds = greedySeconds, BeamSeconds = beamAccuracy is null ? (double?)null : beamSeconds,
                     outputs.Checkpoint, outputs.LossCurve, AttentionSvg = attentionPath,
                 });
@@ -143,8 +233,10 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             {
                 io.Out.WriteLine(string.Create(ci, $"held out ({held} pairs{(result.BestStep > 0 ? $", checkpoint of step {result.BestStep}" : "")}): loss {heldLoss:F4}, token accuracy {trainable.LastTokenAccuracy:P2} (teacher-forced)"));
                 io.Out.WriteLine(string.Create(ci, $"exact match, greedy:  {greedy.ExactMatch:P2} ({greedy.ExactMatches}/{greedy.Examples}) in {greedySeconds:F1} s"));
+                if (greedyScores is var (gb, gc)) io.Out.WriteLine(string.Create(ci, $"greedy:  {gb.Format()}; {gc.Format()}"));
                 if (beamAccuracy is not null)
                     io.Out.WriteLine(string.Create(ci, $"exact match, beam {beam} (α = {decoding.Alpha}): {beamAccuracy.ExactMatch:P2} ({beamAccuracy.ExactMatches}/{beamAccuracy.Examples}) in {beamSeconds:F1} s"));
+                if (beamScores is var (bb, bc)) io.Out.WriteLine(string.Create(ci, $"beam {beam}: {bb.Format()}; {bc.Format()}"));
                 var shownAccuracy = beamAccuracy ?? greedy;
                 var heldOut = data.HeldOut;
                 for (int i = 0; i < Math.Min(5, held); i++)

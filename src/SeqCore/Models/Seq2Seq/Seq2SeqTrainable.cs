@@ -25,7 +25,8 @@ public sealed record Seq2SeqAccuracy(int Examples, int ExactMatches, IReadOnlyLi
 /// A <see cref="Seq2Seq{T}"/> with its training and held-out examples, as the <see cref="Trainer{T}"/> sees it:
 /// each step draws a random batch (with replacement, from a seeded stream), trains on it with the configured
 /// teacher-forcing ratio, and <see cref="Evaluate"/> gives the teacher-forced held-out loss and token accuracy.
-/// A run saved mid-way resumes exactly: the state is the positions of the two random streams.
+/// With <see cref="TokenBatches"/> it walks length-bucketed batches epoch by epoch instead.
+/// A run saved mid-way resumes exactly: the state is the positions of the two random streams (and of the token batches).
 /// <see cref="Decode(int, double, int)"/> measures exact-match sequence accuracy with greedy or beam-search decoding.
 /// With a <see cref="BatchShard"/> (data-parallel training) every rank draws the same global batch and trains on its
 /// examples of it, padded to the global batch's target length; a rank's teacher-forcing coins are its rows' part of
@@ -37,6 +38,7 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
     private readonly IReadOnlyList<Seq2SeqExample> _train, _heldOut;
     private readonly RandomStream _sampling, _teacher;
     private readonly int _first, _rows;
+    private readonly Seq2SeqTokenBatches? _tokenBatches;
 
     /// <summary>Creates the trainable. <paramref name="seed"/> drives batch sampling and teacher forcing;
     /// <paramref name="shard"/>: this rank's examples of every batch (null: all of them).</summary>
@@ -60,6 +62,21 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
         _teacher = new RandomStream(seed ^ 0x5eed_7eac_4e55UL) { Rows = part.Window(batchSize) };
     }
 
+    /// <summary>Length-bucketed batches planned over the training examples, walked epoch by epoch instead of drawing
+    /// <see cref="BatchSize"/> examples at random (then <see cref="BatchSize"/> is only the batch of
+    /// <see cref="Evaluate"/> and <see cref="Decode(int, double, int)"/>); null: random sentence batches. One process only.</summary>
+    public Seq2SeqTokenBatches? TokenBatches
+    {
+        get => _tokenBatches;
+        init
+        {
+            if (value is not null && (_first != 0 || _rows != BatchSize))
+                throw new ArgumentException("Seq2SeqTrainable: token batches are for one process; a data-parallel rank draws sentence batches.");
+            _tokenBatches = value;
+            if (value is not null) _teacher.Rows = null;
+        }
+    }
+
     /// <summary>Examples per training batch.</summary>
     public int BatchSize { get; }
 
@@ -78,6 +95,13 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
     /// <inheritdoc />
     public BatchLoss TrainBatch(int step)
     {
+        if (_tokenBatches is not null)
+        {
+            var picked = _tokenBatches.Next();
+            var tokenBatch = new Seq2SeqBatch([.. picked.Select(i => _train[i].Source)], [.. picked.Select(i => _train[i].Target)]);
+            var tokenLoss = _model.TrainStep(tokenBatch, TeacherForcing, _teacher);
+            return new BatchLoss(tokenLoss.Loss, tokenLoss.Tokens);
+        }
         var sources = new int[BatchSize][];
         var targets = new int[BatchSize][];
         for (int i = 0; i < BatchSize; i++)
@@ -115,6 +139,9 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
         ArgumentNullException.ThrowIfNull(state);
         state.Values["samplingPosition"] = _sampling.Position;
         state.Values["teacherPosition"] = _teacher.Position;
+        if (_tokenBatches is null) return;
+        state.Values["tokenBatchEpoch"] = _tokenBatches.Epoch;
+        state.Values["tokenBatchPosition"] = _tokenBatches.Position;
     }
 
     /// <inheritdoc />
@@ -123,6 +150,7 @@ public sealed class Seq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable whe
         ArgumentNullException.ThrowIfNull(state);
         _sampling.Position = state.Get<ulong>("samplingPosition");
         _teacher.Position = state.Get<ulong>("teacherPosition");
+        _tokenBatches?.Seek(state.Get<int>("tokenBatchEpoch"), state.Get<int>("tokenBatchPosition"));
     }
 
     /// <summary>Decodes the held-out sources (greedy when <paramref name="beamWidth"/> is 1, else beam search with
