@@ -15,8 +15,15 @@ namespace SeqCore.Cli.Commands;
 internal static class Seq2SeqDataCommand
 {
     /// <summary>Every option the sub-verb takes (the vocabulary options are <c>train</c>'s).</summary>
+    public static readonly TextOption Export = new("--export", "Also write the split as token ids for another framework (the PyTorch comparison of docs/translation.md): " +
+        "DIR/vocabulary.json, DIR/train.ids, DIR/dev.ids, DIR/test.ids (one pair a line: source ids<TAB>target ids, the source's end token included, " +
+        "the target's bos/eos not) and DIR/test.source, DIR/test.reference (the scored pairs' texts). DIR must be new or hold none of these files.", valueName: "DIR");
+
+    /// <summary>The files <see cref="Export"/> writes.</summary>
+    public static readonly string[] ExportFiles = ["vocabulary.json", "train.ids", "dev.ids", "test.ids", "test.source", "test.reference"];
+
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Seq2SeqData.Data, .. Seq2SeqData.TableOptions, Seq2SeqTrainKind.Tokens, Seq2SeqTrainKind.VocabularyLayout, Seq2SeqTrainKind.Merges, CommonOptions.Json];
+        [Seq2SeqData.Data, .. Seq2SeqData.TableOptions, Seq2SeqTrainKind.Tokens, Seq2SeqTrainKind.VocabularyLayout, Seq2SeqTrainKind.Merges, Export, CommonOptions.Json];
 
     public static System.CommandLine.Command Create(CliIO io) =>
         CliVerb.Create(io, "seq2seq data", "data", "Describe seq2seq data: split counts, the copy-the-source baseline (BLEU, chrF2) and the vocabulary train would learn (sizes, tokens per pair).",
@@ -26,6 +33,13 @@ internal static class Seq2SeqDataCommand
     {
         string dataPath = v.FindText(Seq2SeqData.Data) ?? throw new UsageException("--data is required: the TSV of pairs or the verse table to describe.");
         var splits = Seq2SeqData.Read(v, Seq2SeqData.Data.Name, dataPath);
+        string? export = v.FindText(Export);
+        if (export is not null)
+        {
+            var present = ExportFiles.Where(f => File.Exists(Path.Combine(export, f))).ToArray();
+            if (present.Length > 0)
+                throw new UsageException($"--export {export}: the folder already holds {string.Join(", ", present)}; export into a new folder.");
+        }
         var scored = splits.Scored;
         var references = scored.Select(l => l.Target).ToList();
         var copies = scored.Select(l => l.Source).ToList();
@@ -52,6 +66,8 @@ internal static class Seq2SeqDataCommand
             targetUnknown = UnknownShare(scored.Select(l => vocabulary.EncodeTarget(l.Target)));
         }
 
+        if (export is not null) WriteExport(export, vocabulary, splits);
+
         if (v.Get(CommonOptions.Json))
         {
             Output.WriteJsonLine(io.Out, new
@@ -75,6 +91,26 @@ internal static class Seq2SeqDataCommand
         if (sourceUnknown is { } su && targetUnknown is { } tu)
             io.Out.WriteLine(string.Create(ci, $"unknown words in the {scored.Count:N0} scored pairs: {su:P2} of the source tokens, {tu:P2} of the target tokens"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Writes <see cref="ExportFiles"/> into <paramref name="folder"/>, each file atomically.</summary>
+    private static void WriteExport(string folder, Seq2SeqVocabulary vocabulary, Seq2SeqSplits splits)
+    {
+        static string Ids(IEnumerable<int> ids) => string.Join(' ', ids.Select(i => i.ToString(CultureInfo.InvariantCulture)));
+        string Pairs(IEnumerable<Seq2SeqLine> lines)
+        {
+            var text = new System.Text.StringBuilder();
+            foreach (var l in lines) text.Append(Ids(vocabulary.EncodeSource(l.Source))).Append('\t').Append(Ids(vocabulary.EncodeTarget(l.Target))).Append('\n');
+            return text.ToString();
+        }
+        static string Lines(IEnumerable<string> texts) => string.Concat(texts.Select(t => t + "\n"));
+        var scored = splits.Scored;
+        SeqCore.IO.AtomicFile.WriteAllText(Path.Combine(folder, "vocabulary.json"), vocabulary.ToJson() + "\n", createDirectory: true);
+        SeqCore.IO.AtomicFile.WriteAllText(Path.Combine(folder, "train.ids"), Pairs(splits.Train));
+        SeqCore.IO.AtomicFile.WriteAllText(Path.Combine(folder, "dev.ids"), Pairs(splits.Development));
+        SeqCore.IO.AtomicFile.WriteAllText(Path.Combine(folder, "test.ids"), Pairs(scored));
+        SeqCore.IO.AtomicFile.WriteAllText(Path.Combine(folder, "test.source"), Lines(scored.Select(l => l.Source)));
+        SeqCore.IO.AtomicFile.WriteAllText(Path.Combine(folder, "test.reference"), Lines(scored.Select(l => l.Target)));
     }
 
     private static double UnknownShare(IEnumerable<int[]> encoded)
