@@ -15,12 +15,12 @@ internal static class Seq2SeqTranslateCommand
     public static readonly TextOption Model = new("--model", "A checkpoint written by 'seqcore seq2seq train' or 'seqcore train --model seq2seq' (required).", valueName: "FILE");
     public static readonly IntOption Beam = new("--beam", "Beam width (1 = greedy decoding).", 1, max: 1024, valueName: "K");
     public static readonly DoubleOption Alpha = new("--alpha", "Length normalisation α of beam search (GNMT).", 0.6, 0, 10, valueName: "A");
-    public static readonly IntOption MaxLength = new("--max-length", "Longest output decoded (default: the longest training target + 10).", null, max: 1 << 20);
+    public static readonly IntOption MaxLength = new("--max-length", "Cap on every output's length (default: the longest training target + 10 when the checkpoint records it); see --max-length-ratio.", null, max: 1 << 20);
     public static readonly TextOption AttentionSvg = new("--attention-svg", "Write the attention map of the first input to this SVG file. An existing file is replaced only when it is an SVG image (or with --force); never the --model file or a read-only file.", valueName: "FILE");
 
     /// <summary>Every option the sub-verb takes (the inputs are arguments).</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Model, Beam, Alpha, MaxLength, AttentionSvg, CommonOptions.Force, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
+        [Model, Beam, Alpha, MaxLength, .. Seq2SeqDecodingOptions.All, AttentionSvg, CommonOptions.Force, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
 
     public static Command Create(CliIO io)
     {
@@ -36,7 +36,7 @@ internal static class Seq2SeqTranslateCommand
         string modelPath = v.FindText(Model) ?? throw new UsageException("--model is required: the checkpoint to translate with.");
         int beam = v.Get(Beam);
         double alpha = v.Get(Alpha);
-        int? maxLengthOption = v.Find(MaxLength);
+        var decoding = Seq2SeqDecodingOptions.Read(v, beam, alpha, v.Find(MaxLength));
         string? attentionSvg = v.FindText(AttentionSvg);
         bool json = v.Get(CommonOptions.Json);
         if (!File.Exists(modelPath)) throw new UsageException($"--model: file not found: {Path.GetFullPath(modelPath)}");
@@ -44,13 +44,15 @@ internal static class Seq2SeqTranslateCommand
             : OutputPlan.Open([new(Model.Name, modelPath)], [new(AttentionSvg.Name, attentionSvg, Replaces: Artefact.Svg)], v.Get(CommonOptions.Force));
         var texts = args.Length > 0 ? args.ToList() : ReadLines(io.In);
         if (texts.Count == 0) throw new UsageException("nothing to translate: give the inputs as arguments or on standard input.");
-        // The run decodes every input at once (greedy) or beam hypotheses of one input, over at most the longest input
-        // (one token per character and <eos>) and the longest output.
+        // The run decodes --decode-batch inputs at once, K beam rows each, over at most the longest input (one token per
+        // character and <eos>) and its longest output.
         int longestInput = texts.Max(t => t.Length) + 1;
-        CheckBudget(v, modelPath, beam > 1 ? beam : texts.Count, longestInput, maxLengthOption);
+        CheckBudget(v, modelPath, Seq2SeqDecodingOptions.Shape(decoding, texts.Count, longestInput));
         using var backend = BackendOption.Open<float>(v);
         var (seq2seq, vocabulary) = LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
+        if (attentionSvg is not null && seq2seq.Config.Attention == Seq2SeqAttention.None)
+            throw new UsageException($"--attention-svg: {modelPath} decodes without attention (a fixed context vector); there is no attention map to draw.");
         // Check every input before decoding any, so a bad one fails the run and writes nothing.
         var sources = new List<int[]>(texts.Count);
         for (int i = 0; i < texts.Count; i++)
@@ -59,11 +61,7 @@ internal static class Seq2SeqTranslateCommand
             try { sources.Add(vocabulary.EncodeSource(texts[i])); }
             catch (ArgumentException e) { throw new UsageException($"input {i + 1} (\"{texts[i]}\"): {e.Message}"); }
         }
-        int maxLength = DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));
-
-        var results = beam > 1
-            ? sources.Select(src => seq2seq.Beam(src, beam, maxLength, alpha)[0]).ToArray()
-            : seq2seq.Greedy(sources, maxLength);
+        var results = Seq2SeqDecoder.Decode(seq2seq, sources, Seq2SeqDecodingOptions.WithTrainedCap(decoding, seq2seq.MaxTargetLength));
         string? svgPath = null;
         if (attentionSvg is not null)
         {
@@ -85,12 +83,10 @@ internal static class Seq2SeqTranslateCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Checks the checkpoint's parameters and the decoding's working memory (<paramref name="rows"/> decoded at once,
-    /// over <paramref name="longestInput"/> source tokens and the longest output) against the budget, before loading.</summary>
-    internal static void CheckBudget(OptionValues v, string modelPath, int rows, int longestInput, int? maxLengthOption) =>
-        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, metadata) => new RunShape(rows, longestInput,
-            DecodeLength(maxLengthOption, metadata.TryGetValue(Seq2Seq<float>.MaxTargetLengthKey, out var saved)
-                && int.TryParse(saved, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0, longestInput)));
+    /// <summary>Checks the checkpoint's parameters and the decoding's working memory (<paramref name="shape"/>: the rows
+    /// decoded at once, the longest input and output) against the budget, before loading.</summary>
+    internal static void CheckBudget(OptionValues v, string modelPath, RunShape shape) =>
+        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, _) => shape);
 
     /// <summary>Loads the --model checkpoint and its vocabularies; a file that cannot be read, or has no vocabularies,
     /// is a usage error naming the file.</summary>
@@ -106,11 +102,6 @@ internal static class Seq2SeqTranslateCommand
         seq2seq.Dispose();
         throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
     }
-
-    /// <summary>The longest output decoded: --max-length, else 10 past the longest target seen in training (when the
-    /// checkpoint records it), else twice the longest input plus 10.</summary>
-    internal static int DecodeLength(int? option, int maxTargetLength, int longestSource) =>
-        option ?? (maxTargetLength > 0 ? maxTargetLength + 10 : 2 * longestSource + 10);
 
     private static List<string> ReadLines(TextReader reader)
     {

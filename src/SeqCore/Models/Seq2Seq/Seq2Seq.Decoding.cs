@@ -6,55 +6,36 @@ public sealed partial class Seq2Seq<T>
 {
     /// <summary>
     /// Greedy decoding of a batch of sources (each ending with the source <c>&lt;eos&gt;</c>): at every step each sequence
-    /// takes its most likely next token, until <c>&lt;eos&gt;</c> or <paramref name="maxLength"/> tokens. The decoder runs
-    /// one step at a time with <see cref="Layers.Recurrent.RecurrentLayer{T}.Step"/>. Each result's attention rows are
-    /// trimmed to its own source length.
+    /// takes its most likely next token, until <c>&lt;eos&gt;</c> or <paramref name="maxLength"/> tokens. A thin wrapper
+    /// of <see cref="Seq2SeqDecoder"/> (k = 1, the sources as one batch, scores the plain log-probabilities). Each
+    /// result's attention rows are trimmed to its own source length.
     /// </summary>
     public DecodedSequence[] Greedy(IReadOnlyList<int[]> sources, int maxLength)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        if (sources.Count == 0) return [];
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"Seq2Seq.Greedy: the length limit must be positive, got {maxLength}.");
-        int n = sources.Count, v = Config.TargetVocabularySize;
-        using var state = Start(sources);
-        var tokens = new List<int>[n];
-        var attention = new List<double[]>[n];
-        var logp = new double[n];
-        var done = new bool[n];
-        var last = new int[n];
-        for (int i = 0; i < n; i++) { tokens[i] = []; attention[i] = []; last[i] = Seq2SeqVocabulary.Bos; }
-        for (int step = 0; step < maxLength && done.Contains(false); step++)
-        {
-            DecodeStep(state, last);
-            for (int i = 0; i < n; i++)
-            {
-                if (done[i]) { last[i] = Seq2SeqVocabulary.Eos; continue; }
-                var row = state.HostLogProbs.AsSpan(i * v, v);
-                int best = ArgMax(row);
-                tokens[i].Add(best);
-                logp[i] += double.CreateTruncating(row[best]);
-                attention[i].Add(state.AttentionRow(i, sources[i].Length));
-                last[i] = best;
-                done[i] = best == Seq2SeqVocabulary.Eos;
-            }
-        }
-        var results = new DecodedSequence[n];
-        for (int i = 0; i < n; i++)
-            results[i] = new DecodedSequence([.. tokens[i]], logp[i], logp[i], done[i], [.. attention[i]]);
-        return results;
+        if (sources.Count == 0) return [];
+        return Seq2SeqDecoder.Decode(this, sources, Fixed(maxLength, 1, 0, sources.Count));
     }
 
     /// <summary>
     /// Beam search for one source (ending with the source <c>&lt;eos&gt;</c>) with beam width <paramref name="beamWidth"/> and
-    /// GNMT length normalisation α (see <see cref="BeamSearch"/>). Returns the finished hypotheses, best first.
+    /// GNMT length normalisation α (see <see cref="BeamSearch"/>). Returns the finished hypotheses, best first. A thin
+    /// wrapper of <see cref="Seq2SeqDecoder"/>.
     /// </summary>
     public IReadOnlyList<DecodedSequence> Beam(int[] source, int beamWidth, int maxLength, double alpha = 0.6)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (beamWidth <= 0) throw new ArgumentOutOfRangeException(nameof(beamWidth), $"Seq2Seq.Beam: the beam width must be positive, got {beamWidth}.");
-        using var scorer = new Scorer(this, [source], beamWidth);
-        return BeamSearch.Run(scorer, Seq2SeqVocabulary.Bos, Seq2SeqVocabulary.Eos, maxLength, alpha);
+        if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"Seq2Seq.Beam: the length limit must be positive, got {maxLength}.");
+        return Seq2SeqDecoder.DecodeAll(this, [source], Fixed(maxLength, beamWidth, alpha, 1))[0];
     }
+
+    /// <summary>Decoding options with one length limit for every source.</summary>
+    private static Seq2SeqDecodeOptions Fixed(int maxLength, int beamWidth, double alpha, int sentences) => new()
+    {
+        BeamWidth = beamWidth, Alpha = alpha, MaxLengthRatio = 0, MaxLengthExtra = maxLength, Sentences = sentences,
+    };
 
     /// <summary>Encodes the sources and returns a decoder state holding the memory and the initial decoder state.</summary>
     private DecodeState Start(IReadOnlyList<int[]> sources)
