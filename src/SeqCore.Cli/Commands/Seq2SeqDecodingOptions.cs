@@ -19,11 +19,17 @@ internal static class Seq2SeqDecodingOptions
     public static IReadOnlyList<OptionSpec> All { get; } = [MaxLengthRatio, MaxLengthExtra, DecodeBatch];
 
     /// <summary>The decoding the flags ask for, with the verb's beam width, α and absolute cap.</summary>
-    public static Seq2SeqDecodeOptions Read(OptionValues v, int beam, double alpha, int? maxLength) => new()
+    public static Seq2SeqDecodeOptions Read(OptionValues v, int beam, double alpha, int? maxLength)
     {
-        BeamWidth = beam, Alpha = alpha, MaxLength = maxLength,
-        MaxLengthRatio = v.Get(MaxLengthRatio), MaxLengthExtra = v.Get(MaxLengthExtra), Sentences = v.Get(DecodeBatch),
-    };
+        double ratio = v.Get(MaxLengthRatio);
+        int extra = v.Get(MaxLengthExtra);
+        if (ratio == 0 && extra == 0)
+            throw new UsageException($"{MaxLengthRatio.Name} and {MaxLengthExtra.Name} are both 0: no output could be decoded.");
+        return new()
+        {
+            BeamWidth = beam, Alpha = alpha, MaxLength = maxLength, MaxLengthRatio = ratio, MaxLengthExtra = extra, Sentences = v.Get(DecodeBatch),
+        };
+    }
 
     /// <summary>Without <c>--max-length</c>, caps the outputs at the longest training target + 10 when the checkpoint
     /// records it (<see cref="ISeq2SeqModel{T}.MaxTargetLength"/>).</summary>

@@ -42,7 +42,7 @@ public sealed record Seq2SeqDecodeOptions
         if (MaxLengthExtra < 0) throw new ArgumentException($"Seq2SeqDecodeOptions: the max-length extra must be ≥ 0, got {MaxLengthExtra}.");
         if (MaxLength is <= 0) throw new ArgumentException($"Seq2SeqDecodeOptions: the max length must be positive, got {MaxLength}.");
         if (Sentences <= 0) throw new ArgumentException($"Seq2SeqDecodeOptions: sentences per batch must be positive, got {Sentences}.");
-        if (MaxLengthRatio == 0 && MaxLengthExtra == 0 && MaxLength is null)
+        if (MaxLengthRatio == 0 && MaxLengthExtra == 0)
             throw new ArgumentException("Seq2SeqDecodeOptions: a max-length ratio and extra of 0 allow no output.");
     }
 }
