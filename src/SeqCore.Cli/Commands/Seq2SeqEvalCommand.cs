@@ -18,6 +18,7 @@ internal static class Seq2SeqEvalCommand
     /// <summary>Every option the sub-verb takes.</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
         [Seq2SeqTranslateCommand.Model, Seq2SeqData.Data, .. Seq2SeqData.TableOptions, Limit, Seq2SeqTranslateCommand.Beam, Seq2SeqTranslateCommand.Alpha, Seq2SeqTranslateCommand.MaxLength,
+         .. Seq2SeqDecodingOptions.All,
          CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
 
     public static System.CommandLine.Command Create(CliIO io) =>
@@ -32,43 +33,42 @@ internal static class Seq2SeqEvalCommand
         if (!File.Exists(modelPath)) throw new UsageException($"--model: file not found: {Path.GetFullPath(modelPath)}");
         int beam = v.Get(Seq2SeqTranslateCommand.Beam);
         double alpha = v.Get(Seq2SeqTranslateCommand.Alpha);
-        int? maxLengthOption = v.Find(Seq2SeqTranslateCommand.MaxLength);
+        var decoding = Seq2SeqDecodingOptions.Read(v, beam, alpha, v.Find(Seq2SeqTranslateCommand.MaxLength));
 
         var lines = Seq2SeqData.Read(v, Seq2SeqData.Data.Name, dataPath).Scored;
         if (v.Find(Limit) is { } limit && limit < lines.Count) lines = [.. lines.Take(limit)];
         var pairs = lines.Select(l => (l.Source, l.Target)).ToList();
         int longestInput = pairs.Max(p => p.Source.Length) + 1;
-        Seq2SeqTranslateCommand.CheckBudget(v, modelPath, beam > 1 ? beam : pairs.Count, longestInput, maxLengthOption);
+        Seq2SeqTranslateCommand.CheckBudget(v, modelPath, Seq2SeqDecodingOptions.Shape(decoding, pairs.Count, longestInput));
         using var backend = BackendOption.Open<float>(v);
         var (seq2seq, vocabulary) = Seq2SeqTranslateCommand.LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
         // Every source is encoded before any is decoded, so a pair the model cannot read fails the run at once.
         var (maxSource, limitName) = Seq2SeqData.SourceLimit(seq2seq.Config);
         var sources = Seq2SeqData.EncodeSources(vocabulary, [.. lines.Select(l => (l.Source, l.Where))], maxSource, limitName);
-        int maxLength = Seq2SeqTranslateCommand.DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var results = beam > 1
-            ? sources.Select(src => seq2seq.Beam(src, beam, maxLength, alpha)[0]).ToArray()
-            : seq2seq.Greedy(sources, maxLength);
+        var results = Seq2SeqDecoder.Decode(seq2seq, sources, Seq2SeqDecodingOptions.WithTrainedCap(decoding, seq2seq.MaxTargetLength));
+        double decodeSeconds = clock.Elapsed.TotalSeconds;
         var outputs = results.Select(r => vocabulary.DecodeTarget(r.Tokens)).ToList();
         var references = pairs.Select(p => p.Target).ToList();
         int exact = outputs.Where((o, i) => o == references[i]).Count();
         var bleu = Bleu.Corpus(outputs, references);
         var chrf = ChrF.Corpus(outputs, references);
         double seconds = clock.Elapsed.TotalSeconds;
-        string decoding = beam > 1 ? $"beam {beam}" : "greedy";
+        string decodingName = beam > 1 ? $"beam {beam}" : "greedy";
         if (v.Get(CommonOptions.Json))
             Output.WriteJsonLine(io.Out, new
             {
                 Model = modelPath, Data = dataPath, Pairs = pairs.Count, Decoding = beam > 1 ? "beam" : "greedy", Beam = beam,
                 ExactMatch = (double)exact / pairs.Count, Bleu = bleu.Score, BleuSignature = bleu.Signature, BleuLine = bleu.Format(),
-                Chrf = chrf.Score, ChrfSignature = chrf.Signature, Seconds = seconds,
+                Chrf = chrf.Score, ChrfSignature = chrf.Signature, Seconds = seconds, DecodeSeconds = decodeSeconds,
+                SentencesPerSecond = pairs.Count / decodeSeconds, DecodeBatch = decoding.Sentences,
             });
         else
         {
             io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{dataPath}: {pairs.Count:N0} pairs decoded by {modelPath} ({decoding}, {seconds:F1} s): exact match {100.0 * exact / pairs.Count:F2}%"));
+                $"{dataPath}: {pairs.Count:N0} pairs decoded by {modelPath} ({decodingName}, {seconds:F1} s, {pairs.Count / decodeSeconds:F1} sentences/s decoding {decoding.Sentences} at a time): exact match {100.0 * exact / pairs.Count:F2}%"));
             io.Out.WriteLine(bleu.Format(signature: true));
             io.Out.WriteLine(chrf.Format(signature: true));
         }

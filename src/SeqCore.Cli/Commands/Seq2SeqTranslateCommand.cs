@@ -18,14 +18,14 @@ internal static class Seq2SeqTranslateCommand
     public static readonly TextOption Model = new("--model", "A checkpoint written by 'seqcore seq2seq train' or 'seqcore train --model seq2seq' (required).", valueName: "FILE");
     public static readonly IntOption Beam = new("--beam", "Beam width (1 = greedy decoding).", 1, max: 1024, valueName: "K");
     public static readonly DoubleOption Alpha = new("--alpha", "Length normalisation α of beam search (GNMT).", 0.6, 0, 10, valueName: "A");
-    public static readonly IntOption MaxLength = new("--max-length", "Longest output decoded (default: the longest training target + 10).", null, max: 1 << 20);
+    public static readonly IntOption MaxLength = new("--max-length", "Cap on every output's length (default: the longest training target + 10 when the checkpoint records it); see --max-length-ratio.", null, max: 1 << 20);
     public static readonly TextOption Input = new("--input", "Translate the lines of this UTF-8 file, one source a line ('-': standard input); an empty line is an error.", valueName: "FILE");
     public static readonly TextOption OutputFile = new("--output", "Write the translations to this file, one a line, in the inputs' order, atomically ('-': standard output, the default). An existing file is replaced only when it is a text file of lines (or with --force); never an input.", valueName: "FILE");
     public static readonly TextOption AttentionSvg = new("--attention-svg", "Write the attention map of the first input to this SVG file. An existing file is replaced only when it is an SVG image (or with --force); never the --model file or a read-only file.", valueName: "FILE");
 
     /// <summary>Every option the sub-verb takes (the inputs are arguments).</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Model, Input, Seq2SeqData.Data, .. Seq2SeqData.TableOptions, OutputFile, Beam, Alpha, MaxLength, AttentionSvg, CommonOptions.Force, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
+        [Model, Input, Seq2SeqData.Data, .. Seq2SeqData.TableOptions, OutputFile, Beam, Alpha, MaxLength, .. Seq2SeqDecodingOptions.All, AttentionSvg, CommonOptions.Force, CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
 
     public static Command Create(CliIO io)
     {
@@ -41,7 +41,7 @@ internal static class Seq2SeqTranslateCommand
         string modelPath = v.FindText(Model) ?? throw new UsageException("--model is required: the checkpoint to translate with.");
         int beam = v.Get(Beam);
         double alpha = v.Get(Alpha);
-        int? maxLengthOption = v.Find(MaxLength);
+        var decoding = Seq2SeqDecodingOptions.Read(v, beam, alpha, v.Find(MaxLength));
         string? attentionSvg = v.FindText(AttentionSvg);
         bool json = v.Get(CommonOptions.Json);
         string? inputPath = v.FindText(Input), dataPath = v.FindText(Seq2SeqData.Data), outputPath = v.FindText(OutputFile);
@@ -57,21 +57,19 @@ internal static class Seq2SeqTranslateCommand
         var lines = ReadInputs(io, v, args, inputPath, dataPath);
         var texts = lines.Select(l => l.Text).ToList();
         if (texts.Count == 0) throw new UsageException("nothing to translate: give the inputs as arguments, with --input or --data, or on standard input.");
-        // The run decodes every input at once (greedy) or beam hypotheses of one input, over at most the longest input
-        // (one token per character and <eos>) and the longest output.
+        // The run decodes --decode-batch inputs at once, K beam rows each, over at most the longest input (one token per
+        // character and <eos>) and its longest output.
         int longestInput = texts.Max(t => t.Length) + 1;
-        CheckBudget(v, modelPath, beam > 1 ? beam : texts.Count, longestInput, maxLengthOption);
+        CheckBudget(v, modelPath, Seq2SeqDecodingOptions.Shape(decoding, texts.Count, longestInput));
         using var backend = BackendOption.Open<float>(v);
         var (seq2seq, vocabulary) = LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
+        if (attentionSvg is not null && seq2seq.Config.Attention == Seq2SeqAttention.None)
+            throw new UsageException($"--attention-svg: {modelPath} decodes without attention (a fixed context vector); there is no attention map to draw.");
         // Check every input before decoding any, so a bad one fails the run and writes nothing.
         var (limit, limitName) = Seq2SeqData.SourceLimit(seq2seq.Config);
         var sources = Seq2SeqData.EncodeSources(vocabulary, lines, limit, limitName);
-        int maxLength = DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));
-
-        var results = beam > 1
-            ? sources.Select(src => seq2seq.Beam(src, beam, maxLength, alpha)[0]).ToArray()
-            : seq2seq.Greedy(sources, maxLength);
+        var results = Seq2SeqDecoder.Decode(seq2seq, sources, Seq2SeqDecodingOptions.WithTrainedCap(decoding, seq2seq.MaxTargetLength));
         string? svgPath = null;
         if (attentionSvg is not null)
         {
@@ -105,12 +103,10 @@ internal static class Seq2SeqTranslateCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Checks the checkpoint's parameters and the decoding's working memory (<paramref name="rows"/> decoded at once,
-    /// over <paramref name="longestInput"/> source tokens and the longest output) against the budget, before loading.</summary>
-    internal static void CheckBudget(OptionValues v, string modelPath, int rows, int longestInput, int? maxLengthOption) =>
-        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, metadata) => new RunShape(rows, longestInput,
-            DecodeLength(maxLengthOption, metadata.TryGetValue(Seq2Seq<float>.MaxTargetLengthKey, out var saved)
-                && int.TryParse(saved, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0, longestInput)));
+    /// <summary>Checks the checkpoint's parameters and the decoding's working memory (<paramref name="shape"/>: the rows
+    /// decoded at once, the longest input and output) against the budget, before loading.</summary>
+    internal static void CheckBudget(OptionValues v, string modelPath, RunShape shape) =>
+        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, _) => shape);
 
     /// <summary>Loads the --model checkpoint and its vocabularies; a file that cannot be read, or has no vocabularies,
     /// is a usage error naming the file.</summary>
@@ -126,11 +122,6 @@ internal static class Seq2SeqTranslateCommand
         seq2seq.Dispose();
         throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
     }
-
-    /// <summary>The longest output decoded: --max-length, else 10 past the longest target seen in training (when the
-    /// checkpoint records it), else twice the longest input plus 10.</summary>
-    internal static int DecodeLength(int? option, int maxTargetLength, int longestSource) =>
-        option ?? (maxTargetLength > 0 ? maxTargetLength + 10 : 2 * longestSource + 10);
 
     /// <summary>The inputs with where each came from: the arguments, else --input (a file or '-'), else the sources of
     /// --data, else standard input. Blank lines of standard input are skipped (as before); --input keeps line for line,

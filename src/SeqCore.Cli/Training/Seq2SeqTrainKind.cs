@@ -1,5 +1,6 @@
 using SeqCore.Plots;
 using System.Globalization;
+using SeqCore.Cli.Commands;
 using SeqCore.Cli.Options;
 using SeqCore.Distributed;
 using SeqCore.Layers.Recurrent;
@@ -24,7 +25,10 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
     public static readonly IntOption Merges = new("--merges", "BPE merges learned per vocabulary (with --tokens bpe).", 8000, min: 0, max: 1 << 20);
     public static readonly IntOption BatchTokens = new("--batch-tokens", "Length-bucketed batches of at most N padded source+target tokens, every pair once an epoch in a seeded order (instead of --batch pairs drawn at random; one process).", null, max: 1 << 24);
     public static readonly ChoiceOption Cell = new("--cell", "Recurrent cell of encoder and decoder.", [.. CellCatalogue.Names], "lstm");
-    public static readonly ChoiceOption Attention = new("--attention", "Attention score: additive (Bahdanau), dot or general (Luong).", ["additive", "dot", "general"], "additive");
+    public static readonly ChoiceOption Attention = new("--attention", "Attention score: additive (Bahdanau), dot or general (Luong); none: the encoder's final state as one fixed context vector (Cho et al. 2014).", ["additive", "dot", "general", "none"], "additive");
+    public static readonly IntOption EncoderLayers = new("--encoder-layers", "Stacked encoder layers.", 1, max: 1024, valueName: "L");
+    public static readonly IntOption DecoderLayers = new("--decoder-layers", "Stacked decoder layers (decoder layer l starts from encoder layer l + L_enc − L_dec; zeros when there is none).", 1, max: 1024, valueName: "L");
+    public static readonly DoubleOption Dropout = new("--dropout", "Dropout on both embeddings and between stacked layers (training only).", 0, 0, 0.99, valueName: "P");
     public static readonly IntOption Embedding = new("--embedding", "Embedding width.", 32, max: 1 << 16, valueName: "E");
     public static readonly IntOption Hidden = new("--hidden", "Hidden width of each encoder direction (the decoder is twice this when bidirectional).", 64, max: 1 << 16, valueName: "H");
     public static readonly FlagOption Unidirectional = new("--unidirectional", "Encode left to right only (default: bidirectional).");
@@ -33,12 +37,13 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
     public static readonly DoubleOption HeldOut = new("--held-out", "Fraction of the pairs held out for evaluation.", 0.1, 0, 0.9, valueName: "F");
     public static readonly IntOption Beam = new("--beam", "Beam width for the held-out exact match (1 = greedy only; K > 1 reports greedy and beam).", 1, max: 1024, valueName: "K");
     public static readonly DoubleOption Alpha = new("--alpha", "Length normalisation α of beam search (GNMT).", 0.6, 0, 10, valueName: "A");
-    public static readonly IntOption MaxLength = new("--max-length", "Longest output decoded (default: the longest target + 10).", null, max: 1 << 20);
+    public static readonly IntOption MaxLength = new("--max-length", "Cap on every decoded output's length (default: the longest target + 10); see --max-length-ratio.", null, max: 1 << 20);
 
     public IModelKind Kind => Seq2SeqKind.Instance;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [Data, .. Seq2SeqData.TableOptions, Tokens, VocabularyLayout, Merges, BatchTokens, Cell, Attention, Embedding, Hidden, Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength];
+        [Data, .. Seq2SeqData.TableOptions, Tokens, VocabularyLayout, Merges, BatchTokens, Cell, Attention, Embedding, Hidden, EncoderLayers, DecoderLayers, Dropout,
+         Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength, .. Seq2SeqDecodingOptions.All];
 
     public TrainingSettings Defaults { get; } = new() { Steps = 3000, LearningRate = 0.003, Clip = 5, EvalEvery = 250 };
 
@@ -56,7 +61,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
         DataParallelCli.CheckBatch(shard, batch);
         double teacherForcing = v.Get(TeacherForcing);
-        var decoding = new Decoding(v.Get(Beam), v.Get(Alpha), v.Find(MaxLength));
+        var decoding = Seq2SeqDecodingOptions.Read(v, v.Get(Beam), v.Get(Alpha), v.Find(MaxLength));
         int embedding = v.Get(Embedding), hidden = v.Get(Hidden);
         bool bidirectional = !v.Get(Unidirectional), inputFeeding = !v.Get(NoInputFeeding);
         var cell = CellCatalogue.Parse(v.Get(Cell), "--cell").Kind;
@@ -70,7 +75,11 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         {
             SourceVocabularySize = data.Vocabulary.SourceSize, TargetVocabularySize = data.Vocabulary.TargetSize, EmbeddingSize = embedding, HiddenSize = hidden,
             Cell = cell, Bidirectional = bidirectional, InputFeeding = inputFeeding,
-            Attention = attention switch { "dot" => Seq2SeqAttention.Dot, "general" => Seq2SeqAttention.General, _ => Seq2SeqAttention.Additive },
+            EncoderLayers = v.Get(EncoderLayers), DecoderLayers = v.Get(DecoderLayers), Dropout = v.Get(Dropout),
+            Attention = attention switch
+            {
+                "dot" => Seq2SeqAttention.Dot, "general" => Seq2SeqAttention.General, "none" => Seq2SeqAttention.None, _ => Seq2SeqAttention.Additive,
+            },
         };
         Seq2SeqTokenBatches? tokenBatches = null;
         if (batchTokens is { } bound)
@@ -88,7 +97,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;
         var trainable = new Seq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, teacherForcing, seed + 1, shard) { TokenBatches = tokenBatches };
-        return new Job(model, trainable, data, attention, decoding);
+        return new Job(model, trainable, data, attention, Seq2SeqDecodingOptions.WithTrainedCap(decoding, data.MaxTargetLength));
     }
 
     /// <summary>
@@ -139,10 +148,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         throw new UsageException($"--resume: the vocabulary learned from {data.Path} ({Describe(data.Vocabulary)}) does not match the one in {resume} ({stored}); resume with the data and vocabulary options of that run.");
     }
 
-    /// <summary>How the result decodes the held-out pairs.</summary>
-    private sealed record Decoding(int Beam, double Alpha, int? MaxLength);
-
-    private sealed class Job(Seq2Seq<float> model, Seq2SeqTrainable<float> trainable, Seq2SeqPairs data, string attention, Decoding decoding) : ITrainJob
+    private sealed class Job(Seq2Seq<float> model, Seq2SeqTrainable<float> trainable, Seq2SeqPairs data, string attention, Seq2SeqDecodeOptions decoding) : ITrainJob
     {
         public ISequenceModel<float> Model => model;
         public ITrainable<float> Trainable => trainable;
@@ -160,17 +166,19 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
                     Event = "start", Pairs = data.Pairs.Count, Train = data.Train.Count, HeldOut = data.HeldOutCount,
                     Tokens = Seq2SeqVocabulary.TokensName(vocabulary.Tokens), vocabulary.Joint, SourceVocabulary = vocabulary.SourceSize, TargetVocabulary = vocabulary.TargetSize,
                     SourceCharacters = Characters(vocabulary.SourceCharacters), TargetCharacters = Characters(vocabulary.TargetCharacters), Cell = CellCatalogue.NameOf(c.Cell),
-                    c.Bidirectional, Attention = attention, c.InputFeeding, Parameters = model.ParameterCount(), Batch = trainable.BatchSize,
+                    c.Bidirectional, c.EncoderLayers, c.DecoderLayers, c.Dropout, Attention = attention, c.InputFeeding, Parameters = model.ParameterCount(), Batch = trainable.BatchSize,
                     BatchTokens = trainable.TokenBatches?.MaxTokens, TokenBatches = trainable.TokenBatches?.Batches.Count, Backend = backend.Name, Threads = BackendOption.Threads(backend),
                 });
                 return;
             }
             io.Out.WriteLine($"seq2seq: {data.Pairs.Count} pairs from {Path.GetFullPath(data.Path)} ({data.Train.Count} train, {data.HeldOutCount} held out); " +
                 DescribeVocabulary(vocabulary));
-            io.Out.WriteLine($"model: {CellCatalogue.NameOf(c.Cell)} {(c.Bidirectional ? "bidirectional " : "")}encoder {c.HiddenSize}, decoder {c.DecoderSize}, " +
-                $"{attention} attention{(c.InputFeeding ? ", input feeding" : "")}; {model.ParameterCount():N0} parameters; {DescribeBatches()}, {BackendOption.Describe(backend)}");
+            io.Out.WriteLine($"model: {CellCatalogue.NameOf(c.Cell)} {(c.Bidirectional ? "bidirectional " : "")}encoder {Stack(c.EncoderLayers)}{c.HiddenSize}, decoder {Stack(c.DecoderLayers)}{c.DecoderSize}, " +
+                $"{(c.Attention == Seq2SeqAttention.None ? "no attention (fixed context)" : $"{attention} attention")}{(c.InputFeeding ? ", input feeding" : "")}{(c.Dropout > 0 ? $", dropout {c.Dropout}" : "")}; {model.ParameterCount():N0} parameters; {DescribeBatches()}, {BackendOption.Describe(backend)}");
             io.Out.Flush();
         }
+
+        private static string Stack(int layers) => layers > 1 ? $"{layers}×" : "";
 
         private static int? Characters(IReadOnlyList<string> characters) => characters.Count > 0 ? characters.Count : null;
 
@@ -193,26 +201,30 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
 
         public void WriteResult(CliIO io, bool json, TrainingResult result, TrainOutputs outputs)
         {
-            int held = data.HeldOutCount, beam = decoding.Beam;
-            int maxLength = decoding.MaxLength ?? data.MaxTargetLength + 10;
+            int held = data.HeldOutCount, beam = decoding.BeamWidth;
             // Score the weights the checkpoint holds (the best evaluation's unless --keep-last).
             double? heldLoss = held > 0 ? trainable.Evaluate()?.Loss : null;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            Seq2SeqAccuracy? greedy = held > 0 ? trainable.Decode(1, decoding.Alpha, maxLength) : null;
+            Seq2SeqAccuracy? greedy = held > 0 ? trainable.Decode(decoding with { BeamWidth = 1 }) : null;
             double greedySeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
-            Seq2SeqAccuracy? beamAccuracy = held > 0 && beam > 1 ? trainable.Decode(beam, decoding.Alpha, maxLength) : null;
+            Seq2SeqAccuracy? beamAccuracy = held > 0 && beam > 1 ? trainable.Decode(decoding) : null;
             double beamSeconds = clock.Elapsed.TotalSeconds;
             var greedyScores = greedy is null ? ((BleuScore, ChrFScore)?)null : Score(greedy);
             var beamScores = beamAccuracy is null ? ((BleuScore, ChrFScore)?)null : Score(beamAccuracy);
 
-            // The attention map of the first held-out pair (or the first training pair), decoded as asked.
+            // The attention map of the first held-out pair (or the first training pair), decoded as asked; none
+            // without attention.
             var vocabulary = data.Vocabulary;
             var shown = data.Pairs[0];
             var shownIds = data.Examples[0].Source;
-            var decoded = beam > 1 ? model.Beam(shownIds, beam, maxLength, decoding.Alpha)[0] : model.Greedy([shownIds], maxLength)[0];
-            string attentionPath = outputs.AttentionSvg;
-            AttentionPlot.Create(vocabulary, shown.Source, shownIds, decoded, beam > 1 ? $"beam {beam}" : "greedy").Save(attentionPath);
+            string? attentionPath = null;
+            if (model.Config.Attention != Seq2SeqAttention.None)
+            {
+                var decoded = Seq2SeqDecoder.Decode(model, [shownIds], decoding)[0];
+                attentionPath = outputs.AttentionSvg;
+                AttentionPlot.Create(vocabulary, shown.Source, shownIds, decoded, beam > 1 ? $"beam {beam}" : "greedy").Save(attentionPath);
+            }
 
             if (json)
             {
@@ -232,10 +244,10 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             if (greedy is not null)
             {
                 io.Out.WriteLine(string.Create(ci, $"held out ({held} pairs{(result.BestStep > 0 ? $", checkpoint of step {result.BestStep}" : "")}): loss {heldLoss:F4}, token accuracy {trainable.LastTokenAccuracy:P2} (teacher-forced)"));
-                io.Out.WriteLine(string.Create(ci, $"exact match, greedy:  {greedy.ExactMatch:P2} ({greedy.ExactMatches}/{greedy.Examples}) in {greedySeconds:F1} s"));
+                io.Out.WriteLine(string.Create(ci, $"exact match, greedy:  {greedy.ExactMatch:P2} ({greedy.ExactMatches}/{greedy.Examples}) in {greedySeconds:F1} s ({held / greedySeconds:F0} sentences/s)"));
                 if (greedyScores is var (gb, gc)) io.Out.WriteLine(string.Create(ci, $"greedy:  {gb.Format()}; {gc.Format()}"));
                 if (beamAccuracy is not null)
-                    io.Out.WriteLine(string.Create(ci, $"exact match, beam {beam} (α = {decoding.Alpha}): {beamAccuracy.ExactMatch:P2} ({beamAccuracy.ExactMatches}/{beamAccuracy.Examples}) in {beamSeconds:F1} s"));
+                    io.Out.WriteLine(string.Create(ci, $"exact match, beam {beam} (α = {decoding.Alpha}): {beamAccuracy.ExactMatch:P2} ({beamAccuracy.ExactMatches}/{beamAccuracy.Examples}) in {beamSeconds:F1} s ({held / beamSeconds:F0} sentences/s)"));
                 if (beamScores is var (bb, bc)) io.Out.WriteLine(string.Create(ci, $"beam {beam}: {bb.Format()}; {bc.Format()}"));
                 var shownAccuracy = beamAccuracy ?? greedy;
                 var heldOut = data.HeldOut;
@@ -248,7 +260,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             }
             io.Out.WriteLine($"checkpoint:    {outputs.Checkpoint}");
             io.Out.WriteLine($"loss curve:    {outputs.LossCurve}");
-            io.Out.WriteLine($"attention map: {attentionPath}");
+            io.Out.WriteLine($"attention map: {attentionPath ?? "none (the model has no attention)"}");
         }
 
         public void Dispose() => model.Dispose();
