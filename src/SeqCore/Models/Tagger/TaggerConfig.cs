@@ -51,7 +51,7 @@ public sealed record TaggerConfig : IModelConfig
     /// <summary>Run recurrent layers in both directions (recurrent encoders only).</summary>
     public bool Bidirectional { get; init; } = true;
 
-    /// <summary>Attention heads (transformer only; must divide <see cref="EmbeddingSize"/>).</summary>
+    /// <summary>Attention heads (transformer only, where it must divide <see cref="EmbeddingSize"/>).</summary>
     public int Heads { get; init; } = 4;
 
     /// <summary>Feed-forward width of a transformer block; 0 for 4·E.</summary>
@@ -89,7 +89,8 @@ public sealed record TaggerConfig : IModelConfig
         if (EmbeddingSize <= 0) throw new ArgumentException($"{me}: embeddingSize must be positive, got {EmbeddingSize}.");
         if (HiddenSize <= 0) throw new ArgumentException($"{me}: hiddenSize must be positive, got {HiddenSize}.");
         if (Layers <= 0) throw new ArgumentException($"{me}: layers must be positive, got {Layers}.");
-        if (Heads <= 0 || EmbeddingSize % Heads != 0) throw new ArgumentException($"{me}: heads must be positive and divide embeddingSize {EmbeddingSize}, got {Heads}.");
+        if (Heads <= 0) throw new ArgumentException($"{me}: heads must be positive, got {Heads}.");
+        if (IsTransformer && EmbeddingSize % Heads != 0) throw new ArgumentException($"{me}: heads {Heads} must divide embeddingSize {EmbeddingSize} (the transformer's width).");
         if (FeedForwardSize < 0) throw new ArgumentException($"{me}: feedForwardSize must be ≥ 0, got {FeedForwardSize}.");
         if (MaxLength <= 0) throw new ArgumentException($"{me}: maxLength must be positive, got {MaxLength}.");
         if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout)) throw new ArgumentException($"{me}: dropout must be in [0, 1), got {Dropout}.");
