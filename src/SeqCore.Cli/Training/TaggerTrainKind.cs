@@ -56,9 +56,10 @@ internal sealed class TaggerTrainKind : ITrainKind
     /// <summary>The books of a comma-separated list.</summary>
     public static string[] Books(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>Reads the data the options name: the diacritics task or tag files; <see cref="UsageException"/> names the
-    /// option, file and line at fault.</summary>
-    public static TaggerData LoadData(OptionValues v, bool training)
+    /// <summary>Reads the data the options name: the diacritics task, or tag files of token unit <paramref name="unit"/>
+    /// (training: --tokens, default word; scoring: the model's); <see cref="UsageException"/> names the option, file and
+    /// line at fault.</summary>
+    public static TaggerData LoadData(OptionValues v, bool training, string unit)
     {
         string data = v.FindText(Data) ?? throw new UsageException(training
             ? "--data is required: a tag file of 'tokens<TAB>tags' lines, or the verse table of --task diacritics."
@@ -68,12 +69,12 @@ internal sealed class TaggerTrainKind : ITrainKind
             if (v.FindText(Task) is not null)
             {
                 if (v.IsSet(Valid)) throw new UsageException("--valid is for tag files; the diacritics task validates on --dev-books.");
-                if (v.FindText(Tokens) is { } t && t != TaggerVocabulary.CharTokens) throw new UsageException("--tokens: the diacritics task tags characters; leave --tokens out.");
+                if (unit != TaggerVocabulary.CharTokens) throw new UsageException("--tokens: the diacritics task tags characters; leave --tokens out.");
                 return TaggerData.ForDiacritics(data, v.Get(Column), Books(v.Get(TestBooks)), Books(v.Get(DevBooks)));
             }
             foreach (var taskOnly in new OptionSpec[] { Column, TestBooks, DevBooks })
                 if (v.IsSet(taskOnly)) throw new UsageException($"{taskOnly.Name} belongs to --task diacritics.");
-            return TaggerData.FromFiles(data, v.FindText(Valid), v.FindText(Tokens) ?? TaggerVocabulary.WordTokens);
+            return TaggerData.FromFiles(data, training ? v.FindText(Valid) : null, unit);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException)
         {
@@ -87,7 +88,8 @@ internal sealed class TaggerTrainKind : ITrainKind
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
         string encoder = v.Get(Encoder);
         bool timeOnly = v.IsSet(CommonOptions.Time) && !v.IsSet(CommonOptions.Steps);
-        var data = LoadData(v, training: true);
+        string unit = v.FindText(Tokens) ?? (v.FindText(Task) is null ? TaggerVocabulary.WordTokens : TaggerVocabulary.CharTokens);
+        var data = LoadData(v, training: true, unit);
         var config = new TaggerConfig
         {
             VocabularySize = data.Vocabulary.Tokens.Count, Tags = data.Vocabulary.Tags.Count, Tokens = data.Vocabulary.Unit,
