@@ -1,6 +1,8 @@
 using System.Text.Json;
 using SeqCore.Cli;
+using SeqCore.IO;
 using SeqCore.Models;
+using SeqCore.Tests.Cuda;
 
 namespace SeqCore.Tests.Cli;
 
@@ -145,5 +147,46 @@ public class TagCommandTests
         Assert.That(code, Is.Zero, stderr);
         var restored = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(restored.Select(Diacritics.Strip), Is.EqualTo(new[] { "Asi hablo Jesus", "la nina" }));
+    }
+
+    [Test]
+    public void A_resumed_run_ends_with_the_weights_of_an_uninterrupted_one()
+    {
+        // 60 sentences in batches of 8: 8 batches per epoch, so the resumed run crosses an epoch (a new shuffle).
+        File.WriteAllLines(P("train.tags"), PosLines(60, 5));
+        string[] common = ["train", "--model", "tagger", "--data", P("train.tags"), "--embedding", "4", "--hidden", "6", "--dropout", "0.3",
+            "--batch", "8", "--keep-last", "--schedule", "constant"];
+        var (code, _, err) = Run("", [.. common, "--steps", "12", "--out", P("full.safetensors")]);
+        Assert.That(code, Is.Zero, err);
+        (code, _, err) = Run("", [.. common, "--steps", "5", "--out", P("part.safetensors")]);
+        Assert.That(code, Is.Zero, err);
+        (code, _, err) = Run("", "tag", "train", "--resume", P("part.safetensors"), "--steps", "12", "--out", P("resumed.safetensors"));
+        Assert.That(code, Is.Zero, err);
+        var a = SafeTensors.Read(P("full.safetensors")).Tensors;
+        var b = SafeTensors.Read(P("resumed.safetensors")).Tensors;
+        var weights = a.Keys.Where(k => !k.StartsWith(Checkpoint.RunTensorPrefix, StringComparison.Ordinal)).Order().ToArray();
+        Assert.That(weights, Does.Contain("embedding.weight").And.Contain("encoder.weight_hh_l0_reverse").And.Contain("head.bias"));
+        foreach (string name in weights) Assert.That(b[name].Data, Is.EqualTo(a[name].Data), name);
+    }
+
+    [Test]
+    public void Tag_train_on_the_emulated_cuda_device_reports_the_cpu_losses()
+    {
+        string? lib = CudaTestDevices.EmulationLibrary(out string reason);
+        if (lib is null) Assert.Ignore(reason);
+        File.WriteAllLines(P("train.tags"), PosLines(40, 6));
+        File.WriteAllLines(P("valid.tags"), PosLines(10, 7));
+        string[] args = ["tag", "train", "--data", P("train.tags"), "--valid", P("valid.tags"), "--embedding", "4", "--hidden", "6", "--batch", "8",
+            "--steps", "4", "--eval-every", "2", "--json"];
+        var (code, cpuOut, err) = Run("", [.. args, "--backend", "cpu", "--out", P("cpu.safetensors")]);
+        Assert.That(code, Is.Zero, err);
+        Environment.SetEnvironmentVariable("SEQCORE_CUDA_EMULATOR", lib);
+        string cudaOut;
+        try { (code, cudaOut, err) = Run("", [.. args, "--backend", "cuda", "--out", P("cuda.safetensors")]); }
+        finally { Environment.SetEnvironmentVariable("SEQCORE_CUDA_EMULATOR", null); }
+        Assert.That(code, Is.Zero, err);
+        static JsonElement Result(string stdout) => JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        double cpuLoss = Result(cpuOut).GetProperty("best_eval_loss").GetDouble();
+        Assert.That(Result(cudaOut).GetProperty("best_eval_loss").GetDouble(), Is.EqualTo(cpuLoss).Within(1e-4 * Math.Abs(cpuLoss)));
     }
 }
