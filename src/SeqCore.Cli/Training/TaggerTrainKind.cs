@@ -130,8 +130,7 @@ internal sealed class TaggerTrainKind : ITrainKind
         public ISequenceModel<float> Model => model;
         public ITrainable<float> Trainable => trainable;
         public string Title => data.Task is null ? "tag" : $"tag ({data.Task})";
-        public IReadOnlyList<string> Inputs => data.Task is null && data.Description.StartsWith("validation: ", StringComparison.Ordinal)
-            ? [data.Source, data.Description["validation: ".Length..]] : [data.Source];
+        public IReadOnlyList<string> Inputs => data.ValidSource is { } valid ? [data.Source, valid] : [data.Source];
 
         /// <summary>--epochs passes; an evaluation every epoch or every 250 steps, whichever comes first (only when there
         /// is validation data); with --time alone, a constant rate.</summary>

@@ -189,4 +189,16 @@ public class TagCommandTests
         double cpuLoss = Result(cpuOut).GetProperty("best_eval_loss").GetDouble();
         Assert.That(Result(cudaOut).GetProperty("best_eval_loss").GetDouble(), Is.EqualTo(cpuLoss).Within(1e-4 * Math.Abs(cpuLoss)));
     }
+
+    [Test]
+    public void An_output_that_would_replace_the_validation_file_is_refused()
+    {
+        File.WriteAllLines(P("train.tags"), PosLines(20, 8));
+        File.WriteAllLines(P("valid.tags"), PosLines(5, 9));
+        string before = File.ReadAllText(P("valid.tags"));
+        var (code, _, stderr) = Run("", "tag", "train", "--data", P("train.tags"), "--valid", P("valid.tags"), "--steps", "1", "--out", P("valid.tags"));
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain(P("valid.tags")));
+        Assert.That(File.ReadAllText(P("valid.tags")), Is.EqualTo(before));
+    }
 }

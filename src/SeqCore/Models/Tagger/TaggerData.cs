@@ -15,6 +15,9 @@ public sealed class TaggerData
     /// <summary>The file the training sentences come from.</summary>
     public required string Source { get; init; }
 
+    /// <summary>The validation tag file, or null (none, or the built-in task's development books of <see cref="Source"/>).</summary>
+    public string? ValidSource { get; init; }
+
     /// <summary>The built-in task, or null for tag files.</summary>
     public string? Task { get; init; }
 
@@ -46,7 +49,7 @@ public sealed class TaggerData
         var valid = validPath is null ? [] : TagFile.Read(validPath, unit);
         CheckTags(vocabulary, valid);
         string description = validPath is null ? "no validation file" : string.Create(CultureInfo.InvariantCulture, $"validation: {validPath}");
-        return new TaggerData { Source = trainPath, Description = description, Vocabulary = vocabulary, Train = train, Valid = valid, Test = [] };
+        return new TaggerData { Source = trainPath, ValidSource = validPath, Description = description, Vocabulary = vocabulary, Train = train, Valid = valid, Test = [] };
     }
 
     /// <summary>The built-in task: the verses of <paramref name="column"/> of a verse table split by book, each turned into
