@@ -14,6 +14,7 @@ public static class GradientCases
     public static IReadOnlyList<GradientCase> All { get; } =
         [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases, .. AttentionGradientCases.Cases, .. TransformerGradientCases.Cases, .. TransformerDecoderGradientCases.Cases, .. LossGradientCases.Cases,
          .. Seq2SeqGradientCases.Cases,
+         .. TransformerSeq2SeqGradientCases.Cases,
          .. ForecasterGradientCases.Cases,
          .. Word2VecGradientCases.Cases,
          .. ClassifierGradientCases.Cases,

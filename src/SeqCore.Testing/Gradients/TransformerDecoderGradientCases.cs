@@ -53,18 +53,28 @@ internal static class TransformerDecoderGradientCases
             Forward();
             if (layer is TransformerDecoderStack<double> st) st.Backward(dy, dx, dMemory);
             else ((TransformerDecoderBlock<double>)layer).Backward(dy, dx, dMemory);
-            // As in TransformerGradientCases: the key third of each in_proj_bias has an exact zero gradient (softmax
-            // ignores a constant shift of a query's scores), so only its query and value thirds are compared.
-            var inputs = CheckData.ParameterInputs(layer.Parameters.Where(p => !p.Name.EndsWith("in_proj_bias", StringComparison.Ordinal))).ToList();
-            foreach (var p in layer.Parameters.Where(p => p.Name.EndsWith("in_proj_bias", StringComparison.Ordinal)))
-            {
-                inputs.Add(new GradientCheckInput(p.Name + "[q]", p.Value.Slice(0, e), p.Gradient.Slice(0, e)));
-                inputs.Add(new GradientCheckInput(p.Name + "[v]", p.Value.Slice(2 * e, e), p.Gradient.Slice(2 * e, e)));
-            }
+            var inputs = AttentionAwareInputs(layer.Parameters, e);
             inputs.Add(new GradientCheckInput("input", x, dx));
             inputs.Add(new GradientCheckInput("memory", memory, dMemory));
             return GradientChecker.Check(name, be, () => { Forward(); return GradientChecker.WeightedSum(be, y, w); }, inputs);
         }
         finally { ((IDisposable)layer).Dispose(); }
     });
+
+    /// <summary>
+    /// The check inputs of <paramref name="parameters"/>, each <c>in_proj_bias</c> as its query and value thirds only: as in
+    /// TransformerGradientCases, its key third has an exact zero gradient (softmax ignores a constant shift of a query's
+    /// scores), so its finite difference is pure rounding noise.
+    /// </summary>
+    internal static List<GradientCheckInput> AttentionAwareInputs(IEnumerable<Parameter<double>> parameters, int e)
+    {
+        var inputs = new List<GradientCheckInput>();
+        foreach (var p in parameters)
+        {
+            if (!p.Name.EndsWith("in_proj_bias", StringComparison.Ordinal)) { inputs.Add(new GradientCheckInput(p.Name, p.Value, p.Gradient)); continue; }
+            inputs.Add(new GradientCheckInput(p.Name + "[q]", p.Value.Slice(0, e), p.Gradient.Slice(0, e)));
+            inputs.Add(new GradientCheckInput(p.Name + "[v]", p.Value.Slice(2 * e, e), p.Gradient.Slice(2 * e, e)));
+        }
+        return inputs;
+    }
 }

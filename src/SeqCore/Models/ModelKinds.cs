@@ -10,6 +10,7 @@ public static class ModelKinds
         ForecasterKind.Instance,
         ClassifierKind.Instance,
         Seq2SeqKind.Instance,
+        TransformerSeq2SeqKind.Instance,
         Word2VecKind.Instance,
     ];
 
