@@ -209,10 +209,21 @@ require_torch() {
   fi
 }
 
+# The TorchSharp peer (TorchSharp-cpu 0.107, LibTorch 2.10) runs in a Debian 13 root made once by debootstrap (its
+# native library needs glibc 2.38); bench/compare/torchsharp.sh explains. Without root or network the comparison
+# goes on with PyTorch alone and says why. SEQCORE_NO_TORCHSHARP=1 skips it.
+torchsharp_peer() {
+  [ "${SEQCORE_NO_TORCHSHARP:-0}" = 1 ] && { echo "build.sh: TorchSharp peer skipped (SEQCORE_NO_TORCHSHARP=1)" >&2; return 1; }
+  bench/compare/torchsharp.sh setup && bench/compare/torchsharp.sh build && bench/compare/torchsharp.sh check \
+    || { echo "build.sh: no TorchSharp peer (see the line above); comparing with PyTorch alone" >&2; return 1; }
+}
+
 verb_compare() {
   build_cli
   require_torch
-  /usr/bin/python3 bench/compare/compare.py --seqcore "dotnet $CLI_DLL" --out "$ROOT/artifacts/compare" "$@"
+  local peer=()
+  if torchsharp_peer; then peer=(--torchsharp "$ROOT/bench/compare/torchsharp.sh run"); fi
+  /usr/bin/python3 bench/compare/compare.py --seqcore "dotnet $CLI_DLL" --out "$ROOT/artifacts/compare" "${peer[@]}" "$@"
 }
 
 # NuGet packages of SeqCore, SeqCore.Cuda, SeqCore.Testing and the seqcore tool (SeqCore.Cli) in artifacts/packages:
@@ -279,8 +290,9 @@ Usage: ./build.sh <verb> [args]
   run -- ARGS               Release build of the CLI, then run 'seqcore ARGS' (e.g. ./build.sh run -- info --json)
   bench [filter] [args]     BenchmarkDotNet suites in Release; filter defaults to '*' (all: long!), e.g.
                             ./build.sh bench '*Gemm*' --job short; results in artifacts/bench
-  compare [filter] [--quick]  SeqCore and PyTorch (Debian's python3-torch, installed if missing) on the same cases
-                            in one run: table of SeqCore ms, PyTorch ms and ratio; CSV and SVG in artifacts/compare
+  compare [filter] [--quick]  SeqCore, PyTorch (Debian's python3-torch, installed if missing) and TorchSharp (in a
+                            Debian 13 root made once by debootstrap) on the same cases in one run: table of ms and
+                            ratios; CSV and SVG in artifacts/compare
   pack                      NuGet packages SeqCore, SeqCore.Cuda, SeqCore.Testing and the seqcore tool (SeqCore.Cli)
                             in artifacts/packages, version from git tags v*, symbols, SourceLink; then pack-check
   pack-check                tests/SeqCore.PackageTests on artifacts/packages: contents, the tool installed and run,

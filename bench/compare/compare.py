@@ -8,6 +8,10 @@ For every case SeqCore runs with 1 and 2 threads, PyTorch with 1 and 2 threads (
 torch_bench.py, which also keeps glibc's malloc from returning freed memory to the kernel) and with 1 OpenMP thread over
 a 2-thread BLAS; the best median of each side is compared: ratio = PyTorch ms / SeqCore ms, so a ratio
 above 1 means SeqCore is faster. Writes artifacts/compare/compare.csv and compare.svg next to the table.
+
+With --torchsharp CMD (build.sh passes bench/compare/torchsharp.sh run when the Debian 13 root is there) every case
+also runs on TorchSharp-cpu (LibTorch 2.10) with 1 and 2 threads, and the table gains its ms and the ratio
+TorchSharp ms / SeqCore ms.
 """
 import argparse
 import csv
@@ -26,6 +30,14 @@ TORCH = [sys.executable, str(HERE / "torch_bench.py")]
 # The language-model step: a character model (V=96) with a 2-layer LSTM, E=256, H=512, BPTT window 64, 32 streams.
 LM_DIMS = ["--arch", "lstm", "--layers", "2", "--vocab", "96", "--embed", "256", "--hidden", "512", "--seq", "64", "--batch", "32"]
 
+# Sampling: the demo's character LSTM (E=64, one layer of 256) and a small transformer LM (E=128, 2 layers, 4 heads) with
+# its KV cache, a 16-token prompt continued by 128 tokens, in 1 and 8 streams.
+GENERATE = [
+    ("lstm.L1.V96.E64.H256", ["--arch", "lstm", "--layers", "1", "--vocab", "96", "--embed", "64", "--hidden", "256", "--prompt", "16", "--tokens", "128"]),
+    ("transformer.L2.V96.E128.h4", ["--arch", "transformer", "--layers", "2", "--vocab", "96", "--embed", "128", "--heads", "4",
+                                    "--context", "256", "--prompt", "16", "--tokens", "128"]),
+]
+
 # (name, seqcore args, torch args); each side prints JSON lines with median_ms.
 QUICK = [
     ("gemm.1024x1024x1024", ["bench", "gemm", "--shapes", "1024x1024x1024"], ["gemm", "--shapes", "1024x1024x1024"]),
@@ -37,6 +49,8 @@ QUICK = [
     ("mha.T256.B16.E512.h8.causal", ["bench", "attention", "--seq", "256", "--batch", "16", "--dim", "512", "--heads", "8"],
      ["mha", "--seq", "256", "--batch", "16", "--embed", "512", "--heads", "8"]),
     ("lm.lstm.L2.V96.E256.H512.T64.B32", ["bench", "lm", *LM_DIMS], ["lm", *LM_DIMS]),
+    *[(f"generate.{name}.B{b}", ["bench", "generate", *dims, "--streams", str(b)], ["generate", *dims, "--streams", str(b)])
+      for name, dims in GENERATE for b in (1, 8)],
 ]
 
 
@@ -93,7 +107,16 @@ def best(cmd_base, thread_args):
     return min(results, key=lambda r: r["median_ms"])
 
 
+def best_or_none(cmd_base, thread_args):
+    """best() for a peer that may lack a case (the TorchSharp peer has no 'generate'): None when it fails."""
+    try:
+        return best(cmd_base, thread_args)
+    except subprocess.CalledProcessError:
+        return None
+
+
 SEQCORE_THREADS = [["--threads", "1"], ["--threads", "2"]]
+TORCHSHARP_THREADS = [["--threads", "1"], ["--threads", "2"]]
 # PyTorch: 1 and 2 threads for both its own pool and the BLAS, plus its often fastest setting on 2 cores:
 # 1 OpenMP thread with the BLAS on both cores (2 OpenMP threads spinning beside 2 BLAS threads oversubscribe).
 TORCH_THREADS = [["--threads", "1"], ["--threads", "2"], ["--threads", "1", "--blas-threads", "2"]]
@@ -107,21 +130,27 @@ def write_csv(rows, path):
 
 
 def svg(rows, path):
+    peers = [("seqcore_ms", "#2b6cb0", "SeqCore"), ("pytorch_ms", "#c05621", "PyTorch")]
+    if "torchsharp_ms" in rows[0]:
+        peers.append(("torchsharp_ms", "#2f855a", "TorchSharp"))
     width, bar, gap, left = 760, 14, 10, 230
-    height = 60 + len(rows) * (2 * bar + gap)
-    scale = (width - left - 80) / max(max(r["seqcore_ms"], r["pytorch_ms"]) for r in rows)
+    height = 60 + len(rows) * (len(peers) * bar + gap)
+    scale = (width - left - 80) / max(r[key] for r in rows for key, _, _ in peers if r[key] != "")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-             '<text x="10" y="20" font-size="14">SeqCore vs PyTorch (CPU), median ms, best of 1 and 2 threads; lower is faster</text>',
-             f'<rect x="{left}" y="30" width="12" height="10" fill="#2b6cb0"/><text x="{left + 16}" y="39">SeqCore</text>',
-             f'<rect x="{left + 90}" y="30" width="12" height="10" fill="#c05621"/><text x="{left + 106}" y="39">PyTorch</text>']
+             '<text x="10" y="20" font-size="14">SeqCore and its peers (CPU), median ms, best of 1 and 2 threads; lower is faster</text>']
+    for i, (_, colour, label) in enumerate(peers):
+        parts.append(f'<rect x="{left + 100 * i}" y="30" width="12" height="10" fill="{colour}"/><text x="{left + 100 * i + 16}" y="39">{label}</text>')
     y = 50
     for r in rows:
         parts.append(f'<text x="10" y="{y + bar + 4}">{r["case"]} (×{r["ratio"]:.2f})</text>')
-        for value, colour, dy in ((r["seqcore_ms"], "#2b6cb0", 0), (r["pytorch_ms"], "#c05621", bar)):
+        for i, (key, colour, _) in enumerate(peers):
+            value, dy = r[key], i * bar
+            if value == "":
+                continue
             w = max(1.0, value * scale)
             parts.append(f'<rect x="{left}" y="{y + dy}" width="{w:.1f}" height="{bar - 2}" fill="{colour}"/>')
             parts.append(f'<text x="{left + w + 4:.1f}" y="{y + dy + bar - 4}">{value:.3g} ms</text>')
-        y += 2 * bar + gap
+        y += len(peers) * bar + gap
     parts.append("</svg>")
     path.write_text("\n".join(parts) + "\n")
 
@@ -134,8 +163,10 @@ def main():
     p.add_argument("--scaling", action="store_true", help="LSTM sweeps over H, B and T around T=64, B=32, H=256")
     p.add_argument("--seqcore", required=True, help="command that runs the seqcore CLI")
     p.add_argument("--out", default="artifacts/compare", help="folder for compare.csv and compare.svg")
+    p.add_argument("--torchsharp", default="", help="command that runs the TorchSharp peer (bench/compare/torchsharp.sh run)")
     args = p.parse_args()
     seqcore = shlex.split(args.seqcore)
+    torchsharp = shlex.split(args.torchsharp)
     chosen = TINY if args.tiny else QUICK if args.quick else scaling() if args.scaling else full_grid()
     cases = [c for c in chosen if args.filter in c[0]]
     if not cases:
@@ -144,7 +175,8 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    print(f"{'case':<28} {'SeqCore ms':>11} {'PyTorch ms':>11} {'ratio':>7}   (ratio = PyTorch / SeqCore; each side's best thread setting)")
+    peer_header = f" {'TorchSharp ms':>13} {'ratio':>7}" if torchsharp else ""
+    print(f"{'case':<28} {'SeqCore ms':>11} {'PyTorch ms':>11} {'ratio':>7}{peer_header}   (ratio = peer / SeqCore; each side's best thread setting)")
     for name, sc_args, torch_args in cases:
         s = best(seqcore + sc_args + ["--json"], SEQCORE_THREADS)
         t = best(TORCH + torch_args, TORCH_THREADS)
@@ -153,13 +185,26 @@ def main():
                "ratio": t["median_ms"] / s["median_ms"],
                "seqcore_forward_ms": s.get("forward_ms", ""), "pytorch_forward_ms": t.get("forward_ms", ""),
                "blas": t.get("blas", ""), "torch_version": t.get("torch_version", ""), "torch_malloc": t.get("malloc", "")}
+        peer = ""
+        if torchsharp:
+            ts = best_or_none(torchsharp + torch_args, TORCHSHARP_THREADS)
+            if ts is None:
+                row.update({"torchsharp_ms": "", "torchsharp_threads": "", "ratio_torchsharp": "", "torchsharp_version": ""})
+                peer = f" {'n/a':>13} {'':>7}"
+            else:
+                row.update({"torchsharp_ms": ts["median_ms"], "torchsharp_threads": ts["threads"],
+                            "ratio_torchsharp": ts["median_ms"] / s["median_ms"], "torchsharp_version": ts.get("torch_version", "")})
+                peer = f" {row['torchsharp_ms']:>13.3f} {row['ratio_torchsharp']:>7.2f}"
         rows.append(row)
-        print(f"{name:<28} {row['seqcore_ms']:>11.3f} {row['pytorch_ms']:>11.3f} {row['ratio']:>7.2f}   "
-              f"(SeqCore t{row['seqcore_threads']}, PyTorch t{row['pytorch_threads']})", flush=True)
+        print(f"{name:<28} {row['seqcore_ms']:>11.3f} {row['pytorch_ms']:>11.3f} {row['ratio']:>7.2f}{peer}   "
+              f"(SeqCore t{row['seqcore_threads']}, PyTorch t{row['pytorch_threads']}"
+              + (f", TorchSharp t{row['torchsharp_threads']})" if torchsharp and row["torchsharp_threads"] != "" else ")"), flush=True)
         write_csv(rows, out / "compare.csv")  # after every case, so a long run that is stopped keeps what it measured
     svg(rows, out / "compare.svg")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"torch {rows[0]['torch_version']} with {rows[0]['blas']}, malloc: {rows[0]['torch_malloc']}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+          f"torch {rows[0]['torch_version']} with {rows[0]['blas']}, malloc: {rows[0]['torch_malloc']}"
+          + (f"; {next((r['torchsharp_version'] for r in rows if r['torchsharp_version']), 'TorchSharp ran no case')}" if torchsharp else "; no TorchSharp peer")
+          + f"; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"wrote {out / 'compare.csv'} and {out / 'compare.svg'}")
     return 0
 

@@ -5,6 +5,7 @@
     /usr/bin/python3 bench/compare/torch_bench.py lstm --seq 64 --batch 32 --input 256 --hidden 256 --threads 2
     /usr/bin/python3 bench/compare/torch_bench.py mha --seq 256 --batch 16 --embed 512 --heads 8 --threads 2
     /usr/bin/python3 bench/compare/torch_bench.py lm --arch lstm --vocab 96 --embed 256 --hidden 512 --layers 2 --seq 64 --batch 32
+    /usr/bin/python3 bench/compare/torch_bench.py generate --arch transformer --embed 128 --layers 2 --heads 4 --streams 8
 
 The thread count is fixed before torch is imported, for torch's own pool (OpenMP) and for the BLAS it calls
 (OpenBLAS or another libblas.so.3), so "1 thread" is one thread: otherwise OpenBLAS starts one thread per core
@@ -27,8 +28,8 @@ import time
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn", "mha", "lm"])
-    p.add_argument("--arch", default="lstm", choices=["rnn", "lstm", "gru"], help="lm: the recurrent stack")
+    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn", "mha", "lm", "generate"])
+    p.add_argument("--arch", default="lstm", choices=["rnn", "lstm", "gru", "transformer"], help="lm, generate: the model")
     p.add_argument("--vocab", type=int, default=96, help="lm: vocabulary size")
     p.add_argument("--layers", type=int, default=2, help="lm: recurrent layers")
     p.add_argument("--shapes", default="1024x1024x1024", help="gemm: MxNxK[,MxNxK...]")
@@ -37,7 +38,11 @@ def parse_args():
     p.add_argument("--input", type=int, default=256)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--embed", type=int, default=512, help="mha: embedding width E")
-    p.add_argument("--heads", type=int, default=8, help="mha: heads")
+    p.add_argument("--heads", type=int, default=8, help="mha, generate: heads")
+    p.add_argument("--context", type=int, default=256, help="generate: a transformer's context length (its KV cache)")
+    p.add_argument("--prompt", type=int, default=16, help="generate: prompt tokens P")
+    p.add_argument("--tokens", type=int, default=128, help="generate: tokens N generated per stream")
+    p.add_argument("--streams", type=int, default=1, help="generate: streams B sampled together")
     p.add_argument("--no-causal", action="store_true", help="mha: full attention instead of the causal attn_mask")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--blas-threads", type=int, default=0, help="threads of the BLAS library (default: the same as --threads)")
@@ -144,6 +149,9 @@ def main():
     if args.suite == "lm":
         lm_step(args, common, torch)
         return
+    if args.suite == "generate":
+        generate(args, common, torch)
+        return
     cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.suite]
     model = cls(args.input, args.hidden)
     x = torch.randn(args.seq, args.batch, args.input, requires_grad=True)
@@ -195,6 +203,76 @@ def lm_step(args, common, torch):
     out = {"suite": "lm", "case": f"torch.lm.{args.arch}.L{args.layers}.V{V}.E{E}.H{H}.T{T}.B{B}.t{args.threads}",
            "forward_ms": fwd, "median_ms": med, "min_ms": best, "tokens_per_s": T * B / (med * 1e-3), "repeat": runs,
            "blas": blas_library(), **common}
+    print(json.dumps(out), flush=True)
+
+
+def generate(args, common, torch):
+    """Sampling from a language model with random weights, the loop of 'seqcore bench generate': a P-token prompt
+    continued by N tokens in B streams at once, temperature 1 (softmax, multinomial), under no_grad. Recurrent: embedding
+    -> nn.LSTM/GRU/RNN stack -> linear head, the prompt run as one sequence, then one step per token with the carried
+    state. Transformer: the pre-LN GPT block of SeqCore's transformer LM (learned positions, exact GELU, 4E feed-forward,
+    final LayerNorm), written out with an explicit KV cache so each token costs O(context): the prompt fills the cache in
+    one pass, then each token attends over the cached keys and values."""
+    P, N, B, V, E = args.prompt, args.tokens, args.streams, args.vocab, args.embed
+    F = torch.nn.functional
+    torch.manual_seed(1)
+    prompt = torch.randint(0, V, (P,))
+    if args.arch != "transformer":
+        rnn_cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.arch]
+        embedding, rnn, head = torch.nn.Embedding(V, E), rnn_cls(E, args.hidden, args.layers), torch.nn.Linear(args.hidden, V)
+
+        def run():
+            with torch.no_grad():
+                y, state = rnn(embedding(prompt.unsqueeze(1).expand(P, B)))
+                logits = head(y[-1])
+                for t in range(N):
+                    nxt = torch.multinomial(F.softmax(logits, dim=-1), 1).squeeze(1)
+                    if t + 1 < N:
+                        y, state = rnn(embedding(nxt.unsqueeze(0)), state)
+                        logits = head(y[-1])
+        name = f"torch.generate.{args.arch}.L{args.layers}.V{V}.E{E}.H{args.hidden}.P{P}.N{N}.B{B}.t{args.threads}"
+    else:
+        L, h, C = args.layers, args.heads, args.context
+        d = E // h
+        if P + N > C:
+            raise SystemExit("torch_bench.py generate: prompt + tokens must fit the context (no sliding window here)")
+        tok, pos = torch.nn.Embedding(V, E), torch.nn.Embedding(C, E)
+        blocks = [dict(ln1=torch.nn.LayerNorm(E), qkv=torch.nn.Linear(E, 3 * E), out=torch.nn.Linear(E, E), ln2=torch.nn.LayerNorm(E),
+                       fc1=torch.nn.Linear(E, 4 * E), fc2=torch.nn.Linear(4 * E, E)) for _ in range(L)]
+        ln_f, head = torch.nn.LayerNorm(E), torch.nn.Linear(E, V)
+        scale = 1.0 / d ** 0.5
+
+        def forward(x, start, cache):
+            """x [B, n, E] at positions start.. ; cache[l] = (K, V) [B, h, C, d] filled up to start."""
+            n = x.shape[1]
+            x = x + pos.weight[start:start + n]
+            mask = torch.ones(n, start + n, dtype=torch.bool).tril(start) if n > 1 else None
+            for l, blk in enumerate(blocks):
+                q, k, v = blk["qkv"](blk["ln1"](x)).view(B, n, 3, h, d).permute(2, 0, 3, 1, 4)
+                K, Vc = cache[l]
+                K[:, :, start:start + n] = k
+                Vc[:, :, start:start + n] = v
+                att = (q @ K[:, :, :start + n].transpose(-1, -2)) * scale
+                if mask is not None:
+                    att = att.masked_fill(~mask, float("-inf"))
+                a = (att.softmax(-1) @ Vc[:, :, :start + n]).transpose(1, 2).reshape(B, n, E)
+                x = x + blk["out"](a)
+                x = x + blk["fc2"](F.gelu(blk["fc1"](blk["ln2"](x))))
+            return head(ln_f(x[:, -1]))
+
+        def run():
+            with torch.no_grad():
+                cache = [(torch.empty(B, h, C, d), torch.empty(B, h, C, d)) for _ in range(L)]
+                logits = forward(tok(prompt).unsqueeze(0).expand(B, P, E), 0, cache)
+                for t in range(N):
+                    nxt = torch.multinomial(F.softmax(logits, dim=-1), 1)
+                    if t + 1 < N:
+                        logits = forward(tok(nxt), P + t, cache)
+        name = f"torch.generate.transformer.L{L}.V{V}.E{E}.h{h}.P{P}.N{N}.B{B}.t{args.threads}"
+
+    med, best, runs = timed(run, args.repeat)
+    out = {"suite": "generate", "case": name, "median_ms": med, "min_ms": best, "tokens_per_s": N * B / (med * 1e-3),
+           "ms_per_token": med / N, "repeat": runs, "blas": blas_library(), **common}
     print(json.dumps(out), flush=True)
 
 

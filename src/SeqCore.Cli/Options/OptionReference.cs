@@ -35,6 +35,7 @@ internal static class OptionReference
         ("bench lstm | gru | rnn", BenchRecurrentCommand.AllOptions),
         ("bench mha (alias attention)", BenchAttentionCommand.AllOptions),
         ("bench lm", BenchLanguageModelCommand.AllOptions),
+        ("bench generate", BenchGenerateCommand.AllOptions),
         ("bench cuda-kernels", BenchCudaKernelsCommand.AllOptions),
     ];
 

@@ -35,4 +35,33 @@ public static class TextGenerator
         }
         return result;
     }
+
+    /// <summary>
+    /// Generates <paramref name="count"/> tokens after the same <paramref name="prompt"/> in each of
+    /// <paramref name="streams"/> independent streams decoded together as one batch (one forward per token for all
+    /// streams; a transformer encodes the prompt in one pass). Stream i samples from its own random stream, seeded
+    /// <c>seed + i</c>, so stream 0 draws as <see cref="Generate{T}"/> with the same seed does. Returns the tokens of each stream.
+    /// </summary>
+    public static int[][] GenerateBatch<T>(LanguageModel<T> model, ReadOnlySpan<int> prompt, int count, int streams, SamplingOptions options,
+        ulong seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (prompt.IsEmpty) throw new ArgumentException("TextGenerator: the prompt needs at least one token.", nameof(prompt));
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), $"TextGenerator: count must be ≥ 0, got {count}.");
+        if (streams <= 0) throw new ArgumentOutOfRangeException(nameof(streams), $"TextGenerator: streams must be positive, got {streams}.");
+        int v = model.Config.VocabularySize;
+        var samplers = new TokenSampler[streams];
+        for (int i = 0; i < streams; i++) samplers[i] = new TokenSampler(options, new RandomStream(seed + (ulong)i));
+        using var decoder = new LanguageModelDecoder<T>(model, streams);
+        var logits = decoder.FeedPrompt(prompt);
+        var result = new int[streams][];
+        for (int i = 0; i < streams; i++) result[i] = new int[count];
+        var next = new int[streams];
+        for (int t = 0; t < count; t++)
+        {
+            for (int i = 0; i < streams; i++) result[i][t] = next[i] = samplers[i].Sample(logits.Slice(i * v, v));
+            if (t + 1 < count) logits = decoder.Feed(next);
+        }
+        return result;
+    }
 }

@@ -52,6 +52,57 @@ public class CompareEndToEndTests
         }
     }
 
+    /// <summary>With the TorchSharp peer set up (<c>bench/compare/torchsharp.sh setup</c> and <c>build</c>: a Debian 13 root
+    /// and the built peer), the tiny cases gain a TorchSharp column with finite positive times. Skipped, with the reason,
+    /// where the peer is not set up (a fresh clone: <c>./build.sh compare</c> sets it up).</summary>
+    [Test]
+    public void CompareScriptRunsTheTorchSharpPeerWhenItIsSetUp()
+    {
+        const string python = "/usr/bin/python3";
+        string root = RepositoryRoot();
+        string script = Path.Combine(root, "bench", "compare", "torchsharp.sh");
+        if (Run("/bin/bash", $"\"{script}\" check", out _) != 0)
+            Assert.Ignore("the TorchSharp peer is not set up here (needs root, the Debian 13 root and the built peer: ./build.sh compare makes them).");
+        if (!File.Exists(python) || Run(python, "-c \"import torch\"", out _) != 0)
+            Assert.Ignore("PyTorch is not installed (Debian's python3-torch), so the comparison cannot run here.");
+        string cli = Path.Combine(AppContext.BaseDirectory, "SeqCore.Cli.dll");
+        string outDir = Path.Combine(Path.GetTempPath(), "seqcore-compare-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            int rc = Run(python, $"\"{Path.Combine(root, "bench", "compare", "compare.py")}\" --tiny --seqcore \"dotnet {cli}\" --torchsharp \"{script} run\" --out \"{outDir}\"", out string output);
+            Assert.That(rc, Is.Zero, output);
+            Assert.That(output, Does.Contain("TorchSharp ms").And.Contain("torchsharp-0.107"));
+            string[] csv = File.ReadAllLines(Path.Combine(outDir, "compare.csv"));
+            var header = csv[0].Split(',');
+            foreach (string line in csv[1..])
+            {
+                double ms = double.Parse(CsvFields(line)[Array.IndexOf(header, "torchsharp_ms")], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.That(ms, Is.GreaterThan(0).And.LessThan(1e4), line);
+            }
+            Assert.That(File.ReadAllText(Path.Combine(outDir, "compare.svg")), Does.Contain("TorchSharp"));
+        }
+        finally
+        {
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+        }
+    }
+
+    /// <summary>The fields of one CSV line as Python's csv module writes it (a field with a comma is quoted).</summary>
+    private static List<string> CsvFields(string line)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        bool quoted = false;
+        foreach (char c in line)
+        {
+            if (c == '"') quoted = !quoted;
+            else if (c == ',' && !quoted) { fields.Add(field.ToString()); field.Clear(); }
+            else field.Append(c);
+        }
+        fields.Add(field.ToString());
+        return fields;
+    }
+
     private static int Run(string file, string args, out string output)
     {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
