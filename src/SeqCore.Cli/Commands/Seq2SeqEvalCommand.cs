@@ -53,9 +53,7 @@ internal static class Seq2SeqEvalCommand
         int maxLength = Seq2SeqTranslateCommand.DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var results = beam > 1
-            ? sources.Select(src => seq2seq.Beam(src, beam, maxLength, alpha)[0]).ToArray()
-            : seq2seq.Greedy(sources, maxLength);
+        var results = Seq2SeqTranslateCommand.Decode(seq2seq, sources, beam, maxLength, alpha);
         var outputs = results.Select(r => vocabulary.DecodeTarget(r.Tokens)).ToList();
         var references = pairs.Select(p => p.Target).ToList();
         int exact = outputs.Where((o, i) => o == references[i]).Count();

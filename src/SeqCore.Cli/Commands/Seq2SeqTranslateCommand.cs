@@ -61,9 +61,7 @@ internal static class Seq2SeqTranslateCommand
         }
         int maxLength = DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));
 
-        var results = beam > 1
-            ? sources.Select(src => seq2seq.Beam(src, beam, maxLength, alpha)[0]).ToArray()
-            : seq2seq.Greedy(sources, maxLength);
+        var results = Decode(seq2seq, sources, beam, maxLength, alpha);
         string? svgPath = null;
         if (attentionSvg is not null)
         {
@@ -88,16 +86,29 @@ internal static class Seq2SeqTranslateCommand
     /// <summary>Checks the checkpoint's parameters and the decoding's working memory (<paramref name="rows"/> decoded at once,
     /// over <paramref name="longestInput"/> source tokens and the longest output) against the budget, before loading.</summary>
     internal static void CheckBudget(OptionValues v, string modelPath, int rows, int longestInput, int? maxLengthOption) =>
-        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, metadata) => new RunShape(rows, longestInput,
+        BudgetOptions.CheckFile(v, Model.Name, modelPath, Family(modelPath), (_, metadata) => new RunShape(rows, longestInput,
             DecodeLength(maxLengthOption, metadata.TryGetValue(Seq2Seq<float>.MaxTargetLengthKey, out var saved)
                 && int.TryParse(saved, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0, longestInput)));
 
-    /// <summary>Loads the --model checkpoint and its vocabularies; a file that cannot be read, or has no vocabularies,
-    /// is a usage error naming the file.</summary>
-    internal static (Seq2Seq<float> Model, Seq2SeqVocabulary Vocabulary) LoadModel(OptionValues v, string modelPath, IBackend<float> backend)
+    /// <summary>The model kind of a seq2seq checkpoint: <c>transformer-seq2seq</c> when it says so, else <c>seq2seq</c>
+    /// (whose load then reports what is wrong with the file).</summary>
+    internal static string Family(string modelPath)
     {
-        Seq2Seq<float> seq2seq;
-        try { seq2seq = Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v)); }
+        try { return ModelCheckpoint.ReadKind(modelPath) == TransformerSeq2SeqConfig.ModelKind ? TransformerSeq2SeqConfig.ModelKind : Seq2SeqConfig.ModelKind; }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { return Seq2SeqConfig.ModelKind; }
+    }
+
+    /// <summary>Loads the --model checkpoint of either family and its vocabularies; a file that cannot be read, or has
+    /// no vocabularies, is a usage error naming the file.</summary>
+    internal static (ISeq2SeqModel<float> Model, Seq2SeqVocabulary Vocabulary) LoadModel(OptionValues v, string modelPath, IBackend<float> backend)
+    {
+        ISeq2SeqModel<float> seq2seq;
+        try
+        {
+            seq2seq = Family(modelPath) == TransformerSeq2SeqConfig.ModelKind
+                ? TransformerSeq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v))
+                : Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v));
+        }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"--model: {e.Message}");
@@ -106,6 +117,14 @@ internal static class Seq2SeqTranslateCommand
         seq2seq.Dispose();
         throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
     }
+
+    /// <summary>Decodes every source with either family: greedy over the whole batch, or beam search one source at a time.</summary>
+    internal static DecodedSequence[] Decode(ISeq2SeqModel<float> model, IReadOnlyList<int[]> sources, int beam, int maxLength, double alpha) => model switch
+    {
+        Seq2Seq<float> recurrent => beam > 1 ? [.. sources.Select(src => recurrent.Beam(src, beam, maxLength, alpha)[0])] : recurrent.Greedy(sources, maxLength),
+        TransformerSeq2Seq<float> transformer => beam > 1 ? [.. sources.Select(src => transformer.Beam(src, beam, maxLength, alpha)[0])] : transformer.Greedy(sources, maxLength),
+        _ => throw new ArgumentException($"seq2seq: no decoding for a {model.GetType().Name}."),
+    };
 
     /// <summary>The longest output decoded: --max-length, else 10 past the longest target seen in training (when the
     /// checkpoint records it), else twice the longest input plus 10.</summary>

@@ -11,7 +11,8 @@ namespace SeqCore.Cli.Training;
 
 /// <summary><c>train --model seq2seq</c> and <c>seq2seq train</c>: an encoder–decoder with attention on a TSV of
 /// character pairs; reports the held-out loss, teacher-forced token accuracy and exact-match accuracy (greedy, and beam
-/// search with <c>--beam K</c>), and writes an attention map of the first held-out pair beside the checkpoint.</summary>
+/// search with <c>--beam K</c>), and writes an attention map of the first held-out pair beside the checkpoint. With
+/// <c>--architecture transformer</c> the model is the encoder–decoder transformer (<see cref="TransformerSeq2SeqJob"/>).</summary>
 internal sealed class Seq2SeqTrainKind : ITrainKind
 {
     public static readonly TextOption Data = new("--data", "TSV of source<TAB>target pairs, one per line (characters are the tokens; required).", valueName: "FILE");
@@ -30,7 +31,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
     public IModelKind Kind => Seq2SeqKind.Instance;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [Data, Cell, Attention, Embedding, Hidden, Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength];
+        [Data, Cell, Attention, Embedding, Hidden, Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength, .. Seq2SeqTransformerOptions.All];
 
     public TrainingSettings Defaults { get; } = new() { Steps = 3000, LearningRate = 0.003, Clip = 5, EvalEvery = 250 };
 
@@ -57,6 +58,8 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         try { data = Seq2SeqPairs.Load(dataPath, v.Get(HeldOut), seed); }
         catch (InvalidDataException e) { throw new UsageException($"--data: {e.Message}"); }
         catch (ArgumentException e) { throw new UsageException($"{e.Message} Add pairs or lower --held-out."); }
+        if (v.Get(Seq2SeqTransformerOptions.Architecture) == "transformer")
+            return TransformerSeq2SeqJob.Prepare(v, backend, seed, shard, data, batch, embedding, decoding.Beam, decoding.Alpha, decoding.MaxLength);
         var config = new Seq2SeqConfig
         {
             SourceVocabularySize = data.Vocabulary.SourceSize, TargetVocabularySize = data.Vocabulary.TargetSize, EmbeddingSize = embedding, HiddenSize = hidden,

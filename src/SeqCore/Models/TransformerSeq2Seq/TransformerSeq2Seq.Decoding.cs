@@ -8,7 +8,7 @@ public sealed partial class TransformerSeq2Seq<T>
     /// <summary>
     /// Greedy decoding of a batch of sources (each ending with the source <c>&lt;eos&gt;</c>): every row takes its most
     /// likely next token until <c>&lt;eos&gt;</c> or <paramref name="maxLength"/> tokens, one decoder step at a time
-    /// over the KV cache.
+    /// over the KV cache. Outputs stop at <see cref="TransformerSeq2SeqConfig.MaxLength"/> tokens whatever the limit.
     /// </summary>
     public DecodedSequence[] Greedy(IReadOnlyList<int[]> sources, int maxLength)
     {
@@ -16,6 +16,7 @@ public sealed partial class TransformerSeq2Seq<T>
         if (sources.Count == 0) return [];
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"TransformerSeq2Seq.Greedy: the length limit must be positive, got {maxLength}.");
         int n = sources.Count, v = Config.TargetVocabularySize;
+        maxLength = Math.Min(maxLength, Config.MaxLength);
         using var scorer = new Scorer(this, sources, 1);
         var tokens = new List<int>[n];
         var attention = new List<double[]>[n];
@@ -46,12 +47,13 @@ public sealed partial class TransformerSeq2Seq<T>
     }
 
     /// <summary>Beam search for one source (ending with the source <c>&lt;eos&gt;</c>) with beam width
-    /// <paramref name="beamWidth"/> and GNMT length normalisation α (see <see cref="BeamSearch"/>); best first.</summary>
+    /// <paramref name="beamWidth"/> and GNMT length normalisation α (see <see cref="BeamSearch"/>); best first. Outputs
+    /// stop at <see cref="TransformerSeq2SeqConfig.MaxLength"/> tokens whatever the limit.</summary>
     public IReadOnlyList<DecodedSequence> Beam(int[] source, int beamWidth, int maxLength, double alpha = 0.6)
     {
         ArgumentNullException.ThrowIfNull(source);
         using var scorer = CreateScorer([source], beamWidth);
-        return BeamSearch.Run(scorer, Seq2SeqVocabulary.Bos, Seq2SeqVocabulary.Eos, maxLength, alpha);
+        return BeamSearch.Run(scorer, Seq2SeqVocabulary.Bos, Seq2SeqVocabulary.Eos, Math.Min(maxLength, Config.MaxLength), alpha);
     }
 
     /// <inheritdoc />
