@@ -11,7 +11,7 @@ namespace SeqCore.Tests.Models;
 
 /// <summary>TransformerSeq2Seq: matches the PyTorch nn.Transformer wrapper of tests/golden/make_transformer_seq2seq_golden.py
 /// (loss, logits, every gradient), decodes incrementally exactly as the full forward, survives a checkpoint round trip,
-/// and learns to reverse short strings.</summary>
+/// learns to reverse short strings, and a steady-state training step allocates nothing.</summary>
 public class TransformerSeq2SeqTests
 {
     public static IEnumerable<string> GoldenFiles() => Golden.Names("transformer_seq2seq").Where(n => n.StartsWith("model.", StringComparison.Ordinal));
@@ -189,5 +189,18 @@ public class TransformerSeq2SeqTests
         using var model = new TransformerSeq2Seq<float>(be, Small() with { MaxLength = 4 }, new RandomStream(1));
         var e = Assert.Throws<ArgumentException>(() => model.Loss(new Seq2SeqBatch(Sources, Targets)))!;
         Assert.That(e.Message, Does.Contain("maxLength 4"));
+    }
+
+    [Test]
+    public void SteadyStateTrainingStepAllocatesNothingInTheModel()
+    {
+        using var be = new CpuBackend<float>();
+        using var model = new TransformerSeq2Seq<float>(be, Small() with { Dropout = 0.1 }, new RandomStream(2));
+        var batch = new Seq2SeqBatch(Sources, Targets);
+        var dropout = new RandomStream(3);
+        for (int i = 0; i < 2; i++) model.TrainStep(batch, dropout);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) model.TrainStep(batch, dropout);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "managed bytes allocated by 3 steady-state steps");
     }
 }
