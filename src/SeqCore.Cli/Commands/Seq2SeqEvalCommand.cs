@@ -47,7 +47,7 @@ internal static class Seq2SeqEvalCommand
         var sources = new List<int[]>(pairs.Count);
         for (int i = 0; i < pairs.Count; i++)
         {
-            try { sources.Add(vocabulary.EncodeSource(pairs[i].Source)); }
+            try { sources.Add(Seq2SeqTranslateCommand.EncodeSource(seq2seq, vocabulary, pairs[i].Source)); }
             catch (ArgumentException e) { throw new UsageException($"--data: pair {i + 1} (\"{Clip(pairs[i].Source)}\"): {e.Message}"); }
         }
         int maxLength = Seq2SeqTranslateCommand.DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));

@@ -56,7 +56,7 @@ internal static class Seq2SeqTranslateCommand
         for (int i = 0; i < texts.Count; i++)
         {
             if (texts[i].Length == 0) throw new UsageException($"input {i + 1} is empty.");
-            try { sources.Add(vocabulary.EncodeSource(texts[i])); }
+            try { sources.Add(EncodeSource(seq2seq, vocabulary, texts[i])); }
             catch (ArgumentException e) { throw new UsageException($"input {i + 1} (\"{texts[i]}\"): {e.Message}"); }
         }
         int maxLength = DecodeLength(maxLengthOption, seq2seq.MaxTargetLength, sources.Max(x => x.Length));
@@ -116,6 +116,16 @@ internal static class Seq2SeqTranslateCommand
         if (seq2seq.Vocabulary is { } vocabulary) return (seq2seq, vocabulary);
         seq2seq.Dispose();
         throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
+    }
+
+    /// <summary>The source ids of <paramref name="text"/>; <see cref="ArgumentException"/> for a character outside the
+    /// vocabulary or, for a transformer, a source longer than its position tables.</summary>
+    internal static int[] EncodeSource(ISeq2SeqModel<float> model, Seq2SeqVocabulary vocabulary, string text)
+    {
+        int[] ids = vocabulary.EncodeSource(text);
+        if (model.Config is TransformerSeq2SeqConfig c && ids.Length > c.MaxLength)
+            throw new ArgumentException($"{ids.Length} tokens (with <eos>) exceed the model's maxLength {c.MaxLength}.");
+        return ids;
     }
 
     /// <summary>Decodes every source with either family: greedy over the whole batch, or beam search one source at a time.</summary>

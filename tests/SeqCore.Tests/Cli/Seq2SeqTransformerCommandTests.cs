@@ -49,6 +49,11 @@ public class Seq2SeqTransformerCommandTests
         Assert.That(code, Is.Zero, stderr);
         Assert.That(stdout, Does.Contain("\"pairs\":60"));
 
+        // A source longer than the model's position tables is a usage error naming the input.
+        (code, _, stderr) = Run("seq2seq", "translate", "--model", P("tf.safetensors"), string.Concat(Enumerable.Repeat("12x", 40)));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("input 1").And.Contain("exceed the model's maxLength"));
+
         // Resume goes on with the same architecture from the saved settings.
         (code, _, stderr) = Run("seq2seq", "train", "--resume", P("tf.safetensors"), "--steps", "14", "--json");
         Assert.That(code, Is.Zero, stderr);
