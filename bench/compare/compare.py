@@ -9,6 +9,10 @@ torch_bench.py, which also keeps glibc's malloc from returning freed memory to t
 a 2-thread BLAS; the best median of each side is compared: ratio = PyTorch ms / SeqCore ms, so a ratio
 above 1 means SeqCore is faster. Writes artifacts/compare/compare.csv and compare.svg next to the table.
 
+Every side is also read against the machine's FMA peak, measured at the start of the run by `seqcore info` (single
+core) times the threads that side used: "% FMA" is the case's FLOPs (one count for all sides: SeqCore's GFLOP/s times
+its time) per second over that peak. Cases without a FLOP count (generation) leave it empty.
+
 With --torchsharp CMD (build.sh passes bench/compare/torchsharp.sh run when the Debian 13 root is there) every case
 also runs on TorchSharp-cpu (LibTorch 2.10) with 1 and 2 threads, and the table gains its ms and the ratio
 TorchSharp ms / SeqCore ms.
@@ -115,6 +119,20 @@ def best_or_none(cmd_base, thread_args):
         return None
 
 
+def fma_peak_per_core(seqcore):
+    """The single-core float FMA peak in GFLOP/s, as `seqcore info` measures it now (the machine's clock varies by day)."""
+    return run_json(seqcore + ["info", "--json"])[0]["fma_peak"]["float_gflops_per_core"]
+
+
+def percent_of_peak(gflop, ms, threads, peak_per_core):
+    """GFLOP/s of a side as a percentage of the FMA peak of the cores it used; "" for a case without a FLOP count."""
+    return "" if gflop is None else 100.0 * gflop / (ms * 1e-3) / (peak_per_core * threads)
+
+
+def pct_text(value):
+    return f"{value:>7.1f}%" if value != "" else f"{'':>8}"
+
+
 SEQCORE_THREADS = [["--threads", "1"], ["--threads", "2"]]
 TORCHSHARP_THREADS = [["--threads", "1"], ["--threads", "2"]]
 # PyTorch: 1 and 2 threads for both its own pool and the BLAS, plus its often fastest setting on 2 cores:
@@ -175,28 +193,38 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    peer_header = f" {'TorchSharp ms':>13} {'ratio':>7}" if torchsharp else ""
-    print(f"{'case':<28} {'SeqCore ms':>11} {'PyTorch ms':>11} {'ratio':>7}{peer_header}   (ratio = peer / SeqCore; each side's best thread setting)")
+    peak = fma_peak_per_core(seqcore)
+    print(f"FMA peak measured now: {peak:.1f} GFLOP/s per core (float)")
+    peer_header = f" {'TorchSharp ms':>13} {'ratio':>7} {'TS %FMA':>8}" if torchsharp else ""
+    print(f"{'case':<28} {'SeqCore ms':>11} {'PyTorch ms':>11} {'ratio':>7} {'SC %FMA':>8} {'PT %FMA':>8}{peer_header}   (ratio = peer / SeqCore; each side's best thread setting)")
     for name, sc_args, torch_args in cases:
         s = best(seqcore + sc_args + ["--json"], SEQCORE_THREADS)
         t = best(TORCH + torch_args, TORCH_THREADS)
+        gflop = s["gflops"] * s["median_ms"] * 1e-3 if "gflops" in s else None  # the case's work, counted by SeqCore for all sides
+        torch_cores = max(t["threads"], t.get("blas_threads", t["threads"]))
         row = {"case": name, "seqcore_ms": s["median_ms"], "seqcore_threads": s["threads"],
                "pytorch_ms": t["median_ms"], "pytorch_threads": f'{t["threads"]}+blas{t.get("blas_threads", t["threads"])}',
                "ratio": t["median_ms"] / s["median_ms"],
+               "seqcore_pct_fma_peak": percent_of_peak(gflop, s["median_ms"], s["threads"], peak),
+               "pytorch_pct_fma_peak": percent_of_peak(gflop, t["median_ms"], torch_cores, peak),
+               "fma_peak_gflops_per_core": peak,
                "seqcore_forward_ms": s.get("forward_ms", ""), "pytorch_forward_ms": t.get("forward_ms", ""),
                "blas": t.get("blas", ""), "torch_version": t.get("torch_version", ""), "torch_malloc": t.get("malloc", "")}
         peer = ""
         if torchsharp:
             ts = best_or_none(torchsharp + torch_args, TORCHSHARP_THREADS)
             if ts is None:
-                row.update({"torchsharp_ms": "", "torchsharp_threads": "", "ratio_torchsharp": "", "torchsharp_version": ""})
-                peer = f" {'n/a':>13} {'':>7}"
+                row.update({"torchsharp_ms": "", "torchsharp_threads": "", "ratio_torchsharp": "", "torchsharp_pct_fma_peak": "", "torchsharp_version": ""})
+                peer = f" {'n/a':>13} {'':>7} {'':>8}"
             else:
                 row.update({"torchsharp_ms": ts["median_ms"], "torchsharp_threads": ts["threads"],
-                            "ratio_torchsharp": ts["median_ms"] / s["median_ms"], "torchsharp_version": ts.get("torch_version", "")})
-                peer = f" {row['torchsharp_ms']:>13.3f} {row['ratio_torchsharp']:>7.2f}"
+                            "ratio_torchsharp": ts["median_ms"] / s["median_ms"],
+                            "torchsharp_pct_fma_peak": percent_of_peak(gflop, ts["median_ms"], ts["threads"], peak),
+                            "torchsharp_version": ts.get("torch_version", "")})
+                peer = f" {row['torchsharp_ms']:>13.3f} {row['ratio_torchsharp']:>7.2f} {pct_text(row['torchsharp_pct_fma_peak'])}"
         rows.append(row)
-        print(f"{name:<28} {row['seqcore_ms']:>11.3f} {row['pytorch_ms']:>11.3f} {row['ratio']:>7.2f}{peer}   "
+        print(f"{name:<28} {row['seqcore_ms']:>11.3f} {row['pytorch_ms']:>11.3f} {row['ratio']:>7.2f} "
+              f"{pct_text(row['seqcore_pct_fma_peak'])} {pct_text(row['pytorch_pct_fma_peak'])}{peer}   "
               f"(SeqCore t{row['seqcore_threads']}, PyTorch t{row['pytorch_threads']}"
               + (f", TorchSharp t{row['torchsharp_threads']})" if torchsharp and row["torchsharp_threads"] != "" else ")"), flush=True)
         write_csv(rows, out / "compare.csv")  # after every case, so a long run that is stopped keeps what it measured

@@ -22,9 +22,34 @@ internal static class AttentionRunner
 {
     public static AttentionResult Run(AttentionCase c, int? repeat) => c.Type == "double" ? Run<double>(c, repeat) : Run<float>(c, repeat);
 
+    /// <summary>Where one training step's time goes, by op family, on the CPU backend.</summary>
+    public static StepProfile Profile(AttentionCase c, int? repeat) => c.Type == "double" ? Profile<double>(c, repeat) : Profile<float>(c, repeat);
+
     private static AttentionResult Run<T>(AttentionCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var be = BackendOption.Open<T>(c.Backend, c.Threads);
+        return With(be, c, (layer, forwardOnly, step) =>
+        {
+            // A GPU queues work: each timed call ends when the device is done.
+            var s = StepTimer.Measure(() => { forwardOnly(); be.Synchronize(); }, () => { step(); be.Synchronize(); }, repeat);
+            return new AttentionResult("attention", c.Name, c.Type, c.Threads, c.Seq, c.Batch, c.Embed, c.Heads, c.Causal,
+                s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, Flops(c) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep,
+                layer.WorkspaceBytes, AttentionScratch<T>(c));
+        });
+    }
+
+    private static StepProfile Profile<T>(AttentionCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var cpu = BackendOption.Open<T>("cpu", c.Threads);
+        var be = new ProfilingBackend<T>(cpu, stepRows: 0);
+        return With(be, c, (_, _, step) => StepProfiler.Profile(be, step, repeat, c.Name, c.Type, c.Threads));
+    }
+
+    /// <summary>Builds the layer and its data on <paramref name="be"/> and hands <paramref name="measure"/> the layer,
+    /// the forward pass alone and the training step (forward + backward).</summary>
+    private static TResult With<T, TResult>(IBackend<T> be, AttentionCase c, Func<MultiHeadAttention<T>, Action, Action, TResult> measure)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var random = new RandomStream(1);
         using var layer = new MultiHeadAttention<T>(be, new MultiHeadAttentionOptions { EmbeddingSize = c.Embed, Heads = c.Heads, BatchFirst = true }, random);
         using var x = be.Allocate(c.Batch, c.Seq, c.Embed);
@@ -36,12 +61,7 @@ internal static class AttentionRunner
 
         Action forwardOnly = () => layer.Forward(x, x, x, [], c.Causal, y);
         Action step = () => { forwardOnly(); layer.Backward(dy, dx); };
-
-        // A GPU queues work: each timed call ends when the device is done.
-        var s = StepTimer.Measure(() => { forwardOnly(); be.Synchronize(); }, () => { step(); be.Synchronize(); }, repeat);
-        return new AttentionResult("attention", c.Name, c.Type, c.Threads, c.Seq, c.Batch, c.Embed, c.Heads, c.Causal,
-            s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, Flops(c) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep,
-            layer.WorkspaceBytes, AttentionScratch<T>(c));
+        return measure(layer, forwardOnly, step);
     }
 
     /// <summary>

@@ -27,9 +27,32 @@ internal static class LanguageModelRunner
 {
     public static LanguageModelResult Run(LanguageModelCase c, int? repeat) => c.Type == "double" ? Run<double>(c, repeat) : Run<float>(c, repeat);
 
+    /// <summary>Where one training step's time goes, by op family, on the CPU backend (per-step GEMMs: B rows).</summary>
+    public static StepProfile Profile(LanguageModelCase c, int? repeat) => c.Type == "double" ? Profile<double>(c, repeat) : Profile<float>(c, repeat);
+
     private static LanguageModelResult Run<T>(LanguageModelCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var be = BackendOption.Open<T>("cpu", c.Threads);
+        return With(be, c, (forwardOnly, step) =>
+        {
+            var s = StepTimer.Measure(forwardOnly, step, repeat);
+            int n = c.Steps * c.Batch;
+            return new LanguageModelResult("lm", c.Name, c.Arch, c.Type, c.Threads, c.Layers, c.Vocab, c.Embed, c.Hidden, c.Steps, c.Batch,
+                s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, n / (s.MedianMs * 1e-3), Flops(c) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep);
+        });
+    }
+
+    private static StepProfile Profile<T>(LanguageModelCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var cpu = BackendOption.Open<T>("cpu", c.Threads);
+        var be = new ProfilingBackend<T>(cpu, stepRows: c.Batch);
+        return With(be, c, (_, step) => StepProfiler.Profile(be, step, repeat, c.Name, c.Type, c.Threads));
+    }
+
+    /// <summary>Builds the model, its optimizer and random tokens on <paramref name="be"/> and hands
+    /// <paramref name="measure"/> the forward pass with the loss alone and the whole training step.</summary>
+    private static TResult With<T, TResult>(IBackend<T> be, LanguageModelCase c, Func<Action, Action, TResult> measure) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var config = new LanguageModelConfig { Arch = c.Arch, VocabularySize = c.Vocab, EmbeddingSize = c.Embed, HiddenSize = c.Hidden, Layers = c.Layers };
         using var model = new LanguageModel<T>(be, config, new RandomStream(1));
         using var adam = new Adam<T>(be, model.Parameters, 1e-3);
@@ -47,9 +70,7 @@ internal static class LanguageModelRunner
             GradientTools.ClipGradNorm(be, model.Parameters, 1.0);
             adam.Step();
         };
-        var s = StepTimer.Measure(forwardOnly, step, repeat);
-        return new LanguageModelResult("lm", c.Name, c.Arch, c.Type, c.Threads, c.Layers, c.Vocab, c.Embed, c.Hidden, c.Steps, c.Batch,
-            s.ForwardMs, s.MedianMs, s.MinMs, s.Runs, n / (s.MedianMs * 1e-3), Flops(c) / (s.MedianMs * 1e-3) / 1e9, s.AllocatedBytesPerStep);
+        return measure(forwardOnly, step);
     }
 
     /// <summary>GEMM FLOPs of a step, forward ×3: every layer's 2·T·B·(I+H)·G·H (I = E for the first layer, H above)

@@ -17,14 +17,16 @@ internal static class BenchAttentionCommand
     public static readonly FlagOption Causal = new("--causal", "The causal mask (the default; accepted for symmetry with --no-causal).");
 
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Seq, Batch, Embed, Heads, NoCausal, Causal, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat, CommonOptions.Json, CommonOptions.Backend];
+        [Seq, Batch, Embed, Heads, NoCausal, Causal, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat, CommonOptions.Json, CommonOptions.Backend, BenchProfile.Profile];
 
     static BenchAttentionCommand() => Embed.Symbol.Aliases.Add("--dim");
 
     public static Command Create(CliIO io)
     {
         var command = BenchCommand.Verb(io, "mha", "Time multi-head self-attention (batch-first, packed QKV projection, tiled attention, output projection) on the CPU backend: forward alone and one training step (forward + backward), median ms, GFLOP/s and managed bytes allocated per step. Compare with 'bench/compare/torch_bench.py mha'.",
-            AllOptions, v => Execute(io, Cases(v), v.Find(BenchCommand.Repeat), v.Get(CommonOptions.Json)));
+            AllOptions, v => BenchProfile.Requested(v, BackendOption.Resolve(v.Get(CommonOptions.Backend)))
+                ? BenchProfile.Write(io, Cases(v), c => AttentionRunner.Profile(c, v.Find(BenchCommand.Repeat)), v.Get(CommonOptions.Json))
+                : Execute(io, Cases(v), v.Find(BenchCommand.Repeat), v.Get(CommonOptions.Json)));
         command.Aliases.Add("attention");
         return command;
     }

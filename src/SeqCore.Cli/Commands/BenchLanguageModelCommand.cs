@@ -19,7 +19,7 @@ internal static class BenchLanguageModelCommand
     public static readonly IntListOption Batch = new("--batch", "Streams B; a comma list runs each value.", [32]);
 
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Arch, Layers, Vocab, Embed, Hidden, Seq, Batch, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat, CommonOptions.Json];
+        [Arch, Layers, Vocab, Embed, Hidden, Seq, Batch, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat, CommonOptions.Json, BenchProfile.Profile];
 
     public static Command Create(CliIO io) => BenchCommand.Verb(io, "lm", "Time one training step of a recurrent language model on the CPU backend (embedding → stack → head → " +
         "cross-entropy → backward → clip to norm 1 → Adam): median ms, tokens/s, GFLOP/s and managed bytes allocated per step.", AllOptions, v => Execute(io, v));
@@ -38,6 +38,7 @@ internal static class BenchLanguageModelCommand
                      select new LanguageModelCase(a, l, vv, e, h, s, b, th == 0 ? Environment.ProcessorCount : th, t)).ToList();
         int? repeat = v.Find(BenchCommand.Repeat);
         bool asJson = v.Get(CommonOptions.Json);
+        if (BenchProfile.Requested(v)) return BenchProfile.Write(io, cases, c => LanguageModelRunner.Profile(c, repeat), asJson);
         var table = new Table().Title("Language-model training step on the CPU backend")
             .AddColumn("Case").AddColumn("Forward ms", c => c.RightAligned()).AddColumn("Step ms", c => c.RightAligned())
             .AddColumn("tokens/s", c => c.RightAligned()).AddColumn("GFLOP/s", c => c.RightAligned()).AddColumn("Alloc B/step", c => c.RightAligned());

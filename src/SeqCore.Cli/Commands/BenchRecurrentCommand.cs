@@ -18,13 +18,15 @@ internal static class BenchRecurrentCommand
     public static readonly FlagOption Bidirectional = new("--bidirectional", "Run both directions.");
 
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Seq, Batch, Input, Hidden, Layers, Bidirectional, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat, CommonOptions.Json, CommonOptions.Backend];
+        [Seq, Batch, Input, Hidden, Layers, Bidirectional, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat, CommonOptions.Json, CommonOptions.Backend, BenchProfile.Profile];
 
     public static Command Create(CliIO io, string cell)
     {
         var descriptor = CellCatalogue.Parse(cell, "seqcore bench");
         return BenchCommand.Verb(io, cell, $"Time a layer of {descriptor.Name} ({descriptor.Description}) on the CPU backend: forward alone and one training step (forward + backward of the whole sequence), median ms, GFLOP/s and managed bytes allocated per step.",
-            AllOptions, v => Execute(io, Cases(v, cell), v.Find(BenchCommand.Repeat), v.Get(CommonOptions.Json)));
+            AllOptions, v => BenchProfile.Requested(v, BackendOption.Resolve(v.Get(CommonOptions.Backend)))
+                ? BenchProfile.Write(io, Cases(v, cell), c => RecurrentRunner.Profile(c, v.Find(BenchCommand.Repeat)), v.Get(CommonOptions.Json))
+                : Execute(io, Cases(v, cell), v.Find(BenchCommand.Repeat), v.Get(CommonOptions.Json)));
     }
 
     private static List<RecurrentCase> Cases(OptionValues v, string cell)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SeqCore.Cli.Options;
 using SeqCore.Distributed;
+using SeqCore.Metrics;
 using SeqCore.Plots;
 using SeqCore.Models;
 using SeqCore.Random;
@@ -10,7 +11,8 @@ using Spectre.Console;
 namespace SeqCore.Cli.Training;
 
 /// <summary><c>train --model classifier</c> and <c>classify --tsv|--imdb</c>: labelled text, a char or word tokenizer, an
-/// LSTM/GRU/conv encoder with pooling; reports held-out accuracy, per-class scores and the confusion matrix next to two
+/// LSTM/GRU/RNN/conv encoder (recurrent ones optionally reading backwards) with pooling, dense ReLU layers and a softmax or
+/// binary head; reports held-out accuracy (and ROC AUC for two labels), per-class scores and the confusion matrix next to two
 /// baselines, and writes the confusion-matrix SVG beside the checkpoint (<c>NAME.confusion.svg</c>).</summary>
 internal sealed class ClassifierTrainKind : ITrainKind
 {
@@ -26,6 +28,9 @@ internal sealed class ClassifierTrainKind : ITrainKind
     public static readonly IntOption Hidden = new("--hidden", "Recurrent hidden size per direction, or convolution channels.", 64, max: 1 << 16, valueName: "H");
     public static readonly IntOption Layers = new("--layers", "Stacked recurrent layers.", 1, max: 1024, valueName: "L");
     public static readonly IntOption Kernel = new("--kernel", "Convolution kernel width, odd.", 5, max: 1024);
+    public static readonly FlagOption GoBackwards = new("--go-backwards", "Read each text's tokens last to first (Keras' go_backwards=True); a one-directional recurrent encoder only.");
+    public static readonly IntListOption HiddenLayers = new("--hidden-layers", "Dense layers with ReLU between the pooled features and the head, their widths in order (e.g. 64 or 64,32); none by default.", []);
+    public static readonly ChoiceOption Head = new("--head", "softmax: one output per label, cross-entropy; binary: exactly two labels, one sigmoid output (the second label in sorted order), binary cross-entropy, accuracy at 0.5.", ["softmax", "binary"], "softmax");
     public static readonly DoubleOption Dropout = new("--dropout", "Dropout on the pooled features and between recurrent layers.", 0.1, 0, 0.99, valueName: "P");
     public static readonly IntOption Epochs = new("--epochs", "Passes over the training data (--steps wins).", 10);
     public static readonly DoubleOption TestFraction = new("--test-fraction", "Share of each label held out for the test (--tsv; seeded, stratified).", 0.2, 0, 0.95, minExclusive: true, valueName: "F");
@@ -34,7 +39,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
     public IModelKind Kind => ClassifierKind.Instance;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [Tsv, Imdb, Tokens, Vocab, MaxLength, Encoder, Bidirectional, Pooling, Embedding, Hidden, Layers, Kernel, Dropout, Epochs, TestFraction, ValidFraction, .. PretrainedEmbeddings.Options];
+        [Tsv, Imdb, Tokens, Vocab, MaxLength, Encoder, Bidirectional, GoBackwards, Pooling, Embedding, Hidden, Layers, Kernel, HiddenLayers, Head, Dropout, Epochs, TestFraction, ValidFraction, .. PretrainedEmbeddings.Options];
 
     /// <summary>Adam at 0.002 with a cosine decay and no warm-up, clipping at 1, patience 3 evaluations; the steps
     /// (--epochs passes) and one evaluation per epoch come from the data (<see cref="ITrainJob.CompleteDefaults"/>).</summary>
@@ -61,6 +66,11 @@ internal sealed class ClassifierTrainKind : ITrainKind
         if (encoder == SequenceClassifierConfig.ConvEncoder && (bidirectional || layers != 1))
             throw new UsageException("--bidirectional and --layers are recurrent options; the conv encoder has one layer.");
         if (kernel % 2 == 0) throw new UsageException($"--kernel: expected an odd width, got {kernel}.");
+        bool goBackwards = v.Get(GoBackwards);
+        if (goBackwards && (encoder == SequenceClassifierConfig.ConvEncoder || bidirectional))
+            throw new UsageException("--go-backwards reverses a one-directional recurrent encoder's reading; it does not go with --encoder conv or --bidirectional.");
+        var head = Enum.Parse<ClassifierHead>(v.Get(Head), ignoreCase: true);
+        int[] hiddenLayers = [.. HiddenLayers.Values(v)];
         int batch = v.Find(CommonOptions.Batch) ?? DefaultBatch;
         DataParallelCli.CheckBatch(shard, batch);
         int epochs = v.Get(Epochs);
@@ -81,11 +91,13 @@ internal sealed class ClassifierTrainKind : ITrainKind
         {
             throw new UsageException(e.Message);
         }
+        if (head == ClassifierHead.Binary && data.Labels.Length != 2)
+            throw new UsageException($"{data.Source}: --head binary needs exactly two labels; found {data.Labels.Length}: {string.Join(", ", data.Labels)}.");
         var config = new SequenceClassifierConfig
         {
             VocabularySize = data.Tokenizer.VocabularySize, Classes = data.Labels.Length, EmbeddingSize = embedding, Encoder = encoder,
             HiddenSize = hidden, Layers = layers, Bidirectional = bidirectional, KernelSize = kernel, Pooling = pooling, Dropout = dropout,
-            MaxLength = data.MaxLength,
+            MaxLength = data.MaxLength, GoBackwards = goBackwards, HiddenLayers = hiddenLayers, Head = head,
         };
         BudgetOptions.Check(v, Kind, config, RunShapeOf(data, batch));
         var model = new TextClassifier<float>(new SequenceClassifier<float>(backend, config, new RandomStream(seed + 2)), data.Tokenizer, data.Labels);
@@ -136,11 +148,15 @@ internal sealed class ClassifierTrainKind : ITrainKind
             string encoder = config.Encoder switch
             {
                 SequenceClassifierConfig.ConvEncoder => $"conv (kernel {config.KernelSize}) + ReLU, {config.HiddenSize} channels",
-                _ => $"{(config.Bidirectional ? "bidirectional " : "")}{config.Encoder.ToUpperInvariant()}, {config.Layers} layer{(config.Layers > 1 ? "s" : "")} of {config.HiddenSize}",
+                _ => $"{(config.Bidirectional ? "bidirectional " : "")}{config.Encoder.ToUpperInvariant()}{(config.GoBackwards ? " reading backwards" : "")}, {config.Layers} layer{(config.Layers > 1 ? "s" : "")} of {config.HiddenSize}",
             };
+            string dense = string.Concat(config.HiddenLayers.Select(h => $" → dense {h} + ReLU"));
+            string head = config.Head == ClassifierHead.Binary
+                ? $"1 sigmoid output (P({data.Labels[1]}), binary cross-entropy)"
+                : $"{config.Classes} classes";
             io.Out.WriteLine(string.Create(c, $"data: {data.Source}{(data.HeaderSkipped ? " (header line skipped)" : "")}: {data.Labels.Length} labels; train {data.Train.Length:N0}, validation {data.Valid.Length:N0}, test {data.Test.Length:N0} ({data.SplitDescription})"));
             io.Out.WriteLine(string.Create(c, $"tokens: {data.TokenKind}, vocabulary {data.Tokenizer.VocabularySize:N0}{(data.MaxLength > 0 ? $", texts cut to {data.MaxLength} tokens" : "")}"));
-            io.Out.WriteLine(string.Create(c, $"model: embedding {config.EmbeddingSize} → {encoder} → {config.Pooling.ToString().ToLowerInvariant()} pooling → dropout {config.Dropout} → {config.Classes} classes; {model.ParameterCount():N0} parameters; batch {batch}, seed {seed}, {BackendOption.Describe(backend)}"));
+            io.Out.WriteLine(string.Create(c, $"model: embedding {config.EmbeddingSize} → {encoder} → {config.Pooling.ToString().ToLowerInvariant()} pooling → dropout {config.Dropout}{dense} → {head}; {model.ParameterCount():N0} parameters; batch {batch}, seed {seed}, {BackendOption.Describe(backend)}"));
             io.Out.Flush();
         }
 
@@ -150,6 +166,7 @@ internal sealed class ClassifierTrainKind : ITrainKind
             int[] predicted = [.. probabilities.Select(ArgMax)];
             var report = ClassificationReport.From(data.TestLabels, predicted, data.Labels);
             var baselines = data.Baselines();
+            double? auc = BinaryAuc(probabilities, data.TestLabels);
             string confusion = outputs.ConfusionSvg;
             ConfusionMatrixSvg.Save(confusion, data.Labels, report.Confusion,
                 string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(data.Source)}: held-out accuracy {report.Accuracy:P1} ({report.Count} examples)"));
@@ -163,10 +180,11 @@ internal sealed class ClassifierTrainKind : ITrainKind
                 {
                     Event = "result", data.Source, data.Labels, TrainCount = data.Train.Length, ValidCount = data.Valid.Length, TestCount = data.Test.Length,
                     Tokens = data.TokenKind, Vocabulary = data.Tokenizer.VocabularySize,
-                    Config = new { config.Encoder, config.Bidirectional, Pooling = config.Pooling.ToString().ToLowerInvariant(), config.EmbeddingSize, config.HiddenSize, config.Layers, config.KernelSize, config.Dropout, config.MaxLength, Batch = batch, Seed = seed },
+                    Config = new { config.Encoder, config.Bidirectional, config.GoBackwards, config.HiddenLayers, Head = config.Head.ToString().ToLowerInvariant(), Pooling = config.Pooling.ToString().ToLowerInvariant(), config.EmbeddingSize, config.HiddenSize, config.Layers, config.KernelSize, config.Dropout, config.MaxLength, Batch = batch, Seed = seed },
                     Parameters = model.ParameterCount(), result.Steps, Epochs = epochsDone, StopReason = result.Reason.ToString(), result.BestEvalLoss, result.BestStep, RestoredBest = restored,
                     ValidationAccuracy = trainable.LastValidationAccuracy, ElapsedS = result.Elapsed.TotalSeconds,
-                    report.Accuracy, report.MacroF1, BaselineMajority = baselines.Majority, BaselineNaiveBayes = baselines.NaiveBayes, NaiveBayesOrder = baselines.Order,
+                    report.Accuracy, report.MacroF1, Auc = auc, BaselineMajority = baselines.Majority, BaselineNaiveBayes = baselines.NaiveBayes, NaiveBayesOrder = baselines.Order,
+                    BaselineNaiveBayesAuc = baselines.NaiveBayesAuc,
                     Classes = report.Classes.Select(k => new { k.Label, k.Precision, k.Recall, k.F1, k.Support }),
                     report.Confusion, Files = files,
                 });
@@ -175,8 +193,10 @@ internal sealed class ClassifierTrainKind : ITrainKind
             var c = CultureInfo.InvariantCulture;
             string best = result.BestEvalLoss is { } b ? string.Create(c, $"; best validation loss {b:F4} at step {result.BestStep}{(restored ? " (weights restored)" : "")}") : "";
             io.Out.WriteLine(string.Create(c, $"training: {result.Steps} steps ({epochsDone:F1} epochs) in {result.Elapsed.TotalSeconds:F1} s, stopped: {TrainFlow.Describe(result.Reason)}{best}"));
-            io.Out.WriteLine(string.Create(c, $"held-out test: accuracy {report.Accuracy:F4} ({report.Confusion.Select((r, i) => r[i]).Sum()}/{report.Count}), macro F1 {report.MacroF1:F4}"));
-            io.Out.WriteLine(string.Create(c, $"baselines on the same test set: majority class {baselines.Majority:F4}; token {baselines.Order}-gram naive Bayes {baselines.NaiveBayes:F4}"));
+            string aucText = auc is { } a ? string.Create(c, $", ROC AUC {a:F4} (P({data.Labels[1]}) as the score)") : "";
+            string nbAuc = baselines.NaiveBayesAuc is { } na ? string.Create(c, $" (ROC AUC {na:F4})") : "";
+            io.Out.WriteLine(string.Create(c, $"held-out test: accuracy {report.Accuracy:F4} ({report.Confusion.Select((r, i) => r[i]).Sum()}/{report.Count}), macro F1 {report.MacroF1:F4}{aucText}"));
+            io.Out.WriteLine(string.Create(c, $"baselines on the same test set: majority class {baselines.Majority:F4}; token {baselines.Order}-gram naive Bayes {baselines.NaiveBayes:F4}{nbAuc}"));
             io.Out.Flush();
 
             var console = Output.Console(io.Out);
@@ -196,6 +216,13 @@ internal sealed class ClassifierTrainKind : ITrainKind
 
         public void Dispose() => model.Dispose();
     }
+
+    /// <summary>With two labels, the ROC AUC of the second label's probability on the test set (null with more labels, or
+    /// when the test set holds one label only).</summary>
+    private static double? BinaryAuc(double[][] probabilities, int[] truth) =>
+        probabilities.Length > 0 && probabilities[0].Length == 2 && truth.Distinct().Count() == 2
+            ? RocAuc.Compute([.. probabilities.Select(p => p[1])], truth)
+            : null;
 
     /// <summary>The index of the largest probability.</summary>
     internal static int ArgMax(double[] p)

@@ -35,13 +35,14 @@ public class ClassifierApplicationTests
 
     private static JsonElement Result(string stdout) => JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
 
-    [Test]
-    public void Classify_on_the_emulated_cuda_device_reports_the_cpu_losses()
+    [TestCase("")]
+    [TestCase("--go-backwards --hidden-layers 6 --head binary")] // the lecture's Keras pipeline
+    public void Classify_on_the_emulated_cuda_device_reports_the_cpu_losses(string pipeline)
     {
         string? lib = CudaTestDevices.EmulationLibrary(out string reason);
         if (lib is null) Assert.Ignore(reason);
         string tsv = Tsv();
-        string[] args = ["classify", "--tsv", tsv, "--steps", "4", "--eval-every", "2", "--json", .. Small];
+        string[] args = ["classify", "--tsv", tsv, "--steps", "4", "--eval-every", "2", "--json", .. Small, .. pipeline.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
         var (code, cpuOut, err) = Run([.. args, "--backend", "cpu", "--out", Path.Combine(_dir, "cpu.safetensors")]);
         Assert.That(code, Is.Zero, err);
         Environment.SetEnvironmentVariable("SEQCORE_CUDA_EMULATOR", lib);

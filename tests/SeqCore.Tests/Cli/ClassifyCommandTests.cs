@@ -83,6 +83,32 @@ public class ClassifyCommandTests
     }
 
     [Test]
+    public void Trains_the_lecture_keras_pipeline_with_a_binary_head_and_reports_roc_auc()
+    {
+        string tsv = TinyTsv(), checkpoint = Path.Combine(_dir, "keras.safetensors");
+        string[] keras = ["--encoder", "lstm", "--go-backwards", "--pooling", "mean", "--hidden-layers", "8", "--head", "binary"];
+        var (code, stdout, stderr) = Run("", ["classify", "--tsv", tsv, .. keras, "--epochs", "25", "--lr", "0.02", "--json", "--out", checkpoint, .. Small]);
+        Assert.That(code, Is.Zero, stderr);
+        var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        var config = result.GetProperty("config");
+        Assert.That(config.GetProperty("head").GetString(), Is.EqualTo("binary"));
+        Assert.That(config.GetProperty("go_backwards").GetBoolean(), Is.True);
+        Assert.That(config.GetProperty("hidden_layers").EnumerateArray().Select(e => e.GetInt32()), Is.EqualTo(new[] { 8 }));
+        Assert.That(result.GetProperty("accuracy").GetDouble(), Is.EqualTo(1.0), "letters never overlap between the two labels");
+        Assert.That(result.GetProperty("auc").GetDouble(), Is.EqualTo(1.0));
+        Assert.That(result.GetProperty("baseline_naive_bayes_auc").GetDouble(), Is.EqualTo(1.0));
+
+        (code, stdout, stderr) = Run("", "classify", "--model", checkpoint, "--predict", "cabbac", "--predict", "zyxxy");
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout.Trim().Split('\n').Select(l => l.Split('\t')[0]), Is.EqualTo(new[] { "abc", "xyz" }));
+
+        (code, stdout, stderr) = Run("", ["classify", "--tsv", tsv, "--encoder", "rnn", "--go-backwards", "--head", "binary", "--steps", "3", "--out", Path.Combine(_dir, "rnn.safetensors"), .. Small]);
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("RNN reading backwards, 1 layer of 8").And.Contain("1 sigmoid output (P(xyz), binary cross-entropy)")
+            .And.Contain(", ROC AUC ").And.Contain("naive Bayes 1.0000 (ROC AUC 1.0000)"));
+    }
+
+    [Test]
     public void Reads_the_aclImdb_layout()
     {
         string root = FakeImdb();
@@ -152,6 +178,12 @@ public class ClassifyCommandTests
         AssertUsageError("--predict needs --model", "", "classify", "--tsv", tsv, "--predict", "abc");
         AssertUsageError("--threads: expected an integer in [0, 1024], got '1,2'", "", "classify", "--tsv", tsv, "--threads", "1,2");
         AssertUsageError("--kernel: expected an odd width, got 4", "", "classify", "--tsv", tsv, "--encoder", "conv", "--kernel", "4");
+        string three = Write("three.tsv", "abc\tx\nabd\tx\nxyz\ty\nxyy\ty\nqqq\tz\nqqr\tz\n");
+        AssertUsageError($"{three}: --head binary needs exactly two labels; found 3: x, y, z.", "", "classify", "--tsv", three, "--head", "binary");
+        AssertUsageError("--head: expected softmax or binary, got 'sigmoid'", "", "classify", "--tsv", tsv, "--head", "sigmoid");
+        AssertUsageError("--go-backwards reverses a one-directional recurrent encoder's reading", "", "classify", "--tsv", tsv, "--encoder", "conv", "--go-backwards");
+        AssertUsageError("--go-backwards reverses a one-directional recurrent encoder's reading", "", "classify", "--tsv", tsv, "--bidirectional", "--go-backwards");
+        AssertUsageError("--hidden-layers: expected positive integers separated by commas ('0' is not one)", "", "classify", "--tsv", tsv, "--hidden-layers", "8,0");
     }
 
     [Test]

@@ -8,8 +8,9 @@ namespace SeqCore.Tests.Models;
 
 /// <summary>
 /// The classifier against the equivalent PyTorch module (tests/golden/make_classifier_golden.py: packed ragged
-/// LSTM/GRU or Conv1d "same" + ReLU, masked pooling, nn.Linear): the golden file's state_dict loads by name into
-/// <see cref="SequenceClassifier{T}"/>, and the logits, the mean cross-entropy and every parameter gradient match.
+/// LSTM/GRU/RNN, optionally on each sequence flipped, or Conv1d "same" + ReLU, masked pooling, nn.Linear layers with ReLU,
+/// a softmax or a binary head): the golden file's state_dict loads by name into
+/// <see cref="SequenceClassifier{T}"/>, and the logits, the mean loss and every parameter gradient match.
 /// </summary>
 public class ClassifierGoldenTests
 {

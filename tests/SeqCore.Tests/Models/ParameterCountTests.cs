@@ -43,6 +43,10 @@ public class ParameterCountTests
                     VocabularySize = 13, Classes = 3, EmbeddingSize = 4, Encoder = encoder, HiddenSize = 5, Layers = 2, Bidirectional = bidirectional,
                 });
         yield return Case("classifier conv", new SequenceClassifierConfig { VocabularySize = 13, Classes = 4, EmbeddingSize = 4, Encoder = "conv", HiddenSize = 6, KernelSize = 3 });
+        yield return Case("classifier keras: lstm backwards, dense 7,3, binary", new SequenceClassifierConfig
+        {
+            VocabularySize = 13, Classes = 2, EmbeddingSize = 4, Encoder = "lstm", HiddenSize = 5, GoBackwards = true, HiddenLayers = [7, 3], Head = ClassifierHead.Binary,
+        });
         foreach (var cell in CellCatalogue.All)
             foreach (var attention in Enum.GetValues<Seq2SeqAttention>())
                 foreach (bool bidirectional in new[] { false, true })

@@ -24,7 +24,7 @@ internal static class ClassifyCommand
     public static IReadOnlyList<OptionSpec> AllOptions { get; } = [Model, Predict, .. TrainFlow.SharedOptions, .. Kind.Options];
 
     public static Command Create(CliIO io) =>
-        CliVerb.Create(io, "classify", "classify", "Train a text classifier (embedding → LSTM/GRU/conv → pooling → dense) and report held-out accuracy and a confusion matrix, or classify text with a saved one.", AllOptions, (parse, v) => Execute(io, parse, v));
+        CliVerb.Create(io, "classify", "classify", "Train a text classifier (embedding → LSTM/GRU/RNN/conv → pooling → dense ReLU layers → softmax or binary head) and report held-out accuracy (and ROC AUC for two labels) and a confusion matrix, or classify text with a saved one.", AllOptions, (parse, v) => Execute(io, parse, v));
 
     private static int Execute(CliIO io, ParseResult parse, OptionValues values)
     {

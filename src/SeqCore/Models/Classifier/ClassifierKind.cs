@@ -20,7 +20,7 @@ public sealed class ClassifierKind : IModelKind
     public string Name => SequenceClassifierConfig.ModelKind;
 
     /// <inheritdoc />
-    public string Description => "text classifier: embedding → (bi)LSTM/GRU or Conv1d → mean/max/last pooling → dense over the labels";
+    public string Description => "text classifier: embedding → (bi)LSTM/GRU/RNN (optionally read backwards) or Conv1d → mean/max/last pooling → dense ReLU layers → softmax or binary head";
 
     /// <inheritdoc />
     public IModelConfig ReadConfig(string json, string source) => SequenceClassifierConfig.FromJson(json, source);
@@ -59,8 +59,10 @@ public sealed class ClassifierKind : IModelKind
                 Cell = c.Cell!.Value, InputSize = c.EmbeddingSize, HiddenSize = c.HiddenSize, Layers = c.Layers, Bidirectional = c.Bidirectional,
             })
             : Conv1d.CountParameters(c.EmbeddingSize, c.HiddenSize, c.KernelSize);
-        int features = c.IsRecurrent && c.Bidirectional ? checked(2 * c.HiddenSize) : c.HiddenSize;
-        return checked(embedding + encoder + Linear.CountParameters(features, c.Classes));
+        long dense = 0;
+        int width = c.FeatureSize;
+        foreach (int h in c.HiddenLayers) { dense = checked(dense + Linear.CountParameters(width, h)); width = h; }
+        return checked(embedding + encoder + dense + Linear.CountParameters(width, c.LogitCount));
     }
 
     /// <inheritdoc />
@@ -74,7 +76,8 @@ public sealed class ClassifierKind : IModelKind
         terms.Add(c.IsRecurrent
             ? ActivationMemory.Recurrent("recurrent encoder", c.Cell!.Value, c.Layers, c.Bidirectional ? 2 : 1, c.HiddenSize, shape.Batch, shape.Length, s)
             : MemoryTerm.Product("convolution", s, batch, length, ("kernel × embedding + hidden", (long)c.KernelSize * c.EmbeddingSize + c.HiddenSize), ("copies", copies)));
-        terms.Add(MemoryTerm.Product("pooled features and logits", s, batch, ("features + classes", (long)c.FeatureSize + c.Classes), ("copies", copies)));
+        terms.Add(MemoryTerm.Product("pooled features, hidden layers and logits", s, batch,
+            ("features + 2 × hidden + classes", (long)c.FeatureSize + 2L * c.HiddenLayers.Sum(h => (long)h) + c.Classes), ("copies", copies)));
         return terms;
     }
 

@@ -119,7 +119,7 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
     /// (<see cref="SequenceClassifier{T}.PredictProbabilities"/>).</summary>
     public const int EvaluationBatch = 256;
 
-    /// <summary>Mean cross-entropy and accuracy of <paramref name="model"/> (no dropout) on labelled sequences, in batches of
+    /// <summary>Mean loss (<see cref="SequenceClassifier{T}.Loss"/>) and accuracy of <paramref name="model"/> (no dropout) on labelled sequences, in batches of
     /// <see cref="EvaluationBatch"/> by length.</summary>
     public static (double Loss, double Accuracy) LossAndAccuracy(SequenceClassifier<T> model, IReadOnlyList<int[]> sequences, IReadOnlyList<int> labels)
     {
@@ -128,7 +128,7 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
         int[] order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i].Length).ToArray();
         var batch = new List<int[]>(EvaluationBatch);
         double total = 0;
-        int correct = 0, k = model.Config.Classes;
+        int correct = 0, k = model.Config.LogitCount;
         for (int start = 0; start < order.Length; start += EvaluationBatch)
         {
             int n = Math.Min(EvaluationBatch, order.Length - start);
@@ -138,11 +138,7 @@ public sealed class ClassifierTrainable<T> : ITrainable<T>, IResumableTrainable 
             var logits = model.Backend.ToArray(model.Forward(batch));
             total += model.Loss(y) * n;
             for (int i = 0; i < n; i++)
-            {
-                int best = 0;
-                for (int c = 1; c < k; c++) if (logits[i * k + c] > logits[i * k + best]) best = c;
-                if (best == y[i]) correct++;
-            }
+                if (model.PredictedClass(logits.AsSpan(i * k, k)) == y[i]) correct++;
         }
         return (total / sequences.Count, (double)correct / sequences.Count);
     }

@@ -7,8 +7,10 @@ using SeqCore.Training;
 namespace SeqCore.Models;
 
 /// <summary>
-/// A sequence classifier: token embedding → encoder ((bi)LSTM, (bi)GRU, or Conv1d + ReLU) → pooling over time (mean, max
-/// or last) → dropout → dense layer → softmax cross-entropy over the classes, with an explicit forward and backward pass.
+/// A sequence classifier: token embedding → encoder ((bi)LSTM, (bi)GRU, Elman RNN, or Conv1d + ReLU; a one-directional
+/// recurrent encoder optionally reading backwards) → pooling over time (mean, max or last) → dropout → optional dense
+/// layers with ReLU → a softmax head (cross-entropy over the classes) or a binary head (one logit, binary cross-entropy
+/// with logits), with an explicit forward and backward pass.
 /// </summary>
 /// <remarks>
 /// <para>Batches are ragged: each sequence keeps its own length and padding never reaches the result. The padding id is
@@ -19,10 +21,13 @@ namespace SeqCore.Models;
 /// <para>Shapes, with T the longest sequence of the batch, B the batch, E the embedding, F the feature width
 /// (<see cref="SequenceClassifierConfig.FeatureSize"/>) and K the classes: ids <c>[T, B]</c> time-major → embedded
 /// <c>[T, B, E]</c> → recurrent output <c>[T, B, F]</c> (transposed to <c>[B, F, T]</c> for pooling) or conv output
-/// <c>[B, F, T]</c> → pooled <c>[B, F]</c> → logits <c>[B, K]</c>.</para>
+/// <c>[B, F, T]</c> → pooled <c>[B, F]</c> → hidden <c>[B, H_1]</c> … → logits <c>[B, K]</c> (<c>[B, 1]</c> for the binary head).</para>
+/// <para>Reading backwards (<see cref="SequenceClassifierConfig.GoBackwards"/>) reverses each sequence's own tokens before
+/// the embedding, so the padding stays at the end: the encoder then runs as usual on <c>x[len−1], …, x[0]</c>.</para>
 /// <para>Parameter names are what PyTorch's <c>state_dict</c> gives a module with attributes <c>embedding</c>
 /// (<c>nn.Embedding(V + 1, E, padding_idx=V)</c>), <c>encoder</c> (<c>nn.LSTM</c>/<c>nn.GRU</c> or
-/// <c>nn.Conv1d(E, H, K, padding="same")</c>) and <c>head</c> (<c>nn.Linear(F, K)</c>); see docs/classification.md.</para>
+/// <c>nn.Conv1d(E, H, K, padding="same")</c>), <c>hidden</c> (an <c>nn.ModuleList</c> of <c>nn.Linear</c>, ReLU after each)
+/// and <c>head</c> (<c>nn.Linear(·, K)</c> or <c>nn.Linear(·, 1)</c>); see docs/classification.md.</para>
 /// </remarks>
 public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -32,8 +37,10 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
     private readonly Conv1d<T>? _conv;
     private readonly GlobalPooling1d<T>? _pool;
     private readonly Dropout<T> _dropout;
+    private readonly Linear<T>[] _hidden;
     private readonly Linear<T> _head;
     private readonly CrossEntropyLoss<T> _loss;
+    private readonly BceWithLogitsLoss<T> _binaryLoss;
     private readonly Parameter<T>[] _parameters;
     private readonly List<Tensor<T>> _arena = [];
     private int _steps = -1, _batch = -1;
@@ -45,8 +52,13 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         _dropped = null!, _dDropped = null!, _logits = null!, _dLogits = null!, _probabilities = null!;
     private Tensor<T>? _seqT, _dSeqT, _hn, _dhn, _embT, _dEmbT, _pre, _dPre, _seqTimeMajor, _dSeqTimeMajor;
     private Tensor<T>[] _pooledColumns = [], _dPooledColumns = [], _hnRows = [], _dhnRows = [];
+    // Hidden dense layer i: pre-activation, its ReLU output, and their gradients, each [B, H_i]; binary targets [B, 1].
+    private Tensor<T>[] _hiddenPre = [], _hiddenOut = [], _dHiddenPre = [], _dHiddenOut = [];
+    private Tensor<T>? _targets;
+    private T[] _targetsHost = [];
 
-    /// <summary>Builds the model and initialises its parameters from <paramref name="init"/> (embedding, encoder, head in turn).</summary>
+    /// <summary>Builds the model and initialises its parameters from <paramref name="init"/> (embedding, encoder, hidden
+    /// layers, head in turn).</summary>
     public SequenceClassifier(IBackend<T> backend, SequenceClassifierConfig config, RandomStream init)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -79,10 +91,17 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         if (config.Pooling != ClassifierPooling.Last)
             _pool = new GlobalPooling1d<T>(backend, config.Pooling == ClassifierPooling.Mean ? PoolingKind.Average : PoolingKind.Max);
         _dropout = new Dropout<T>(backend, config.Dropout);
-        _head = new Linear<T>(backend, config.FeatureSize, config.Classes, init, prefix: "head.");
+        _hidden = new Linear<T>[config.HiddenLayers.Count];
+        for (int i = 0; i < _hidden.Length; i++)
+        {
+            _hidden[i] = new Linear<T>(backend, i == 0 ? config.FeatureSize : config.HiddenLayers[i - 1], config.HiddenLayers[i], init, prefix: $"hidden.{i}.");
+            parameters.AddRange(_hidden[i].Parameters);
+        }
+        _head = new Linear<T>(backend, config.HeadInputSize, config.LogitCount, init, prefix: "head.");
         parameters.AddRange(_head.Parameters);
         _parameters = [.. parameters];
         _loss = new CrossEntropyLoss<T>(backend);
+        _binaryLoss = new BceWithLogitsLoss<T>(backend);
     }
 
     /// <summary>The configuration.</summary>
@@ -99,7 +118,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
 
     /// <summary>
     /// Runs the model on a batch of token-id sequences (each non-empty, ids in <c>[0, V)</c>) and returns the logits
-    /// <c>[B, K]</c>, a tensor the model owns and overwrites on the next call. Dropout is applied only when
+    /// <c>[B, K]</c> (<c>[B, 1]</c> for the binary head), a tensor the model owns and overwrites on the next call. Dropout is applied only when
     /// <paramref name="dropout"/> is given (training).
     /// </summary>
     public Tensor<T> Forward(IReadOnlyList<int[]> sequences, RandomStream? dropout = null) => ForwardPadded(sequences, dropout, 0);
@@ -145,29 +164,49 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
             }
         }
         _dropout.Forward(_pooled, _dropped, dropout);
-        _head.Forward(_dropped, _logits);
+        for (int i = 0; i < _hidden.Length; i++)
+        {
+            _hidden[i].Forward(HiddenInput(i), _hiddenPre[i]);
+            be.Relu(_hiddenPre[i], _hiddenOut[i]);
+        }
+        _head.Forward(HiddenInput(_hidden.Length), _logits);
         _forwardDone = true;
         return _logits;
     }
 
-    /// <summary>Mean cross-entropy of the last <see cref="Forward"/>'s logits against <paramref name="labels"/> (one per sequence).</summary>
+    /// <summary>
+    /// Mean loss of the last <see cref="Forward"/>'s logits against <paramref name="labels"/> (one class index per
+    /// sequence): softmax cross-entropy, or for the binary head binary cross-entropy with logits against targets 0 and 1.
+    /// </summary>
     public double Loss(ReadOnlySpan<int> labels)
     {
         CheckLabels(labels);
-        return _loss.Forward(_logits, labels);
+        if (Config.Head == ClassifierHead.Softmax) return _loss.Forward(_logits, labels);
+        SetTargets(labels);
+        return _binaryLoss.Forward(_logits, _targets!);
     }
 
     /// <summary>
-    /// Backward of the last <see cref="Forward"/> for the mean cross-entropy against <paramref name="labels"/>, times
-    /// <paramref name="scale"/>: accumulates every parameter's gradient.
+    /// Backward of the last <see cref="Forward"/> for the mean loss (<see cref="Loss"/>) against <paramref name="labels"/>,
+    /// times <paramref name="scale"/>: accumulates every parameter's gradient.
     /// </summary>
     public void Backward(ReadOnlySpan<int> labels, double scale = 1.0)
     {
         CheckLabels(labels);
         var be = _be;
         int steps = _steps, batch = _batch, f = Config.FeatureSize;
-        _loss.Backward(_logits, labels, _dLogits, scale);
-        _head.Backward(_dropped, _dLogits, _dDropped);
+        if (Config.Head == ClassifierHead.Softmax) _loss.Backward(_logits, labels, _dLogits, scale);
+        else
+        {
+            SetTargets(labels);
+            _binaryLoss.Backward(_logits, _targets!, _dLogits, scale);
+        }
+        _head.Backward(HiddenInput(_hidden.Length), _dLogits, HiddenInputGradient(_hidden.Length));
+        for (int i = _hidden.Length - 1; i >= 0; i--)
+        {
+            be.ReluBackward(_hiddenPre[i], _dHiddenOut[i], _dHiddenPre[i]);
+            _hidden[i].Backward(HiddenInput(i), _dHiddenPre[i], HiddenInputGradient(i));
+        }
         _dropout.Backward(_dDropped, _dPooled);
         if (_rnn is not null)
         {
@@ -204,8 +243,32 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         _embedding.Backward(_ids, _dEmb);
     }
 
+    /// <summary>The input of hidden layer <paramref name="i"/> (i = the number of hidden layers: the head's): the dropped-out
+    /// pooled features, then each layer's ReLU output.</summary>
+    private Tensor<T> HiddenInput(int i) => i == 0 ? _dropped : _hiddenOut[i - 1];
+
+    /// <summary>Where the gradient of <see cref="HiddenInput"/>(<paramref name="i"/>) goes.</summary>
+    private Tensor<T> HiddenInputGradient(int i) => i == 0 ? _dDropped : _dHiddenOut[i - 1];
+
+    /// <summary>The binary head's targets [B, 1]: 1 for class 1, 0 for class 0.</summary>
+    private void SetTargets(ReadOnlySpan<int> labels)
+    {
+        for (int b = 0; b < labels.Length; b++) _targetsHost[b] = labels[b] == 1 ? T.One : T.Zero;
+        _be.CopyFromHost(_targetsHost, _targets!);
+    }
+
+    /// <summary>The class a row of logits predicts: the largest logit (softmax head; the first on ties), or class 1 when
+    /// the binary logit is positive (σ(z) &gt; 0.5).</summary>
+    internal int PredictedClass(ReadOnlySpan<T> logits)
+    {
+        if (Config.Head == ClassifierHead.Binary) return logits[0] > T.Zero ? 1 : 0;
+        int best = 0;
+        for (int c = 1; c < logits.Length; c++) if (logits[c] > logits[best]) best = c;
+        return best;
+    }
+
     /// <summary>
-    /// Class probabilities (softmax of the logits, no dropout) for each sequence, in input order, computed in batches of
+    /// Class probabilities (softmax of the logits, or [σ(−z), σ(z)] = [1 − σ(z), σ(z)] for the binary head; no dropout) for each sequence, in input order, computed in batches of
     /// <paramref name="batchSize"/> sequences of similar length. Sequences longer than <see cref="SequenceClassifierConfig.MaxLength"/>
     /// (when set) are cut to it.
     /// </summary>
@@ -223,14 +286,20 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
             int n = Math.Min(batchSize, order.Length - start);
             for (int i = 0; i < n; i++) batch.Add(Truncate(sequences[order[start + i]]));
             var logits = Forward(batch);
-            _be.Softmax(logits, _probabilities);
-            if (host.Length != _probabilities.Length) host = new T[_probabilities.Length];
-            _be.CopyToHost(_probabilities, host);
+            if (Config.Head == ClassifierHead.Softmax) _be.Softmax(logits, _probabilities);
+            var source = Config.Head == ClassifierHead.Softmax ? _probabilities : logits;
+            if (host.Length != source.Length) host = new T[source.Length];
+            _be.CopyToHost(source, host);
             int k = Config.Classes;
             for (int i = 0; i < n; i++)
             {
                 var row = new double[k];
-                for (int c = 0; c < k; c++) row[c] = double.CreateTruncating(host[i * k + c]);
+                if (Config.Head == ClassifierHead.Binary)
+                {
+                    double z = double.CreateTruncating(host[i]);
+                    (row[0], row[1]) = (1 / (1 + Math.Exp(z)), 1 / (1 + Math.Exp(-z))); // σ(−z) = 1 − σ(z), without the cancellation
+                }
+                else for (int c = 0; c < k; c++) row[c] = double.CreateTruncating(host[i * k + c]);
                 result[order[start + i]] = row;
             }
         }
@@ -264,6 +333,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         }
         Ensure(steps, batch);
         Array.Fill(_ids, PaddingId);
+        bool backwards = Config.GoBackwards;
         for (int b = 0; b < batch; b++)
         {
             var s = sequences[b];
@@ -271,7 +341,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
             {
                 if ((uint)s[t] >= (uint)vocab)
                     throw new ArgumentOutOfRangeException(nameof(sequences), $"SequenceClassifier.Forward: token id {s[t]} at position {t} of sequence {b} is outside the vocabulary [0, {vocab}).");
-                _ids[t * batch + b] = s[t];
+                _ids[(backwards ? s.Length - 1 - t : t) * batch + b] = s[t];
             }
             _lengths[b] = s.Length;
             _lastRows[b] = (s.Length - 1) * batch + b;
@@ -289,7 +359,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         _ids = new int[steps * batch];
         _lengths = new int[batch];
         _lastRows = new int[batch];
-        int e = Config.EmbeddingSize, f = Config.FeatureSize, k = Config.Classes;
+        int e = Config.EmbeddingSize, f = Config.FeatureSize, k = Config.LogitCount;
         _emb = Buffer(steps, batch, e);
         _dEmb = Buffer(steps, batch, e);
         _pooled = Buffer(batch, f);
@@ -299,6 +369,15 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         _logits = Buffer(batch, k);
         _dLogits = Buffer(batch, k);
         _probabilities = Buffer(batch, k);
+        _hiddenPre = [.. Config.HiddenLayers.Select(h => Buffer(batch, h))];
+        _hiddenOut = [.. Config.HiddenLayers.Select(h => Buffer(batch, h))];
+        _dHiddenPre = [.. Config.HiddenLayers.Select(h => Buffer(batch, h))];
+        _dHiddenOut = [.. Config.HiddenLayers.Select(h => Buffer(batch, h))];
+        if (Config.Head == ClassifierHead.Binary)
+        {
+            _targets = Buffer(batch, 1);
+            _targetsHost = new T[batch];
+        }
         if (_rnn is not null)
         {
             _seq = Buffer(steps, batch, f);
@@ -352,6 +431,7 @@ public sealed class SequenceClassifier<T> : IHasParameters<T>, IDisposable where
         _conv?.Dispose();
         _pool?.Dispose();
         _dropout.Dispose();
+        foreach (var layer in _hidden) layer.Dispose();
         _head.Dispose();
     }
 }

@@ -16,6 +16,17 @@ public enum ClassifierPooling
     Last,
 }
 
+/// <summary>What a <see cref="SequenceClassifier{T}"/> puts on top of its features, and the loss it trains with.</summary>
+public enum ClassifierHead
+{
+    /// <summary>One logit per class, softmax cross-entropy; the predicted class is the largest logit.</summary>
+    Softmax,
+    /// <summary>Two classes only: one logit z, the probability σ(z) of class 1 (the second label in sorted order), binary
+    /// cross-entropy with logits; class 1 is predicted when σ(z) &gt; 0.5. Keras' <c>Dense(1, activation="sigmoid")</c>
+    /// with <c>binary_crossentropy</c>.</summary>
+    Binary,
+}
+
 /// <summary>
 /// The shape of a <see cref="SequenceClassifier{T}"/>; stored as camelCase JSON under <c>seqcore.config</c> in its
 /// checkpoint (<c>"model": "classifier"</c>), which is all that is needed to rebuild the model before loading the weights.
@@ -73,6 +84,17 @@ public sealed record SequenceClassifierConfig : IModelConfig
     /// <summary>Sequences are cut to their first this many tokens before classification (0: no limit).</summary>
     public int MaxLength { get; init; }
 
+    /// <summary>One-directional recurrent encoders: read each sequence's own tokens last to first (Keras'
+    /// <c>go_backwards=True</c>); padding stays after the reversed tokens. False in checkpoints written before it.</summary>
+    public bool GoBackwards { get; init; }
+
+    /// <summary>Widths of the dense layers with ReLU between the (dropped-out) pooled features and the head, in order;
+    /// empty (the default, and in checkpoints written before it) for none.</summary>
+    public IReadOnlyList<int> HiddenLayers { get; init; } = [];
+
+    /// <summary>Softmax over the classes (the default, and in checkpoints written before it) or one binary logit.</summary>
+    public ClassifierHead Head { get; init; } = ClassifierHead.Softmax;
+
     /// <summary>Whether the encoder is recurrent (not <see cref="ConvEncoder"/>).</summary>
     [JsonIgnore]
     public bool IsRecurrent => Encoder != ConvEncoder;
@@ -84,6 +106,14 @@ public sealed record SequenceClassifierConfig : IModelConfig
     /// <summary>Width F of the pooled feature vector: D·H for recurrent encoders (D = 2 when bidirectional), H for conv.</summary>
     [JsonIgnore]
     public int FeatureSize => IsRecurrent && Bidirectional ? 2 * HiddenSize : HiddenSize;
+
+    /// <summary>Logits per sequence: 1 for the binary head, <see cref="Classes"/> for softmax.</summary>
+    [JsonIgnore]
+    public int LogitCount => Head == ClassifierHead.Binary ? 1 : Classes;
+
+    /// <summary>Width of the vector the head reads: the last hidden layer's, or <see cref="FeatureSize"/> without them.</summary>
+    [JsonIgnore]
+    public int HeadInputSize => HiddenLayers.Count > 0 ? HiddenLayers[^1] : FeatureSize;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range (limits: <see cref="ModelLimits"/>).</summary>
     public void Validate()
@@ -107,7 +137,25 @@ public sealed record SequenceClassifierConfig : IModelConfig
         if (MaxLength < 0) throw new ArgumentException($"SequenceClassifierConfig: the maximum length must be ≥ 0, got {MaxLength}.");
         if (!Encoders.Contains(Encoder)) throw new ArgumentException($"SequenceClassifierConfig: unknown encoder '{Encoder}'; expected one of {string.Join(", ", Encoders)}.");
         if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"SequenceClassifierConfig: unknown pooling {Pooling}.");
+        if (GoBackwards && (!IsRecurrent || Bidirectional))
+            throw new ArgumentException("SequenceClassifierConfig: goBackwards reverses a one-directional recurrent encoder's reading; the conv and bidirectional encoders do not take it.");
+        if (HiddenLayers is null) throw new ArgumentException("SequenceClassifierConfig: hiddenLayers is null; use [] for none.");
+        ModelLimits.Check(nameof(SequenceClassifierConfig), "hiddenLayers (count)", HiddenLayers.Count, ModelLimits.MaxLayers);
+        foreach (int width in HiddenLayers)
+        {
+            if (width <= 0) throw new ArgumentException($"SequenceClassifierConfig: every hidden layer width must be positive, got [{string.Join(", ", HiddenLayers)}].");
+            ModelLimits.Check(nameof(SequenceClassifierConfig), "hiddenLayers", width, ModelLimits.MaxWidth);
+        }
+        if (!Enum.IsDefined(Head)) throw new ArgumentException($"SequenceClassifierConfig: unknown head {Head}.");
+        if (Head == ClassifierHead.Binary && Classes != 2)
+            throw new ArgumentException($"SequenceClassifierConfig: the binary head needs exactly 2 classes, got {Classes}.");
     }
+
+    /// <summary>Equal when every setting is (the hidden widths compared element by element): the JSON of both is the same.</summary>
+    public bool Equals(SequenceClassifierConfig? other) => other is not null && ToJson() == other.ToJson();
+
+    /// <inheritdoc />
+    public override int GetHashCode() => ToJson().GetHashCode(StringComparison.Ordinal);
 
     /// <summary>The config as one line of camelCase JSON (the pooling as a lower-case word).</summary>
     public string ToJson() => ConfigJson.Write(this);
@@ -122,6 +170,7 @@ public sealed record SequenceClassifierConfig : IModelConfig
         ArgumentNullException.ThrowIfNull(json);
         CheckWord(json, "encoder", [.. Encoders], source);
         CheckWord(json, "pooling", Enum.GetNames<ClassifierPooling>(), source);
+        CheckWord(json, "head", Enum.GetNames<ClassifierHead>(), source);
         return ConfigJson.Read<SequenceClassifierConfig>(FromLegacy(json), source, RenamedKeys);
     }
 

@@ -55,19 +55,29 @@ public sealed class TokenNgramNaiveBayes
         return new TokenNgramNaiveBayes(order, counts, totals, logPrior, vocabulary.Count);
     }
 
-    /// <summary>The most probable class of <paramref name="sequence"/>.</summary>
+    /// <summary>The most probable class of <paramref name="sequence"/> (the first on ties).</summary>
     public int Predict(int[] sequence)
     {
+        double[] scores = LogScores(sequence);
         int best = 0;
-        double bestScore = double.NegativeInfinity;
+        for (int c = 1; c < scores.Length; c++) if (scores[c] > scores[best]) best = c;
+        return best;
+    }
+
+    /// <summary>Each class's score (see the remarks), the log of its joint probability with the sequence's n-grams up
+    /// to a constant: the difference of two classes' scores is their log odds, a score for ROC AUC.</summary>
+    public double[] LogScores(int[] sequence)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        var scores = new double[_counts.Length];
         for (int c = 0; c < _counts.Length; c++)
         {
             double score = _logPrior[c], denominator = Math.Log(_totals[c] + (double)_vocabulary);
             foreach (long f in Ngrams(sequence, Order))
                 score += Math.Log(_counts[c].GetValueOrDefault(f) + 1.0) - denominator;
-            if (score > bestScore) (best, bestScore) = (c, score);
+            scores[c] = score;
         }
-        return best;
+        return scores;
     }
 
     /// <summary>The n-grams of the sequence framed by one boundary marker on each side, packed as (n, ids) in a long.</summary>

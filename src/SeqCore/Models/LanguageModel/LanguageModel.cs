@@ -28,7 +28,7 @@ namespace SeqCore.Models;
 /// the last layer's output (as PyTorch's word-language-model example); transformer — on embeddings plus positions and
 /// inside every block.</para>
 /// </remarks>
-public sealed class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class LanguageModel<T> : ISequenceModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IBackend<T> _backend;
     private readonly Embedding<T> _embedding;
