@@ -203,4 +203,17 @@ public class TransformerSeq2SeqTests
         for (int i = 0; i < 3; i++) model.TrainStep(batch, dropout);
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "managed bytes allocated by 3 steady-state steps");
     }
+
+    [Test]
+    public void DisposingTheModelAndItsScorerFreesEveryTensor()
+    {
+        using var be = new CpuBackend<float>();
+        long before = be.LiveBytes;
+        var model = new TransformerSeq2Seq<float>(be, Small(positions: "learned") with { Dropout = 0.1 }, new RandomStream(2));
+        model.TrainStep(new Seq2SeqBatch(Sources, Targets), new RandomStream(3));
+        model.Beam(Sources[0], 2, 5);
+        model.Greedy(Sources, 5);
+        model.Dispose();
+        Assert.That(be.LiveBytes, Is.EqualTo(before));
+    }
 }
