@@ -17,7 +17,7 @@ public sealed partial class TransformerSeq2Seq<T>
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"TransformerSeq2Seq.Greedy: the length limit must be positive, got {maxLength}.");
         int n = sources.Count, v = Config.TargetVocabularySize;
         maxLength = Math.Min(maxLength, Config.MaxLength);
-        using var scorer = new Scorer(this, sources, 1);
+        using var scorer = new Scorer(this, sources, 1, maxLength);
         var tokens = new List<int>[n];
         var attention = new List<double[]>[n];
         var logp = new double[n];
@@ -52,8 +52,11 @@ public sealed partial class TransformerSeq2Seq<T>
     public IReadOnlyList<DecodedSequence> Beam(int[] source, int beamWidth, int maxLength, double alpha = 0.6)
     {
         ArgumentNullException.ThrowIfNull(source);
-        using var scorer = CreateScorer([source], beamWidth);
-        return BeamSearch.Run(scorer, Seq2SeqVocabulary.Bos, Seq2SeqVocabulary.Eos, Math.Min(maxLength, Config.MaxLength), alpha);
+        if (beamWidth <= 0) throw new ArgumentOutOfRangeException(nameof(beamWidth), $"TransformerSeq2Seq.Beam: the beam width must be positive, got {beamWidth}.");
+        if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"TransformerSeq2Seq.Beam: the length limit must be positive, got {maxLength}.");
+        maxLength = Math.Min(maxLength, Config.MaxLength);
+        using var scorer = new Scorer(this, [source], beamWidth, maxLength);
+        return BeamSearch.Run(scorer, Seq2SeqVocabulary.Bos, Seq2SeqVocabulary.Eos, maxLength, alpha);
     }
 
     /// <inheritdoc />
@@ -65,10 +68,11 @@ public sealed partial class TransformerSeq2Seq<T>
         ArgumentNullException.ThrowIfNull(sources);
         if (sources.Count == 0) throw new ArgumentException("TransformerSeq2Seq.CreateScorer: no sources.", nameof(sources));
         if (beamWidth <= 0) throw new ArgumentOutOfRangeException(nameof(beamWidth), $"TransformerSeq2Seq.CreateScorer: the beam width must be positive, got {beamWidth}.");
-        return new Scorer(this, sources, beamWidth);
+        return new Scorer(this, sources, beamWidth, Config.MaxLength);
     }
 
-    /// <summary>The model as an <see cref="IBeamScorer"/>: source i on rows <c>i·k … i·k+k−1</c>.</summary>
+    /// <summary>The model as an <see cref="IBeamScorer"/>: source i on rows <c>i·k … i·k+k−1</c>, for up to
+    /// <c>steps</c> decoder steps (the size of its cache).</summary>
     private sealed class Scorer : IBeamScorer
     {
         private readonly TransformerSeq2Seq<T> _model;
@@ -80,7 +84,7 @@ public sealed partial class TransformerSeq2Seq<T>
         private readonly double[][] _attention;
         private readonly int _steps, _heads;
 
-        public Scorer(TransformerSeq2Seq<T> model, IReadOnlyList<int[]> sources, int k)
+        public Scorer(TransformerSeq2Seq<T> model, IReadOnlyList<int[]> sources, int k, int steps)
         {
             _model = model;
             _be = model._be;
@@ -106,7 +110,7 @@ public sealed partial class TransformerSeq2Seq<T>
             for (int j = 0; j < s; j++)
                 for (int r = 0; r < rows; r++) index[j * rows + r] = j * n + r / k;
             _be.Gather(memory.Reshape(s * n, e), index, rowMemory.Reshape(s * rows, e));
-            _cache = model._decoder.CreateCache(rowMemory, IsAllFull(_sourceLengths, s) ? [] : _sourceLengths, c.MaxLength);
+            _cache = model._decoder.CreateCache(rowMemory, IsAllFull(_sourceLengths, s) ? [] : _sourceLengths, steps);
             _x = _be.Allocate(1, rows, e);
             _y = _be.Allocate(1, rows, e);
             _logits = _be.Allocate(rows, c.TargetVocabularySize);
@@ -124,7 +128,7 @@ public sealed partial class TransformerSeq2Seq<T>
             if (tokens.Length != Rows || logProbs.Length != Rows * VocabularySize)
                 throw new ArgumentException($"TransformerSeq2Seq scorer: {tokens.Length} tokens and {logProbs.Length} log-probabilities for {Rows} rows of {VocabularySize}.");
             if (_cache.Length == _cache.MaxLength)
-                throw new InvalidOperationException($"TransformerSeq2Seq: decoding past the model's maxLength {_cache.MaxLength} target tokens.");
+                throw new InvalidOperationException($"TransformerSeq2Seq: decoding past the scorer's {_cache.MaxLength} steps (at most the model's maxLength {_model.Config.MaxLength}).");
             _model.Embed(_model._targetEmbedding, _model._targetLearned, tokens, _cache.Length, _x);
             _model._decoder.Step(_x, _cache, _y, _weights);
             _model.Project(_y, Rows, _logits);
