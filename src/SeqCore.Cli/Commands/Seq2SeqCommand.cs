@@ -7,12 +7,13 @@ internal static class Seq2SeqCommand
 {
     public static Command Create(CliIO io)
     {
-        var command = new Command("seq2seq", "Sequence-to-sequence with attention over characters: make-data (built-in tasks), train (from a TSV of source<TAB>target pairs), translate (greedy or beam search), eval (exact match, BLEU and chrF2 on a TSV of pairs).")
+        var command = new Command("seq2seq", "Sequence-to-sequence with attention over characters, words or BPE: make-data (built-in tasks), train (from a TSV of source<TAB>target pairs or a verse table split by book), translate (greedy or beam search), eval (exact match, BLEU and chrF2), data (split counts, the copy-the-source baseline, vocabulary sizes).")
         {
             Seq2SeqMakeDataCommand.Create(io),
             Seq2SeqTrainCommand.Create(io),
             Seq2SeqTranslateCommand.Create(io),
             Seq2SeqEvalCommand.Create(io),
+            Seq2SeqDataCommand.Create(io),
         };
         CliApp.RequireVerb(command, io, "seqcore seq2seq");
         return command;

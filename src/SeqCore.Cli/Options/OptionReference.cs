@@ -23,6 +23,7 @@ internal static class OptionReference
         ("seq2seq translate", Seq2SeqTranslateCommand.AllOptions),
         ("seq2seq eval", Seq2SeqEvalCommand.AllOptions),
         ("seq2seq make-data", Seq2SeqMakeDataCommand.AllOptions),
+        ("seq2seq data", Seq2SeqDataCommand.AllOptions),
         ("word2vec train", Word2VecTrainCommand.AllOptions),
         ("word2vec neighbours", Word2VecNeighboursCommand.AllOptions),
         ("word2vec analogy", Word2VecAnalogyCommand.AllOptions),

@@ -21,6 +21,9 @@ internal sealed record Artefact(string Name, Func<string, bool> Recognises)
     /// <summary>A TSV of pairs: its first line is <c>source&lt;TAB&gt;target</c>.</summary>
     public static readonly Artefact PairsTsv = new("TSV of source<TAB>target pairs", path => FirstText(path).Split('\n')[0].Count(c => c == '\t') == 1);
 
+    /// <summary>Plain text, one line each (translations): a file whose first line holds no tab and that is not a checkpoint.</summary>
+    public static readonly Artefact TextLines = new("text file of lines", path => !FirstText(path).Split('\n')[0].Contains('\t') && !IsCheckpoint(path));
+
     private static bool IsCheckpoint(string path)
     {
         try

@@ -13,19 +13,20 @@ namespace SeqCore.Cli.Training;
 /// the recurrent family, reporting the same held-out numbers and attention map (the last decoder block's
 /// cross-attention, averaged over heads).</summary>
 internal sealed class TransformerSeq2SeqJob(TransformerSeq2Seq<float> model, TransformerSeq2SeqTrainable<float> trainable, Seq2SeqPairs data,
-    int beam, double alpha, int? maxLength) : ITrainJob
+    Seq2SeqDecodeOptions decoding) : ITrainJob
 {
     /// <summary>Builds the model and trainable from the options (<paramref name="data"/> already read).</summary>
     public static TransformerSeq2SeqJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard, Seq2SeqPairs data, int batch,
-        int embedding, int beam, double alpha, int? maxLength)
+        int embedding, Seq2SeqDecodeOptions decoding)
     {
         if (!shard.IsWhole) throw new UsageException($"{T.Architecture.Name} transformer trains on one rank; run it without several ranks.");
         int longest = data.Examples.Max(e => Math.Max(e.Source.Length, e.Target.Length + 1));
         var config = new TransformerSeq2SeqConfig
         {
             SourceVocabularySize = data.Vocabulary.SourceSize, TargetVocabularySize = data.Vocabulary.TargetSize, EmbeddingSize = embedding,
-            Heads = v.Get(T.Heads), FeedForwardSize = v.Get(T.FeedForward), EncoderLayers = v.Get(T.Layers), DecoderLayers = v.Get(T.Layers),
-            Dropout = v.Get(T.Dropout), LabelSmoothing = v.Get(T.LabelSmoothing), Positions = v.Get(T.Positions), NormFirst = !v.Get(T.PostLn),
+            Heads = v.Get(T.Heads), FeedForwardSize = v.Get(T.FeedForward),
+            EncoderLayers = v.Get(Seq2SeqTrainKind.EncoderLayers), DecoderLayers = v.Get(Seq2SeqTrainKind.DecoderLayers),
+            Dropout = v.Get(Seq2SeqTrainKind.Dropout), LabelSmoothing = v.Get(T.LabelSmoothing), Positions = v.Get(T.Positions), NormFirst = !v.Get(T.PostLn),
             ShareEmbeddings = v.Get(T.ShareEmbeddings), MaxLength = v.Find(T.MaxPositions) ?? 2 * longest + 10,
         };
         try { config.Validate(); }
@@ -38,7 +39,7 @@ internal sealed class TransformerSeq2SeqJob(TransformerSeq2Seq<float> model, Tra
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;
         var trainable = new TransformerSeq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, seed + 1);
-        return new TransformerSeq2SeqJob(model, trainable, data, beam, alpha, maxLength);
+        return new TransformerSeq2SeqJob(model, trainable, data, decoding);
     }
 
     public ISequenceModel<float> Model => model;
@@ -69,16 +70,17 @@ internal sealed class TransformerSeq2SeqJob(TransformerSeq2Seq<float> model, Tra
 
     public void WriteResult(CliIO io, bool json, TrainingResult result, TrainOutputs outputs)
     {
-        int held = data.HeldOutCount, decodeLength = maxLength ?? data.MaxTargetLength + 10;
+        int held = data.HeldOutCount, beam = decoding.BeamWidth;
+        double alpha = decoding.Alpha;
         double? heldLoss = held > 0 ? trainable.Evaluate()?.Loss : null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Seq2SeqAccuracy? greedy = held > 0 ? trainable.Decode(1, alpha, decodeLength) : null;
+        Seq2SeqAccuracy? greedy = held > 0 ? Seq2SeqTrainable<float>.Decode(model, data.HeldOut, decoding with { BeamWidth = 1 }) : null;
         double greedySeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        Seq2SeqAccuracy? beamAccuracy = held > 0 && beam > 1 ? trainable.Decode(beam, alpha, decodeLength) : null;
+        Seq2SeqAccuracy? beamAccuracy = held > 0 && beam > 1 ? Seq2SeqTrainable<float>.Decode(model, data.HeldOut, decoding) : null;
         double beamSeconds = clock.Elapsed.TotalSeconds;
         var shownIds = data.Examples[0].Source;
-        var decoded = beam > 1 ? model.Beam(shownIds, beam, decodeLength, alpha)[0] : model.Greedy([shownIds], decodeLength)[0];
+        var decoded = Seq2SeqDecoder.Decode(model, [shownIds], decoding)[0];
         AttentionPlot.Create(data.Vocabulary, data.Pairs[0].Source, shownIds, decoded, beam > 1 ? $"beam {beam}" : "greedy").Save(outputs.AttentionSvg);
         if (json)
         {

@@ -14,7 +14,7 @@ namespace SeqCore.Text;
 /// Load GPT-2's own vocabulary with <see cref="LoadGpt2"/>, or learn one with <see cref="Train"/>.
 /// Pieces are cached (up to 200,000 pieces of at most 256 characters); pieces over 48 bytes are merged with a
 /// priority queue in O(n log n), so a long unbroken run (a base64 blob) costs no more than ordinary text.
-/// Training rescans the distinct pieces for every merge: about 3 s for 1,000 merges on the 4 MB King James Bible.
+/// Training keeps the pair counts up to date, recounting only the pieces a merge touches.
 /// Instances are thread-safe.
 /// </summary>
 public sealed class ByteLevelBpeTokenizer : ITokenizer
@@ -182,30 +182,47 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         }
         var tokens = new List<string>(256 + mergeCount);
         for (int b = 0; b < 256; b++) tokens.Add(s_byteToChar[b].ToString());
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int b = 0; b < tokens.Count; b++) ids[tokens[b]] = b;
         var merges = new List<string[]>(mergeCount);
+        // Pair counts are kept up to date: a merge recounts only the pieces that held the merged pair (each pair keeps the
+        // pieces it ever occurred in; a piece that no longer holds it is recounted to the same counts).
         var pairCounts = new Dictionary<long, long>();
-        for (int step = 0; step < mergeCount; step++)
+        var pieces = new Dictionary<long, HashSet<int>>();
+        void Count(int w, int sign)
         {
-            pairCounts.Clear();
-            for (int w = 0; w < words.Count; w++)
+            var word = words[w];
+            for (int i = 0; i + 1 < word.Count; i++)
             {
-                var word = words[w];
-                for (int i = 0; i + 1 < word.Count; i++)
+                long k = Key(word[i], word[i + 1]);
+                long c = pairCounts.GetValueOrDefault(k) + sign * counts[w];
+                if (c == 0) pairCounts.Remove(k);
+                else pairCounts[k] = c;
+                if (sign > 0)
                 {
-                    long k = Key(word[i], word[i + 1]);
-                    pairCounts[k] = pairCounts.GetValueOrDefault(k) + counts[w];
+                    if (!pieces.TryGetValue(k, out var set)) pieces[k] = set = [];
+                    set.Add(w);
                 }
             }
+        }
+        for (int w = 0; w < words.Count; w++) Count(w, +1);
+        for (int step = 0; step < mergeCount; step++)
+        {
             long best = -1, bestCount = 0;
             foreach (var (k, c) in pairCounts)
                 if (c > bestCount || (c == bestCount && k < best)) { best = k; bestCount = c; }
             if (best < 0 || bestCount < minFrequency) break;
             int left = (int)(best >> 32), right = (int)(best & 0xFFFFFFFF);
             string merged = tokens[left] + tokens[right];
-            int newId = tokens.IndexOf(merged);
-            if (newId < 0) { newId = tokens.Count; tokens.Add(merged); }
+            if (!ids.TryGetValue(merged, out int newId)) { newId = tokens.Count; tokens.Add(merged); ids[merged] = newId; }
             merges.Add([tokens[left], tokens[right]]);
-            foreach (var word in words) MergeInPlace(word, left, right, newId);
+            foreach (int w in pieces[best].ToArray())
+            {
+                Count(w, -1);
+                MergeInPlace(words[w], left, right, newId);
+                Count(w, +1);
+            }
+            pieces.Remove(best);
         }
         return new ByteLevelBpeTokenizer(tokens.ToArray(), merges.ToArray(), "ByteLevelBpeTokenizer.Train");
     }

@@ -72,6 +72,6 @@ public class Seq2SeqEvalCommandTests
         File.WriteAllText(P("unknown.tsv"), "abc\tcba\n€€\tx\n");
         (code, _, err) = Run("", "seq2seq", "eval", "--model", model, "--data", P("unknown.tsv"));
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(err, Does.Contain("pair 2"));
+        Assert.That(err, Does.Contain("unknown.tsv:2"));
     }
 }

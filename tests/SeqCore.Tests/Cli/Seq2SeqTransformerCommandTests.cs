@@ -24,7 +24,7 @@ public class Seq2SeqTransformerCommandTests
     private string P(string name) => Path.Combine(_dir, name);
 
     private static readonly string[] TinyTransformer =
-        ["--architecture", "transformer", "--embedding", "16", "--heads", "2", "--layers", "1", "--ff", "32", "--batch", "16", "--eval-every", "10"];
+        ["--architecture", "transformer", "--embedding", "16", "--heads", "2", "--encoder-layers", "1", "--decoder-layers", "2", "--ff", "32", "--batch", "16", "--eval-every", "10"];
 
     [Test]
     public void TrainsATransformerAndTranslatesAndEvaluatesWithIt()
@@ -52,7 +52,7 @@ public class Seq2SeqTransformerCommandTests
         // A source longer than the model's position tables is a usage error naming the input.
         (code, _, stderr) = Run("seq2seq", "translate", "--model", P("tf.safetensors"), string.Concat(Enumerable.Repeat("12x", 40)));
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("input 1").And.Contain("exceed the model's maxLength"));
+        Assert.That(stderr, Does.Contain("input 1").And.Contain("the transformer's maxLength"));
 
         // Resume goes on with the same architecture from the saved settings.
         (code, _, stderr) = Run("seq2seq", "train", "--resume", P("tf.safetensors"), "--steps", "14", "--json");

@@ -112,7 +112,7 @@ public class WorkingMemoryCommandTests
             using var model = new Seq2Seq<float>(cpu, config, new RandomStream(1)) { Vocabulary = vocabulary };
             model.Save(path);
         }
-        string err = Refused("seq2seq", "translate", "--model", path, "--beam", "1024", "--max-length", "1000000", "--max-memory", "1G", "abc");
+        string err = Refused("seq2seq", "translate", "--model", path, "--beam", "1024", "--max-length", "1000000", "--max-length-ratio", "300000", "--max-memory", "1G", "abc");
         Assert.That(err, Does.Contain("budget of 1,073,741,824 bytes").And.Contain("largest term: decoder: batch 1024 × steps 1000000"));
     }
 }

@@ -120,10 +120,12 @@ public class DataParallelTrainingTests
     }
 
     /// <summary>A seq2seq model (reverse task) with a teacher-forcing ratio of 0.5: coins per row and step.</summary>
-    private static double[][] TrainSeq2Seq(BatchShard shard, ICommunicator? ranks)
+    private static double[][] TrainSeq2Seq(BatchShard shard, ICommunicator? ranks) =>
+        TrainSeq2Seq(shard, ranks, new Seq2SeqConfig { SourceVocabularySize = 9, TargetVocabularySize = 9, EmbeddingSize = 4, HiddenSize = 5 });
+
+    private static double[][] TrainSeq2Seq(BatchShard shard, ICommunicator? ranks, Seq2SeqConfig config)
     {
         using var be = new CpuBackend<double>(new CpuBackendOptions { Threads = 1 });
-        var config = new Seq2SeqConfig { SourceVocabularySize = 9, TargetVocabularySize = 9, EmbeddingSize = 4, HiddenSize = 5 };
         using var model = new Seq2Seq<double>(be, config, new RandomStream(3));
         var examples = Enumerable.Range(0, 20).Select(i =>
         {
@@ -142,6 +144,20 @@ public class DataParallelTrainingTests
     {
         var expected = TrainSeq2Seq(BatchShard.Whole, null);
         var ranks = OnTwoRanks(TrainSeq2Seq);
+        AssertClose(ranks[0], expected, "rank 0");
+        AssertClose(ranks[1], ranks[0], "rank 1 against rank 0");
+    }
+
+    [Test]
+    public void A_stacked_seq2seq_with_dropout_on_two_ranks_reaches_the_weights_of_one_process()
+    {
+        // Each rank draws its rows of the whole batch's dropout masks (embeddings, between encoder and decoder layers).
+        var config = new Seq2SeqConfig
+        {
+            SourceVocabularySize = 9, TargetVocabularySize = 9, EmbeddingSize = 4, HiddenSize = 5, EncoderLayers = 2, DecoderLayers = 2, Dropout = 0.3,
+        };
+        var expected = TrainSeq2Seq(BatchShard.Whole, null, config);
+        var ranks = OnTwoRanks((shard, comm) => TrainSeq2Seq(shard, comm, config));
         AssertClose(ranks[0], expected, "rank 0");
         AssertClose(ranks[1], ranks[0], "rank 1 against rank 0");
     }

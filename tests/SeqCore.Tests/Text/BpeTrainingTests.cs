@@ -95,3 +95,67 @@ public class BpeLongPieceTests
         }
     }
 }
+
+/// <summary>The incremental pair counts of <see cref="ByteLevelBpeTokenizer.Train"/> learn exactly the merges of the
+/// plain algorithm that recounts every piece for every merge (kept here as the reference).</summary>
+public class BpeIncrementalTrainingTests
+{
+    private static readonly string Bible = Path.Combine(AppContext.BaseDirectory, "Data", "bible_es_en.tsv");
+
+    private static List<(string, string)> ReferenceMerges(string corpus, int mergeCount, int minFrequency)
+    {
+        var pieceCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var range in Gpt2PreTokenizer.Split(corpus.AsSpan()))
+            pieceCounts[corpus[range]] = pieceCounts.GetValueOrDefault(corpus[range]) + 1;
+        var words = new List<List<int>>();
+        var counts = new List<int>();
+        foreach (var (p, c) in pieceCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            words.Add([.. System.Text.Encoding.UTF8.GetBytes(p).Select(b => (int)b)]);
+            counts.Add(c);
+        }
+        var tokens = Enumerable.Range(0, 256).Select(b => ByteLevelBpeTokenizer.ByteToUnicode((byte)b).ToString()).ToList();
+        var merges = new List<(string, string)>();
+        for (int step = 0; step < mergeCount; step++)
+        {
+            var pairCounts = new Dictionary<long, long>();
+            for (int w = 0; w < words.Count; w++)
+                for (int i = 0; i + 1 < words[w].Count; i++)
+                {
+                    long k = ((long)words[w][i] << 32) | (uint)words[w][i + 1];
+                    pairCounts[k] = pairCounts.GetValueOrDefault(k) + counts[w];
+                }
+            long best = -1, bestCount = 0;
+            foreach (var (k, c) in pairCounts)
+                if (c > bestCount || (c == bestCount && k < best)) { best = k; bestCount = c; }
+            if (best < 0 || bestCount < minFrequency) break;
+            int left = (int)(best >> 32), right = (int)(best & 0xFFFFFFFF);
+            string merged = tokens[left] + tokens[right];
+            int id = tokens.IndexOf(merged);
+            if (id < 0) { id = tokens.Count; tokens.Add(merged); }
+            merges.Add((tokens[left], tokens[right]));
+            foreach (var word in words)
+            {
+                int o = 0;
+                for (int r = 0; r < word.Count; r++)
+                {
+                    if (r + 1 < word.Count && word[r] == left && word[r + 1] == right) { word[o++] = id; r++; }
+                    else word[o++] = word[r];
+                }
+                word.RemoveRange(o, word.Count - o);
+            }
+        }
+        return merges;
+    }
+
+    [TestCase(400, 2)]
+    [TestCase(60, 1)]
+    public void LearnsTheMergesOfTheReference(int merges, int minFrequency)
+    {
+        // Spanish and English verses: multi-byte characters, repeated letters (overlapping pairs) and punctuation runs.
+        string corpus = string.Join("\n", File.ReadLines(Bible).Skip(1).Take(400).Select(l => l.Split('\t')).SelectMany(f => f[1..]));
+        Assert.That(ByteLevelBpeTokenizer.Train(corpus, merges, minFrequency).Merges, Is.EqualTo(ReferenceMerges(corpus, merges, minFrequency)));
+        const string repeats = "aaaa aaa aa a abab ababab bbb aaaa";
+        Assert.That(ByteLevelBpeTokenizer.Train(repeats, 20, 1).Merges, Is.EqualTo(ReferenceMerges(repeats, 20, 1)));
+    }
+}

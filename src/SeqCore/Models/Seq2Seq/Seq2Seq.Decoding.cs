@@ -6,55 +6,36 @@ public sealed partial class Seq2Seq<T>
 {
     /// <summary>
     /// Greedy decoding of a batch of sources (each ending with the source <c>&lt;eos&gt;</c>): at every step each sequence
-    /// takes its most likely next token, until <c>&lt;eos&gt;</c> or <paramref name="maxLength"/> tokens. The decoder runs
-    /// one step at a time with <see cref="Layers.Recurrent.RecurrentLayer{T}.Step"/>. Each result's attention rows are
-    /// trimmed to its own source length.
+    /// takes its most likely next token, until <c>&lt;eos&gt;</c> or <paramref name="maxLength"/> tokens. A thin wrapper
+    /// of <see cref="Seq2SeqDecoder"/> (k = 1, the sources as one batch, scores the plain log-probabilities). Each
+    /// result's attention rows are trimmed to its own source length.
     /// </summary>
     public DecodedSequence[] Greedy(IReadOnlyList<int[]> sources, int maxLength)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        if (sources.Count == 0) return [];
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"Seq2Seq.Greedy: the length limit must be positive, got {maxLength}.");
-        int n = sources.Count, v = Config.TargetVocabularySize;
-        using var state = Start(sources);
-        var tokens = new List<int>[n];
-        var attention = new List<double[]>[n];
-        var logp = new double[n];
-        var done = new bool[n];
-        var last = new int[n];
-        for (int i = 0; i < n; i++) { tokens[i] = []; attention[i] = []; last[i] = Seq2SeqVocabulary.Bos; }
-        for (int step = 0; step < maxLength && done.Contains(false); step++)
-        {
-            DecodeStep(state, last);
-            for (int i = 0; i < n; i++)
-            {
-                if (done[i]) { last[i] = Seq2SeqVocabulary.Eos; continue; }
-                var row = state.HostLogProbs.AsSpan(i * v, v);
-                int best = ArgMax(row);
-                tokens[i].Add(best);
-                logp[i] += double.CreateTruncating(row[best]);
-                attention[i].Add(state.AttentionRow(i, sources[i].Length));
-                last[i] = best;
-                done[i] = best == Seq2SeqVocabulary.Eos;
-            }
-        }
-        var results = new DecodedSequence[n];
-        for (int i = 0; i < n; i++)
-            results[i] = new DecodedSequence([.. tokens[i]], logp[i], logp[i], done[i], [.. attention[i]]);
-        return results;
+        if (sources.Count == 0) return [];
+        return Seq2SeqDecoder.Decode(this, sources, Fixed(maxLength, 1, 0, sources.Count));
     }
 
     /// <summary>
     /// Beam search for one source (ending with the source <c>&lt;eos&gt;</c>) with beam width <paramref name="beamWidth"/> and
-    /// GNMT length normalisation α (see <see cref="BeamSearch"/>). Returns the finished hypotheses, best first.
+    /// GNMT length normalisation α (see <see cref="BeamSearch"/>). Returns the finished hypotheses, best first. A thin
+    /// wrapper of <see cref="Seq2SeqDecoder"/>.
     /// </summary>
     public IReadOnlyList<DecodedSequence> Beam(int[] source, int beamWidth, int maxLength, double alpha = 0.6)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (beamWidth <= 0) throw new ArgumentOutOfRangeException(nameof(beamWidth), $"Seq2Seq.Beam: the beam width must be positive, got {beamWidth}.");
-        using var scorer = new Scorer(this, [source], beamWidth);
-        return BeamSearch.Run(scorer, Seq2SeqVocabulary.Bos, Seq2SeqVocabulary.Eos, maxLength, alpha);
+        if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"Seq2Seq.Beam: the length limit must be positive, got {maxLength}.");
+        return Seq2SeqDecoder.DecodeAll(this, [source], Fixed(maxLength, beamWidth, alpha, 1))[0];
     }
+
+    /// <summary>Decoding options with one length limit for every source.</summary>
+    private static Seq2SeqDecodeOptions Fixed(int maxLength, int beamWidth, double alpha, int sentences) => new()
+    {
+        BeamWidth = beamWidth, Alpha = alpha, MaxLengthRatio = 0, MaxLengthExtra = maxLength, Sentences = sentences,
+    };
 
     /// <summary>Encodes the sources and returns a decoder state holding the memory and the initial decoder state.</summary>
     private DecodeState Start(IReadOnlyList<int[]> sources)
@@ -66,6 +47,7 @@ public sealed partial class Seq2Seq<T>
         for (int i = 0; i < n; i++) { sources[i].CopyTo(ids, i * s); lengths[i] = sources[i].Length; }
         var state = new DecodeState(_be, Config, n, s, IsAllFull(lengths, s) ? [] : lengths);
         Encode(ids, lengths, n, s, state.Embedded, state.Memory, state.FinalH, state.FinalC, state.H, state.C);
+        if (!Config.Attends) ConcatenateDirections(state.FinalH, Config.EncoderLayers - 1, state.FixedContext!, n);
         _be.Fill(T.Zero, state.Feed);
         return state;
     }
@@ -73,20 +55,19 @@ public sealed partial class Seq2Seq<T>
     /// <summary>One decoder step for every row: writes the next-token log-probabilities and the attention weights to the host.</summary>
     private void DecodeStep(DecodeState st, ReadOnlySpan<int> tokens)
     {
-        int n = st.Rows, e = Config.EmbeddingSize, dk = Config.DecoderSize, din = Config.DecoderInputSize;
+        int n = st.Rows, dk = Config.DecoderSize;
         _targetEmbedding.Forward(tokens, st.TokenEmbedded);
-        _be.Copy2D(st.TokenEmbedded, n, e, e, st.X, din);
-        if (Config.InputFeeding) _be.Copy2D(st.Feed, n, dk, dk, Columns(st.X, e), din);
+        WriteDecoderInput(st.X, st.TokenEmbedded, st.FixedContext, st.Feed, n);
         _decoder.Step(st.X, st.H, st.C, st.Y);
-        AttentionForward(st.Query, st.Memory, st.Lengths, st.Context, st.Weights);
-        _be.Copy2D(st.Context, n, dk, dk, st.Combined, 2 * dk);
+        if (Config.Attends) AttentionForward(st.Query, st.Memory, st.Lengths, st.Context, st.Weights);
+        _be.Copy2D(st.FixedContext ?? st.Context, n, dk, dk, st.Combined, 2 * dk);
         _be.Copy2D(st.Y, n, dk, dk, Columns(st.Combined, dk), 2 * dk);
         _combine.Forward(st.Combined, st.Feed);
         _be.Tanh(st.Feed, st.Feed);
         _generator.Forward(st.Feed, st.Logits);
         _be.LogSoftmax(st.Logits, st.Logits);
         _be.CopyToHost(st.Logits, st.HostLogProbs);
-        _be.CopyToHost(st.Weights, st.HostWeights);
+        if (Config.Attends) _be.CopyToHost(st.Weights, st.HostWeights);
     }
 
     /// <summary>The decoder's per-row state during decoding (n rows over a memory of S source steps).</summary>
@@ -100,11 +81,13 @@ public sealed partial class Seq2Seq<T>
         {
             _be = be;
             Rows = n; Steps = s; _lengths = lengths;
-            int e = c.EmbeddingSize, dk = c.DecoderSize, d = c.Directions, h = c.HiddenSize;
+            int e = c.EmbeddingSize, dk = c.DecoderSize, states = c.EncoderLayers * c.Directions, h = c.HiddenSize;
             bool cellState = c.HasCellState;
+            Attends = c.Attends;
             Tensor<T> A(params int[] shape) { var x = be.Allocate(shape); _owned.Add(x); return x; }
-            Embedded = A(n, s, e); Memory = A(n, s, dk); FinalH = A(d, n, h); H = A(1, n, dk); Feed = A(n, dk);
-            if (cellState) { FinalC = A(d, n, h); C = A(1, n, dk); }
+            Embedded = A(n, s, e); Memory = A(n, s, dk); FinalH = A(states, n, h); H = A(c.DecoderLayers, n, dk); Feed = A(n, dk);
+            if (cellState) { FinalC = A(states, n, h); C = A(c.DecoderLayers, n, dk); }
+            if (!c.Attends) FixedContext = A(n, dk);
             TokenEmbedded = A(n, e); X = A(n, c.DecoderInputSize); Y = A(n, dk); Query = Y.Reshape(n, 1, dk);
             Context = A(n, 1, dk); Weights = A(n, 1, s); Combined = A(n, 2 * dk); Logits = A(n, c.TargetVocabularySize);
             Scratch = A(n, dk);
@@ -116,27 +99,32 @@ public sealed partial class Seq2Seq<T>
         public int Steps { get; }
         public ReadOnlySpan<int> Lengths => _lengths;
         public Tensor<T> Embedded, Memory, FinalH, H, Feed, TokenEmbedded, X, Y, Query, Context, Weights, Combined, Logits, Scratch;
-        public Tensor<T>? FinalC, C;
+        public Tensor<T>? FinalC, C, FixedContext;
         public T[] HostLogProbs, HostWeights;
+        public bool Attends { get; }
 
-        /// <summary>Row i's attention weights of the last step over its first <paramref name="length"/> source positions.</summary>
+        /// <summary>Row i's attention weights of the last step over its first <paramref name="length"/> source positions
+        /// (empty without attention).</summary>
         public double[] AttentionRow(int i, int length)
         {
+            if (!Attends) return [];
             var row = new double[length];
             for (int j = 0; j < length; j++) row[j] = double.CreateTruncating(HostWeights[i * Steps + j]);
             return row;
         }
 
-        /// <summary>Row i of every state tensor becomes a copy of row parents[i].</summary>
+        /// <summary>Row i of every state tensor (each decoder layer's h and c, and h̃) becomes a copy of row parents[i].
+        /// The fixed context needs no reordering: a parent always decodes the same source.</summary>
         public void Reorder(ReadOnlySpan<int> parents)
         {
             int dk = Feed.Dim(1);
             foreach (var t in C is null ? new[] { H, Feed } : [H, C, Feed])
-            {
-                var table = t.Reshape(Rows, dk);
-                _be.Gather(table, parents, Scratch);
-                _be.Copy(Scratch, table);
-            }
+                for (long offset = 0; offset < t.Length; offset += (long)Rows * dk)
+                {
+                    var table = t.Slice(offset, Rows, dk);
+                    _be.Gather(table, parents, Scratch);
+                    _be.Copy(Scratch, table);
+                }
         }
 
         public void Dispose()

@@ -20,19 +20,24 @@ public sealed partial class Seq2Seq<T>
     /// and returns the loss. With <paramref name="teacherForcing"/> &lt; 1, each decoder input after the first is, with
     /// probability 1 − ratio (drawn per sequence and step from <paramref name="random"/>), the model's own previous
     /// argmax prediction instead of the reference token (scheduled sampling's mix, Bengio et al. 2015).
+    /// <paramref name="dropout"/> draws the dropout masks (<see cref="Seq2SeqConfig.Dropout"/>); null trains without dropout.
     /// </summary>
-    public Seq2SeqLoss TrainStep(Seq2SeqBatch batch, double teacherForcing = 1.0, RandomStream? random = null)
+    public Seq2SeqLoss TrainStep(Seq2SeqBatch batch, double teacherForcing = 1.0, RandomStream? random = null, RandomStream? dropout = null)
     {
-        var loss = Forward(batch, teacherForcing, random);
+        var loss = Forward(batch, teacherForcing, random, dropout);
         Backward();
         return loss;
     }
 
-    /// <summary>The teacher-forced loss and token accuracy of a batch (no gradients).</summary>
+    /// <summary>The teacher-forced loss and token accuracy of a batch (no gradients, no dropout).</summary>
     public Seq2SeqLoss Loss(Seq2SeqBatch batch) => Forward(batch, 1.0, null);
 
+    private RandomStream? _dropout;
+    private ulong[] _stepDropoutPositions = [];
+    private ulong _endDropoutPosition;
+
     /// <summary>Runs the model over the batch and keeps what <see cref="Backward"/> needs.</summary>
-    internal Seq2SeqLoss Forward(Seq2SeqBatch batch, double teacherForcing, RandomStream? random)
+    internal Seq2SeqLoss Forward(Seq2SeqBatch batch, double teacherForcing, RandomStream? random, RandomStream? dropout = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (teacherForcing is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(teacherForcing), $"Seq2Seq: the teacher-forcing ratio must be in [0, 1], got {teacherForcing}.");
@@ -42,9 +47,18 @@ public sealed partial class Seq2Seq<T>
         _batch = batch;
         if (_decoderInputs.Length != batch.DecoderInputs.Length) _decoderInputs = new int[batch.DecoderInputs.Length];
         batch.DecoderInputs.CopyTo(_decoderInputs, 0);
+        _dropout = dropout is not null && Config.Dropout > 0 ? dropout : null;
+        if (_stepDropoutPositions.Length < steps) _stepDropoutPositions = new ulong[steps];
 
-        Encode(batch.SourceIds, batch.SourceLengths, bsz, s, a.SourceEmbedded, a.Memory, a.FinalH, a.FinalC, a.H[0], a.C?[0]);
-        int e = Config.EmbeddingSize, dk = Config.DecoderSize, din = Config.DecoderInputSize, v = Config.TargetVocabularySize;
+        Encode(batch.SourceIds, batch.SourceLengths, bsz, s, a.SourceEmbedded, a.Memory, a.FinalH, a.FinalC, a.H[0], a.C?[0],
+            _dropout, a.SourceMask, a.SourceMaskTimeMajor);
+        if (_dropout is not null)
+        {
+            T keep = T.CreateTruncating(1 - Config.Dropout);
+            RowWindowFill.FillBernoulliMask(_be, _dropout, keep, T.One / keep, a.AllTargetMask!);
+        }
+        if (!Config.Attends) ConcatenateDirections(a.FinalH, Config.EncoderLayers - 1, a.FixedContext!, bsz);
+        int dk = Config.DecoderSize, v = Config.TargetVocabularySize;
         var lengths = IsAllFull(batch.SourceLengths, s) ? [] : batch.SourceLengths;
         var host = new T[bsz * v];
         int correct = 0;
@@ -53,25 +67,40 @@ public sealed partial class Seq2Seq<T>
             var inputs = _decoderInputs.AsSpan(t * bsz, bsz);
             if (t > 0 && teacherForcing < 1) SampleInputs(batch, t, teacherForcing, random!, host, inputs);
             _targetEmbedding.Forward(inputs, a.TargetEmbedded[t]);
-            _be.Copy2D(a.TargetEmbedded[t], bsz, e, e, a.X[t], din);
-            if (Config.InputFeeding)
+            if (_dropout is not null) _be.Mul(a.TargetEmbedded[t], a.TargetMask![t], a.TargetEmbedded[t]);
+            WriteDecoderInput(a.X[t], a.TargetEmbedded[t], a.FixedContext, t == 0 ? a.Zeros : a.HTilde[t - 1], bsz);
+            if (_dropout is not null) _stepDropoutPositions[t] = _dropout.Position;
+            _decoder.Forward(a.X3[t], [], a.H[t], a.C?[t], a.Y3[t], a.H[t + 1], a.C?[t + 1], _dropout);
+            if (Config.Attends)
             {
-                if (t == 0) _be.Copy2D(a.Zeros, bsz, dk, dk, Columns(a.X[t], e), din);
-                else _be.Copy2D(a.HTilde[t - 1], bsz, dk, dk, Columns(a.X[t], e), din);
+                AttentionForward(a.Query[t], a.Memory, lengths, a.Context[t]);
+                _be.Copy2D(a.Context[t], bsz, dk, dk, a.Combined[t], 2 * dk);
             }
-            _decoder.Forward(a.X3[t], [], a.H[t], a.C?[t], a.H[t + 1], null, a.C?[t + 1]);
-            AttentionForward(a.Query[t + 1], a.Memory, lengths, a.Context[t]);
-            _be.Copy2D(a.Context[t], bsz, dk, dk, a.Combined[t], 2 * dk);
-            _be.Copy2D(a.H[t + 1], bsz, dk, dk, Columns(a.Combined[t], dk), 2 * dk);
+            else _be.Copy2D(a.FixedContext!, bsz, dk, dk, a.Combined[t], 2 * dk);
+            _be.Copy2D(a.Y3[t], bsz, dk, dk, Columns(a.Combined[t], dk), 2 * dk);
             _combine.Forward(a.Combined[t], a.HTilde[t]);
             _be.Tanh(a.HTilde[t], a.HTilde[t]);
             _generator.Forward(a.HTilde[t], a.Logits[t]);
             _be.CopyToHost(a.Logits[t], host);
             correct += CountCorrect(host, batch.Targets.AsSpan(t * bsz, bsz), v);
         }
+        if (_dropout is not null) _endDropoutPosition = _dropout.Position;
         double loss = _loss.Forward(a.AllLogits, batch.Targets);
         return new Seq2SeqLoss(loss, batch.TargetTokens, correct);
     }
+
+    /// <summary>The decoder cell input <c>x = [emb; c; h̃]</c>: the fixed context c only without attention, the previous
+    /// attentional vector h̃ only with input feeding.</summary>
+    private void WriteDecoderInput(Tensor<T> x, Tensor<T> embedded, Tensor<T>? fixedContext, Tensor<T> feed, int rows)
+    {
+        int e = Config.EmbeddingSize, dk = Config.DecoderSize, din = Config.DecoderInputSize;
+        _be.Copy2D(embedded, rows, e, e, x, din);
+        if (!Config.Attends) _be.Copy2D(fixedContext!, rows, dk, dk, Columns(x, e), din);
+        if (Config.InputFeeding) _be.Copy2D(feed, rows, dk, dk, Columns(x, FeedColumn), din);
+    }
+
+    /// <summary>Where h̃ starts in the decoder cell input.</summary>
+    private int FeedColumn => Config.EmbeddingSize + (Config.Attends ? 0 : Config.DecoderSize);
 
     /// <summary>Replaces some step-t inputs by the argmax of step t−1 (whose logits are in <paramref name="host"/>).</summary>
     private static void SampleInputs(Seq2SeqBatch batch, int t, double ratio, RandomStream random, T[] host, Span<int> inputs)
@@ -116,6 +145,7 @@ public sealed partial class Seq2Seq<T>
         _be.Fill(T.Zero, a.DMemory);
         _be.Fill(T.Zero, a.DhState);
         if (a.DcState is not null) _be.Fill(T.Zero, a.DcState);
+        if (a.DFixedContext is not null) _be.Fill(T.Zero, a.DFixedContext);
         for (int t = steps - 1; t >= 0; t--)
         {
             // h̃_t feeds the generator and, with input feeding, the next step's cell input.
@@ -125,21 +155,37 @@ public sealed partial class Seq2Seq<T>
             _be.Copy2D(a.DCombined, bsz, dk, 2 * dk, a.DContext, dk);
             _be.Copy2D(Columns(a.DCombined, dk), bsz, dk, 2 * dk, a.DhTotal, dk);
 
-            AttentionForward(a.Query[t + 1], a.Memory, lengths, a.ContextScratch);
-            AttentionBackward(a.DContext3, a.DQuery, a.DMemoryStep);
-            _be.Add(a.DMemory, a.DMemoryStep, a.DMemory);
-            _be.Add(a.DhTotal, a.DQuery, a.DhTotal);
-            _be.Add(a.DhTotal, a.DhState, a.DhTotal);
+            if (Config.Attends)
+            {
+                AttentionForward(a.Query[t], a.Memory, lengths, a.ContextScratch);
+                AttentionBackward(a.DContext3, a.DQuery, a.DMemoryStep);
+                _be.Add(a.DMemory, a.DMemoryStep, a.DMemory);
+                _be.Add(a.DhTotal, a.DQuery, a.DhTotal);
+            }
+            else _be.Add(a.DFixedContext!, a.DContext, a.DFixedContext!);
 
-            _decoder.Forward(a.X3[t], [], a.H[t], a.C?[t], a.CellOutScratch, null, a.CellStateScratch);
-            _decoder.Backward(a.DhTotal, null, a.DcState, a.DX, a.DhState, a.DcState);
+            if (_dropout is not null) _dropout.Position = _stepDropoutPositions[t]; // the same masks between layers
+            _decoder.Forward(a.X3[t], [], a.H[t], a.C?[t], a.CellOutScratch, null, null, _dropout);
+            _decoder.Backward(a.DhTotal, a.DhState, a.DcState, a.DX, a.DhState, a.DcState);
             _be.Copy2D(a.DX, bsz, e, din, a.DTargetEmbedded[t], e);
-            if (Config.InputFeeding) _be.Copy2D(Columns(a.DX, e), bsz, dk, din, a.DFeed, dk);
+            if (!Config.Attends)
+            {
+                _be.Copy2D(Columns(a.DX, e), bsz, dk, din, a.DContext, dk);
+                _be.Add(a.DFixedContext!, a.DContext, a.DFixedContext!);
+            }
+            if (Config.InputFeeding) _be.Copy2D(Columns(a.DX, FeedColumn), bsz, dk, din, a.DFeed, dk);
+        }
+        if (_dropout is not null)
+        {
+            _dropout.Position = _endDropoutPosition;
+            _be.Mul(a.DAllTargetEmbedded, a.AllTargetMask!, a.DAllTargetEmbedded);
         }
         _targetEmbedding.Backward(_decoderInputs, a.DAllTargetEmbedded);
         BridgeBackward(a.DhState, a.DFinalH, bsz);
         if (a.DcState is not null) BridgeBackward(a.DcState, a.DFinalC!, bsz);
+        if (!Config.Attends) SplitDirections(a.DFixedContext!, a.DFinalH, Config.EncoderLayers - 1, bsz, a.DirectionScratch);
         _encoder.Backward(a.DMemory, a.DFinalH, a.DFinalC, a.DSourceEmbedded, null, null);
+        if (_dropout is not null) _be.Mul(a.DSourceEmbedded, a.SourceMask!, a.DSourceEmbedded);
         _sourceEmbedding.Backward(batch.SourceIds, a.DSourceEmbedded);
     }
 
@@ -159,18 +205,20 @@ public sealed partial class Seq2Seq<T>
         private TrainArena(IBackend<T> be, Seq2SeqConfig c, int b, int s, int steps)
         {
             _key = (b, s, steps);
-            int e = c.EmbeddingSize, dk = c.DecoderSize, din = c.DecoderInputSize, v = c.TargetVocabularySize, d = c.Directions, h = c.HiddenSize;
+            int e = c.EmbeddingSize, dk = c.DecoderSize, din = c.DecoderInputSize, v = c.TargetVocabularySize, h = c.HiddenSize;
+            int encoderStates = c.EncoderLayers * c.Directions, layers = c.DecoderLayers;
             bool cellState = c.HasCellState;
             Tensor<T> A(params int[] shape) { var x = be.Allocate(shape); _owned.Add(x); return x; }
 
             SourceEmbedded = A(b, s, e); DSourceEmbedded = A(b, s, e);
             Memory = A(b, s, dk); DMemory = A(b, s, dk); DMemoryStep = A(b, s, dk);
-            FinalH = A(d, b, h); DFinalH = A(d, b, h);
-            if (cellState) { FinalC = A(d, b, h); DFinalC = A(d, b, h); }
-            var hs = A(steps + 1, 1, b, dk);
-            H = Views(hs, steps + 1, 1, b, dk);
-            Query = Views(hs, steps + 1, b, 1, dk);
-            if (cellState) C = Views(A(steps + 1, 1, b, dk), steps + 1, 1, b, dk);
+            FinalH = A(encoderStates, b, h); DFinalH = A(encoderStates, b, h);
+            if (cellState) { FinalC = A(encoderStates, b, h); DFinalC = A(encoderStates, b, h); }
+            H = Views(A(steps + 1, layers, b, dk), steps + 1, layers, b, dk);
+            if (cellState) C = Views(A(steps + 1, layers, b, dk), steps + 1, layers, b, dk);
+            var ys = A(steps, 1, b, dk);
+            Y3 = Views(ys, steps, 1, b, dk);
+            Query = Views(ys, steps, b, 1, dk);
             var emb = A(steps, b, e); AllTargetEmbedded = emb; TargetEmbedded = Views(emb, steps, b, e);
             var demb = A(steps, b, e); DAllTargetEmbedded = demb; DTargetEmbedded = Views(demb, steps, b, e);
             var x = A(steps, b, din); X = Views(x, steps, b, din); X3 = Views(x, steps, 1, b, din);
@@ -184,12 +232,17 @@ public sealed partial class Seq2Seq<T>
             DFeed = A(b, dk); DPre = A(b, dk); DCombined = A(b, 2 * dk); DContext = A(b, dk); DContext3 = DContext.Reshape(b, 1, dk);
             DhTotal = A(1, b, dk);
             DQuery = A(b, 1, dk);
-            DhState = A(1, b, dk);
-            if (cellState) DcState = A(1, b, dk);
+            DhState = A(layers, b, dk);
+            if (cellState) DcState = A(layers, b, dk);
             DX = A(1, b, din);
             ContextScratch = A(b, 1, dk);
             CellOutScratch = A(1, b, dk);
-            if (cellState) CellStateScratch = A(1, b, dk);
+            if (!c.Attends) { FixedContext = A(b, dk); DFixedContext = A(b, dk); DirectionScratch = A(b, h); }
+            if (c.Dropout > 0)
+            {
+                SourceMask = A(b, s, e); SourceMaskTimeMajor = A(s, b, e);
+                AllTargetMask = A(steps, b, e); TargetMask = Views(AllTargetMask, steps, b, e);
+            }
         }
 
         private static Tensor<T>[] Views(Tensor<T> buffer, int count, params int[] shape)
@@ -201,13 +254,20 @@ public sealed partial class Seq2Seq<T>
         }
 
         public Tensor<T> SourceEmbedded, DSourceEmbedded, Memory, DMemory, DMemoryStep, FinalH, DFinalH;
-        public Tensor<T>? FinalC, DFinalC, DcState, CellStateScratch;
-        /// <summary>h_t as <c>[1, B, Dk]</c> (t = 0 is the initial state) and the same rows as attention queries <c>[B, 1, Dk]</c>.</summary>
-        public Tensor<T>[] H, Query;
+        public Tensor<T>? FinalC, DFinalC, DcState;
+        /// <summary>Every decoder layer's state after t steps <c>[L_dec, B, Dk]</c> (t = 0 is the bridged initial state).</summary>
+        public Tensor<T>[] H;
         public Tensor<T>[]? C;
+        /// <summary>Step t's top-layer output as <c>[1, B, Dk]</c> and the same rows as attention queries <c>[B, 1, Dk]</c>.</summary>
+        public Tensor<T>[] Y3, Query;
         public Tensor<T> AllTargetEmbedded, DAllTargetEmbedded, AllHTilde, DAllHTilde, AllLogits, DLogits;
         public Tensor<T>[] TargetEmbedded, DTargetEmbedded, X, X3, Context, Combined, HTilde, DHTilde, Logits;
         public Tensor<T> Zeros, DFeed, DPre, DCombined, DContext, DContext3, DhTotal, DQuery, DhState, DX, ContextScratch, CellOutScratch;
+        /// <summary>Without attention: the fixed context <c>[B, Dk]</c>, its gradient, and a <c>[B, H]</c> scratch.</summary>
+        public Tensor<T>? FixedContext, DFixedContext, DirectionScratch;
+        /// <summary>With dropout: the embedding masks (the source one also drawn time-major).</summary>
+        public Tensor<T>? SourceMask, SourceMaskTimeMajor, AllTargetMask;
+        public Tensor<T>[]? TargetMask;
 
         public void Dispose()
         {

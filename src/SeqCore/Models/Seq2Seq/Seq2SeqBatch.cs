@@ -14,16 +14,17 @@ public sealed class Seq2SeqBatch
     public Seq2SeqBatch(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets) : this(sources, targets, 0) { }
 
     /// <summary>Builds the batch with at least <paramref name="targetSteps"/> decoder steps (the extra steps are padding,
-    /// ignored by the loss): a data-parallel rank pads its rows to the whole batch's length, so that the per-step draws
-    /// of teacher forcing line up with one process's.</summary>
-    internal Seq2SeqBatch(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets, int targetSteps)
+    /// ignored by the loss) and at least <paramref name="sourceSteps"/> source steps (padding, masked): a data-parallel
+    /// rank pads its rows to the whole batch's lengths, so that the draws of teacher forcing and dropout line up with
+    /// one process's.</summary>
+    internal Seq2SeqBatch(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets, int targetSteps, int sourceSteps = 0)
     {
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(targets);
         if (sources.Count == 0 || sources.Count != targets.Count)
             throw new ArgumentException($"Seq2SeqBatch: need as many targets as sources (at least one), got {sources.Count} and {targets.Count}.");
         Batch = sources.Count;
-        SourceSteps = sources.Max(s => s.Length);
+        SourceSteps = Math.Max(sourceSteps, sources.Max(s => s.Length));
         TargetSteps = Math.Max(targetSteps, targets.Max(t => t.Length) + 1);
         if (sources.Any(s => s.Length == 0)) throw new ArgumentException("Seq2SeqBatch: a source is empty (it must end with <eos>).");
         SourceLengths = [.. sources.Select(s => s.Length)];

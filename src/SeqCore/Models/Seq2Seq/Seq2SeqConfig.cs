@@ -14,6 +14,9 @@ public enum Seq2SeqAttention
     Dot,
     /// <summary>General (Luong et al. 2015): <c>h_tᵀ·W·m_j</c>.</summary>
     General,
+    /// <summary>No attention (Cho et al. 2014, Sutskever et al. 2014): the encoder's final state is one fixed context
+    /// vector, fed into every decoder step and into the output layer.</summary>
+    None,
 }
 
 /// <summary>
@@ -42,6 +45,13 @@ public sealed record Seq2SeqConfig : IModelConfig
     /// catalogue name.</summary>
     [JsonConverter(typeof(CellKindJsonConverter))]
     public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>Stacked encoder layers.</summary>
+    public int EncoderLayers { get; init; } = 1;
+    /// <summary>Stacked decoder layers; decoder layer l starts from encoder layer <c>l + EncoderLayers − DecoderLayers</c>
+    /// (the two stacks aligned at the top), zeros when there is none.</summary>
+    public int DecoderLayers { get; init; } = 1;
+    /// <summary>Dropout probability on both embeddings and between stacked layers (training only).</summary>
+    public double Dropout { get; init; }
     /// <summary>Run the encoder in both directions.</summary>
     public bool Bidirectional { get; init; } = true;
     /// <summary>The attention score.</summary>
@@ -60,8 +70,10 @@ public sealed record Seq2SeqConfig : IModelConfig
     [JsonIgnore] public int DecoderSize => Directions * HiddenSize;
     /// <summary>The additive score's width A actually used.</summary>
     [JsonIgnore] public int AdditiveSize => AttentionSize > 0 ? AttentionSize : DecoderSize;
-    /// <summary>Width of each decoder cell input: embedding, plus h̃ with input feeding.</summary>
-    [JsonIgnore] public int DecoderInputSize => EmbeddingSize + (InputFeeding ? DecoderSize : 0);
+    /// <summary>True when the decoder attends over the encoder's outputs (every score but <see cref="Seq2SeqAttention.None"/>).</summary>
+    [JsonIgnore] internal bool Attends => Attention != Seq2SeqAttention.None;
+    /// <summary>Width of each decoder cell input: embedding, the fixed context without attention, and h̃ with input feeding.</summary>
+    [JsonIgnore] public int DecoderInputSize => EmbeddingSize + (Attends ? 0 : DecoderSize) + (InputFeeding ? DecoderSize : 0);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field (limits: <see cref="ModelLimits"/>).</summary>
     public void Validate()
@@ -77,6 +89,12 @@ public sealed record Seq2SeqConfig : IModelConfig
         ModelLimits.Check(nameof(Seq2SeqConfig), "embeddingSize", EmbeddingSize, ModelLimits.MaxWidth);
         ModelLimits.Check(nameof(Seq2SeqConfig), "hiddenSize", HiddenSize, ModelLimits.MaxWidth);
         ModelLimits.Check(nameof(Seq2SeqConfig), "attentionSize", AttentionSize, ModelLimits.MaxWidth);
+        if (EncoderLayers <= 0 || DecoderLayers <= 0)
+            throw new ArgumentException($"Seq2SeqConfig: layer counts must be positive, got encoderLayers {EncoderLayers}, decoderLayers {DecoderLayers}.");
+        ModelLimits.Check(nameof(Seq2SeqConfig), "encoderLayers", EncoderLayers, ModelLimits.MaxLayers);
+        ModelLimits.Check(nameof(Seq2SeqConfig), "decoderLayers", DecoderLayers, ModelLimits.MaxLayers);
+        if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout))
+            throw new ArgumentException($"Seq2SeqConfig: dropout must be in [0, 1), got {Dropout}.");
         CellCatalogue.Find(Cell); // throws for a value outside the enum
         if (!Enum.IsDefined(Attention))
             throw new ArgumentException($"Seq2SeqConfig: unknown attention {(int)Attention}.");

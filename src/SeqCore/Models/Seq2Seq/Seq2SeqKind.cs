@@ -20,7 +20,7 @@ public sealed class Seq2SeqKind : IModelKind
     public string Name => Seq2SeqConfig.ModelKind;
 
     /// <inheritdoc />
-    public string Description => "character encoder–decoder with attention: LSTM/GRU encoder → attentive decoder; greedy or beam-search decoding";
+    public string Description => "recurrent encoder–decoder: stacked (bi)LSTM/GRU encoder → decoder with attention or a fixed context vector; greedy or beam-search decoding";
 
     /// <inheritdoc />
     public IModelConfig ReadConfig(string json, string source) => Seq2SeqConfig.FromJson(json, source);
@@ -57,12 +57,18 @@ public sealed class Seq2SeqKind : IModelKind
     {
         var c = Typed(config);
         int e = c.EmbeddingSize, dk = checked(c.Directions * c.HiddenSize);
-        int decoderInput = checked(e + (c.InputFeeding ? dk : 0));
-        long encoder = RecurrentLayer.CountParameters(new RecurrentOptions { Cell = c.Cell, InputSize = e, HiddenSize = c.HiddenSize, Bidirectional = c.Bidirectional });
-        long decoder = RecurrentLayer.CountParameters(new RecurrentOptions { Cell = c.Cell, InputSize = decoderInput, HiddenSize = dk });
-        long attention = c.Attention == Seq2SeqAttention.Additive
-            ? AdditiveAttention.CountParameters(dk, dk, c.AttentionSize > 0 ? c.AttentionSize : dk)
-            : DotProductAttention.CountParameters(c.Attention == Seq2SeqAttention.Dot ? LuongScore.Dot : LuongScore.General, dk, dk);
+        int decoderInput = checked(e + (c.Attends ? 0 : dk) + (c.InputFeeding ? dk : 0));
+        long encoder = RecurrentLayer.CountParameters(new RecurrentOptions
+        {
+            Cell = c.Cell, InputSize = e, HiddenSize = c.HiddenSize, Bidirectional = c.Bidirectional, Layers = c.EncoderLayers,
+        });
+        long decoder = RecurrentLayer.CountParameters(new RecurrentOptions { Cell = c.Cell, InputSize = decoderInput, HiddenSize = dk, Layers = c.DecoderLayers });
+        long attention = c.Attention switch
+        {
+            Seq2SeqAttention.None => 0,
+            Seq2SeqAttention.Additive => AdditiveAttention.CountParameters(dk, dk, c.AttentionSize > 0 ? c.AttentionSize : dk),
+            _ => DotProductAttention.CountParameters(c.Attention == Seq2SeqAttention.Dot ? LuongScore.Dot : LuongScore.General, dk, dk),
+        };
         return checked(Embedding.CountParameters(c.SourceVocabularySize, e) + encoder + Embedding.CountParameters(c.TargetVocabularySize, e) + decoder
             + attention + Linear.CountParameters(checked(2 * dk), dk) + Linear.CountParameters(dk, c.TargetVocabularySize));
     }
@@ -78,9 +84,9 @@ public sealed class Seq2SeqKind : IModelKind
         return
         [
             MemoryTerm.Product("source embeddings", s, batch, source, ("embedding", c.EmbeddingSize), ("copies", copies)),
-            ActivationMemory.Recurrent("encoder", c.Cell, 1, c.Directions, c.HiddenSize, shape.Batch, shape.Length, s),
+            ActivationMemory.Recurrent("encoder", c.Cell, c.EncoderLayers, c.Directions, c.HiddenSize, shape.Batch, shape.Length, s),
             MemoryTerm.Product("target embeddings", s, batch, target, ("embedding", c.EmbeddingSize), ("copies", copies)),
-            ActivationMemory.Recurrent("decoder", c.Cell, 1, 1, dk, shape.Batch, shape.TargetLength, s),
+            ActivationMemory.Recurrent("decoder", c.Cell, c.DecoderLayers, 1, dk, shape.Batch, shape.TargetLength, s),
             // Per target step: attention scores and weights over the source, the context, the combined state.
             MemoryTerm.Product("attention", s, batch, target, ("2 × source + 4 × decoder width", 2L * shape.Length + 4L * dk), ("copies", copies)),
             MemoryTerm.Product("logits", s, batch, target, ("target vocabulary", c.TargetVocabularySize), ("copies", copies)),

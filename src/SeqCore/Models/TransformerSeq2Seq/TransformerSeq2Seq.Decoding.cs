@@ -62,7 +62,8 @@ public sealed partial class TransformerSeq2Seq<T>
     /// <inheritdoc />
     /// <remarks>The sources are encoded once; each row's decoder state is a <see cref="DecoderCache{T}"/> row (the
     /// memory's keys and values projected once), so a step costs one token per row. <see cref="IBeamScorer.Attention"/>
-    /// is the last decoder block's cross-attention averaged over heads. At most <see cref="TransformerSeq2SeqConfig.MaxLength"/> steps.</remarks>
+    /// is the last decoder block's cross-attention averaged over heads. After <see cref="TransformerSeq2SeqConfig.MaxLength"/> steps every row
+    /// gets <c>&lt;eos&gt;</c> with probability 1.</remarks>
     public IBeamScorer CreateScorer(IReadOnlyList<int[]> sources, int beamWidth)
     {
         ArgumentNullException.ThrowIfNull(sources);
@@ -128,7 +129,12 @@ public sealed partial class TransformerSeq2Seq<T>
             if (tokens.Length != Rows || logProbs.Length != Rows * VocabularySize)
                 throw new ArgumentException($"TransformerSeq2Seq scorer: {tokens.Length} tokens and {logProbs.Length} log-probabilities for {Rows} rows of {VocabularySize}.");
             if (_cache.Length == _cache.MaxLength)
-                throw new InvalidOperationException($"TransformerSeq2Seq: decoding past the scorer's {_cache.MaxLength} steps (at most the model's maxLength {_model.Config.MaxLength}).");
+            {
+                // Past the position tables (or the cache): every row ends here, <eos> with probability 1.
+                logProbs.Fill(double.NegativeInfinity);
+                for (int r = 0; r < Rows; r++) logProbs[r * VocabularySize + Seq2SeqVocabulary.Eos] = 0;
+                return;
+            }
             _model.Embed(_model._targetEmbedding, _model._targetLearned, tokens, _cache.Length, _x);
             _model._decoder.Step(_x, _cache, _y, _weights);
             _model.Project(_y, Rows, _logits);
