@@ -78,7 +78,7 @@ internal static class CliApp
     /// <summary>The root command with every verb; exposed so tests can inspect the tree.</summary>
     internal static RootCommand BuildRoot(CliIO io)
     {
-        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs: train, eval, generate, forecast, classify, seq2seq, word2vec, tokenize, score, gradcheck, selftest, bench, info, options.");
+        var root = new RootCommand("seqcore: the command line of SeqCore, an engine for sequence models. Verbs: train, eval, generate, forecast, classify, tag, seq2seq, word2vec, tokenize, score, gradcheck, selftest, bench, info, options.");
         root.Subcommands.Add(InfoCommand.Create(io));
         root.Subcommands.Add(BenchCommand.Create(io));
         root.Subcommands.Add(GradcheckCommand.Create(io));
@@ -89,6 +89,7 @@ internal static class CliApp
         root.Subcommands.Add(ForecastCommand.Create(io));
         root.Subcommands.Add(Word2VecCommand.Create(io));
         root.Subcommands.Add(Commands.Classify.ClassifyCommand.Create(io));
+        root.Subcommands.Add(TagCommand.Create(io));
         root.Subcommands.Add(TrainCommand.Create(io));
         root.Subcommands.Add(EvalCommand.Create(io));
         root.Subcommands.Add(GenerateCommand.Create(io));

@@ -38,14 +38,12 @@ internal static class Seq2SeqEvalCommand
         var lines = Seq2SeqData.Read(v, Seq2SeqData.Data.Name, dataPath).Scored;
         if (v.Find(Limit) is { } limit && limit < lines.Count) lines = [.. lines.Take(limit)];
         var pairs = lines.Select(l => (l.Source, l.Target)).ToList();
-        int longestInput = pairs.Max(p => p.Source.Length) + 1;
-        Seq2SeqTranslateCommand.CheckBudget(v, modelPath, Seq2SeqDecodingOptions.Shape(decoding, pairs.Count, longestInput));
+        // Every source is encoded before any is decoded, so a pair the model cannot read fails the run at once.
+        var sources = Seq2SeqTranslateCommand.EncodeInputs(modelPath, [.. lines.Select(l => (l.Source, l.Where))]);
+        Seq2SeqTranslateCommand.CheckBudget(v, modelPath, Seq2SeqDecodingOptions.Shape(decoding, pairs.Count, sources.Max(x => x.Length)));
         using var backend = BackendOption.Open<float>(v);
         var (seq2seq, vocabulary) = Seq2SeqTranslateCommand.LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
-        // Every source is encoded before any is decoded, so a pair the model cannot read fails the run at once.
-        var (maxSource, limitName) = Seq2SeqData.SourceLimit(seq2seq.Config);
-        var sources = Seq2SeqData.EncodeSources(vocabulary, [.. lines.Select(l => (l.Source, l.Where))], maxSource, limitName);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var results = Seq2SeqDecoder.Decode(seq2seq, sources, Seq2SeqDecodingOptions.WithTrainedCap(decoding, seq2seq.MaxTargetLength));

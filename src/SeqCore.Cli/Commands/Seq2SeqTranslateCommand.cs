@@ -57,18 +57,15 @@ internal static class Seq2SeqTranslateCommand
         var lines = ReadInputs(io, v, args, inputPath, dataPath);
         var texts = lines.Select(l => l.Text).ToList();
         if (texts.Count == 0) throw new UsageException("nothing to translate: give the inputs as arguments, with --input or --data, or on standard input.");
-        // The run decodes --decode-batch inputs at once, K beam rows each, over at most the longest input (one token per
-        // character and <eos>) and its longest output.
-        int longestInput = texts.Max(t => t.Length) + 1;
-        CheckBudget(v, modelPath, Seq2SeqDecodingOptions.Shape(decoding, texts.Count, longestInput));
+        // Check every input before decoding any, so a bad one fails the run and writes nothing. The run decodes
+        // --decode-batch inputs at once, K beam rows each, over at most the longest input and its longest output.
+        var sources = EncodeInputs(modelPath, lines);
+        CheckBudget(v, modelPath, Seq2SeqDecodingOptions.Shape(decoding, texts.Count, sources.Max(x => x.Length)));
         using var backend = BackendOption.Open<float>(v);
         var (seq2seq, vocabulary) = LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
         if (attentionSvg is not null && seq2seq.Config is Seq2SeqConfig { Attention: Seq2SeqAttention.None })
             throw new UsageException($"--attention-svg: {modelPath} decodes without attention (a fixed context vector); there is no attention map to draw.");
-        // Check every input before decoding any, so a bad one fails the run and writes nothing.
-        var (limit, limitName) = Seq2SeqData.SourceLimit(seq2seq.Config);
-        var sources = Seq2SeqData.EncodeSources(vocabulary, lines, limit, limitName);
         var results = Seq2SeqDecoder.Decode(seq2seq, sources, Seq2SeqDecodingOptions.WithTrainedCap(decoding, seq2seq.MaxTargetLength));
         string? svgPath = null;
         if (attentionSvg is not null)
@@ -114,6 +111,33 @@ internal static class Seq2SeqTranslateCommand
     {
         try { return ModelCheckpoint.ReadKind(modelPath) == TransformerSeq2SeqConfig.ModelKind ? TransformerSeq2SeqConfig.ModelKind : Seq2SeqConfig.ModelKind; }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { return Seq2SeqConfig.ModelKind; }
+    }
+
+    /// <summary>
+    /// Encodes every input with the vocabularies of the --model checkpoint, read from its header before any weight is
+    /// loaded, and checks each against the model's source limit: a bad input fails the run naming its line, and the
+    /// memory check sees the inputs' real token counts.
+    /// </summary>
+    internal static List<int[]> EncodeInputs(string modelPath, IReadOnlyList<(string Text, string Where)> lines)
+    {
+        IModelConfig config;
+        IReadOnlyDictionary<string, string> metadata;
+        try { (_, config, metadata) = ModelCheckpoint.ReadConfig(modelPath, Family(modelPath)); }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { throw new UsageException($"--model: {e.Message}"); }
+        if (!metadata.TryGetValue(SeqCore.IO.Checkpoint.TokenizerKey, out var json))
+            throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
+        Seq2SeqVocabulary vocabulary;
+        try { vocabulary = Seq2SeqVocabulary.FromJson(json, modelPath); }
+        catch (InvalidDataException e) { throw new UsageException($"--model: {e.Message}"); }
+        var (sourceSize, targetSize) = config switch
+        {
+            TransformerSeq2SeqConfig t => (t.SourceVocabularySize, t.TargetVocabularySize),
+            _ => (((Seq2SeqConfig)config).SourceVocabularySize, ((Seq2SeqConfig)config).TargetVocabularySize),
+        };
+        if (vocabulary.SourceSize != sourceSize || vocabulary.TargetSize != targetSize)
+            throw new UsageException($"--model: {modelPath}: the vocabularies ({vocabulary.SourceSize} source, {vocabulary.TargetSize} target ids) do not match the config ({sourceSize}, {targetSize}).");
+        var (limit, limitName) = Seq2SeqData.SourceLimit(config);
+        return Seq2SeqData.EncodeSources(vocabulary, lines, limit, limitName);
     }
 
     /// <summary>Loads the --model checkpoint and its vocabularies; a file that cannot be read, or has no vocabularies,

@@ -8,6 +8,7 @@ internal static class TrainKinds
         new LanguageModelTrainKind(),
         new ForecasterTrainKind(),
         new ClassifierTrainKind(),
+        new TaggerTrainKind(),
         new Seq2SeqTrainKind(),
         new Word2VecTrainKind(),
     ];

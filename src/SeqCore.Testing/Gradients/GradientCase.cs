@@ -18,6 +18,7 @@ public static class GradientCases
          .. ForecasterGradientCases.Cases,
          .. Word2VecGradientCases.Cases,
          .. ClassifierGradientCases.Cases,
+         .. TaggerGradientCases.Cases,
          .. LanguageModelGradientCases.Cases];
 
     /// <summary>Cases whose name contains <paramref name="filter"/> (case-insensitive); all when it is empty.</summary>

@@ -9,6 +9,7 @@ public static class ModelKinds
         LanguageModelKind.Instance,
         ForecasterKind.Instance,
         ClassifierKind.Instance,
+        TaggerKind.Instance,
         Seq2SeqKind.Instance,
         TransformerSeq2SeqKind.Instance,
         Word2VecKind.Instance,

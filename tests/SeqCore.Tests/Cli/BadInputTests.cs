@@ -46,8 +46,8 @@ public class BadInputTests
     [Test]
     public void An_unknown_verb_with_help_is_named_and_exits_2()
     {
-        AssertUsageError(["tag", "--help"], "'tag'");
-        AssertUsageError(["tag"], "'tag'");
+        AssertUsageError(["tags", "--help"], "'tags'");
+        AssertUsageError(["tags"], "'tags'");
         AssertUsageError(["bench", "nope", "--help"], "'nope'");
         var (code, stdout, _) = Run("", "train", "--help");
         Assert.That(code, Is.Zero);

@@ -47,6 +47,13 @@ public class ParameterCountTests
         {
             VocabularySize = 13, Classes = 2, EmbeddingSize = 4, Encoder = "lstm", HiddenSize = 5, GoBackwards = true, HiddenLayers = [7, 3], Head = ClassifierHead.Binary,
         });
+        foreach (string encoder in CellCatalogue.Names)
+            foreach (bool bidirectional in new[] { false, true })
+                yield return Case($"tagger {encoder} bidirectional={bidirectional}", new TaggerConfig
+                {
+                    VocabularySize = 13, Tags = 3, EmbeddingSize = 4, Encoder = encoder, HiddenSize = 5, Layers = 2, Bidirectional = bidirectional,
+                });
+        yield return Case("tagger transformer", new TaggerConfig { VocabularySize = 13, Tags = 4, EmbeddingSize = 8, Encoder = "transformer", Heads = 2, Layers = 2, FeedForwardSize = 12, MaxLength = 9 });
         foreach (var cell in CellCatalogue.All)
             foreach (var attention in Enum.GetValues<Seq2SeqAttention>())
                 foreach (bool bidirectional in new[] { false, true })
@@ -77,6 +84,11 @@ public class ParameterCountTests
         if (config is SequenceClassifierConfig classifier)
         {
             var network = new SequenceClassifier<double>(_cpu, classifier, init);
+            return (network.Parameters, network);
+        }
+        if (config is TaggerConfig tagger)
+        {
+            var network = new SequenceTagger<double>(_cpu, tagger, init);
             return (network.Parameters, network);
         }
         ISequenceModel<double> model = config switch

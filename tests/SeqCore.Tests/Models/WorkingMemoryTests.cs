@@ -81,6 +81,21 @@ public class WorkingMemoryTests
         AssertBound(ClassifierKind.Instance, config, new RunShape(Batch, Length), Measure(be, () => data.TrainBatch(1)));
     }
 
+    [TestCase("lstm")]
+    [TestCase("transformer")]
+    public void Tagger_training(string encoder)
+    {
+        using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
+        var config = new TaggerConfig { VocabularySize = 30, Tags = 5, EmbeddingSize = 16, HiddenSize = 24, Encoder = encoder, Heads = 2, MaxLength = 64, Dropout = 0 };
+        using var model = new SequenceTagger<float>(be, config, new RandomStream(1));
+        const int Batch = 16, Length = 20;
+        var texts = Enumerable.Range(0, 64).Select(i => Tokens(Length, 30)).ToArray();
+        var tags = texts.Select(t => t.Select(v => v % 5).ToArray()).ToArray();
+        var data = new TaggerTrainable<float>(model, texts, tags, null, null, batchSize: Batch, seed: 5);
+        // A training batch is padded to its bucket length.
+        AssertBound(TaggerKind.Instance, config, new RunShape(Batch, TaggerTrainable<float>.BucketOf(Length)), Measure(be, () => data.TrainBatch(1)));
+    }
+
     [Test]
     public void Word2vec_training()
     {
