@@ -216,4 +216,22 @@ public class TransformerSeq2SeqTests
         model.Dispose();
         Assert.That(be.LiveBytes, Is.EqualTo(before));
     }
+
+    [Test]
+    public void PastMaxLengthEveryRowEndsWithEos()
+    {
+        using var be = new CpuBackend<double>();
+        using var model = new TransformerSeq2Seq<double>(be, Small() with { MaxLength = 5 }, new RandomStream(1));
+        using var scorer = model.CreateScorer(Sources, 2);
+        int v = scorer.VocabularySize;
+        var logProbs = new double[scorer.Rows * v];
+        var tokens = Enumerable.Repeat(Seq2SeqVocabulary.Bos, scorer.Rows).ToArray();
+        for (int step = 0; step < 5; step++) scorer.Next(tokens, logProbs);
+        Assert.That(logProbs.Where(x => x > double.NegativeInfinity).Count(), Is.EqualTo(scorer.Rows * v), "within maxLength: a distribution");
+        scorer.Next(tokens, logProbs);
+        for (int r = 0; r < scorer.Rows; r++)
+            for (int c = 0; c < v; c++)
+                Assert.That(logProbs[r * v + c], Is.EqualTo(c == Seq2SeqVocabulary.Eos ? 0 : double.NegativeInfinity));
+        Assert.That(model.Greedy(Sources, 50).Select(d => d.Tokens.Length), Is.All.LessThanOrEqualTo(5));
+    }
 }
