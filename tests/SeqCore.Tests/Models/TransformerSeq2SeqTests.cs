@@ -128,8 +128,8 @@ public class TransformerSeq2SeqTests
         using var adam = new Adam<float>(be, model.Parameters, learningRate: 0.003);
         var result = new Trainer<float>(be, adam, new TrainerOptions { Steps = 150, ClipNorm = 1, EvalEvery = 150 }).Run(task);
         double end = result.BestEvalLoss!.Value;
-        var greedy = task.Decode(1, 0, 8);
-        var beam = task.Decode(3, 0.6, 8);
+        var greedy = task.Decode(new Seq2SeqDecodeOptions { BeamWidth = 1, MaxLength = 8 });
+        var beam = task.Decode(new Seq2SeqDecodeOptions { BeamWidth = 3, Alpha = 0.6, MaxLength = 8 });
         TestContext.Out.WriteLine($"held-out loss {start:F3} → {end:F3}, token accuracy {task.LastTokenAccuracy:P1}, exact greedy {greedy.ExactMatch:P0}, beam {beam.ExactMatch:P0}");
         Assert.That(end, Is.LessThan(0.35 * start));
         Assert.That(greedy.ExactMatch, Is.GreaterThan(0.5));

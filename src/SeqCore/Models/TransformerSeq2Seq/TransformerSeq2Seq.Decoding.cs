@@ -7,43 +7,15 @@ public sealed partial class TransformerSeq2Seq<T>
 {
     /// <summary>
     /// Greedy decoding of a batch of sources (each ending with the source <c>&lt;eos&gt;</c>): every row takes its most
-    /// likely next token until <c>&lt;eos&gt;</c> or <paramref name="maxLength"/> tokens, one decoder step at a time
-    /// over the KV cache. Outputs stop at <see cref="TransformerSeq2SeqConfig.MaxLength"/> tokens whatever the limit.
+    /// likely next token until <c>&lt;eos&gt;</c> or <paramref name="maxLength"/> tokens (at most
+    /// <see cref="TransformerSeq2SeqConfig.MaxLength"/>), through the shared <see cref="Seq2SeqDecoder"/>.
     /// </summary>
     public DecodedSequence[] Greedy(IReadOnlyList<int[]> sources, int maxLength)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        if (sources.Count == 0) return [];
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"TransformerSeq2Seq.Greedy: the length limit must be positive, got {maxLength}.");
-        int n = sources.Count, v = Config.TargetVocabularySize;
-        maxLength = Math.Min(maxLength, Config.MaxLength);
-        using var scorer = new Scorer(this, sources, 1, maxLength);
-        var tokens = new List<int>[n];
-        var attention = new List<double[]>[n];
-        var logp = new double[n];
-        var done = new bool[n];
-        var last = new int[n];
-        var scores = new double[n * v];
-        for (int i = 0; i < n; i++) { tokens[i] = []; attention[i] = []; last[i] = Seq2SeqVocabulary.Bos; }
-        for (int step = 0; step < maxLength && done.Contains(false); step++)
-        {
-            scorer.Next(last, scores);
-            for (int i = 0; i < n; i++)
-            {
-                if (done[i]) { last[i] = Seq2SeqVocabulary.Eos; continue; }
-                var row = scores.AsSpan(i * v, v);
-                int best = 0;
-                for (int c = 1; c < v; c++) if (row[c] > row[best]) best = c;
-                tokens[i].Add(best);
-                logp[i] += row[best];
-                attention[i].Add(scorer.Attention(i).ToArray());
-                last[i] = best;
-                done[i] = best == Seq2SeqVocabulary.Eos;
-            }
-        }
-        var results = new DecodedSequence[n];
-        for (int i = 0; i < n; i++) results[i] = new DecodedSequence([.. tokens[i]], logp[i], logp[i], done[i], [.. attention[i]]);
-        return results;
+        if (sources.Count == 0) return [];
+        return Seq2SeqDecoder.Decode(this, sources, Fixed(maxLength, 1, 0, sources.Count));
     }
 
     /// <summary>Beam search for one source (ending with the source <c>&lt;eos&gt;</c>) with beam width
@@ -54,10 +26,14 @@ public sealed partial class TransformerSeq2Seq<T>
         ArgumentNullException.ThrowIfNull(source);
         if (beamWidth <= 0) throw new ArgumentOutOfRangeException(nameof(beamWidth), $"TransformerSeq2Seq.Beam: the beam width must be positive, got {beamWidth}.");
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), $"TransformerSeq2Seq.Beam: the length limit must be positive, got {maxLength}.");
-        maxLength = Math.Min(maxLength, Config.MaxLength);
-        using var scorer = new Scorer(this, [source], beamWidth, maxLength);
-        return BeamSearch.Run(scorer, Seq2SeqVocabulary.Bos, Seq2SeqVocabulary.Eos, maxLength, alpha);
+        return Seq2SeqDecoder.DecodeAll(this, [source], Fixed(maxLength, beamWidth, alpha, 1))[0];
     }
+
+    /// <summary>Decoding options with one length limit for every source (no longer than the position tables).</summary>
+    private Seq2SeqDecodeOptions Fixed(int maxLength, int beamWidth, double alpha, int sentences) => new()
+    {
+        BeamWidth = beamWidth, Alpha = alpha, MaxLengthRatio = 0, MaxLengthExtra = Math.Min(maxLength, Config.MaxLength), Sentences = sentences,
+    };
 
     /// <inheritdoc />
     /// <remarks>The sources are encoded once; each row's decoder state is a <see cref="DecoderCache{T}"/> row (the
@@ -69,11 +45,10 @@ public sealed partial class TransformerSeq2Seq<T>
         ArgumentNullException.ThrowIfNull(sources);
         if (sources.Count == 0) throw new ArgumentException("TransformerSeq2Seq.CreateScorer: no sources.", nameof(sources));
         if (beamWidth <= 0) throw new ArgumentOutOfRangeException(nameof(beamWidth), $"TransformerSeq2Seq.CreateScorer: the beam width must be positive, got {beamWidth}.");
-        return new Scorer(this, sources, beamWidth, Config.MaxLength);
+        return new Scorer(this, sources, beamWidth);
     }
 
-    /// <summary>The model as an <see cref="IBeamScorer"/>: source i on rows <c>i·k … i·k+k−1</c>, for up to
-    /// <c>steps</c> decoder steps (the size of its cache).</summary>
+    /// <summary>The model as an <see cref="IBeamScorer"/>: source i on rows <c>i·k … i·k+k−1</c>.</summary>
     private sealed class Scorer : IBeamScorer
     {
         private readonly TransformerSeq2Seq<T> _model;
@@ -85,7 +60,7 @@ public sealed partial class TransformerSeq2Seq<T>
         private readonly double[][] _attention;
         private readonly int _steps, _heads;
 
-        public Scorer(TransformerSeq2Seq<T> model, IReadOnlyList<int[]> sources, int k, int steps)
+        public Scorer(TransformerSeq2Seq<T> model, IReadOnlyList<int[]> sources, int k)
         {
             _model = model;
             _be = model._be;
@@ -111,7 +86,7 @@ public sealed partial class TransformerSeq2Seq<T>
             for (int j = 0; j < s; j++)
                 for (int r = 0; r < rows; r++) index[j * rows + r] = j * n + r / k;
             _be.Gather(memory.Reshape(s * n, e), index, rowMemory.Reshape(s * rows, e));
-            _cache = model._decoder.CreateCache(rowMemory, IsAllFull(_sourceLengths, s) ? [] : _sourceLengths, steps);
+            _cache = model._decoder.CreateCache(rowMemory, IsAllFull(_sourceLengths, s) ? [] : _sourceLengths, c.MaxLength);
             _x = _be.Allocate(1, rows, e);
             _y = _be.Allocate(1, rows, e);
             _logits = _be.Allocate(rows, c.TargetVocabularySize);
@@ -130,7 +105,7 @@ public sealed partial class TransformerSeq2Seq<T>
                 throw new ArgumentException($"TransformerSeq2Seq scorer: {tokens.Length} tokens and {logProbs.Length} log-probabilities for {Rows} rows of {VocabularySize}.");
             if (_cache.Length == _cache.MaxLength)
             {
-                // Past the position tables (or the cache): every row ends here, <eos> with probability 1.
+                // Past the position tables: every row ends here, <eos> with probability 1.
                 logProbs.Fill(double.NegativeInfinity);
                 for (int r = 0; r < Rows; r++) logProbs[r * VocabularySize + Seq2SeqVocabulary.Eos] = 0;
                 return;

@@ -95,26 +95,9 @@ public sealed class TransformerSeq2SeqTrainable<T> : ITrainable<T>, IResumableTr
         _dropout.Position = state.Get<ulong>("dropoutPosition");
     }
 
-    /// <summary>Decodes the held-out sources (greedy when <paramref name="beamWidth"/> is 1, else beam search with
-    /// length normalisation <paramref name="alpha"/>) and counts the predictions equal to their targets.</summary>
-    public Seq2SeqAccuracy Decode(int beamWidth, double alpha, int maxLength)
-    {
-        var predictions = new List<int[]>(_heldOut.Count);
-        if (beamWidth <= 1)
-        {
-            foreach (var chunk in _heldOut.Chunk(BatchSize))
-                predictions.AddRange(_model.Greedy([.. chunk.Select(e => e.Source)], maxLength).Select(Strip));
-        }
-        else
-        {
-            foreach (var ex in _heldOut) predictions.Add(Strip(_model.Beam(ex.Source, beamWidth, maxLength, alpha)[0]));
-        }
-        int exact = 0;
-        for (int i = 0; i < _heldOut.Count; i++) if (predictions[i].AsSpan().SequenceEqual(_heldOut[i].Target)) exact++;
-        return new Seq2SeqAccuracy(_heldOut.Count, exact, predictions);
-    }
-
-    private static int[] Strip(DecodedSequence d) => d.Finished ? d.Tokens[..^1] : d.Tokens;
+    /// <summary>Decodes the held-out sources with <paramref name="options"/> (greedy when its beam width is 1) and counts
+    /// the predictions equal to their targets.</summary>
+    public Seq2SeqAccuracy Decode(Seq2SeqDecodeOptions options) => Seq2SeqTrainable<T>.Decode(_model, _heldOut, options);
 
     /// <summary>Nothing to free: the batches live in the model's reused buffers, and the model is the caller's.</summary>
     public void Dispose() { }
