@@ -64,7 +64,7 @@ internal static class Seq2SeqTranslateCommand
         using var backend = BackendOption.Open<float>(v);
         var (seq2seq, vocabulary) = LoadModel(v, modelPath, backend);
         using var _ = seq2seq;
-        if (attentionSvg is not null && seq2seq.Config.Attention == Seq2SeqAttention.None)
+        if (attentionSvg is not null && seq2seq.Config is Seq2SeqConfig { Attention: Seq2SeqAttention.None })
             throw new UsageException($"--attention-svg: {modelPath} decodes without attention (a fixed context vector); there is no attention map to draw.");
         var results = Seq2SeqDecoder.Decode(seq2seq, sources, Seq2SeqDecodingOptions.WithTrainedCap(decoding, seq2seq.MaxTargetLength));
         string? svgPath = null;
@@ -103,7 +103,15 @@ internal static class Seq2SeqTranslateCommand
     /// <summary>Checks the checkpoint's parameters and the decoding's working memory (<paramref name="shape"/>: the rows
     /// decoded at once, the longest input and output) against the budget, before loading.</summary>
     internal static void CheckBudget(OptionValues v, string modelPath, RunShape shape) =>
-        BudgetOptions.CheckFile(v, Model.Name, modelPath, Seq2SeqConfig.ModelKind, (_, _) => shape);
+        BudgetOptions.CheckFile(v, Model.Name, modelPath, Family(modelPath), (_, _) => shape);
+
+    /// <summary>The model kind of a seq2seq checkpoint: <c>transformer-seq2seq</c> when it says so, else <c>seq2seq</c>
+    /// (whose load then reports what is wrong with the file).</summary>
+    internal static string Family(string modelPath)
+    {
+        try { return ModelCheckpoint.ReadKind(modelPath) == TransformerSeq2SeqConfig.ModelKind ? TransformerSeq2SeqConfig.ModelKind : Seq2SeqConfig.ModelKind; }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { return Seq2SeqConfig.ModelKind; }
+    }
 
     /// <summary>
     /// Encodes every input with the vocabularies of the --model checkpoint, read from its header before any weight is
@@ -114,26 +122,35 @@ internal static class Seq2SeqTranslateCommand
     {
         IModelConfig config;
         IReadOnlyDictionary<string, string> metadata;
-        try { (_, config, metadata) = ModelCheckpoint.ReadConfig(modelPath, Seq2SeqConfig.ModelKind); }
+        try { (_, config, metadata) = ModelCheckpoint.ReadConfig(modelPath, Family(modelPath)); }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { throw new UsageException($"--model: {e.Message}"); }
         if (!metadata.TryGetValue(SeqCore.IO.Checkpoint.TokenizerKey, out var json))
             throw new UsageException($"--model: {modelPath} has no vocabularies ('seqcore.tokenizer'); it cannot read text.");
         Seq2SeqVocabulary vocabulary;
         try { vocabulary = Seq2SeqVocabulary.FromJson(json, modelPath); }
         catch (InvalidDataException e) { throw new UsageException($"--model: {e.Message}"); }
-        var c = (Seq2SeqConfig)config;
-        if (vocabulary.SourceSize != c.SourceVocabularySize || vocabulary.TargetSize != c.TargetVocabularySize)
-            throw new UsageException($"--model: {modelPath}: the vocabularies ({vocabulary.SourceSize} source, {vocabulary.TargetSize} target ids) do not match the config ({c.SourceVocabularySize}, {c.TargetVocabularySize}).");
+        var (sourceSize, targetSize) = config switch
+        {
+            TransformerSeq2SeqConfig t => (t.SourceVocabularySize, t.TargetVocabularySize),
+            _ => (((Seq2SeqConfig)config).SourceVocabularySize, ((Seq2SeqConfig)config).TargetVocabularySize),
+        };
+        if (vocabulary.SourceSize != sourceSize || vocabulary.TargetSize != targetSize)
+            throw new UsageException($"--model: {modelPath}: the vocabularies ({vocabulary.SourceSize} source, {vocabulary.TargetSize} target ids) do not match the config ({sourceSize}, {targetSize}).");
         var (limit, limitName) = Seq2SeqData.SourceLimit(config);
         return Seq2SeqData.EncodeSources(vocabulary, lines, limit, limitName);
     }
 
     /// <summary>Loads the --model checkpoint and its vocabularies; a file that cannot be read, or has no vocabularies,
     /// is a usage error naming the file.</summary>
-    internal static (Seq2Seq<float> Model, Seq2SeqVocabulary Vocabulary) LoadModel(OptionValues v, string modelPath, IBackend<float> backend)
+    internal static (ISeq2SeqModel<float> Model, Seq2SeqVocabulary Vocabulary) LoadModel(OptionValues v, string modelPath, IBackend<float> backend)
     {
-        Seq2Seq<float> seq2seq;
-        try { seq2seq = Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v)); }
+        ISeq2SeqModel<float> seq2seq;
+        try
+        {
+            seq2seq = Family(modelPath) == TransformerSeq2SeqConfig.ModelKind
+                ? TransformerSeq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v))
+                : Seq2Seq<float>.Load(modelPath, backend, BudgetOptions.Bytes(v));
+        }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"--model: {e.Message}");

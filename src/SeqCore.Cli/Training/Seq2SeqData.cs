@@ -75,7 +75,8 @@ internal static class Seq2SeqData
     public static (int Tokens, string Name) SourceLimit(IModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        // A model with a position table (the encoder–decoder transformer) answers its length here.
+        if (config is TransformerSeq2SeqConfig transformer)
+            return (transformer.MaxLength, "the transformer's maxLength (its position tables)");
         return (ModelLimits.MaxContext, "the longest sequence a SeqCore model accepts (ModelLimits.MaxContext)");
     }
 

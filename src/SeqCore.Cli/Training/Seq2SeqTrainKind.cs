@@ -16,7 +16,8 @@ namespace SeqCore.Cli.Training;
 /// split (<c>--tokens</c>, <c>--vocabulary</c>, <c>--merges</c>), in sentence batches or length-bucketed token batches
 /// (<c>--batch-tokens</c>); reports the held-out loss, teacher-forced token accuracy, exact match, BLEU and chrF2
 /// (greedy, and beam search with <c>--beam K</c>), and writes an attention map of the first held-out pair beside the
-/// checkpoint.</summary>
+/// checkpoint. With <c>--architecture transformer</c> the model is the encoder–decoder transformer
+/// (<see cref="TransformerSeq2SeqJob"/>).</summary>
 internal sealed class Seq2SeqTrainKind : ITrainKind
 {
     public static readonly TextOption Data = new("--data", "TSV of source<TAB>target pairs, one per line, or with --source-column a verse table split by book (required).", valueName: "FILE");
@@ -43,7 +44,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
 
     public IReadOnlyList<OptionSpec> Options { get; } =
         [Data, .. Seq2SeqData.TableOptions, Tokens, VocabularyLayout, Merges, BatchTokens, Cell, Attention, Embedding, Hidden, EncoderLayers, DecoderLayers, Dropout,
-         Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength, .. Seq2SeqDecodingOptions.All];
+         Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength, .. Seq2SeqDecodingOptions.All, .. Seq2SeqTransformerOptions.All];
 
     public TrainingSettings Defaults { get; } = new() { Steps = 3000, LearningRate = 0.003, Clip = 5, EvalEvery = 250 };
 
@@ -71,6 +72,11 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
             throw new UsageException($"{BatchTokens.Name} trains in one process; give --batch to train data-parallel.");
         var data = LoadData(v, dataPath, seed);
         CheckResumedVocabulary(v, data);
+        if (v.Get(Seq2SeqTransformerOptions.Architecture) == "transformer")
+        {
+            if (batchTokens is not null) throw new UsageException($"{BatchTokens.Name} is not supported with {Seq2SeqTransformerOptions.Architecture.Name} transformer yet; give --batch.");
+            return TransformerSeq2SeqJob.Prepare(v, backend, seed, shard, data, batch, embedding, Seq2SeqDecodingOptions.WithTrainedCap(decoding, data.MaxTargetLength));
+        }
         var config = new Seq2SeqConfig
         {
             SourceVocabularySize = data.Vocabulary.SourceSize, TargetVocabularySize = data.Vocabulary.TargetSize, EmbeddingSize = embedding, HiddenSize = hidden,

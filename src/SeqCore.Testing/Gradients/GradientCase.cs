@@ -12,8 +12,9 @@ public static class GradientCases
 {
     /// <summary>All cases, in a stable order.</summary>
     public static IReadOnlyList<GradientCase> All { get; } =
-        [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases, .. AttentionGradientCases.Cases, .. TransformerGradientCases.Cases, .. LossGradientCases.Cases,
+        [.. LayerGradientCases.Cases, .. RecurrentGradientCases.Cases, .. BlockGradientCases.Cases, .. AttentionGradientCases.Cases, .. TransformerGradientCases.Cases, .. TransformerDecoderGradientCases.Cases, .. LossGradientCases.Cases,
          .. Seq2SeqGradientCases.Cases,
+         .. TransformerSeq2SeqGradientCases.Cases,
          .. ForecasterGradientCases.Cases,
          .. Word2VecGradientCases.Cases,
          .. ClassifierGradientCases.Cases,

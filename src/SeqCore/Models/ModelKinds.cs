@@ -11,6 +11,7 @@ public static class ModelKinds
         ClassifierKind.Instance,
         TaggerKind.Instance,
         Seq2SeqKind.Instance,
+        TransformerSeq2SeqKind.Instance,
         Word2VecKind.Instance,
     ];
 

@@ -132,6 +132,28 @@ public class WorkingMemoryTests
         AssertBound(Seq2SeqKind.Instance, config, shape, Measure(be, () => data.TrainBatch(1)));
     }
 
+    [TestCase(true, 0.0)]
+    [TestCase(false, 0.1)]
+    public void Transformer_seq2seq_training(bool normFirst, double dropout)
+    {
+        using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
+        var r = new RandomStream(3);
+        const int Batch = 16, SourceChars = 12, TargetChars = 10;
+        string Word(int n) => new([.. Enumerable.Range(0, n).Select(_ => (char)('a' + r.NextInt(6)))]);
+        var pairs = Enumerable.Range(0, 64).Select(_ => (Word(SourceChars), Word(TargetChars))).ToList();
+        var vocabulary = Seq2SeqVocabulary.Build(pairs);
+        var examples = pairs.Select(p => new Seq2SeqExample(vocabulary.EncodeSource(p.Item1), vocabulary.EncodeTarget(p.Item2))).ToList();
+        var config = new TransformerSeq2SeqConfig
+        {
+            SourceVocabularySize = vocabulary.SourceSize, TargetVocabularySize = vocabulary.TargetSize, EmbeddingSize = 16, Heads = 2,
+            EncoderLayers = 2, DecoderLayers = 2, NormFirst = normFirst, Dropout = dropout, MaxLength = 16,
+        };
+        using var model = new TransformerSeq2Seq<float>(be, config, new RandomStream(1));
+        var data = new TransformerSeq2SeqTrainable<float>(model, examples, examples[..Batch], Batch, seed: 2);
+        var shape = new RunShape(Batch, examples.Max(e => e.Source.Length), examples.Max(e => e.Target.Length) + 1);
+        AssertBound(TransformerSeq2SeqKind.Instance, config, shape, Measure(be, () => data.TrainBatch(1)));
+    }
+
     [Test]
     public void A_run_whose_activations_exceed_the_budget_is_refused_naming_the_bytes_and_the_largest_term()
     {

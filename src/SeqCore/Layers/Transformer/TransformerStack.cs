@@ -87,7 +87,13 @@ public sealed class TransformerStack<T> : IHasParameters<T>, IDisposable where T
 
     private void Ensure(int steps, int batch)
     {
-        if (_shape == (steps, batch)) return;
+        if (_shape != (steps, batch)) Allocate(steps, batch);
+    }
+
+    /// <summary>The buffers of shape (T, B); apart from <see cref="Ensure"/> because its lambda's closure would be
+    /// allocated on every call.</summary>
+    private void Allocate(int steps, int batch)
+    {
         foreach (var t in _arena) t.Dispose();
         _arena.Clear();
         _shape = (steps, batch);
