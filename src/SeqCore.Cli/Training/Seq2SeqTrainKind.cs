@@ -74,8 +74,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         CheckResumedVocabulary(v, data);
         if (v.Get(Seq2SeqTransformerOptions.Architecture) == "transformer")
         {
-            if (batchTokens is not null) throw new UsageException($"{BatchTokens.Name} is not supported with {Seq2SeqTransformerOptions.Architecture.Name} transformer yet; give --batch.");
-            return TransformerSeq2SeqJob.Prepare(v, backend, seed, shard, data, batch, embedding, Seq2SeqDecodingOptions.WithTrainedCap(decoding, data.MaxTargetLength));
+            return TransformerSeq2SeqJob.Prepare(v, backend, seed, shard, data, batch, batchTokens, embedding, Seq2SeqDecodingOptions.WithTrainedCap(decoding, data.MaxTargetLength));
         }
         var config = new Seq2SeqConfig
         {
@@ -154,7 +153,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         throw new UsageException($"--resume: the vocabulary learned from {data.Path} ({Describe(data.Vocabulary)}) does not match the one in {resume} ({stored}); resume with the data and vocabulary options of that run.");
     }
 
-    private sealed class Job(Seq2Seq<float> model, Seq2SeqTrainable<float> trainable, Seq2SeqPairs data, string attention, Seq2SeqDecodeOptions decoding) : ITrainJob
+    internal sealed class Job(Seq2Seq<float> model, Seq2SeqTrainable<float> trainable, Seq2SeqPairs data, string attention, Seq2SeqDecodeOptions decoding) : ITrainJob
     {
         public ISequenceModel<float> Model => model;
         public ITrainable<float> Trainable => trainable;
@@ -188,7 +187,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
 
         private static int? Characters(IReadOnlyList<string> characters) => characters.Count > 0 ? characters.Count : null;
 
-        private static string DescribeVocabulary(Seq2SeqVocabulary v) => v.Tokens == Seq2SeqTokens.Character && !v.Joint
+        internal static string DescribeVocabulary(Seq2SeqVocabulary v) => v.Tokens == Seq2SeqTokens.Character && !v.Joint
             ? $"{v.SourceCharacters.Count} source and {v.TargetCharacters.Count} target characters"
             : v.Joint ? $"one {Seq2SeqVocabulary.TokensName(v.Tokens)} vocabulary of {v.SourceSize:N0} ids for both sides"
             : $"{Seq2SeqVocabulary.TokensName(v.Tokens)} vocabularies of {v.SourceSize:N0} source and {v.TargetSize:N0} target ids";

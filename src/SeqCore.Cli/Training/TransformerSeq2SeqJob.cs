@@ -17,7 +17,7 @@ internal sealed class TransformerSeq2SeqJob(TransformerSeq2Seq<float> model, Tra
 {
     /// <summary>Builds the model and trainable from the options (<paramref name="data"/> already read).</summary>
     public static TransformerSeq2SeqJob Prepare(OptionValues v, IBackend<float> backend, ulong seed, BatchShard shard, Seq2SeqPairs data, int batch,
-        int embedding, Seq2SeqDecodeOptions decoding)
+        int? batchTokens, int embedding, Seq2SeqDecodeOptions decoding)
     {
         if (!shard.IsWhole) throw new UsageException($"{T.Architecture.Name} transformer trains on one rank; run it without several ranks.");
         int longest = data.Examples.Max(e => Math.Max(e.Source.Length, e.Target.Length + 1));
@@ -35,10 +35,19 @@ internal sealed class TransformerSeq2SeqJob(TransformerSeq2Seq<float> model, Tra
             throw new UsageException($"{T.MaxPositions.Name}: {config.MaxLength} is shorter than the longest pair of {data.Path} ({longest} tokens).");
         var kind = TransformerSeq2SeqKind.Instance;
         BudgetOptions.Check(v, kind, config, new RunShape(batch, data.Examples.Max(e => e.Source.Length), data.Examples.Max(e => e.Target.Length) + 1));
+        Seq2SeqTokenBatches? tokenBatches = null;
+        if (batchTokens is { } bound)
+        {
+            try { tokenBatches = new Seq2SeqTokenBatches(data.Train, bound, seed + 2); }
+            catch (ArgumentException e) { throw new UsageException($"{Seq2SeqTrainKind.BatchTokens.Name}: {e.Message} Raise {Seq2SeqTrainKind.BatchTokens.Name}."); }
+            var train = data.Train;
+            foreach (var shape in tokenBatches.Batches.Select(b => new RunShape(b.Length, b.Max(i => train[i].Source.Length), b.Max(i => train[i].Target.Length) + 1)).Distinct())
+                BudgetOptions.Check(v, kind, config, shape);
+        }
         var model = (TransformerSeq2Seq<float>)kind.Build(backend, config, new Dictionary<string, string>(), new RandomStream(seed));
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;
-        var trainable = new TransformerSeq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, seed + 1);
+        var trainable = new TransformerSeq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, seed + 1) { TokenBatches = tokenBatches };
         return new TransformerSeq2SeqJob(model, trainable, data, decoding);
     }
 
@@ -56,15 +65,16 @@ internal sealed class TransformerSeq2SeqJob(TransformerSeq2Seq<float> model, Tra
             {
                 Event = "start", Pairs = data.Pairs.Count, Train = data.Train.Count, HeldOut = data.HeldOutCount, Architecture = "transformer",
                 c.EmbeddingSize, c.Heads, c.EncoderLayers, c.DecoderLayers, c.Dropout, c.LabelSmoothing, c.Positions, c.NormFirst,
-                Parameters = model.ParameterCount(), Batch = trainable.BatchSize, Backend = backend.Name, Threads = BackendOption.Threads(backend),
+                Parameters = model.ParameterCount(), Batch = trainable.BatchSize, BatchTokens = trainable.TokenBatches?.MaxTokens,
+                TokenBatches = trainable.TokenBatches?.Batches.Count, Backend = backend.Name, Threads = BackendOption.Threads(backend),
             });
             return;
         }
         io.Out.WriteLine($"seq2seq: {data.Pairs.Count} pairs from {Path.GetFullPath(data.Path)} ({data.Train.Count} train, {data.HeldOutCount} held out); " +
-            $"{data.Vocabulary.SourceSize - 2} source and {data.Vocabulary.TargetSize - 3} target characters");
+            Seq2SeqTrainKind.Job.DescribeVocabulary(data.Vocabulary));
         io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model: transformer {c.EncoderLayers}+{c.DecoderLayers} layers, E {c.EmbeddingSize}, {c.Heads} heads, " +
             $"{(c.NormFirst ? "pre" : "post")}-LN, {c.Positions} positions, dropout {c.Dropout}, label smoothing {c.LabelSmoothing}; {model.ParameterCount():N0} parameters; " +
-            $"batch {trainable.BatchSize}, {BackendOption.Describe(backend)}"));
+            $"{(trainable.TokenBatches is { } t ? $"{t.Batches.Count:N0} batches of at most {t.MaxTokens:N0} tokens an epoch" : $"batch {trainable.BatchSize}")}, {BackendOption.Describe(backend)}"));
         io.Out.Flush();
     }
 

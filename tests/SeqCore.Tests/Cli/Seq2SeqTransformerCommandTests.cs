@@ -60,6 +60,29 @@ public class Seq2SeqTransformerCommandTests
         Assert.That(ModelCheckpoint.ReadKind(P("tf.safetensors")), Is.EqualTo("transformer-seq2seq"));
     }
 
+    /// <summary>With --batch-tokens the transformer walks length-bucketed batches, and a run stopped and resumed mid-epoch
+    /// ends with the same weights as one that was never stopped.</summary>
+    [Test]
+    public void TokenBatchesTrainTheTransformerAndResumeExactly()
+    {
+        File.WriteAllLines(P("pairs.tsv"), Enumerable.Range(0, 60).Select(i => $"{i}x{new string('y', i % 7)}\t{i * 3}"));
+        string[] common = ["seq2seq", "train", "--data", P("pairs.tsv"), "--batch-tokens", "96", "--threads", "1", .. TinyTransformer];
+        var (code, stdout, stderr) = Run([.. common, "--steps", "9", "--out", P("whole.safetensors"), "--keep-last", "--json"]);
+        Assert.That(code, Is.Zero, stderr);
+        var start = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]).RootElement;
+        Assert.That(start.GetProperty("batch_tokens").GetInt32(), Is.EqualTo(96));
+        Assert.That(start.GetProperty("token_batches").GetInt32(), Is.GreaterThan(1));
+        (code, _, stderr) = Run([.. common, "--steps", "4", "--out", P("part.safetensors"), "--keep-last", "--json"]);
+        Assert.That(code, Is.Zero, stderr);
+        (code, _, stderr) = Run("seq2seq", "train", "--resume", P("part.safetensors"), "--steps", "9", "--json");
+        Assert.That(code, Is.Zero, stderr);
+        var whole = SeqCore.IO.SafeTensors.Read(P("whole.safetensors")).Tensors;
+        var resumed = SeqCore.IO.SafeTensors.Read(P("part.safetensors")).Tensors;
+        Assert.That(whole.Keys.Count(k => !k.StartsWith("run.", StringComparison.Ordinal)), Is.GreaterThan(10));
+        foreach (var (name, tensor) in whole.Where(t => !t.Key.StartsWith("run.", StringComparison.Ordinal)))
+            Assert.That(resumed[name].Data, Is.EqualTo(tensor.Data), name);
+    }
+
     [Test]
     public void HeadsThatDoNotDivideTheWidthAreAUsageError()
     {

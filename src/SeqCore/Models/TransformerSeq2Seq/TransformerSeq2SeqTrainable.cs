@@ -8,9 +8,10 @@ namespace SeqCore.Models;
 /// <summary>
 /// A <see cref="TransformerSeq2Seq{T}"/> with its training and held-out examples, as the <see cref="Trainer{T}"/> sees
 /// it: each step draws a random batch (with replacement, from a seeded stream) and trains on it with dropout drawn from
-/// a second stream; <see cref="Evaluate"/> gives the plain teacher-forced held-out loss and token accuracy. A run saved
-/// mid-way resumes exactly: the state is the positions of the two streams. <see cref="Decode"/> measures exact-match
-/// sequence accuracy with greedy or beam-search decoding.
+/// a second stream; with <see cref="TokenBatches"/> it walks length-bucketed batches epoch by epoch instead.
+/// <see cref="Evaluate"/> gives the plain teacher-forced held-out loss and token accuracy. A run saved mid-way resumes
+/// exactly: the state is the positions of the two streams (and of the token batches). <see cref="Decode"/> measures
+/// exact-match sequence accuracy with greedy or beam-search decoding.
 /// </summary>
 public sealed class TransformerSeq2SeqTrainable<T> : ITrainable<T>, IResumableTrainable where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -38,8 +39,12 @@ public sealed class TransformerSeq2SeqTrainable<T> : ITrainable<T>, IResumableTr
         _targets = new int[batchSize][];
     }
 
-    /// <summary>Examples per training batch.</summary>
+    /// <summary>Examples per training batch (with <see cref="TokenBatches"/>: per evaluation chunk only).</summary>
     public int BatchSize { get; }
+
+    /// <summary>Length-bucketed batches planned over the training examples, walked epoch by epoch instead of drawing
+    /// <see cref="BatchSize"/> examples at random; null: random sentence batches.</summary>
+    public Seq2SeqTokenBatches? TokenBatches { get; init; }
 
     /// <summary>Teacher-forced token accuracy of the last <see cref="Evaluate"/> (NaN before).</summary>
     public double LastTokenAccuracy { get; private set; } = double.NaN;
@@ -53,6 +58,12 @@ public sealed class TransformerSeq2SeqTrainable<T> : ITrainable<T>, IResumableTr
     /// <inheritdoc />
     public BatchLoss TrainBatch(int step)
     {
+        if (TokenBatches is not null)
+        {
+            var picked = TokenBatches.Next();
+            var tokenLoss = _model.TrainStep(new Seq2SeqBatch([.. picked.Select(i => _train[i].Source)], [.. picked.Select(i => _train[i].Target)]), _dropout);
+            return new BatchLoss(tokenLoss.Loss, tokenLoss.Tokens);
+        }
         for (int i = 0; i < BatchSize; i++)
         {
             var ex = _train[_sampling.NextInt(_train.Count)];
@@ -85,6 +96,9 @@ public sealed class TransformerSeq2SeqTrainable<T> : ITrainable<T>, IResumableTr
         ArgumentNullException.ThrowIfNull(state);
         state.Values["samplingPosition"] = _sampling.Position;
         state.Values["dropoutPosition"] = _dropout.Position;
+        if (TokenBatches is null) return;
+        state.Values["tokenBatchEpoch"] = TokenBatches.Epoch;
+        state.Values["tokenBatchPosition"] = TokenBatches.Position;
     }
 
     /// <inheritdoc />
@@ -93,6 +107,7 @@ public sealed class TransformerSeq2SeqTrainable<T> : ITrainable<T>, IResumableTr
         ArgumentNullException.ThrowIfNull(state);
         _sampling.Position = state.Get<ulong>("samplingPosition");
         _dropout.Position = state.Get<ulong>("dropoutPosition");
+        TokenBatches?.Seek(state.Get<int>("tokenBatchEpoch"), state.Get<int>("tokenBatchPosition"));
     }
 
     /// <summary>Decodes the held-out sources with <paramref name="options"/> (greedy when its beam width is 1) and counts
