@@ -59,6 +59,7 @@ def parse_args():
     p.add_argument("--max-length-extra", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--test-limit", type=int, default=0, help="score only the first N test pairs (a smoke test; 0 = all)")
     return p.parse_args()
 
 
@@ -153,8 +154,11 @@ def main():
         raise SystemExit("torch_transformer.py: export a joint vocabulary (--vocabulary joint): the embeddings are shared")
     V = detok.size
     train, dev, test = (read_pairs(data / f"{n}.ids") for n in ("train", "dev", "test"))
+    if args.test_limit > 0:
+        test = test[: args.test_limit]
     dev_refs = [detok.decode(t) for _, t in dev]
     test_refs = (data / "test.reference").read_text(encoding="utf-8").splitlines()
+    test_refs = test_refs[: len(test)]
     roundtrip = sum(detok.decode(t) == r for (_, t), r in zip(test, test_refs))
     print(f"data: {len(train)} train, {len(dev)} dev, {len(test)} test pairs; vocabulary {V} ({detok.kind}); "
           f"test references decoded back exactly: {roundtrip}/{len(test)}", flush=True)
@@ -183,11 +187,15 @@ def main():
             mask = src == PAD
             return self.transformer.encoder(self.embed(src), src_key_padding_mask=mask), mask
 
-        def decode(self, tgt_in, memory, memory_mask):
+        def decode(self, tgt_in, memory, memory_mask, last_only=False):
+            """Logits of every target position, or of the last only (decoding: nn.Transformer has no cache, so each step
+            runs the decoder over the whole prefix, but only the last position is projected onto the vocabulary)."""
             T = tgt_in.shape[1]
             causal = torch.triu(torch.full((T, T), float("-inf")), diagonal=1)
             y = self.transformer.decoder(self.embed(tgt_in), memory, tgt_mask=causal, tgt_key_padding_mask=tgt_in == PAD,
                                          memory_key_padding_mask=memory_mask)
+            if last_only:
+                y = y[:, -1]
             return y @ self.embedding.weight.t()  # output projection tied to the embedding
 
     model = Model()
@@ -239,7 +247,7 @@ def main():
                 ys = torch.full((len(part), 1), BOS, dtype=torch.long)
                 done = torch.zeros(len(part), dtype=torch.bool)
                 for step in range(max(limit)):
-                    nxt = model.decode(ys, memory, mask)[:, -1].argmax(-1)
+                    nxt = model.decode(ys, memory, mask, last_only=True).argmax(-1)
                     nxt = torch.where(done, torch.full_like(nxt, EOS), nxt)
                     ys = torch.cat([ys, nxt.unsqueeze(1)], 1)
                     done |= (nxt == EOS) | torch.tensor([step + 1 >= l for l in limit])
@@ -262,7 +270,7 @@ def main():
                 finished = []
                 for step in range(1, limit + 1):
                     ys = torch.tensor([h for h, _ in live])
-                    logp = F.log_softmax(model.decode(ys, memory.expand(len(live), -1, -1), mask.expand(len(live), -1))[:, -1], -1)
+                    logp = F.log_softmax(model.decode(ys, memory.expand(len(live), -1, -1), mask.expand(len(live), -1), last_only=True), -1)
                     scores = logp + torch.tensor([lp for _, lp in live]).unsqueeze(1)
                     top = scores.view(-1).topk(min(2 * k, scores.numel()))
                     nxt = []
