@@ -14,7 +14,7 @@ words with their spaces, or byte-level BPE tokens read as UTF-8) and scored by t
 
 Model: shared token embedding (joint vocabulary; source, target and output projection tied, as --tie-all in SeqCore),
 scaled by sqrt(E), sinusoidal positions, nn.Transformer (batch_first; ReLU as the paper, or --gelu),
-dropout, label-smoothed cross-entropy with padding ignored, Adam(0.9, 0.98, 1e-9) with the inverse-square-root warm-up
+dropout, label-smoothed cross-entropy with padding ignored, Adam(0.9, 0.999, 1e-8: SeqCore's) with the inverse-square-root warm-up
 schedule of Vaswani et al. eq. 3 scaled to peak at --lr after --warmup steps, gradient clipping to --clip. Batches of
 length-sorted pairs of at most --batch-tokens padded source+target tokens, shuffled each epoch (seeded).
 
@@ -60,6 +60,8 @@ def parse_args():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--test-limit", type=int, default=0, help="score only the first N test pairs (a smoke test; 0 = all)")
+    p.add_argument("--no-decode", action="store_true", help="stop after training: save model.pt and train.json, decode later with --decode-only")
+    p.add_argument("--decode-only", action="store_true", help="load model.pt from --out and decode the test pairs")
     return p.parse_args()
 
 
@@ -198,9 +200,22 @@ def main():
                 y = y[:, -1]
             return y @ self.embedding.weight.t()  # output projection tied to the embedding
 
+        def step(self, tokens, t, memory, memory_mask, caches):
+            """One decoding step of the pre-LN decoder (eval mode) with a cache per layer of the normalised inputs of the
+            earlier positions (the self-attention's keys and values are projected from them): tokens [R] at position
+            t -> logits [R, V]. nn.Transformer has no cache of its own; this gives every step O(t) work as SeqCore's."""
+            x = self.embedding(tokens).unsqueeze(1) * math.sqrt(E) + self.pe[t:t + 1]
+            for i, layer in enumerate(self.transformer.decoder.layers):
+                n1 = layer.norm1(x)
+                caches[i] = n1 if caches[i] is None else torch.cat([caches[i], n1], 1)
+                x = x + layer.self_attn(n1, caches[i], caches[i], need_weights=False)[0]
+                x = x + layer.multihead_attn(layer.norm2(x), memory, memory, key_padding_mask=memory_mask, need_weights=False)[0]
+                x = x + layer.linear2(layer.activation(layer.linear1(layer.norm3(x))))
+            return self.transformer.decoder.norm(x)[:, -1] @ self.embedding.weight.t()
+
     model = Model()
     params = sum(p.numel() for p in model.parameters())
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-9)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)  # SeqCore's Adam defaults
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD, label_smoothing=args.label_smoothing)
 
     def lr_at(step):  # Vaswani et al. eq. 3, scaled so that the peak (step = warmup) is args.lr
@@ -233,47 +248,72 @@ def main():
         model.train()
         return total / count
 
+    def sources(part):
+        src = torch.zeros(len(part), max(len(x) for x, _ in part), dtype=torch.long)
+        for r, (x, _) in enumerate(part):
+            src[r, : len(x)] = torch.tensor(x)
+        return src
+
     def greedy(pairs, chunk=64):
+        """Batched greedy decoding through Model.step (the per-layer cache); each row stops at </s> or its limit."""
         model.eval()
         hyps = []
         with torch.no_grad():
             for start in range(0, len(pairs), chunk):
                 part = pairs[start:start + chunk]
-                src = torch.zeros(len(part), max(len(s) for s, _ in part), dtype=torch.long)
-                for r, (s, _) in enumerate(part):
-                    src[r, : len(s)] = torch.tensor(s)
-                limit = [math.ceil(args.max_length_ratio * len(s)) + args.max_length_extra for s, _ in part]
-                memory, mask = model.encode(src)
-                ys = torch.full((len(part), 1), BOS, dtype=torch.long)
-                done = torch.zeros(len(part), dtype=torch.bool)
-                for step in range(max(limit)):
-                    nxt = model.decode(ys, memory, mask, last_only=True).argmax(-1)
-                    nxt = torch.where(done, torch.full_like(nxt, EOS), nxt)
-                    ys = torch.cat([ys, nxt.unsqueeze(1)], 1)
-                    done |= (nxt == EOS) | torch.tensor([step + 1 >= l for l in limit])
-                    if bool(done.all()):
+                limit = [math.ceil(args.max_length_ratio * len(x)) + args.max_length_extra for x, _ in part]
+                memory, mask = model.encode(sources(part))
+                caches = [None] * len(model.transformer.decoder.layers)
+                last = torch.full((len(part),), BOS, dtype=torch.long)
+                out_ids = [[] for _ in part]
+                done = [False] * len(part)
+                for t in range(max(limit)):
+                    last = model.step(last, t, memory, mask, caches).argmax(-1)
+                    for r, tok in enumerate(last.tolist()):
+                        if not done[r]:
+                            out_ids[r].append(tok)
+                            done[r] = tok == EOS or len(out_ids[r]) >= limit[r]
+                    if all(done):
                         break
-                hyps += [detok.decode(row[1:].tolist()) for row in ys]
+                hyps += [detok.decode(ids) for ids in out_ids]
         model.train()
         return hyps
 
+    def check_cache(pairs):
+        """The cached steps give the logits of the full decoder over the same prefix (a self-check before decoding)."""
+        model.eval()
+        with torch.no_grad():
+            part = pairs[:4]
+            memory, mask = model.encode(sources(part))
+            caches = [None] * len(model.transformer.decoder.layers)
+            ys = torch.full((len(part), 1), BOS, dtype=torch.long)
+            for t in range(6):
+                cached = model.step(ys[:, -1], t, memory, mask, caches)
+                full = model.decode(ys, memory, mask, last_only=True)
+                if not torch.allclose(cached, full, atol=1e-3, rtol=1e-4):
+                    raise SystemExit(f"torch_transformer.py: cached decoding differs from the full decoder at step {t}: "
+                                     f"{float((cached - full).abs().max())}")
+                ys = torch.cat([ys, full.argmax(-1, keepdim=True)], 1)
+        model.train()
+
     def beam(pairs, k):
-        """Beam search per sentence with GNMT length normalisation ((5+|Y|)/6)^alpha, SeqCore's rule."""
+        """Beam search per sentence with GNMT length normalisation ((5+|Y|)/6)^alpha, SeqCore's rule, through the cache."""
         model.eval()
         hyps = []
         with torch.no_grad():
-            for s, _ in pairs:
-                src = torch.tensor([s])
-                memory, mask = model.encode(src)
-                limit = math.ceil(args.max_length_ratio * len(s)) + args.max_length_extra
+            for x, _ in pairs:
+                memory, mask = model.encode(torch.tensor([x]))
+                limit = math.ceil(args.max_length_ratio * len(x)) + args.max_length_extra
+                caches = [None] * len(model.transformer.decoder.layers)
                 live = [([BOS], 0.0)]
                 finished = []
                 for step in range(1, limit + 1):
-                    ys = torch.tensor([h for h, _ in live])
-                    logp = F.log_softmax(model.decode(ys, memory.expand(len(live), -1, -1), mask.expand(len(live), -1), last_only=True), -1)
+                    rows = len(live)
+                    last = torch.tensor([h[-1] for h, _ in live])
+                    logp = F.log_softmax(model.step(last, step - 1, memory.expand(rows, -1, -1), mask.expand(rows, -1), caches), -1)
                     scores = logp + torch.tensor([lp for _, lp in live]).unsqueeze(1)
                     top = scores.view(-1).topk(min(2 * k, scores.numel()))
-                    nxt = []
+                    nxt, parents = [], []
                     for rank, (value, j) in enumerate(zip(top.values.tolist(), top.indices.tolist())):
                         row, tok = divmod(j, V)
                         if tok == EOS:
@@ -282,11 +322,14 @@ def main():
                                 finished.append((live[row][0][1:] + [EOS], value / ((5 + n) / 6) ** args.alpha))
                         elif len(nxt) < k:
                             nxt.append((live[row][0] + [tok], value))
+                            parents.append(row)
                     if len(finished) >= k or not nxt:
                         break
                     if step == limit:
                         finished += [(h[1:], lp / ((5 + len(h) - 1) / 6) ** args.alpha) for h, lp in nxt]
                         break
+                    index = torch.tensor(parents)
+                    caches = [c.index_select(0, index) for c in caches]
                     live = nxt
                 best = max(finished, key=lambda f: f[1])[0] if finished else []
                 hyps.append(detok.decode(best))
@@ -304,6 +347,29 @@ def main():
     print(f"model: nn.Transformer E={E}, {args.heads} heads, {args.encoder_layers}+{args.decoder_layers} layers, FF {args.feed_forward}, "
           f"{'pre' if args.norm_first else 'post'}-LN; {params:,} parameters; batches of {args.batch_tokens} tokens; "
           f"{args.threads} threads; torch {torch.__version__}", flush=True)
+    def decode_and_report(trained):
+        """Greedy and beam decoding of the test pairs through the cache, timed, scored by 'seqcore score'."""
+        t0 = time.perf_counter()
+        g = greedy(test)
+        greedy_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        b = beam(test, args.beam)
+        beam_s = time.perf_counter() - t0
+        sg, sb = score(g, test_refs, "test.greedy"), score(b, test_refs, "test.beam")
+        summary = {"framework": f"torch {torch.__version__}", **trained, "test_pairs": len(test),
+                   "test_greedy_bleu": sg["bleu"], "test_greedy_chrf": sg["chrf"], "test_greedy_bleu_line": sg["bleu_line"],
+                   "test_beam_bleu": sb["bleu"], "test_beam_chrf": sb["chrf"], "test_beam_bleu_line": sb["bleu_line"],
+                   "greedy_sentences_per_s": len(test) / greedy_s, "beam_sentences_per_s": len(test) / beam_s, "beam": args.beam,
+                   "args": vars(args)}
+        (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+        print(json.dumps(summary), flush=True)
+        return 0
+
+    if args.decode_only:
+        model.load_state_dict(torch.load(out / "model.pt"))
+        trained = json.loads((out / "train.json").read_text())
+        check_cache(test)
+        return decode_and_report(trained)
     curve = open(out / "curve.csv", "w")
     curve.write("elapsed_s,step,epoch,target_tokens,train_loss,dev_loss,dev_bleu,dev_chrf\n")
     budget = args.minutes * 60
@@ -326,7 +392,7 @@ def main():
             train_seconds += time.perf_counter() - t0
             tokens_seen += int((tout != PAD).sum())
             recent.append(float(loss))
-            if train_seconds >= next_eval or train_seconds >= budget:
+            if train_seconds >= next_eval:  # development BLEU (not counted in the budget); none past the budget
                 dl = dev_loss()
                 sc = score(greedy(dev), dev_refs, "dev.greedy")
                 curve.write(f"{train_seconds:.1f},{step},{epoch},{tokens_seen},{sum(recent) / len(recent):.4f},{dl:.4f},{sc['bleu']:.2f},{sc['chrf']:.2f}\n")
@@ -338,20 +404,15 @@ def main():
             if train_seconds >= budget:
                 break
     curve.close()
-    t0 = time.perf_counter()
-    g = greedy(test)
-    greedy_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    b = beam(test, args.beam)
-    beam_s = time.perf_counter() - t0
-    sg, sb = score(g, test_refs, "test.greedy"), score(b, test_refs, "test.beam")
-    summary = {"framework": f"torch {torch.__version__}", "parameters": params, "steps": step, "epochs": epoch,
-               "train_seconds": train_seconds, "target_tokens": tokens_seen, "target_tokens_per_s": tokens_seen / train_seconds,
-               "test_greedy_bleu": sg["bleu"], "test_greedy_chrf": sg["chrf"], "test_beam_bleu": sb["bleu"], "test_beam_chrf": sb["chrf"],
-               "greedy_sentences_per_s": len(test) / greedy_s, "beam_sentences_per_s": len(test) / beam_s, "beam": args.beam, "args": vars(args)}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-    print(json.dumps(summary), flush=True)
-    return 0
+    torch.save(model.state_dict(), out / "model.pt")
+    trained = {"parameters": params, "steps": step, "epochs": epoch, "train_seconds": train_seconds, "target_tokens": tokens_seen,
+               "target_tokens_per_s": tokens_seen / train_seconds}
+    (out / "train.json").write_text(json.dumps(trained) + "\n")
+    print(json.dumps(trained), flush=True)
+    if args.no_decode:
+        return 0
+    check_cache(test)
+    return decode_and_report(trained)
 
 
 if __name__ == "__main__":
