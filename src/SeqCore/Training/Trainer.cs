@@ -96,6 +96,7 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
         TimeSpan Elapsed() => state.ElapsedBefore + (options.Clock?.Invoke() ?? clock.Elapsed);
         var reason = StopReason.StepsDone;
         int firstStep = state.Step;
+        long firstItems = state.Items; // a resumed run's items so far: its throughput counts this run's items over this run's time
 
         while (state.Step < maxSteps)
         {
@@ -146,7 +147,7 @@ public sealed class Trainer<T>(IBackend<T> backend, Optimizer<T> optimizer, Trai
             double left = perStep * (maxSteps - step);
             if (options.TimeBudget is { } budget) left = Math.Min(left, Math.Max(0, (budget - elapsed).TotalSeconds));
             var progress = new TrainingProgress(step, maxSteps, batch.Loss, state.Ema / state.EmaWeight, evalLoss,
-                state.BestStep > 0 ? state.BestLoss : null, optimizer.LearningRate, norm, state.Items / Math.Max(elapsed.TotalSeconds, 1e-9),
+                state.BestStep > 0 ? state.BestLoss : null, optimizer.LearningRate, norm, (state.Items - firstItems) / Math.Max((elapsed - state.ElapsedBefore).TotalSeconds, 1e-9),
                 model.ItemUnit, elapsed, TimeSpan.FromSeconds(left));
             history.Add(progress);
             Progress?.Invoke(progress);
