@@ -143,7 +143,14 @@ def token_batches(pairs, max_tokens, rng):
 
 def main():
     args = parse_args()
-    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    # As bench/compare/torch_bench.py: the thread count fixed for torch's pool and for the BLAS it calls (otherwise
+    # OpenBLAS starts a thread per core under every OpenMP thread), and glibc told to keep freed memory (PyTorch frees
+    # and reallocates its tensors every step; by default glibc returns them to the kernel, page fault by page fault).
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compare"))
+    from torch_bench import keep_freed_memory
+    malloc = keep_freed_memory()
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -346,7 +353,7 @@ def main():
 
     print(f"model: nn.Transformer E={E}, {args.heads} heads, {args.encoder_layers}+{args.decoder_layers} layers, FF {args.feed_forward}, "
           f"{'pre' if args.norm_first else 'post'}-LN; {params:,} parameters; batches of {args.batch_tokens} tokens; "
-          f"{args.threads} threads; torch {torch.__version__}", flush=True)
+          f"{args.threads} threads; torch {torch.__version__}; malloc: {malloc}", flush=True)
     def decode_and_report(trained):
         """Greedy and beam decoding of the test pairs through the cache, timed, scored by 'seqcore score'."""
         t0 = time.perf_counter()
