@@ -42,6 +42,10 @@ GENERATE = [
                                     "--context", "256", "--prompt", "16", "--tokens", "128"]),
 ]
 
+# The transformer seq2seq step of docs/translation.md: E=256, 3+3 layers, 4 heads, FF 1024, the joint 8k-merge BPE
+# vocabulary (8,259 ids), 64 pairs of 32 source and 32 target steps (4,096 tokens), dropout 0.1.
+SEQ2SEQ_DIMS = ["--layers", "3", "--vocab", "8259", "--embed", "256", "--heads", "4", "--ff", "1024", "--source", "32", "--target", "32", "--batch", "64"]
+
 # (name, seqcore args, torch args); each side prints JSON lines with median_ms.
 QUICK = [
     ("gemm.1024x1024x1024", ["bench", "gemm", "--shapes", "1024x1024x1024"], ["gemm", "--shapes", "1024x1024x1024"]),
@@ -53,6 +57,7 @@ QUICK = [
     ("mha.T256.B16.E512.h8.causal", ["bench", "attention", "--seq", "256", "--batch", "16", "--dim", "512", "--heads", "8"],
      ["mha", "--seq", "256", "--batch", "16", "--embed", "512", "--heads", "8"]),
     ("lm.lstm.L2.V96.E256.H512.T64.B32", ["bench", "lm", *LM_DIMS], ["lm", *LM_DIMS]),
+    ("seq2seq.transformer.L3+3.E256.B64", ["bench", "seq2seq", *SEQ2SEQ_DIMS], ["seq2seq", *SEQ2SEQ_DIMS]),
     *[(f"generate.{name}.B{b}", ["bench", "generate", *dims, "--streams", str(b)], ["generate", *dims, "--streams", str(b)])
       for name, dims in GENERATE for b in (1, 8)],
 ]

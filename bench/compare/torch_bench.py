@@ -6,6 +6,7 @@
     /usr/bin/python3 bench/compare/torch_bench.py mha --seq 256 --batch 16 --embed 512 --heads 8 --threads 2
     /usr/bin/python3 bench/compare/torch_bench.py lm --arch lstm --vocab 96 --embed 256 --hidden 512 --layers 2 --seq 64 --batch 32
     /usr/bin/python3 bench/compare/torch_bench.py generate --arch transformer --embed 128 --layers 2 --heads 4 --streams 8
+    /usr/bin/python3 bench/compare/torch_bench.py seq2seq --layers 3 --vocab 8259 --embed 256 --heads 4 --ff 1024 --source 32 --target 32 --batch 64
 
 The thread count is fixed before torch is imported, for torch's own pool (OpenMP) and for the BLAS it calls
 (OpenBLAS or another libblas.so.3), so "1 thread" is one thread: otherwise OpenBLAS starts one thread per core
@@ -28,10 +29,14 @@ import time
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn", "mha", "lm", "generate"])
+    p.add_argument("suite", choices=["gemm", "lstm", "gru", "rnn", "mha", "lm", "generate", "seq2seq"])
     p.add_argument("--arch", default="lstm", choices=["rnn", "lstm", "gru", "transformer"], help="lm, generate: the model")
     p.add_argument("--vocab", type=int, default=96, help="lm: vocabulary size")
-    p.add_argument("--layers", type=int, default=2, help="lm: recurrent layers")
+    p.add_argument("--layers", type=int, default=2, help="lm: recurrent layers; seq2seq: encoder layers and as many decoder layers")
+    p.add_argument("--ff", type=int, default=1024, help="seq2seq: feed-forward width")
+    p.add_argument("--source", type=int, default=32, help="seq2seq: source steps of every pair")
+    p.add_argument("--target", type=int, default=32, help="seq2seq: decoder steps of every pair")
+    p.add_argument("--dropout", type=float, default=0.1, help="seq2seq: dropout")
     p.add_argument("--shapes", default="1024x1024x1024", help="gemm: MxNxK[,MxNxK...]")
     p.add_argument("--seq", type=int, default=64)
     p.add_argument("--batch", type=int, default=32)
@@ -152,6 +157,9 @@ def main():
     if args.suite == "generate":
         generate(args, common, torch)
         return
+    if args.suite == "seq2seq":
+        seq2seq_step(args, common, torch)
+        return
     cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.suite]
     model = cls(args.input, args.hidden)
     x = torch.randn(args.seq, args.batch, args.input, requires_grad=True)
@@ -201,6 +209,51 @@ def lm_step(args, common, torch):
     fwd, _, _ = timed(forward, args.repeat)
     med, best, runs = timed(step, args.repeat)
     out = {"suite": "lm", "case": f"torch.lm.{args.arch}.L{args.layers}.V{V}.E{E}.H{H}.T{T}.B{B}.t{args.threads}",
+           "forward_ms": fwd, "median_ms": med, "min_ms": best, "tokens_per_s": T * B / (med * 1e-3), "repeat": runs,
+           "blas": blas_library(), **common}
+    print(json.dumps(out), flush=True)
+
+
+def seq2seq_step(args, common, torch):
+    """One training step of the encoder-decoder transformer of bench/translation/torch_transformer.py (nn.Transformer,
+    pre-LN, GELU as SeqCore's feed-forward, one embedding scaled by sqrt(E) for source, target and output, sinusoidal
+    positions, dropout): label-smoothed (0.1) cross-entropy over B*T target tokens -> backward -> clipping (norm 1) ->
+    Adam. B pairs of S source and T target random ids, no padding (so no padding masks), the causal mask on the
+    decoder. The same work as 'seqcore bench seq2seq'."""
+    import math
+    L, V, E, H, F, S, T, B = args.layers, args.vocab, args.embed, args.heads, args.ff, args.source, args.target, args.batch
+    embedding = torch.nn.Embedding(V, E)
+    transformer = torch.nn.Transformer(E, H, L, L, F, args.dropout, activation="gelu", batch_first=True, norm_first=True)
+    drop = torch.nn.Dropout(args.dropout)
+    position = torch.arange(max(S, T)).unsqueeze(1)
+    div = torch.exp(torch.arange(0, E, 2) * (-math.log(10000.0) / E))
+    pe = torch.zeros(max(S, T), E)
+    pe[:, 0::2], pe[:, 1::2] = torch.sin(position * div), torch.cos(position * div)
+    params = [*embedding.parameters(), *transformer.parameters()]
+    opt = torch.optim.Adam(params, lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    src, tgt_in, tgt_out = torch.randint(3, V, (B, S)), torch.randint(3, V, (B, T)), torch.randint(3, V, (B * T,))
+    causal = torch.triu(torch.full((T, T), float("-inf")), diagonal=1)
+
+    def loss():
+        memory = transformer.encoder(drop(embedding(src) * math.sqrt(E) + pe[:S]))
+        y = transformer.decoder(drop(embedding(tgt_in) * math.sqrt(E) + pe[:T]), memory, tgt_mask=causal)
+        return loss_fn((y @ embedding.weight.t()).reshape(-1, V), tgt_out)
+
+    def forward():
+        with torch.no_grad():
+            loss()
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        loss().backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    transformer.train()
+    fwd, _, _ = timed(forward, args.repeat)
+    med, best, runs = timed(step, args.repeat)
+    out = {"suite": "seq2seq", "case": f"torch.seq2seq.transformer.L{L}+{L}.V{V}.E{E}.h{H}.F{F}.S{S}.T{T}.B{B}.t{args.threads}",
            "forward_ms": fwd, "median_ms": med, "min_ms": best, "tokens_per_s": T * B / (med * 1e-3), "repeat": runs,
            "blas": blas_library(), **common}
     print(json.dumps(out), flush=True)

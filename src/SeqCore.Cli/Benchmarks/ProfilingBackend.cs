@@ -7,6 +7,9 @@ namespace SeqCore.Cli.Benchmarks;
 /// <summary>Time, calls and work booked to one <see cref="OpFamily"/>.</summary>
 internal readonly record struct FamilyTotal(OpFamily Family, long Calls, double Seconds, double Flops, double Bytes);
 
+/// <summary>Time and calls booked to one backend method (e.g. <c>Gemm</c>, <c>DropoutMask</c>) in one family.</summary>
+internal readonly record struct OperationTotal(string Operation, OpFamily Family, long Calls, double Seconds);
+
 /// <summary>
 /// A decorator of an <see cref="IBackend{T}"/> that times every call and books it to an <see cref="OpFamily"/> with its
 /// work: GEMMs and attention kernels in floating-point operations (<c>2·m·n·k</c>; attention <c>2·(d + d_v)</c> per
@@ -26,6 +29,7 @@ internal sealed class ProfilingBackend<T> : IBackend<T> where T : unmanaged, IFl
     private readonly long[] _ticks = new long[OpFamilies.All.Count];
     private readonly double[] _flops = new double[OpFamilies.All.Count];
     private readonly double[] _bytes = new double[OpFamilies.All.Count];
+    private readonly Dictionary<(string Operation, OpFamily Family), (long Calls, long Ticks)> _operations = new();
 
     /// <summary>Wraps <paramref name="inner"/>; <paramref name="stepRows"/> is the row count of a per-step GEMM (the
     /// batch of a recurrent layer; 0 when the model has no recurrence).</summary>
@@ -42,9 +46,14 @@ internal sealed class ProfilingBackend<T> : IBackend<T> where T : unmanaged, IFl
     public IReadOnlyList<FamilyTotal> Totals =>
         [.. OpFamilies.All.Select(f => new FamilyTotal(f, _calls[(int)f], _ticks[(int)f] / (double)Stopwatch.Frequency, _flops[(int)f], _bytes[(int)f]))];
 
+    /// <summary>What every backend method has booked since the last <see cref="Reset"/>.</summary>
+    public IReadOnlyList<OperationTotal> Operations =>
+        [.. _operations.Select(o => new OperationTotal(o.Key.Operation, o.Key.Family, o.Value.Calls, o.Value.Ticks / (double)Stopwatch.Frequency))];
+
     /// <summary>Forgets what was booked.</summary>
     public void Reset()
     {
+        _operations.Clear();
         Array.Clear(_calls);
         Array.Clear(_ticks);
         Array.Clear(_flops);
@@ -60,10 +69,14 @@ internal sealed class ProfilingBackend<T> : IBackend<T> where T : unmanaged, IFl
     private OpFamily GemmFamily(Transpose transA, int m) =>
         transA == Transpose.Yes ? OpFamily.WeightGradientGemm : m == _stepRows ? OpFamily.StepGemm : OpFamily.ProjectionGemm;
 
-    private void Record(OpFamily family, long began, double flops = 0, double bytes = 0)
+    private void Record(OpFamily family, long began, double flops = 0, double bytes = 0,
+        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
         int f = (int)family;
-        _ticks[f] += Stopwatch.GetTimestamp() - began;
+        long ticks = Stopwatch.GetTimestamp() - began;
+        var key = (operation, family);
+        _operations[key] = _operations.TryGetValue(key, out var o) ? (o.Calls + 1, o.Ticks + ticks) : (1, ticks);
+        _ticks[f] += ticks;
         _calls[f]++;
         _flops[f] += flops;
         _bytes[f] += bytes;

@@ -41,7 +41,10 @@ internal sealed record ProfileRow(string Family, double CallsPerStep, double MsP
 /// <summary>The JSON line of <c>bench … --profile</c>: where one training step's time goes. <c>host_ms</c> is the part
 /// of the step spent between backend calls (managed code, loops, the profiler's own clock reads).</summary>
 internal sealed record StepProfile(string Suite, string Case, string Type, int Threads, int Steps, double StepMs, double BackendMs, double HostMs,
-    double FmaPeakGflops, double FmaPeakGflopsPerCore, double BandwidthGBs, ProfileRow[] Families);
+    double FmaPeakGflops, double FmaPeakGflopsPerCore, double BandwidthGBs, ProfileRow[] Families, OperationRow[] Operations);
+
+/// <summary>One backend method within a family, per training step (the profile's finer view, longest first).</summary>
+internal sealed record OperationRow(string Operation, string Family, double CallsPerStep, double MsPerStep, double Share);
 
 /// <summary>Runs a training step through a <see cref="ProfilingBackend{T}"/> and books its time by family.</summary>
 internal static class StepProfiler
@@ -63,8 +66,10 @@ internal static class StepProfiler
         var totals = backend.Totals;
         var rows = totals.Where(t => t.Calls > 0).Select(t => Row(t, runs, stepMs, peaks)).ToArray();
         double backendMs = rows.Sum(r => r.MsPerStep);
+        var operations = backend.Operations.Select(o => new OperationRow(o.Operation, OpFamilies.Name(o.Family), (double)o.Calls / runs,
+            o.Seconds * 1e3 / runs, o.Seconds * 1e3 / runs / stepMs)).OrderByDescending(o => o.MsPerStep).ToArray();
         return new StepProfile("profile", caseName, type, threads, runs, stepMs, backendMs, stepMs - backendMs,
-            peaks.FmaGflops, peaks.FmaGflopsPerCore, peaks.BandwidthGBs, rows);
+            peaks.FmaGflops, peaks.FmaGflopsPerCore, peaks.BandwidthGBs, rows, operations);
     }
 
     private static ProfileRow Row(FamilyTotal t, int runs, double stepMs, MachinePeaks peaks)

@@ -21,6 +21,7 @@ internal static class BenchCommand
             BenchRecurrentCommand.Create(io, "rnn"),
             BenchAttentionCommand.Create(io),
             BenchLanguageModelCommand.Create(io),
+            BenchSeq2SeqCommand.Create(io),
             BenchGenerateCommand.Create(io),
             BenchCudaKernelsCommand.Create(io),
         };

@@ -39,12 +39,26 @@ internal static class BenchProfile
             table.AddRow("host (between calls)", Output.Sig3(p.HostMs), Percent(p.HostMs / p.StepMs * 100), "", "", "", "", "");
             var console = Output.Console(io.Out);
             console.Write(table);
+            var operations = new Table().Title("The backend calls that take longest (the rest of the backend time in the last row)")
+                .AddColumn("Call").AddColumn("Family").AddColumn("ms/step", c => c.RightAligned()).AddColumn("share", c => c.RightAligned())
+                .AddColumn("calls/step", c => c.RightAligned());
+            foreach (var o in p.Operations.Take(TopOperations))
+                operations.AddRow(Markup.Escape(o.Operation), Markup.Escape(o.Family), Output.Sig3(o.MsPerStep), Percent(o.Share * 100),
+                    o.CallsPerStep.ToString("0.#", CultureInfo.InvariantCulture));
+            if (p.Operations.Length > TopOperations)
+            {
+                double restMs = p.Operations.Skip(TopOperations).Sum(o => o.MsPerStep);
+                operations.AddRow($"{p.Operations.Length - TopOperations} others", "", Output.Sig3(restMs), Percent(restMs / p.StepMs * 100), "");
+            }
+            console.Write(operations);
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Peaks measured in this run: FMA {Output.Sig3(p.FmaPeakGflops)} GFLOP/s ({Output.Sig3(p.FmaPeakGflopsPerCore)} per core × {p.Threads} threads), " +
                 $"memory {Output.Sig3(p.BandwidthGBs)} GB/s (Add over 3 × 32 MiB, so cache-resident work can pass 100%). Bytes count each tensor argument once."));
         }
         return ExitCodes.Ok;
     }
+
+    private const int TopOperations = 12;
 
     private static string Rate(double? x) => x is { } v ? Output.Sig3(v) : "";
     private static string Percent(double? x) => x is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "";

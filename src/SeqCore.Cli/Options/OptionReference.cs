@@ -39,6 +39,7 @@ internal static class OptionReference
         ("bench lstm | gru | rnn", BenchRecurrentCommand.AllOptions),
         ("bench mha (alias attention)", BenchAttentionCommand.AllOptions),
         ("bench lm", BenchLanguageModelCommand.AllOptions),
+        ("bench seq2seq", BenchSeq2SeqCommand.AllOptions),
         ("bench generate", BenchGenerateCommand.AllOptions),
         ("bench cuda-kernels", BenchCudaKernelsCommand.AllOptions),
     ];

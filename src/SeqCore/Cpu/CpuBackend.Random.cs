@@ -51,18 +51,30 @@ public sealed unsafe partial class CpuBackend<T>
         public T* Y;
         public long N;
 
+        /// <summary>Counters generated together (four stack buffers of this many words).</summary>
+        private const int Block = 256;
+
         public void Execute(int chunk)
         {
+            Span<uint> w0 = stackalloc uint[Block], w1 = stackalloc uint[Block], w2 = stackalloc uint[Block], w3 = stackalloc uint[Block];
             long end = Math.Min(N, (chunk + 1) * Chunk);
-            for (long i = chunk * Chunk; i < end; i++)
+            for (long begin = chunk * Chunk; begin < end; begin += Block)
             {
-                var (w0, w1, w2, w3) = Philox.Generate(Seed, Start + (ulong)i);
-                Y[i] = Kind switch
+                int n = (int)Math.Min(Block, end - begin);
+                Philox.GenerateBlock(Seed, Start + (ulong)begin, w0[..n], w1[..n], w2[..n], w3[..n]);
+                T* y = Y + begin;
+                switch (Kind)
                 {
-                    Distribution.Uniform => UniformIn(P0, P1, Uniform(w0, w1)),
-                    Distribution.Normal => P0 + P1 * T.CreateTruncating(Philox.StandardNormal(w0, w1, w2, w3)),
-                    _ => Uniform(w0, w1) < P0 ? P1 : T.Zero,
-                };
+                    case Distribution.Uniform:
+                        for (int j = 0; j < n; j++) y[j] = UniformIn(P0, P1, Uniform(w0[j], w1[j]));
+                        break;
+                    case Distribution.Normal:
+                        for (int j = 0; j < n; j++) y[j] = P0 + P1 * T.CreateTruncating(Philox.StandardNormal(w0[j], w1[j], w2[j], w3[j]));
+                        break;
+                    default:
+                        for (int j = 0; j < n; j++) y[j] = Uniform(w0[j], w1[j]) < P0 ? P1 : T.Zero;
+                        break;
+                }
             }
         }
 

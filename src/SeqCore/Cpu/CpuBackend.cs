@@ -21,7 +21,8 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
 {
     internal const int Alignment = 64;
     private readonly WorkerPool _pool;
-    private readonly TensorMemory _memory = new("cpu", FreeBlock);
+    private readonly TensorMemory _memory;
+    private readonly HostBlockCache _cache = new();
     private long _peakBytes;
     private bool _disposed;
 
@@ -31,6 +32,7 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     /// <summary>Creates a CPU backend with the given options.</summary>
     public CpuBackend(CpuBackendOptions options)
     {
+        _memory = new TensorMemory("cpu", FreeBlock);
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
             throw new NotSupportedException($"CpuBackend supports float and double, not {typeof(T).Name}.");
         if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), $"Threads must be 0 (all cores) or positive, got {options.Threads}.");
@@ -61,16 +63,27 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
         ObjectDisposedException.ThrowIf(_disposed, this);
         _memory.FreeRetired();
         long length = Tensor<T>.ShapeLength(shape);
-        nuint bytes = (nuint)Math.Max(Alignment, checked(length * sizeof(T)));
-        void* p = NativeMemory.AlignedAlloc(bytes, Alignment);
-        NativeMemory.Clear(p, bytes);
-        var tensor = _memory.Adopt(this, (nint)p, (long)bytes, (int[])shape.Clone());
+        long requested = Math.Max(Alignment, checked(length * sizeof(T)));
+        long bytes = HostBlockCache.Rounded(requested);
+        nint p = bytes >= HostBlockCache.MinBytes ? _cache.Take(bytes, out bytes) : 0;
+        if (p == 0) p = (nint)NativeMemory.AlignedAlloc((nuint)bytes, Alignment);
+        NativeMemory.Clear((void*)p, (nuint)requested);
+        var tensor = _memory.Adopt(this, p, bytes, (int[])shape.Clone());
         long live = LiveBytes;
         for (long peak = PeakBytes; live > peak && Interlocked.CompareExchange(ref _peakBytes, live, peak) != peak; peak = PeakBytes) { }
         return tensor;
     }
 
-    private static void FreeBlock(TensorBlock block) => NativeMemory.AlignedFree((void*)block.Address);
+    /// <summary>Storage of released tensors: large blocks to the cache while it stays within the peak live bytes
+    /// (see <see cref="HostBlockCache"/>), the rest, and everything once the backend is disposed, to the native allocator.</summary>
+    private void FreeBlock(TensorBlock block)
+    {
+        if (!_disposed && _cache.Keep(block.Address, block.Bytes, PeakBytes)) return;
+        NativeMemory.AlignedFree((void*)block.Address);
+    }
+
+    /// <summary>Bytes of freed storage the backend keeps for its next allocations (see <see cref="HostBlockCache"/>).</summary>
+    internal long CachedBytes => _cache.CachedBytes;
 
     /// <inheritdoc />
     public void Release(Tensor<T> tensor)
@@ -134,7 +147,8 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     {
         if (_disposed) return;
         _disposed = true;
-        _memory.Close();
+        _memory?.Close(); // null when the constructor threw before creating it (the finalizer still runs)
+        _cache.FreeAll();
         _pool?.Dispose(); // null when the constructor threw before creating it (the finalizer still runs)
         _gemmWorkspaces?.Dispose();
     }

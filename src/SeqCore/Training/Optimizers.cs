@@ -47,7 +47,7 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged, IFloatingP
     /// <summary>Sets every parameter's gradient to zero (PyTorch's <c>zero_grad(set_to_none=False)</c>).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters) Backend.Fill(T.Zero, p.Gradient);
+        for (int i = 0; i < Parameters.Count; i++) Backend.Fill(T.Zero, Parameters[i].Gradient); // no boxed enumerator: a step allocates nothing
     }
 
     /// <summary>Updates parameter <paramref name="index"/>; <see cref="StepCount"/> is already the 1-based count of this step.</summary>

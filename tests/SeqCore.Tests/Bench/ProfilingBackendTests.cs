@@ -140,11 +140,22 @@ public class ProfilingBackendTests
         Assert.That(p.GetProperty("steps").GetInt32(), Is.EqualTo(2));
         var families = p.GetProperty("families").EnumerateArray().Select(f => f.GetProperty("family").GetString()).ToList();
         Assert.That(families, Does.Contain("per-step GEMM").And.Contain("weight-gradient GEMM").And.Contain("projection GEMM"));
+        var operations = p.GetProperty("operations").EnumerateArray().ToList();
+        Assert.That(operations.Select(o => o.GetProperty("operation").GetString()), Does.Contain("Gemm").And.Contain("LstmCellForward"));
+        Assert.That(operations.Select(o => o.GetProperty("ms_per_step").GetDouble()), Is.Ordered.Descending);
+        double familyMs = p.GetProperty("families").EnumerateArray().Sum(f => f.GetProperty("ms_per_step").GetDouble());
+        Assert.That(operations.Sum(o => o.GetProperty("ms_per_step").GetDouble()), Is.EqualTo(familyMs).Within(1e-6).Percent,
+            "the calls add up to the families");
 
         (code, stdout, stderr) = Run("bench", "lm", "--profile", "--seq", "4", "--batch", "2", "--embed", "8", "--hidden", "8", "--vocab", "11",
             "--layers", "1", "--threads", "1", "--repeat", "2");
         Assert.That(code, Is.Zero, stderr);
         Assert.That(stdout, Does.Contain("optimizer, clipping").And.Contain("softmax, loss").And.Contain("host (between calls)").And.Contain("% FMA peak"));
+
+        (code, stdout, stderr) = Run("bench", "seq2seq", "--profile", "--layers", "1", "--vocab", "13", "--embed", "8", "--heads", "2", "--ff", "16",
+            "--source", "5", "--target", "4", "--batch", "2", "--threads", "1", "--repeat", "2");
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("attention tiles").And.Contain("FillBernoulliMask").And.Contain("layer norm"));
 
         (code, _, stderr) = Run("bench", "mha", "--profile", "--backend", "cuda", "--seq", "4", "--batch", "1", "--embed", "8", "--heads", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));

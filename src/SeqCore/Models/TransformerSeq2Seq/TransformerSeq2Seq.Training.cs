@@ -9,6 +9,9 @@ public sealed partial class TransformerSeq2Seq<T>
     private TrainArena? _arena;
     private Seq2SeqBatch? _batch;
     private CrossEntropyLoss<T>? _lastLoss;
+    /// <summary>The logits on the host for the token accuracy; grown, never shrunk, so that a new batch shape allocates
+    /// nothing once the largest has been seen.</summary>
+    private T[] _hostLogits = [];
 
     /// <summary>
     /// Forward and backward of one batch: adds every parameter's gradient of the label-smoothed mean cross-entropy per
@@ -54,15 +57,17 @@ public sealed partial class TransformerSeq2Seq<T>
         _decoder.Forward(a.TargetDropped, a.Memory, lengths, a.Hidden, dropout);
         Project(a.Hidden, t * b, a.Logits);
         double value = loss.Forward(a.Logits, batch.Targets);
-        _be.CopyToHost(a.Logits, a.HostLogits);
-        return new Seq2SeqLoss(value, batch.TargetTokens, CountCorrect(a.HostLogits, batch.Targets, Config.TargetVocabularySize));
+        int n = checked((int)a.Logits.Length);
+        if (_hostLogits.Length < n) _hostLogits = new T[n];
+        _be.CopyToHost(a.Logits, _hostLogits.AsSpan(0, n));
+        return new Seq2SeqLoss(value, batch.TargetTokens, CountCorrect(_hostLogits.AsSpan(0, n), batch.Targets, Config.TargetVocabularySize));
     }
 
-    private static int CountCorrect(T[] logits, ReadOnlySpan<int> targets, int v)
+    private static int CountCorrect(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, int v)
     {
         int correct = 0;
         for (int r = 0; r < targets.Length; r++)
-            if (targets[r] != Seq2SeqBatch.IgnoreIndex && ArgMax(logits.AsSpan(r * v, v)) == targets[r]) correct++;
+            if (targets[r] != Seq2SeqBatch.IgnoreIndex && ArgMax(logits.Slice(r * v, v)) == targets[r]) correct++;
         return correct;
     }
 
@@ -113,13 +118,11 @@ public sealed partial class TransformerSeq2Seq<T>
             TargetEmbedded = A(t, b, e); TargetDropped = A(t, b, e); Hidden = A(t, b, e); DHidden = A(t, b, e); DTarget = A(t, b, e);
             Logits = A(t * b, v); DLogits = A(t * b, v);
             SourceIds = new int[s * b];
-            HostLogits = new T[t * b * v];
         }
 
         public Tensor<T> SourceEmbedded, SourceDropped, Memory, DMemory, DSource, TargetEmbedded, TargetDropped, Hidden, DHidden, DTarget, Logits, DLogits;
         /// <summary><c>[S, B]</c> time-major source ids.</summary>
         public int[] SourceIds;
-        public T[] HostLogits;
 
         public void Dispose()
         {
