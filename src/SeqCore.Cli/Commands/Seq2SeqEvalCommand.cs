@@ -14,10 +14,12 @@ namespace SeqCore.Cli.Commands;
 internal static class Seq2SeqEvalCommand
 {
     public static readonly IntOption Limit = new("--limit", "Score only the first N pairs (default: all).", null, min: 1, max: int.MaxValue, valueName: "N");
+    public static readonly IntOption ByLength = new("--by-length", "Also score the pairs in buckets of W source words (1–W, W+1–2W, …): pairs, exact match, BLEU and chrF2 of each.",
+        null, min: 1, max: 100_000, valueName: "W");
 
     /// <summary>Every option the sub-verb takes.</summary>
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
-        [Seq2SeqTranslateCommand.Model, Seq2SeqData.Data, .. Seq2SeqData.TableOptions, Limit, Seq2SeqTranslateCommand.Beam, Seq2SeqTranslateCommand.Alpha, Seq2SeqTranslateCommand.MaxLength,
+        [Seq2SeqTranslateCommand.Model, Seq2SeqData.Data, .. Seq2SeqData.TableOptions, Limit, ByLength, Seq2SeqTranslateCommand.Beam, Seq2SeqTranslateCommand.Alpha, Seq2SeqTranslateCommand.MaxLength,
          .. Seq2SeqDecodingOptions.All,
          CommonOptions.Backend, CommonOptions.Threads, BudgetOptions.MaxMemory, CommonOptions.Json];
 
@@ -55,13 +57,14 @@ internal static class Seq2SeqEvalCommand
         var chrf = ChrF.Corpus(outputs, references);
         double seconds = clock.Elapsed.TotalSeconds;
         string decodingName = beam > 1 ? $"beam {beam}" : "greedy";
+        var byLength = v.Find(ByLength) is { } width ? Seq2SeqLengthReport.Buckets([.. pairs.Select(p => p.Source)], outputs, references, width) : null;
         if (v.Get(CommonOptions.Json))
             Output.WriteJsonLine(io.Out, new
             {
                 Model = modelPath, Data = dataPath, Pairs = pairs.Count, Decoding = beam > 1 ? "beam" : "greedy", Beam = beam,
                 ExactMatch = (double)exact / pairs.Count, Bleu = bleu.Score, BleuSignature = bleu.Signature, BleuLine = bleu.Format(),
                 Chrf = chrf.Score, ChrfSignature = chrf.Signature, Seconds = seconds, DecodeSeconds = decodeSeconds,
-                SentencesPerSecond = pairs.Count / decodeSeconds, DecodeBatch = decoding.Sentences,
+                SentencesPerSecond = pairs.Count / decodeSeconds, DecodeBatch = decoding.Sentences, ByLength = byLength,
             });
         else
         {
@@ -69,6 +72,13 @@ internal static class Seq2SeqEvalCommand
                 $"{dataPath}: {pairs.Count:N0} pairs decoded by {modelPath} ({decodingName}, {seconds:F1} s, {pairs.Count / decodeSeconds:F1} sentences/s decoding {decoding.Sentences} at a time): exact match {100.0 * exact / pairs.Count:F2}%"));
             io.Out.WriteLine(bleu.Format(signature: true));
             io.Out.WriteLine(chrf.Format(signature: true));
+            if (byLength is not null)
+            {
+                io.Out.WriteLine("source words   pairs   exact %    BLEU   chrF2");
+                foreach (var b in byLength)
+                    io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{$"{b.From}–{b.To}",12} {b.Pairs,7} {100 * b.ExactMatch,9:F2} {b.Bleu,7:F2} {b.Chrf,7:F2}"));
+            }
         }
         return ExitCodes.Ok;
     }

@@ -53,6 +53,11 @@ public class Seq2SeqEvalCommandTests
         Assert.That(result.GetProperty("chrf").GetDouble(), Is.EqualTo(ChrF.Corpus(outputs, references).Score));
         Assert.That(result.GetProperty("exact_match").GetDouble(), Is.EqualTo(outputs.Where((o, i) => o == references[i]).Count() / 20.0));
 
+        (code, stdout, stderr) = Run("", "seq2seq", "eval", "--model", model, "--data", P("test.tsv"), "--json", "--by-length", "1");
+        Assert.That(code, Is.Zero, stderr);
+        var buckets = JsonDocument.Parse(stdout).RootElement.GetProperty("by_length").EnumerateArray().ToList();
+        Assert.That(buckets.Sum(b => b.GetProperty("pairs").GetInt32()), Is.EqualTo(20), "every pair in one bucket");
+
         (code, stdout, stderr) = Run("", "seq2seq", "eval", "--model", model, "--data", P("test.tsv"), "--beam", "3", "--limit", "5");
         Assert.That(code, Is.Zero, stderr);
         Assert.That(stdout, Does.Contain("5 pairs decoded").And.Contain("beam 3").And.Contain("BLEU|nrefs:1").And.Contain("chrF2|"));
@@ -73,5 +78,20 @@ public class Seq2SeqEvalCommandTests
         (code, _, err) = Run("", "seq2seq", "eval", "--model", model, "--data", P("unknown.tsv"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain("unknown.tsv:2"));
+    }
+
+    [Test]
+    public void By_length_scores_each_bucket_of_source_words_on_its_own()
+    {
+        string[] sources = ["a", "a b", "a b c", "a  b c d e", "one two three four five six seven"];
+        string[] references = ["x", "x y", "x y z", "p q r s t", "the cat sat on the mat today"];
+        string[] outputs = ["x", "x z", "x y z", "p q r s t", "a dog sat on the mat"];
+        var buckets = SeqCore.Cli.Commands.Seq2SeqLengthReport.Buckets(sources, outputs, references, width: 3);
+        Assert.That(buckets.Select(b => (b.From, b.To, b.Pairs)), Is.EqualTo(new[] { (1, 3, 3), (4, 6, 1), (7, 9, 1) }));
+        Assert.That(buckets[0].ExactMatch, Is.EqualTo(2 / 3.0));
+        Assert.That(buckets[0].Bleu, Is.EqualTo(Bleu.Corpus(outputs[..3], references[..3]).Score));
+        Assert.That(buckets[1].Bleu, Is.EqualTo(100).Within(1e-9), "an exact 5-word output");
+        Assert.That(buckets[2].Chrf, Is.EqualTo(ChrF.Corpus([outputs[4]], [references[4]]).Score));
+        Assert.That(SeqCore.Cli.Commands.Seq2SeqLengthReport.Words("  a\tb  c "), Is.EqualTo(3));
     }
 }
