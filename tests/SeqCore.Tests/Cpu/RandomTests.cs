@@ -44,7 +44,7 @@ public class RandomTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPointI
     /// unit uniform; with mean 0, std 1 the normal is Box–Muller of all four words; a mask keeps where the uniform &lt; p.
     /// </summary>
     [Test]
-    public void ElementIUsesCounterPositionPlusI([Values(1, 2)] int threads, [Values(1000, 70001)] int n)
+    public void ElementIUsesCounterPositionPlusI([Values(1, 2)] int threads, [Values(1000, 70001)] int n, [Values(0.5, 0.9)] double keep)
     {
         const ulong seed = 0xdecafbadUL, start = 12345;
         var b = Cpu(threads);
@@ -54,8 +54,8 @@ public class RandomTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPointI
         var uniform = b.ToArray(y);
         b.FillNormal(new RandomStream(seed) { Position = start }, T.Zero, T.One, y);
         var normal = b.ToArray(y);
-        T two = T.CreateTruncating(2), half = T.CreateTruncating(0.5);
-        b.FillBernoulliMask(new RandomStream(seed) { Position = start }, half, two, y);
+        T two = T.CreateTruncating(2), p = T.CreateTruncating(keep);
+        b.FillBernoulliMask(new RandomStream(seed) { Position = start }, p, two, y);
         var mask = b.ToArray(y);
         for (int i = 0; i < n; i++)
         {
@@ -63,7 +63,7 @@ public class RandomTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPointI
             double unit = UnitUniform(w0, w1);
             if (uniform[i] != T.CreateTruncating(unit)) Assert.Fail($"uniform[{i}] = {uniform[i]}, expected {unit}");
             if (normal[i] != T.CreateTruncating(Philox.StandardNormal(w0, w1, w2, w3))) Assert.Fail($"normal[{i}] = {normal[i]}");
-            if (mask[i] != (unit < 0.5 ? two : T.Zero)) Assert.Fail($"mask[{i}] = {mask[i]} for uniform {unit}");
+            if (mask[i] != (T.CreateTruncating(unit) < p ? two : T.Zero)) Assert.Fail($"mask[{i}] = {mask[i]} for uniform {unit}");
         }
     }
 
