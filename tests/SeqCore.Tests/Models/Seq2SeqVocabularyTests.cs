@@ -58,6 +58,12 @@ public class Seq2SeqVocabularyTests
         const string unseen = "Ñandú 漢字 — ok";
         Assert.That(vocab.DecodeTarget(vocab.EncodeTarget(unseen)), Is.EqualTo(unseen));
         Assert.That(vocab.SourceSize, Is.GreaterThan(3 + 256).And.LessThanOrEqualTo(3 + 256 + 30), "3 specials, 256 bytes, at most 30 merges");
+        // Plot labels read each token's bytes as UTF-8: " ok" with its space, and the halves of 'Ñ' as U+FFFD.
+        var ids = vocab.EncodeTarget(unseen);
+        Assert.That(string.Concat(ids.Select(vocab.TargetLabel)).Replace("\uFFFD", ""), Does.EndWith(" ok"));
+        var halves = vocab.EncodeTarget("Ñ");
+        Assert.That(halves.Select(vocab.TargetLabel), Is.All.EqualTo("\uFFFD"), "two byte tokens, neither a character alone");
+        Assert.That(vocab.TargetLabel(vocab.EncodeTarget(" ok")[^1]), Does.Not.Contain("Ġ"));
     }
 
     [Test]

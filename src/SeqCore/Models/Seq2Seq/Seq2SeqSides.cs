@@ -180,7 +180,9 @@ internal sealed class BpeSide(ByteLevelBpeTokenizer tokenizer, int first) : Seq2
 
     public override string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode([.. ids.Select(id => id - First)]);
 
-    public override string Label(int id) => Tokenizer.Tokens[id - First];
+    /// <summary>The token's bytes read as UTF-8 (a space before a word stays a space; half of a character split between
+    /// two tokens reads U+FFFD), not its byte-level spelling (<c>Ġde</c>, <c>apÃ³sto</c>).</summary>
+    public override string Label(int id) => Tokenizer.Decode([id - First]);
 
     public override JsonNode ToJson() => new JsonObject
     {
