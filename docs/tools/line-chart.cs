@@ -1,20 +1,21 @@
 #:project ../../src/SeqCore/SeqCore.csproj
-// Draws an "exact match by source length" chart (docs/seq2seq.md) with SeqCore.Plots from a TSV of
-// "series<TAB>source length<TAB>exact match %" rows. Run: dotnet run docs/tools/seq2seq-length-chart.cs -- points.tsv out.svg "title"
+// Draws a line chart with SeqCore.Plots from a TSV of "series<TAB>x<TAB>y" rows (one line a series, in file order): the
+// charts of docs/seq2seq.md (exact match or BLEU by source length) and docs/translation.md (BLEU against training time).
+// Run: dotnet run docs/tools/line-chart.cs -- points.tsv out.svg "title" ["x label" "y label"]
 using System.Globalization;
 using SeqCore.Plots;
 
-if (args.Length != 3)
+if (args.Length != 3 && args.Length != 5)
 {
-    Console.Error.WriteLine("usage: dotnet run seq2seq-length-chart.cs -- points.tsv out.svg \"title\"");
+    Console.Error.WriteLine("usage: dotnet run line-chart.cs -- points.tsv out.svg \"title\" [\"x label\" \"y label\"]");
     return 2;
 }
 var rows = File.ReadAllLines(args[0]).Where(l => l.Length > 0).Select(l => l.Split('\t')).ToList();
 var chart = new SvgChart
 {
     Title = args[2],
-    XLabel = "source length (characters, bin middle)",
-    YLabel = "exact match (%)",
+    XLabel = args.Length == 5 ? args[3] : "source length (characters, bin middle)",
+    YLabel = args.Length == 5 ? args[4] : "exact match (%)",
 };
 string[] colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
 int i = 0;
