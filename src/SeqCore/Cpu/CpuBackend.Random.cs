@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using SeqCore.Random;
 
 namespace SeqCore.Cpu;

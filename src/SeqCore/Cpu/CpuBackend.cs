@@ -147,7 +147,7 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     {
         if (_disposed) return;
         _disposed = true;
-        _memory?.Close(); // null when the constructor threw before creating it (the finalizer still runs)
+        _memory.Close();
         _cache.FreeAll();
         _pool?.Dispose(); // null when the constructor threw before creating it (the finalizer still runs)
         _gemmWorkspaces?.Dispose();

@@ -23,7 +23,7 @@ internal static class NormalCdfFloat
     {
         Vector256<float> z = Vector256.Abs(x) * Vector256.Create(InvSqrt2);
         Vector256<float> s = z * z;
-        Vector256<float> e = Vector256.Exp(-s);
+        Vector256<float> e = VectorMath.ExpSingle(-s);
         pdf = e * Vector256.Create(InvSqrt2Pi);
 
         Vector256<float> a = Vector256.Create(A6);
