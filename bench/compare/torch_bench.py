@@ -217,13 +217,15 @@ def lm_step(args, common, torch):
 def seq2seq_step(args, common, torch):
     """One training step of the encoder-decoder transformer of bench/translation/torch_transformer.py (nn.Transformer,
     pre-LN, GELU as SeqCore's feed-forward, one embedding scaled by sqrt(E) for source, target and output, sinusoidal
-    positions, dropout): label-smoothed (0.1) cross-entropy over B*T target tokens -> backward -> clipping (norm 1) ->
+    positions, dropout on the embeddings, after each sublayer and inside the feed-forward but not on the attention
+    probabilities, as SeqCore): label-smoothed (0.1) cross-entropy over B*T target tokens -> backward -> clipping (norm 1) ->
     Adam. B pairs of S source and T target random ids, no padding (so no padding masks), the causal mask on the
     decoder. The same work as 'seqcore bench seq2seq'."""
     import math
     L, V, E, H, F, S, T, B = args.layers, args.vocab, args.embed, args.heads, args.ff, args.source, args.target, args.batch
     embedding = torch.nn.Embedding(V, E)
     transformer = torch.nn.Transformer(E, H, L, L, F, args.dropout, activation="gelu", batch_first=True, norm_first=True)
+    no_attention_dropout(transformer)
     drop = torch.nn.Dropout(args.dropout)
     position = torch.arange(max(S, T)).unsqueeze(1)
     div = torch.exp(torch.arange(0, E, 2) * (-math.log(10000.0) / E))
@@ -257,6 +259,15 @@ def seq2seq_step(args, common, torch):
            "forward_ms": fwd, "median_ms": med, "min_ms": best, "tokens_per_s": T * B / (med * 1e-3), "repeat": runs,
            "blas": blas_library(), **common}
     print(json.dumps(out), flush=True)
+
+
+def no_attention_dropout(transformer):
+    """nn.Transformer also drops attention probabilities (its dropout reaches every nn.MultiheadAttention); SeqCore's
+    attention has no dropout, so it is switched off here to keep the two models and their work the same."""
+    for layer in [*transformer.encoder.layers, *transformer.decoder.layers]:
+        layer.self_attn.dropout = 0.0
+        if hasattr(layer, "multihead_attn"):
+            layer.multihead_attn.dropout = 0.0
 
 
 def generate(args, common, torch):

@@ -12,9 +12,9 @@ frameworks see exactly the same tokens; hypotheses are turned back into text wit
 words with their spaces, or byte-level BPE tokens read as UTF-8) and scored by the same code as SeqCore's
 ('seqcore score': sacreBLEU's corpus BLEU and chrF2), so the metric cannot differ either.
 
-Model: shared token embedding (joint vocabulary; source, target and output projection tied, as --tie-all in SeqCore),
-scaled by sqrt(E), sinusoidal positions, nn.Transformer (batch_first; ReLU as the paper, or --gelu),
-dropout, label-smoothed cross-entropy with padding ignored, Adam(0.9, 0.999, 1e-8: SeqCore's) with the inverse-square-root warm-up
+Model: shared token embedding (joint vocabulary; source, target and output projection tied, as --share-embeddings in
+SeqCore), scaled by sqrt(E), sinusoidal positions, nn.Transformer (batch_first; ReLU as the paper, or --gelu, SeqCore's),
+dropout (none on the attention probabilities unless --attention-dropout, as SeqCore), label-smoothed cross-entropy with padding ignored, Adam(0.9, 0.999, 1e-8: SeqCore's) with the inverse-square-root warm-up
 schedule of Vaswani et al. eq. 3 scaled to peak at --lr after --warmup steps, gradient clipping to --clip. Batches of
 length-sorted pairs of at most --batch-tokens padded source+target tokens, shuffled each epoch (seeded).
 
@@ -49,6 +49,8 @@ def parse_args():
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--norm-first", action="store_true", help="pre-LN (default post-LN as the paper)")
     p.add_argument("--gelu", action="store_true", help="GELU in the feed-forward block (default ReLU as the paper)")
+    p.add_argument("--attention-dropout", action="store_true",
+                   help="also drop attention probabilities, as nn.Transformer does by default (SeqCore does not; off unless given)")
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of the warm-up schedule")
     p.add_argument("--warmup", type=int, default=4000)
     p.add_argument("--clip", type=float, default=1.0)
@@ -182,6 +184,11 @@ def main():
             torch.nn.init.normal_(self.embedding.weight, 0, E ** -0.5)
             self.transformer = torch.nn.Transformer(E, args.heads, args.encoder_layers, args.decoder_layers, args.feed_forward, args.dropout,
                                                     activation="gelu" if args.gelu else "relu", batch_first=True, norm_first=args.norm_first)
+            if not args.attention_dropout:  # SeqCore's attention drops no probabilities; nn.Transformer's does
+                for layer in [*self.transformer.encoder.layers, *self.transformer.decoder.layers]:
+                    layer.self_attn.dropout = 0.0
+                    if hasattr(layer, "multihead_attn"):
+                        layer.multihead_attn.dropout = 0.0
             self.drop = torch.nn.Dropout(args.dropout)
             pos = torch.arange(1024).unsqueeze(1)
             div = torch.exp(torch.arange(0, E, 2) * (-math.log(10000.0) / E))

@@ -23,7 +23,9 @@ internal sealed record Seq2SeqResult(string Suite, string Case, string Type, int
 /// Times one training step of a <see cref="TransformerSeq2Seq{T}"/> as the trainer runs it on a batch: zero the
 /// gradients, forward with the label-smoothed (0.1) mean cross-entropy per target token, backward, clip the global
 /// gradient norm to 1, Adam step — pre-LN, sinusoidal positions, one shared embedding, dropout as given. The forward
-/// column is the forward with the loss alone. The same work as <c>torch_bench.py seq2seq</c> (<c>nn.Transformer</c>).
+/// column is the forward with the loss alone (no dropout; not comparable with PyTorch's, which runs under no_grad with
+/// dropout). The same step as <c>torch_bench.py seq2seq</c> (<c>nn.Transformer</c>, attention-probability dropout off
+/// as here), except that SeqCore's step also copies the logits to the host for the token accuracy the trainer reports.
 /// </summary>
 internal static class Seq2SeqRunner
 {
@@ -47,7 +49,7 @@ internal static class Seq2SeqRunner
     private static StepProfile Profile<T>(Seq2SeqCase c, int? repeat) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var cpu = BackendOption.Open<T>("cpu", c.Threads);
-        var be = new ProfilingBackend<T>(cpu, stepRows: c.Batch);
+        var be = new ProfilingBackend<T>(cpu, stepRows: 0); // no recurrence: every GEMM is a projection or a weight gradient
         return With(be, c, (_, step) => StepProfiler.Profile(be, step, repeat, c.Name, c.Type, c.Threads));
     }
 
@@ -77,7 +79,7 @@ internal static class Seq2SeqRunner
         return measure(forwardOnly, step);
     }
 
-    /// <summary>B pairs of random ids above the special ones: sources of S ids ending with <c>&lt;/s&gt;</c>, targets of
+    /// <summary>B pairs of random ids from 3 on (after <c>&lt;pad&gt;</c>, <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>): sources of S ids ending with <c>&lt;/s&gt;</c>, targets of
     /// T − 1 ids (the batch adds <c>&lt;s&gt;</c> before and <c>&lt;/s&gt;</c> after: T decoder steps).</summary>
     private static Seq2SeqBatch RandomBatch(Seq2SeqCase c)
     {

@@ -17,7 +17,7 @@ internal static class BenchSeq2SeqCommand
     public static readonly IntListOption Source = new("--source", "Source steps S of every pair (its end token included); a comma list runs each value.", [32]);
     public static readonly IntListOption Target = new("--target", "Decoder steps T of every pair; a comma list runs each value.", [32]);
     public static readonly IntListOption Batch = new("--batch", "Pairs B a batch (B·(S+T) tokens); a comma list runs each value.", [64]);
-    public static readonly DoubleOption Dropout = new("--dropout", "Dropout on embeddings, attention and residual paths.", 0.1, min: 0, max: 0.99, valueName: "P");
+    public static readonly DoubleOption Dropout = new("--dropout", "Dropout on the embeddings, after each attention and feed-forward sublayer and inside the feed-forward (none on attention probabilities).", 0.1, min: 0, max: 0.99, valueName: "P");
 
     public static IReadOnlyList<OptionSpec> AllOptions { get; } =
         [Layers, Vocab, Embed, Heads, FeedForward, Source, Target, Batch, Dropout, BenchCommand.Threads, BenchCommand.Type, BenchCommand.Repeat,

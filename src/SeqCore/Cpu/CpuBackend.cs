@@ -46,7 +46,8 @@ public sealed unsafe partial class CpuBackend<T> : IBackend<T> where T : unmanag
     /// <summary>Threads used by parallel operations, the caller included.</summary>
     public int Threads { get; }
 
-    /// <summary>Bytes currently allocated by live tensors of this backend.</summary>
+    /// <summary>Bytes of the storage blocks held by live tensors of this backend (a block of 1 MiB or more can be larger
+    /// than its tensor: see <see cref="HostBlockCache"/>).</summary>
     public long LiveBytes => _memory.LiveBytes;
 
     /// <summary>The most <see cref="LiveBytes"/> has been since the backend was made or <see cref="ResetPeakBytes"/>.</summary>

@@ -12,8 +12,10 @@ namespace SeqCore.Cpu;
 /// <remarks>
 /// Blocks of at least <see cref="MinBytes"/> are rounded up to one of eight sizes per power of two (at most 12.5 %
 /// more), so that nearby shapes share blocks; a request takes the smallest cached block that holds it and is at most
-/// 1.5 times its size. The cache holds at most the bytes its backend has ever had live at once (so the process keeps
-/// at most twice its peak), and a block that would pass that is freed. Memory is cleared by the backend on every
+/// 1.5 times its size. The cache holds at most the backend's <c>PeakBytes</c> (the most live bytes since its creation or
+/// its last <c>ResetPeakBytes</c>), and a block that would pass that is freed. A tensor's block, and so the backend's
+/// live and peak bytes, can be up to 1.69 times the tensor's own bytes (12.5 % rounding, then a block up to 1.5 times
+/// the rounded size). Memory is cleared by the backend on every
 /// allocation, cached or not. Thread-safe (one short lock).
 /// </remarks>
 internal sealed unsafe class HostBlockCache
@@ -24,6 +26,7 @@ internal sealed unsafe class HostBlockCache
     private readonly Lock _gate = new();
     private readonly List<(long Bytes, nint Address)> _blocks = [];
     private long _cachedBytes;
+    private bool _closed;
 
     /// <summary>Bytes held by the cache now.</summary>
     public long CachedBytes
@@ -68,18 +71,19 @@ internal sealed unsafe class HostBlockCache
         if (bytes < MinBytes) return false;
         lock (_gate)
         {
-            if (_cachedBytes + bytes > limit) return false;
+            if (_closed || _cachedBytes + bytes > limit) return false;
             _blocks.Add((bytes, address));
             _cachedBytes += bytes;
             return true;
         }
     }
 
-    /// <summary>Frees every cached block (the backend's dispose).</summary>
+    /// <summary>Frees every cached block and keeps none from now on (the backend's dispose).</summary>
     public void FreeAll()
     {
         lock (_gate)
         {
+            _closed = true;
             foreach (var (_, address) in _blocks) NativeMemory.AlignedFree((void*)address);
             _blocks.Clear();
             _cachedBytes = 0;

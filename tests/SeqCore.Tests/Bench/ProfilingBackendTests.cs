@@ -153,9 +153,13 @@ public class ProfilingBackendTests
         Assert.That(stdout, Does.Contain("optimizer, clipping").And.Contain("softmax, loss").And.Contain("host (between calls)").And.Contain("% FMA peak"));
 
         (code, stdout, stderr) = Run("bench", "seq2seq", "--profile", "--layers", "1", "--vocab", "13", "--embed", "8", "--heads", "2", "--ff", "16",
-            "--source", "5", "--target", "4", "--batch", "2", "--threads", "1", "--repeat", "2");
+            "--source", "5", "--target", "4", "--batch", "2", "--threads", "1", "--repeat", "2", "--json");
         Assert.That(code, Is.Zero, stderr);
-        Assert.That(stdout, Does.Contain("attention tiles").And.Contain("FillBernoulliMask").And.Contain("layer norm"));
+        var s2s = JsonDocument.Parse(stdout.Trim()).RootElement;
+        Assert.That(s2s.GetProperty("families").EnumerateArray().Select(f => f.GetProperty("family").GetString()),
+            Does.Contain("attention tiles").And.Contain("layer norm").And.Not.Contain("per-step GEMM"), "a transformer has no per-step GEMM");
+        Assert.That(s2s.GetProperty("operations").EnumerateArray().Select(o => o.GetProperty("operation").GetString()),
+            Does.Contain("FillBernoulliMask").And.Contain("AttentionBackward"));
 
         (code, _, stderr) = Run("bench", "mha", "--profile", "--backend", "cuda", "--seq", "4", "--batch", "1", "--embed", "8", "--heads", "2");
         Assert.That(code, Is.EqualTo(ExitCodes.Usage));

@@ -55,8 +55,14 @@ public class Seq2SeqEvalCommandTests
 
         (code, stdout, stderr) = Run("", "seq2seq", "eval", "--model", model, "--data", P("test.tsv"), "--json", "--by-length", "1");
         Assert.That(code, Is.Zero, stderr);
-        var buckets = JsonDocument.Parse(stdout).RootElement.GetProperty("by_length").EnumerateArray().ToList();
-        Assert.That(buckets.Sum(b => b.GetProperty("pairs").GetInt32()), Is.EqualTo(20), "every pair in one bucket");
+        var byLength = JsonDocument.Parse(stdout).RootElement;
+        var buckets = byLength.GetProperty("by_length").EnumerateArray().ToList();
+        // The reversal task's sources are single words, so --by-length 1 makes one bucket, 1–1, scored like the whole set.
+        Assert.That(buckets, Has.Count.EqualTo(1));
+        Assert.That((buckets[0].GetProperty("from").GetInt32(), buckets[0].GetProperty("to").GetInt32(), buckets[0].GetProperty("pairs").GetInt32()),
+            Is.EqualTo((1, 1, 20)));
+        Assert.That(buckets[0].GetProperty("bleu").GetDouble(), Is.EqualTo(byLength.GetProperty("bleu").GetDouble()));
+        Assert.That(buckets[0].GetProperty("chrf").GetDouble(), Is.EqualTo(byLength.GetProperty("chrf").GetDouble()));
 
         (code, stdout, stderr) = Run("", "seq2seq", "eval", "--model", model, "--data", P("test.tsv"), "--beam", "3", "--limit", "5");
         Assert.That(code, Is.Zero, stderr);
