@@ -38,5 +38,5 @@ internal static class Seq2SeqDecodingOptions
 
     /// <summary>The decoding's budget shape: beam rows decoded at once over the longest source and its output limit.</summary>
     public static RunShape Shape(Seq2SeqDecodeOptions options, int sources, int longestSource) =>
-        new(options.BeamWidth * Math.Min(sources, options.Sentences), longestSource, options.MaxLengthFor(longestSource));
+        new(options.BeamWidth * Math.Min(sources, options.Sentences), longestSource, options.MaxLengthFor(longestSource)) { Decoding = true };
 }

@@ -6,7 +6,12 @@ namespace SeqCore.Models;
 /// <summary>The shapes of a run that its working memory depends on: <paramref name="Batch"/> sequences (beams when
 /// decoding) of <paramref name="Length"/> steps (a language model's window, a classifier's text length, a forecaster's
 /// window, a seq2seq source, word2vec's 1 + negatives per pair); <paramref name="TargetLength"/> for seq2seq targets.</summary>
-public sealed record RunShape(int Batch, int Length, int TargetLength = 0);
+public sealed record RunShape(int Batch, int Length, int TargetLength = 0)
+{
+    /// <summary>Incremental decoding without gradients (seq2seq translate and eval): the working memory is the caches
+    /// and one step's activations, not a training step's activations of every position.</summary>
+    public bool Decoding { get; init; }
+}
 
 /// <summary>One term of a memory estimate: what it is (its factors in words) and its bytes (saturated at
 /// <see cref="long.MaxValue"/>, never wrapped).</summary>

@@ -154,6 +154,66 @@ public class WorkingMemoryTests
         AssertBound(TransformerSeq2SeqKind.Instance, config, shape, Measure(be, () => data.TrainBatch(1)));
     }
 
+    /// <summary>Beam decoding (the shape translate and eval check): an upper bound on what decoding allocates, and far
+    /// below a training step of the same batch, which the decoding check used before (it refused the Bible model's
+    /// beam 5 × 64 sentences as 40 GB).</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Seq2seq_beam_decoding(bool transformer)
+    {
+        using var be = new CpuBackend<float>(new CpuBackendOptions { Threads = 1 });
+        var r = new RandomStream(5);
+        const int Sentences = 8, Beam = 4, SourceChars = 14;
+        string Word(int n) => new([.. Enumerable.Range(0, n).Select(_ => (char)('a' + r.NextInt(6)))]);
+        var pairs = Enumerable.Range(0, 32).Select(_ => (Word(SourceChars), Word(10))).ToList();
+        var vocabulary = Seq2SeqVocabulary.Build(pairs);
+        int[][] sources = [.. pairs.Take(Sentences).Select(p => vocabulary.EncodeSource(p.Item1))];
+        var options = new Seq2SeqDecodeOptions { BeamWidth = Beam, Sentences = Sentences, MaxLengthRatio = 1, MaxLengthExtra = 4 };
+        IModelKind kind;
+        IModelConfig config;
+        ISeq2SeqModel<float> model;
+        if (transformer)
+        {
+            var c = new TransformerSeq2SeqConfig
+            {
+                SourceVocabularySize = vocabulary.SourceSize, TargetVocabularySize = vocabulary.TargetSize, EmbeddingSize = 16, Heads = 2,
+                EncoderLayers = 2, DecoderLayers = 2, MaxLength = 32,
+            };
+            (kind, config, model) = (TransformerSeq2SeqKind.Instance, c, new TransformerSeq2Seq<float>(be, c, new RandomStream(1)));
+        }
+        else
+        {
+            var c = new Seq2SeqConfig
+            {
+                SourceVocabularySize = vocabulary.SourceSize, TargetVocabularySize = vocabulary.TargetSize, EmbeddingSize = 16, HiddenSize = 24,
+                Attention = Seq2SeqAttention.General, Bidirectional = true,
+            };
+            (kind, config, model) = (Seq2SeqKind.Instance, c, new Seq2Seq<float>(be, c, new RandomStream(1)));
+        }
+        using var _ = (IDisposable)model;
+        int longest = sources.Max(x => x.Length);
+        var shape = new RunShape(Beam * Sentences, longest, options.MaxLengthFor(longest)) { Decoding = true };
+        AssertBound(kind, config, shape, Measure(be, () => Seq2SeqDecoder.Decode(model, sources, options)));
+        long training = MemoryTerm.Total(kind.WorkingMemory(config, shape with { Decoding = false }, sizeof(float)));
+        Assert.That(MemoryTerm.Total(kind.WorkingMemory(config, shape, sizeof(float))), Is.LessThan(training), "decoding holds no step's activations");
+    }
+
+    [Test]
+    public void The_bible_transformer_decodes_64_sentences_with_beam_5_in_under_two_gigabytes()
+    {
+        // docs/translation.md's model; Acts' longest verse is about 120 source ids, so at most 2·120 + 10 output ids.
+        var config = new TransformerSeq2SeqConfig
+        {
+            SourceVocabularySize = 8259, TargetVocabularySize = 8259, ShareEmbeddings = true, EmbeddingSize = 256, Heads = 4,
+            EncoderLayers = 3, DecoderLayers = 3, FeedForwardSize = 1024, MaxLength = 256,
+        };
+        var shape = new RunShape(5 * 64, 120, 250) { Decoding = true };
+        long decoding = MemoryTerm.Total(TransformerSeq2SeqKind.Instance.WorkingMemory(config, shape, sizeof(float)));
+        long training = MemoryTerm.Total(TransformerSeq2SeqKind.Instance.WorkingMemory(config, shape with { Decoding = false }, sizeof(float)));
+        Assert.That(decoding, Is.LessThan(2L << 30));
+        Assert.That(training, Is.GreaterThan(16L << 30), "the training-step estimate the check used before");
+    }
+
     [Test]
     public void A_run_whose_activations_exceed_the_budget_is_refused_naming_the_bytes_and_the_largest_term()
     {

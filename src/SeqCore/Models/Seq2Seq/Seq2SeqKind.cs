@@ -81,6 +81,16 @@ public sealed class Seq2SeqKind : IModelKind
         var c = Typed(config);
         int copies = ActivationMemory.Copies, s = bytesPerValue, dk = c.DecoderSize;
         (string, long) batch = ("batch", shape.Batch), source = ("source", shape.Length), target = ("target", shape.TargetLength);
+        if (shape.Decoding)
+            return
+            [
+                // The encoder's outputs (its forward pass held once); then one target step at a time.
+                ActivationMemory.Recurrent("encoder", c.Cell, c.EncoderLayers, c.Directions, c.HiddenSize, shape.Batch, shape.Length, s),
+                MemoryTerm.Product("decoder step", s, batch, ("layers", c.DecoderLayers), ("8 × decoder width", 8L * dk)),
+                MemoryTerm.Product("attention", s, batch, ("2 × source + 4 × decoder width", 2L * shape.Length + 4L * dk)),
+                MemoryTerm.Product("attention weights kept for the map", s, batch, target, source),
+                MemoryTerm.Product("logits", s, batch, ("target vocabulary", c.TargetVocabularySize), ("copies", 2)),
+            ];
         return
         [
             MemoryTerm.Product("source embeddings", s, batch, source, ("embedding", c.EmbeddingSize), ("copies", copies)),

@@ -72,6 +72,17 @@ public sealed class TransformerSeq2SeqKind : IModelKind
         int copies = ActivationMemory.Copies, s = bytesPerValue;
         long ff = c.FeedForwardSize > 0 ? c.FeedForwardSize : 4L * c.EmbeddingSize;
         (string, long) batch = ("batch", shape.Batch), source = ("source", shape.Length), target = ("target", shape.TargetLength);
+        if (shape.Decoding)
+            return
+            [
+                // The encoder runs once, a layer at a time; the decoder one position at a time over its caches.
+                MemoryTerm.Product("encoder layer", s, batch, source, ("12 × embedding + 4 × feed-forward", 12L * c.EmbeddingSize + 4 * ff)),
+                MemoryTerm.Product("cross-attention keys and values", s, batch, source, ("layers", c.DecoderLayers), ("2 × embedding", 2L * c.EmbeddingSize)),
+                MemoryTerm.Product("self-attention cache", s, batch, target, ("layers", c.DecoderLayers), ("2 × embedding", 2L * c.EmbeddingSize)),
+                MemoryTerm.Product("decoder step", s, batch, ("20 × embedding + 4 × feed-forward", 20L * c.EmbeddingSize + 4 * ff)),
+                MemoryTerm.Product("attention weights kept for the map", s, batch, target, source),
+                MemoryTerm.Product("logits", s, batch, ("target vocabulary", c.TargetVocabularySize), ("copies", 2)),
+            ];
         return
         [
             MemoryTerm.Product("source embeddings", s, batch, source, ("embedding", c.EmbeddingSize), ("copies", copies)),
