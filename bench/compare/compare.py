@@ -33,6 +33,8 @@ TORCH = [sys.executable, str(HERE / "torch_bench.py")]
 
 # The language-model step: a character model (V=96) with a 2-layer LSTM, E=256, H=512, BPTT window 64, 32 streams.
 LM_DIMS = ["--arch", "lstm", "--layers", "2", "--vocab", "96", "--embed", "256", "--hidden", "512", "--seq", "64", "--batch", "32"]
+# The README's small transformer LM (E=64, 2 layers, 4 heads, context 64, 16 streams), the character vocabulary of the LSTM case.
+LM_TRANSFORMER_DIMS = ["--arch", "transformer", "--layers", "2", "--vocab", "96", "--embed", "64", "--heads", "4", "--seq", "64", "--batch", "16"]
 
 # Sampling: the demo's character LSTM (E=64, one layer of 256) and a small transformer LM (E=128, 2 layers, 4 heads) with
 # its KV cache, a 16-token prompt continued by 128 tokens, in 1 and 8 streams.
@@ -57,6 +59,7 @@ QUICK = [
     ("mha.T256.B16.E512.h8.causal", ["bench", "attention", "--seq", "256", "--batch", "16", "--dim", "512", "--heads", "8"],
      ["mha", "--seq", "256", "--batch", "16", "--embed", "512", "--heads", "8"]),
     ("lm.lstm.L2.V96.E256.H512.T64.B32", ["bench", "lm", *LM_DIMS], ["lm", *LM_DIMS]),
+    ("lm.transformer.L2.V96.E64.h4.T64.B16", ["bench", "lm", *LM_TRANSFORMER_DIMS], ["lm", *LM_TRANSFORMER_DIMS]),
     ("seq2seq.transformer.L3+3.E256.B64", ["bench", "seq2seq", *SEQ2SEQ_DIMS], ["seq2seq", *SEQ2SEQ_DIMS]),
     *[(f"generate.{name}.B{b}", ["bench", "generate", *dims, "--streams", str(b)], ["generate", *dims, "--streams", str(b)])
       for name, dims in GENERATE for b in (1, 8)],

@@ -181,12 +181,35 @@ def main():
 
 
 def lm_step(args, common, torch):
-    """One training step of a recurrent language model: embedding -> rnn/lstm/gru stack -> linear head -> mean
+    """One training step of a language model: embedding -> rnn/lstm/gru stack (or the transformer stack) -> linear head -> mean
     cross-entropy over T*B tokens -> backward -> gradient clipping (norm 1) -> Adam step. The same work as
     'seqcore bench lm' (same sizes, hidden state starting at zero)."""
     T, B, V, E, H = args.seq, args.batch, args.vocab, args.embed, args.hidden
-    rnn_cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.arch]
-    embedding, rnn, head = torch.nn.Embedding(V, E), rnn_cls(E, H, args.layers), torch.nn.Linear(H, V)
+    if args.arch == "transformer":
+        # SeqCore's transformer LM: learned positions, nn.TransformerEncoder of pre-LN GELU blocks (4E feed-forward,
+        # no dropout) with a final LayerNorm, causal mask, time-major [T, B] as the recurrent models.
+        H = E
+        embedding, pos = torch.nn.Embedding(V, E), torch.nn.Embedding(T, E)
+        layer = torch.nn.TransformerEncoderLayer(E, args.heads, 4 * E, 0.0, activation="gelu", norm_first=True)
+        encoder = torch.nn.TransformerEncoder(layer, args.layers, norm=torch.nn.LayerNorm(E), enable_nested_tensor=False)
+        causal = torch.nn.Transformer.generate_square_subsequent_mask(T)
+        positions = torch.arange(T).unsqueeze(1)
+
+        class Stack(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.pos, self.encoder = pos, encoder
+
+            def forward(self, x):
+                return self.encoder(x + self.pos(positions), mask=causal), None
+        rnn = Stack()
+        name = f"torch.lm.transformer.L{args.layers}.V{V}.E{E}.h{args.heads}.T{T}.B{B}.t{args.threads}"
+    else:
+        rnn_cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[args.arch]
+        rnn = rnn_cls(E, H, args.layers)
+        embedding = torch.nn.Embedding(V, E)
+        name = f"torch.lm.{args.arch}.L{args.layers}.V{V}.E{E}.H{H}.T{T}.B{B}.t{args.threads}"
+    head = torch.nn.Linear(H, V)
     params = [*embedding.parameters(), *rnn.parameters(), *head.parameters()]
     opt = torch.optim.Adam(params, lr=1e-3)
     tokens = torch.randint(0, V, (T + 1, B))
@@ -208,7 +231,7 @@ def lm_step(args, common, torch):
 
     fwd, _, _ = timed(forward, args.repeat)
     med, best, runs = timed(step, args.repeat)
-    out = {"suite": "lm", "case": f"torch.lm.{args.arch}.L{args.layers}.V{V}.E{E}.H{H}.T{T}.B{B}.t{args.threads}",
+    out = {"suite": "lm", "case": name,
            "forward_ms": fwd, "median_ms": med, "min_ms": best, "tokens_per_s": T * B / (med * 1e-3), "repeat": runs,
            "blas": blas_library(), **common}
     print(json.dumps(out), flush=True)

@@ -113,6 +113,6 @@ public class WorkingMemoryCommandTests
             model.Save(path);
         }
         string err = Refused("seq2seq", "translate", "--model", path, "--beam", "1024", "--max-length", "1000000", "--max-length-ratio", "300000", "--max-memory", "1G", "abc");
-        Assert.That(err, Does.Contain("budget of 1,073,741,824 bytes").And.Contain("largest term: decoder: batch 1024 × steps 1000000"));
+        Assert.That(err, Does.Contain("budget of 1,073,741,824 bytes").And.Contain("largest term: attention weights kept for the map: batch 1024 × target 1000000"));
     }
 }
