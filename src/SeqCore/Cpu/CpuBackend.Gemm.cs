@@ -8,9 +8,7 @@ namespace SeqCore.Cpu;
 public sealed unsafe partial class CpuBackend<T>
 {
     /// <summary>Which GEMM implementation runs; tests pin one to cover each path on every shape.</summary>
-    /// <remarks><see cref="GemmPath.Packed"/> uses the widest micro-tile the machine has (12×16 AVX-512 for float where
-    /// available); <see cref="GemmPath.PackedNarrow"/> keeps the 6×NR AVX2 tile, so tests cover both on one machine.</remarks>
-    internal enum GemmPath { Auto, Reference, Direct, Packed, PackedNarrow }
+    internal enum GemmPath { Auto, Reference, Direct, Packed }
 
     /// <summary>Products of at most this many multiply-adds skip packing (the direct kernels win below it).</summary>
     internal const long GemmDirectWork = 10 * 10 * 10;
@@ -88,8 +86,7 @@ public sealed unsafe partial class CpuBackend<T>
     /// <summary>One product with k ≥ 1 and alpha ≠ 0, on the path its size calls for.</summary>
     private void GemmOne(in GemmProblem<T> g, WorkerPool? pool)
     {
-        var path = ChooseGemmPath(in g);
-        switch (path)
+        switch (ChooseGemmPath(in g))
         {
             case GemmPath.Reference:
                 GemmDirect<T>.Reference(in g);
@@ -99,7 +96,7 @@ public sealed unsafe partial class CpuBackend<T>
                 break;
             default:
                 var ws = GemmWorkspaces.Rent();
-                try { GemmPacked<T>.Run(in g, ws, g.Work >= GemmParallelWork ? pool : null, wide: path != GemmPath.PackedNarrow); }
+                try { GemmPacked<T>.Run(in g, ws, g.Work >= GemmParallelWork ? pool : null); }
                 finally { GemmWorkspaces.Return(ws); }
                 break;
         }

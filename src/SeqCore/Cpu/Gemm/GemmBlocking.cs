@@ -1,13 +1,10 @@
-using System.Runtime.Intrinsics;
-
 namespace SeqCore.Cpu.Gemm;
 
 /// <summary>
 /// Register and cache blocking of the packed GEMM, per element type (the <c>typeof</c> tests fold to constants).
 /// </summary>
 /// <remarks>
-/// A micro-tile of C is MR×NR and lives in 12 Vector256 registers (6 rows × 2 vectors), or for float where AVX-512
-/// is available in 12 Vector512 registers (<see cref="WideMR"/> = 12 rows × 1 vector of 16). For one k-slab of depth
+/// A micro-tile of C is MR×NR and lives in 12 Vector256 registers (6 rows × 2 vectors). For one k-slab of depth
 /// KC, a packed sliver of B (KC×NR) stays in L1 while the packed MC×KC block of A it meets stays in L2; the
 /// packed KC×NC panel of B is shared by all threads and lives in L3. Sizes are for this machine's Zen 4 cores
 /// (32 KiB L1d, 1 MiB L2, 32 MiB shared L3) and were picked by measurement, see each constant.
@@ -17,24 +14,13 @@ internal static class GemmBlocking<T> where T : unmanaged
     /// <summary>Rows of a micro-tile.</summary>
     public static int MR => 6;
 
-    /// <summary>Rows of the wide micro-tile (float with AVX-512): 12 rows of one Vector512, the same NR.</summary>
-    public static int WideMR => 12;
-
-    /// <summary>
-    /// Whether the wide tile runs here: float on a machine whose JIT accelerates Vector512. Per depth it issues one B
-    /// load and 12 broadcasts for 12 FMAs of 16 lanes, half the instructions of the 6×16 AVX2 tile for the same
-    /// FLOPs, which Zen 4 (512-bit FMAs in two 256-bit halves) turns into a higher share of its FMA peak:
-    /// 114–115 against 101–112 GFLOP/s for the bare kernels over L1/L2-resident slivers (one core, peak 118).
-    /// </summary>
-    public static bool WideAvailable => typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated;
-
-    /// <summary>Columns of a micro-tile: two Vector256 (one Vector512 in the wide tile).</summary>
+    /// <summary>Columns of a micro-tile: two vectors.</summary>
     public static int NR => typeof(T) == typeof(float) ? 16 : 8;
 
     /// <summary>Depth of a k-slab (B sliver of KC×NR: 16 KiB for both types, half of L1). 384 measured the same.</summary>
     public static int KC => 256;
 
-    /// <summary>Upper bound on the rows of one A block (a multiple of MR and of WideMR): 144×256 is 144 KiB of float (288 KiB of
+    /// <summary>Upper bound on the rows of one A block (a multiple of MR): 144×256 is 144 KiB of float (288 KiB of
     /// double) in the 1 MiB L2. Measured flat from 144 to 288 for float; double lost 10% at 72.</summary>
     public static int MC => 144;
 

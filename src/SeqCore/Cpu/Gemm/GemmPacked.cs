@@ -13,6 +13,7 @@ namespace SeqCore.Cpu.Gemm;
 /// </summary>
 internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private static int MR => GemmBlocking<T>.MR;
     private static int NR => GemmBlocking<T>.NR;
 
     /// <summary>One (panel, k-slab, row slab) step and how its packing and tiles are split into chunks.</summary>
@@ -20,30 +21,25 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
     {
         public GemmProblem<T> P;
         public T* PackedA, PackedB;
-        public int Mr, Ic, Ms, Jc, Nc, Pc, Kc;
+        public int Ic, Ms, Jc, Nc, Pc, Kc;
         public T Beta;
         public bool FuseB;
         public int ASlivers, BSlivers, AChunks, BChunks;
         public int TilesPerBlock, MBlocks, SliversPerPart;
     }
 
-    /// <summary>
-    /// Runs the whole product; <paramref name="pool"/> null (or one thread) runs it on the caller. <paramref name="wide"/>
-    /// picks the 12×16 AVX-512 tile (float where <see cref="GemmBlocking{T}.WideAvailable"/>), else the 6×NR AVX2 tile.
-    /// </summary>
+    /// <summary>Runs the whole product; <paramref name="pool"/> null (or one thread) runs it on the caller.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(in GemmProblem<T> g, GemmWorkspace ws, WorkerPool? pool, bool wide)
+    public static void Run(in GemmProblem<T> g, GemmWorkspace ws, WorkerPool? pool)
     {
-        int mr = wide && GemmBlocking<T>.WideAvailable ? GemmBlocking<T>.WideMR : GemmBlocking<T>.MR;
         if (pool is { Threads: 1 }) pool = null;
         int threads = pool?.Threads ?? 1;
         int nPanels = Ceil(g.N, GemmBlocking<T>.NC), ncMax = RoundUp(Ceil(g.N, nPanels), NR);
         int kSlabs = Ceil(g.K, GemmBlocking<T>.KC), kcMax = Ceil(g.K, kSlabs);
-        int mSlabs = Ceil(g.M, GemmBlocking<T>.MS), msMax = RoundUp(Ceil(g.M, mSlabs), mr);
+        int mSlabs = Ceil(g.M, GemmBlocking<T>.MS), msMax = RoundUp(Ceil(g.M, mSlabs), MR);
         var s = new Step
         {
             P = g,
-            Mr = mr,
             FuseB = msMax <= GemmBlocking<T>.MC,
             PackedA = (T*)ws.A((nuint)msMax * (nuint)kcMax * (nuint)sizeof(T)),
         };
@@ -93,7 +89,7 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
     /// </summary>
     private static void Plan(ref Step s, int threads, bool packB)
     {
-        s.ASlivers = Ceil(s.Ms, s.Mr);
+        s.ASlivers = Ceil(s.Ms, MR);
         s.BSlivers = Ceil(s.Nc, NR);
         s.AChunks = Math.Min(s.ASlivers, 2 * threads);
         s.BChunks = packB ? Math.Min(s.BSlivers, 2 * threads) : 0;
@@ -106,7 +102,7 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         }
         else
         {
-            int blocks = Math.Min(RoundUp(Ceil(s.ASlivers, GemmBlocking<T>.MC / s.Mr), threads), s.ASlivers);
+            int blocks = Math.Min(RoundUp(Ceil(s.ASlivers, GemmBlocking<T>.MC / MR), threads), s.ASlivers);
             s.TilesPerBlock = Ceil(s.ASlivers, blocks);
             s.MBlocks = Ceil(s.ASlivers, s.TilesPerBlock);
             parts = s.MBlocks >= 2 * threads ? 1 : Math.Min(s.BSlivers, Ceil(2 * threads, s.MBlocks));
@@ -121,7 +117,7 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         if (chunk < s.AChunks)
         {
             int s0 = (int)((long)s.ASlivers * chunk / s.AChunks), s1 = (int)((long)s.ASlivers * (chunk + 1) / s.AChunks);
-            GemmPacking<T>.PackA(g.TransA, g.AAt(s.Ic, s.Pc), g.Lda, s.Ms, s.Kc, s.Mr, s.PackedA, s0, s1);
+            GemmPacking<T>.PackA(g.TransA, g.AAt(s.Ic, s.Pc), g.Lda, s.Ms, s.Kc, s.PackedA, s0, s1);
         }
         else
         {
@@ -141,9 +137,7 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         int j0 = part * s.SliversPerPart, j1 = Math.Min(j0 + s.SliversPerPart, s.BSlivers);
         ref readonly var g = ref s.P;
         long kc = s.Kc;
-        int mr = s.Mr;
-        bool wide = mr == GemmBlocking<T>.WideMR;
-        T* edge = stackalloc T[GemmBlocking<T>.WideMR * GemmBlocking<T>.NR];
+        T* edge = stackalloc T[GemmBlocking<T>.MR * GemmBlocking<T>.NR];
         // alpha, beta for C, then 1, 0 for the edge scratch; by address (see GemmMicroKernels.Tile).
         T* scale = stackalloc T[4];
         scale[0] = g.Alpha; scale[1] = s.Beta; scale[2] = T.One; scale[3] = T.Zero;
@@ -161,12 +155,10 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
             if (s.FuseB)
             {
                 bp = sliver;
-                if (!g.TransB && w == NR && Math.Min(mr, s.Ms - t * mr) == mr)
+                if (!g.TransB && w == NR && Math.Min(MR, s.Ms - t * MR) == MR)
                 {
                     // B as stored has the sliver's rows contiguous: the first tile packs while it computes.
-                    T* ap0 = s.PackedA + t * mr * kc, cp0 = cCol + t * mr * g.Ldc;
-                    if (wide) GemmWideKernels.PackingTile(s.Kc, (float*)ap0, (float*)(bCorner + col), g.Ldb, (float*)sliver, (float*)cp0, g.Ldc, (float*)scale);
-                    else GemmMicroKernels.PackingTile(s.Kc, ap0, bCorner + col, g.Ldb, sliver, cp0, g.Ldc, scale);
+                    GemmMicroKernels.PackingTile(s.Kc, s.PackedA + t * MR * kc, bCorner + col, g.Ldb, sliver, cCol + t * MR * g.Ldc, g.Ldc, scale);
                     t++;
                 }
                 else GemmPacking<T>.PackBSliver(g.TransB, bCorner, g.Ldb, s.Nc, s.Kc, j, sliver);
@@ -174,20 +166,10 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
             else bp = bPanel + j * NR * kc;
             for (; t < t1; t++)
             {
-                int row = t * mr, h = Math.Min(mr, s.Ms - row);
-                T* ap = s.PackedA + t * mr * kc;
+                int row = t * MR, h = Math.Min(MR, s.Ms - row);
+                T* ap = s.PackedA + t * MR * kc;
                 T* cp = cCol + row * g.Ldc;
-                if (wide)
-                {
-                    // Edge tiles run the full kernel into scratch: the packed A and B are zero past the matrix.
-                    if (h == mr && w == NR) GemmWideKernels.Tile(s.Kc, (float*)ap, (float*)bp, (float*)cp, g.Ldc, (float*)scale);
-                    else
-                    {
-                        GemmWideKernels.Tile(s.Kc, (float*)ap, (float*)bp, (float*)edge, NR, (float*)(scale + 2));
-                        StoreEdge(edge, cp, g.Ldc, h, w, g.Alpha, s.Beta);
-                    }
-                }
-                else if (h == mr && w == NR)
+                if (h == MR && w == NR)
                 {
                     GemmMicroKernels.Tile(s.Kc, ap, bp, cp, g.Ldc, scale);
                 }

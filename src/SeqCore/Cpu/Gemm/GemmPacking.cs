@@ -6,46 +6,29 @@ namespace SeqCore.Cpu.Gemm;
 
 /// <summary>
 /// Copies blocks of op(A) and op(B) into the layout the micro-kernel streams, resolving transposes here so the
-/// kernel sees one layout. Packed A: slivers of mr rows (MR, or WideMR for the wide tile), each stored k-major
-/// (<c>dst[p·mr + r] = op(A)[i0+r, p]</c>).
+/// kernel sees one layout. Packed A: slivers of MR rows, each stored k-major (<c>dst[p·MR + r] = op(A)[i0+r, p]</c>).
 /// Packed B: slivers of NR columns, each stored k-major (<c>dst[p·NR + j] = op(B)[p, j0+j]</c>). Rows or columns
 /// past the matrix edge are zero, so edge tiles run the full kernel.
 /// </summary>
 internal static unsafe class GemmPacking<T> where T : unmanaged
 {
+    private static int MR => GemmBlocking<T>.MR;
     private static int NR => GemmBlocking<T>.NR;
 
     /// <summary>
-    /// Packs slivers <paramref name="s0"/>..<paramref name="s1"/>-1 of <paramref name="mr"/> rows (6 or 12) of the
-    /// <paramref name="rows"/>×<paramref name="kc"/> block of op(A) whose corner is at <paramref name="a"/>; sliver s
-    /// lands at <c>dst + s·mr·kc</c>.
+    /// Packs slivers <paramref name="s0"/>..<paramref name="s1"/>-1 of the <paramref name="rows"/>×<paramref name="kc"/>
+    /// block of op(A) whose corner is at <paramref name="a"/>; sliver s lands at <c>dst + s·MR·kc</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackA(bool transA, T* a, long lda, int rows, int kc, int mr, T* dst, int s0, int s1)
+    public static void PackA(bool transA, T* a, long lda, int rows, int kc, T* dst, int s0, int s1)
     {
         for (int s = s0; s < s1; s++)
         {
-            int i = s * mr, r = Math.Min(mr, rows - i);
-            T* d = dst + (long)s * mr * kc;
-            if (transA)
-            {
-                if (r == 12 && typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated) PackRows12((float*)(a + i), lda, kc, (float*)d);
-                else PackRowsContiguous(a + i, lda, r, mr, kc, d);
-            }
-            else if (r == 6 && mr == 6) PackA6Strided(a + i * lda, lda, kc, d);
-            else if (r == 12 && typeof(T) == typeof(float) && Avx.IsSupported) PackA12Strided((float*)(a + i * lda), lda, kc, (float*)d);
-            else PackStrided(a + i * lda, lda, r, mr, kc, d);
-        }
-    }
-
-    /// <summary>A full 12-row sliver of op(A) = Aᵀ: row p of the source holds its 12 values for depth p, contiguous.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackRows12(float* src, long ld, int kc, float* d)
-    {
-        for (int p = 0; p < kc; p++, src += ld, d += 12)
-        {
-            Vector256.Store(Vector256.Load(src), d);
-            Vector128.Store(Vector128.Load(src + 8), d + 8);
+            int i = s * MR, r = Math.Min(MR, rows - i);
+            T* d = dst + (long)s * MR * kc;
+            if (transA) PackRowsContiguous(a + i, lda, r, MR, kc, d);
+            else if (r == MR) PackA6Strided(a + i * lda, lda, kc, d);
+            else PackStrided(a + i * lda, lda, r, MR, kc, d);
         }
     }
 
@@ -116,44 +99,16 @@ internal static unsafe class GemmPacking<T> where T : unmanaged
         int p = 0;
         if (typeof(T) == typeof(float) && Avx.IsSupported)
         {
-            // 8 depths at a time: a 6×8 block transposed into 8 groups of 6. Each group is stored as a full vector
-            // whose last two lanes the next group overwrites, so the final block of the sliver (whose spill would
-            // cross into the next sliver) goes to the scalar loop.
+            // 8 depths at a time: a 6×8 block transposed (as 8×8 with two zero rows) into 8 groups of 6. Each group
+            // is stored as a full vector whose last two lanes the next group overwrites, so the final block of the
+            // sliver (whose spill would cross into the next sliver) goes to the scalar loop.
             for (; p < kc - 8; p += 8, d += 48)
-            {
-                Transpose6x8((float*)src + p, ld, out var q0, out var q1, out var q2, out var q3, out var q4, out var q5, out var q6, out var q7);
-                float* f = (float*)d;
-                Avx.Store(f, q0); Avx.Store(f + 6, q1); Avx.Store(f + 12, q2); Avx.Store(f + 18, q3);
-                Avx.Store(f + 24, q4); Avx.Store(f + 30, q5); Avx.Store(f + 36, q6); Avx.Store(f + 42, q7);
-            }
+                Transpose6x8((float*)src + p, ld, (float*)d);
         }
         for (; p < kc; p++, d += 6)
         {
             d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
         }
-    }
-
-    /// <summary>
-    /// A full 12-row A sliver, each row contiguous along k: rows 0–5 and 6–11 transposed 8 depths at a time as in
-    /// <see cref="PackA6Strided"/>; per depth the low group (spilling two lanes into the high group's place) is stored
-    /// before the high group (spilling into the next depth's low group), so every spill is overwritten in turn. The
-    /// final block goes to the scalar loop, whose spill would leave the sliver.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA12Strided(float* src, long ld, int kc, float* d)
-    {
-        int p = 0;
-        for (; p < kc - 8; p += 8, d += 96)
-        {
-            Transpose6x8(src + p, ld, out var l0, out var l1, out var l2, out var l3, out var l4, out var l5, out var l6, out var l7);
-            Transpose6x8(src + 6 * ld + p, ld, out var h0, out var h1, out var h2, out var h3, out var h4, out var h5, out var h6, out var h7);
-            Avx.Store(d, l0); Avx.Store(d + 6, h0); Avx.Store(d + 12, l1); Avx.Store(d + 18, h1);
-            Avx.Store(d + 24, l2); Avx.Store(d + 30, h2); Avx.Store(d + 36, l3); Avx.Store(d + 42, h3);
-            Avx.Store(d + 48, l4); Avx.Store(d + 54, h4); Avx.Store(d + 60, l5); Avx.Store(d + 66, h5);
-            Avx.Store(d + 72, l6); Avx.Store(d + 78, h6); Avx.Store(d + 84, l7); Avx.Store(d + 90, h7);
-        }
-        for (; p < kc; p++, d += 12)
-            for (int r = 0; r < 12; r++) d[r] = src[r * ld + p];
     }
 
     /// <summary>A full B sliver from op(B) = Bᵀ: NR rows of B, each contiguous along k, transposed in register blocks.</summary>
@@ -220,11 +175,9 @@ internal static unsafe class GemmPacking<T> where T : unmanaged
         Avx.Store(d + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
-    /// <summary>Reads 6 rows of 8 floats (row stride <paramref name="ld"/>); column q comes out in lanes 0–5 of
-    /// <paramref name="q0"/>..<paramref name="q7"/> (lanes 6, 7 are spill).</summary>
+    /// <summary>Reads 6 rows of 8 floats (row stride <paramref name="ld"/>) and writes the 8 columns of 6, back to back.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose6x8(float* s, long ld, out Vector256<float> q0, out Vector256<float> q1, out Vector256<float> q2,
-        out Vector256<float> q3, out Vector256<float> q4, out Vector256<float> q5, out Vector256<float> q6, out Vector256<float> q7)
+    private static void Transpose6x8(float* s, long ld, float* d)
     {
         var r0 = Avx.LoadVector256(s); var r1 = Avx.LoadVector256(s + ld);
         var r2 = Avx.LoadVector256(s + 2 * ld); var r3 = Avx.LoadVector256(s + 3 * ld);
@@ -237,10 +190,14 @@ internal static unsafe class GemmPacking<T> where T : unmanaged
         // Rows 4, 5 of column q sit in lanes 0, 1 (q < 4) or 4, 5 (q ≥ 4) of t4 / t5; lanes past them are spill.
         var u4 = t4; var u5 = Avx.Shuffle(t4, t4, 0xEE);
         var u6 = t5; var u7 = Avx.Shuffle(t5, t5, 0xEE);
-        q0 = Avx.Permute2x128(u0, u4, 0x20); q1 = Avx.Permute2x128(u1, u5, 0x20);
-        q2 = Avx.Permute2x128(u2, u6, 0x20); q3 = Avx.Permute2x128(u3, u7, 0x20);
-        q4 = Avx.Permute2x128(u0, u4, 0x31); q5 = Avx.Permute2x128(u1, u5, 0x31);
-        q6 = Avx.Permute2x128(u2, u6, 0x31); q7 = Avx.Permute2x128(u3, u7, 0x31);
+        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(d + 6, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(d + 12, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(d + 18, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(d + 24, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(d + 30, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(d + 36, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(d + 42, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>Reads 4 rows of 4 doubles (row stride <paramref name="ld"/>), writes the columns as rows (stride <paramref name="dstStride"/>).</summary>
