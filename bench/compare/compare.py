@@ -84,6 +84,19 @@ def scaling():
     return cases
 
 
+def transformer_grid():
+    """The transformer LM step over E x T x B (2 layers, 4 heads, the character vocabulary): the small widths where
+    attention and the per-call overheads weigh most."""
+    cases = []
+    for e in (64, 128, 256):
+        for t in (64, 256):
+            for b in (1, 8, 32):
+                name = f"lm.transformer.L2.V96.E{e}.h4.T{t}.B{b}"
+                dims = ["--arch", "transformer", "--layers", "2", "--vocab", "96", "--embed", str(e), "--heads", "4", "--seq", str(t), "--batch", str(b)]
+                cases.append((name, ["bench", "lm", *dims], ["lm", *dims]))
+    return cases
+
+
 def full_grid():
     cases = list(QUICK)
     for n in (64, 128, 256, 512, 2048):
@@ -103,6 +116,7 @@ def full_grid():
         cases.append((f"lm.{arch}.L2.V96.E256.H512.T64.B32", ["bench", "lm", *dims], ["lm", *dims]))
     dims = ["--arch", "lstm", "--layers", "2", "--vocab", "10000", "--embed", "256", "--hidden", "256", "--seq", "64", "--batch", "32"]
     cases.append(("lm.lstm.L2.V10000.E256.H256.T64.B32", ["bench", "lm", *dims], ["lm", *dims]))
+    cases.extend(transformer_grid())
     return cases
 
 
