@@ -17,7 +17,7 @@ var chart = new SvgChart
     XLabel = args.Length == 5 ? args[3] : "source length (characters, bin middle)",
     YLabel = args.Length == 5 ? args[4] : "exact match (%)",
 };
-string[] colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+string[] colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
 int i = 0;
 foreach (var series in rows.GroupBy(r => r[0]))
 {

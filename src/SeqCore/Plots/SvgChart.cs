@@ -86,6 +86,10 @@ public sealed class SvgChart
             sb.Append(F($"<line x1=\"{x}\" y1=\"{top}\" x2=\"{x}\" y2=\"{top + ph}\" stroke=\"#888\" stroke-dasharray=\"2 3\"/>\n"));
             sb.Append(F($"<text x=\"{x + 4}\" y=\"{top + 14}\" fill=\"#555\">{Esc(label)}</text>\n"));
         }
+        // The legend goes to the top-right corner, or to the bottom-right one when fewer of the series' points fall there.
+        double legendHeight = 16 * _series.Count + 8, legendLeft = left + pw - 176;
+        int PointsIn(double yFrom, double yTo) => pts.Count(p => Sx(p.X) >= legendLeft && Sy(p.Y) >= yFrom && Sy(p.Y) <= yTo);
+        double legendTop = PointsIn(top + ph - legendHeight, top + ph) < PointsIn(top, top + legendHeight) ? top + ph - legendHeight : top;
         for (int i = 0; i < _series.Count; i++)
         {
             var s = _series[i];
@@ -100,7 +104,7 @@ public sealed class SvgChart
             }
             string dash = s.Dashed ? " stroke-dasharray=\"6 4\"" : "";
             sb.Append(F($"<path d=\"{path.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\"{dash}/>\n"));
-            double ly = top + 8 + 16 * i;
+            double ly = legendTop + 8 + 16 * i;
             sb.Append(F($"<line x1=\"{left + pw - 170}\" y1=\"{ly}\" x2=\"{left + pw - 146}\" y2=\"{ly}\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>\n"));
             sb.Append(F($"<text x=\"{left + pw - 140}\" y=\"{ly + 4}\">{Esc(s.Name)}</text>\n"));
         }

@@ -23,6 +23,20 @@ public class SvgChartTests
         Assert.That(texts, Does.Contain("loss <&>").And.Contain("train").And.Contain("baseline").And.Contain("held out"));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void The_legend_moves_to_the_bottom_when_a_rising_curve_ends_in_the_top_right_corner(bool rising)
+    {
+        var points = Enumerable.Range(0, 50).Select(i => ((double)i, rising ? i : 50.0 - i)).ToList();
+        var doc = XDocument.Parse(new SvgChart().Add(new SvgSeries("curve", points)).Render());
+        XNamespace svg = "http://www.w3.org/2000/svg";
+        var label = doc.Descendants(svg + "text").Single(t => t.Value == "curve");
+        double y = (double)label.Attribute("y")!;
+        // The plot spans y 44 … 424 of the default 900 × 480 chart.
+        if (rising) Assert.That(y, Is.GreaterThan(380), "bottom-right");
+        else Assert.That(y, Is.LessThan(80), "top-right, where a falling curve leaves room");
+    }
+
     [TestCase(0, 1, 8, 0.1)]
     [TestCase(0, 144, 8, 20)]
     [TestCase(-3, 7, 6, 2)]
