@@ -87,9 +87,13 @@ public sealed class SvgChart
             sb.Append(F($"<text x=\"{x + 4}\" y=\"{top + 14}\" fill=\"#555\">{Esc(label)}</text>\n"));
         }
         // The legend goes to the top-right corner, or to the bottom-right one when fewer of the series' points fall there.
-        double legendHeight = 16 * _series.Count + 8, legendLeft = left + pw - 176;
+        // Its width follows the longest name (about 6.6 px a character at 12 px sans-serif).
+        double legendWidth = 36 + 6.6 * _series.Select(x => x.Name.Length).DefaultIfEmpty(0).Max();
+        double legendHeight = 16 * _series.Count + 8, legendLeft = left + pw - legendWidth;
         int PointsIn(double yFrom, double yTo) => pts.Count(p => Sx(p.X) >= legendLeft && Sy(p.Y) >= yFrom && Sy(p.Y) <= yTo);
         double legendTop = PointsIn(top + ph - legendHeight, top + ph) < PointsIn(top, top + legendHeight) ? top + ph - legendHeight : top;
+        var legend = new StringBuilder();
+        legend.Append(F($"<rect x=\"{legendLeft}\" y=\"{legendTop}\" width=\"{legendWidth}\" height=\"{legendHeight}\" fill=\"white\" fill-opacity=\"0.85\"/>\n"));
         for (int i = 0; i < _series.Count; i++)
         {
             var s = _series[i];
@@ -105,10 +109,10 @@ public sealed class SvgChart
             string dash = s.Dashed ? " stroke-dasharray=\"6 4\"" : "";
             sb.Append(F($"<path d=\"{path.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\"{dash}/>\n"));
             double ly = legendTop + 8 + 16 * i;
-            sb.Append(F($"<line x1=\"{left + pw - 170}\" y1=\"{ly}\" x2=\"{left + pw - 146}\" y2=\"{ly}\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>\n"));
-            sb.Append(F($"<text x=\"{left + pw - 140}\" y=\"{ly + 4}\">{Esc(s.Name)}</text>\n"));
+            legend.Append(F($"<line x1=\"{legendLeft + 6}\" y1=\"{ly}\" x2=\"{legendLeft + 30}\" y2=\"{ly}\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>\n"));
+            legend.Append(F($"<text x=\"{legendLeft + 36}\" y=\"{ly + 4}\">{Esc(s.Name)}</text>\n"));
         }
-        sb.Append("</svg>\n");
+        sb.Append(legend).Append("</svg>\n"); // over the lines, on a light backing
         return sb.ToString();
     }
 
