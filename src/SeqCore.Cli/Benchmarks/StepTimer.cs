@@ -11,8 +11,9 @@ internal static class StepTimer
     /// <summary>
     /// Warms up (arenas, worker threads, and the tiered JIT, which recompiles hot methods on a background thread that
     /// takes a core on a 2-core machine: at least 3 calls and 0.5 s of each, or as many calls as fit in 2 s when one call
-    /// is longer; and in both cases until a call compiles no method, at most 20 s), then times <paramref name="repeat"/> runs of each (default: <see cref="DefaultRuns"/>), counting the
-    /// managed bytes the training steps allocate. torch_bench.py warms up and picks its runs by the same rule.
+    /// is longer; and in both cases until a call compiles no method, at most 20 s), then times
+    /// <paramref name="repeat"/> runs of each (default: <see cref="DefaultRuns"/>), counting the managed bytes the
+    /// training steps allocate. torch_bench.py warms up and picks its runs by the same time rule.
     /// </summary>
     public static StepTiming Measure(Action forwardOnly, Action step, int? repeat)
     {

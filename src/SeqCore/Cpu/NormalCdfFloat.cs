@@ -75,5 +75,4 @@ internal static class NormalCdfFloat
         }
         return float.IsNaN(x) ? float.NaN : r;
     }
-
 }
