@@ -25,7 +25,8 @@ internal static class VectorMath
     /// which computes in double. Cody–Waite reduction: n = round(x·log₂e), r = x − n·ln 2 with ln 2 split in a 16-bit head
     /// and its tail (so n·head is exact), |r| ≤ ln 2 / 2; e^r by its Taylor polynomial to degree 7 (truncation below
     /// 2⁻²⁷ relative), Horner with FMA; then × 2^n built in the exponent bits, as two factors 2^⌊n/2⌋·2^⌈n/2⌉ so that
-    /// subnormal results (n down to −150) and n = 128 (x just below ln FLT_MAX) need no exponent outside the normal range. x above 88.7228394 gives +∞, below −103.972084 0, NaN stays NaN.
+    /// subnormal results (n down to −150) and n = 128 (x just below ln FLT_MAX) need no exponent outside the normal
+    /// range. x above 88.7228394 gives +∞, below −103.972084 0, NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ExpSingle(Vector256<float> x)
