@@ -1,6 +1,6 @@
-// Reductions (IBackend.cs): column sums (SumRows), row sums (SumCols), Σx² in double, and the final sum of per-block
-// double partials that the losses share. Every sum is deterministic: fixed assignment of elements to threads and a
-// fixed combining tree, no atomics.
+// Reductions (IBackend.Reductions.cs): column sums (SumRows), row sums (SumCols), Σx² in double, the index of each row's
+// largest element (ArgMaxRows), and the final sum of per-block double partials that the losses share. Every sum is
+// deterministic: fixed assignment of elements to threads and a fixed combining tree, no atomics.
 #include "common.cuh"
 
 namespace sc
@@ -58,12 +58,56 @@ template <class T> __device__ void sum_doubles(const double* partials, int count
     s = block_sum(s, scratch);
     if (threadIdx.x == 0) out[0] = s;
 }
+
+/// Whether (a, ia) comes before (b, ib) in argmax order: NaN first, then larger, then the smaller index.
+template <class T> __device__ __forceinline__ bool argmax_before(T a, int ia, T b, int ib)
+{
+    bool na = a != a, nb = b != b;
+    if (na || nb) return na && (!nb || ia < ib);
+    return a > b || (a == b && ia < ib);
+}
+
+/// out[r] = the first index of row r's largest element (NaN counts largest): one block per row; each thread scans a
+/// stride of the row, then a warp-shuffle and shared-memory tree keeps the winning (value, index) pair. The order is
+/// total, so the result does not depend on the tree.
+template <class T> __device__ void argmax_rows(const T* x, int rows, int cols, int* out)
+{
+    __shared__ T values[32];
+    __shared__ int where[32];
+    const T* row = x + (i64)blockIdx.x * cols;
+    T best = row[0];
+    int at = 0;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x)
+        if (argmax_before(row[c], c, best, at)) { best = row[c]; at = c; }
+    for (int o = 16; o > 0; o >>= 1)
+    {
+        T v = __shfl_xor_sync(0xffffffffu, best, o);
+        int i = __shfl_xor_sync(0xffffffffu, at, o);
+        if (argmax_before(v, i, best, at)) { best = v; at = i; }
+    }
+    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    if (lane == 0) { values[w] = best; where[w] = at; }
+    __syncthreads();
+    if (w == 0)
+    {
+        best = lane < warps ? values[lane] : row[0];
+        at = lane < warps ? where[lane] : 0;
+        for (int o = 16; o > 0; o >>= 1)
+        {
+            T v = __shfl_xor_sync(0xffffffffu, best, o);
+            int i = __shfl_xor_sync(0xffffffffu, at, o);
+            if (argmax_before(v, i, best, at)) { best = v; at = i; }
+        }
+        if (lane == 0) out[blockIdx.x] = at;
+    }
+}
 } // namespace sc
 
 SC_ENTRIES(sum_rows, (const T* x, int rows, int cols, int accumulate, T* y), (x, rows, cols, accumulate, y))
 SC_ENTRIES(sum_cols, (const T* x, int rows, int cols, int accumulate, T* y), (x, rows, cols, accumulate, y))
 SC_ENTRIES(sum_squares, (const T* x, i64 n, double* partials), (x, n, partials))
 SC_ENTRIES(sum_doubles, (const double* partials, int count, double* out), (partials, count, out))
+SC_ENTRIES(argmax_rows, (const T* x, int rows, int cols, int* out), (x, rows, cols, out))
 
 SC_EMU_REGISTER(sc_sum_rows_f32, sc_sum_rows_f64, sc_sum_cols_f32, sc_sum_cols_f64, sc_sum_squares_f32, sc_sum_squares_f64,
-    sc_sum_doubles_f32, sc_sum_doubles_f64)
+    sc_sum_doubles_f32, sc_sum_doubles_f64, sc_argmax_rows_f32, sc_argmax_rows_f64)

@@ -41,4 +41,16 @@ public sealed unsafe partial class CudaBackend<T>
         LaunchElements("sum_squares", n, args);
         return SumPartials(partials, blocks, partials + (ulong)(blocks * sizeof(double)));
     }
+
+    /// <inheritdoc />
+    public void ArgMaxRows(Tensor<T> x, Span<int> indices)
+    {
+        ulong px = Ptr(x, "ArgMaxRows", "x");
+        var (rows, cols) = Check.ArgMaxRows("ArgMaxRows", x, indices.Length);
+        if (rows == 0) { Synchronize(); return; }
+        ulong pi = Scratch((long)rows * sizeof(int));
+        void** args = stackalloc void*[] { &px, &rows, &cols, &pi };
+        LaunchRows("argmax_rows", rows, cols, args);
+        fixed (int* d = indices) _device.Download(d, pi, (long)rows * sizeof(int));
+    }
 }

@@ -40,6 +40,17 @@ internal static partial class Check
             throw new ArgumentException($"{op}: the host buffer has {spanLength} elements but the tensor of shape {t.ShapeText} has {t.Length}.");
     }
 
+    /// <summary>Checks <c>ArgMaxRows</c>: one host index per row of <paramref name="x"/>, and at least one column when there are rows.</summary>
+    public static (int Rows, int Cols) ArgMaxRows<T>(string op, Tensor<T> x, int indices) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (rows, cols) = x.AsMatrix();
+        if (indices != rows)
+            throw new ArgumentException($"{op}: 'indices' has {indices} elements but 'x' of shape {x.ShapeText} has {rows} rows.");
+        if (rows > 0 && cols == 0)
+            throw new ArgumentException($"{op}: 'x' of shape {x.ShapeText} has rows of no elements, which have no largest element.");
+        return (rows, cols);
+    }
+
     /// <summary>Checks one GEMM operand: stored rows × cols with row stride <paramref name="ld"/> must fit, <c>ld ≥ cols</c>.</summary>
     public static void GemmOperand<T>(string op, Tensor<T> t, string role, int rows, int cols, int ld, long batchStride = 0, int batchCount = 1) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -515,6 +515,14 @@ internal sealed class ProfilingBackend<T> : IBackend<T> where T : unmanaged, IFl
     }
 
     /// <inheritdoc />
+    public void ArgMaxRows(Tensor<T> x, Span<int> indices)
+    {
+        long began = Stopwatch.GetTimestamp();
+        _inner.ArgMaxRows(x, indices);
+        Record(OpFamily.SoftmaxAndLoss, began, bytes: Bytes(x) + (long)indices.Length * sizeof(int));
+    }
+
+    /// <inheritdoc />
     public void BroadcastRows(Tensor<T> row, Tensor<T> y)
     {
         long began = Stopwatch.GetTimestamp();

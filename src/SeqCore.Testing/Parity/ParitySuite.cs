@@ -118,6 +118,7 @@ internal static class ParitySuite<T> where T : unmanaged, IFloatingPointIeee754<
             Add("SumRows", "SumRows" + m, s => { var x = s.Rand(1, sh); var y = s.Rand(2, [c]); s.B.SumRows(x, true, y); var z = s.Full(double.NaN, c); s.B.SumRows(x, false, z); return s.Read(y, z); });
             Add("SumCols", "SumCols" + m, s => { var x = s.Rand(1, sh); var y = s.Rand(2, [r]); s.B.SumCols(x, true, y); var z = s.Full(double.NaN, r); s.B.SumCols(x, false, z); return s.Read(y, z); });
             Add("SumOfSquares", "SumOfSquares" + m, s => [s.B.SumOfSquares(s.Rand(1, sh))]);
+            Add("ArgMaxRows", "ArgMaxRows" + m, s => ArgMax(s, s.Rand(1, sh), r), exact: true);
             Add("LayerNormForward", "LayerNormForward" + m, s =>
             {
                 var x = s.Rand(1, sh, 1e3, 1e3 + 4); var w = s.Rand(2, [c]); var b = s.Rand(3, [c]);
@@ -356,8 +357,29 @@ internal static class ParitySuite<T> where T : unmanaged, IFloatingPointIeee754<
             }, tol: GemmTolerance);
 
         // ----- fused recurrent cells and attention (kernels/recurrent.cu, kernels/attention.cu)
+        // Ties (the first wins; −0 = +0), NaNs (the first NaN wins), infinities, rows longer than one SIMD pass.
+        Add("ArgMaxRows", "ArgMaxRows[ties, NaN]", s =>
+        {
+            double nan = double.NaN, inf = double.PositiveInfinity;
+            double[] v = [1, 3, 3, 2, 0, -0.0, 0.0, -1, -inf, -inf, 5, nan, 7, nan, 2, 4, inf, 2, inf, 1];
+            var rows = new List<double>();
+            foreach (int width in new[] { 4, 20 })
+                for (int shift = 0; shift < v.Length; shift += 4)
+                    for (int c = 0; c < width; c++) rows.Add(v[(shift + c) % v.Length]);
+            var x = s.From([.. rows.Take(5 * 4)], 5, 4);
+            var y = s.From([.. rows.Skip(5 * 4)], 5, 20);
+            return [.. ArgMax(s, x, 5), .. ArgMax(s, y, 5)];
+        }, exact: true);
+
         RecurrentAttentionParityCases<T>.AddTo((op, name, body, exact, tol) => Add(op, name, body, exact, tol));
         return cases;
+    }
+
+    private static double[] ArgMax(ParityScope<T> s, Tensor<T> x, int rows)
+    {
+        var indices = new int[rows];
+        s.B.ArgMaxRows(x, indices);
+        return Array.ConvertAll(indices, i => (double)i);
     }
 
     /// <summary>Row targets with every third row ignored (−100) and indices spread over the classes.</summary>

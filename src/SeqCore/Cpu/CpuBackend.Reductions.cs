@@ -87,4 +87,80 @@ public sealed unsafe partial class CpuBackend<T>
         }
         return total;
     }
+
+    /// <inheritdoc />
+    public void ArgMaxRows(Tensor<T> x, Span<int> indices)
+    {
+        T* px = Ptr(x, "ArgMaxRows", "x");
+        var (rows, cols) = Check.ArgMaxRows("ArgMaxRows", x, indices.Length);
+        if (rows == 0) return;
+        fixed (int* pi = indices)
+        {
+            int perChunk = Math.Max(1, (int)Math.Min(rows, (1 << 15) / cols));
+            int chunks = (rows + perChunk - 1) / perChunk;
+            var job = JobCache<ArgMaxRowsJob>.Get();
+            job.X = px; job.Indices = pi; job.Rows = rows; job.Cols = cols; job.PerChunk = perChunk;
+            if ((long)rows * cols < Pointwise.ParallelThreshold || _pool.Threads == 1 || chunks == 1)
+                for (int c = 0; c < chunks; c++) job.Execute(c);
+            else _pool.Run(job, chunks);
+        }
+    }
+
+    private sealed class ArgMaxRowsJob : IParallelJob
+    {
+        public T* X;
+        public int* Indices;
+        public int Rows, Cols, PerChunk;
+
+        public void Execute(int chunk)
+        {
+            int r1 = Math.Min(Rows, (chunk + 1) * PerChunk);
+            for (int r = chunk * PerChunk; r < r1; r++) Indices[r] = ArgMax(X + (long)r * Cols, Cols);
+        }
+    }
+
+    /// <summary>
+    /// The first index of the largest of <paramref name="n"/> ≥ 1 elements (a NaN is larger than any number; −0 = +0).
+    /// With SIMD: one pass for the maximum and whether there is a NaN, a second for the first element equal to it
+    /// (the row is in cache by then).
+    /// </summary>
+    internal static int ArgMax(T* row, int n)
+    {
+        int w = Vector256<T>.Count;
+        if (!Vector256.IsHardwareAccelerated || n < 2 * w) return ArgMaxScalar(row, n);
+        var max = Vector256.Load(row);
+        var nan = ~Vector256.Equals(max, max);
+        int i = w;
+        for (; i <= n - w; i += w)
+        {
+            var v = Vector256.Load(row + i);
+            max = Vector256.Max(max, v);
+            nan |= ~Vector256.Equals(v, v);
+        }
+        if (nan.ExtractMostSignificantBits() != 0) return ArgMaxScalar(row, n);
+        T m = max.GetElement(0);
+        for (int k = 1; k < w; k++) if (max.GetElement(k) > m) m = max.GetElement(k);
+        for (; i < n; i++)
+        {
+            if (T.IsNaN(row[i])) return i;
+            if (row[i] > m) m = row[i];
+        }
+        var target = Vector256.Create(m);
+        for (i = 0; i <= n - w; i += w)
+        {
+            uint bits = Vector256.Equals(Vector256.Load(row + i), target).ExtractMostSignificantBits();
+            if (bits != 0) return i + BitOperations.TrailingZeroCount(bits);
+        }
+        for (; i < n; i++) if (row[i] == m) return i;
+        return ArgMaxScalar(row, n); // not reached: m is one of the elements
+    }
+
+    /// <summary>The reference of <see cref="ArgMax"/>: one comparison an element.</summary>
+    internal static int ArgMaxScalar(T* row, int n)
+    {
+        int best = 0;
+        for (int i = 1; i < n && !T.IsNaN(row[best]); i++)
+            if (T.IsNaN(row[i]) || row[i] > row[best]) best = i;
+        return best;
+    }
 }

@@ -3,7 +3,7 @@ using SeqCore.Tests.Support;
 
 namespace SeqCore.Tests.Cpu;
 
-/// <summary>SumRows, SumCols (overwrite and accumulate) and SumOfSquares against double references.</summary>
+/// <summary>SumRows, SumCols (overwrite and accumulate), SumOfSquares and ArgMaxRows against double references.</summary>
 [TestFixture(typeof(float))]
 [TestFixture(typeof(double))]
 public class ReductionTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -138,6 +138,72 @@ public class ReductionTests<T> : CpuFixture<T> where T : unmanaged, IFloatingPoi
         Assert.That(b.SumOfSquares(t.Slice(7, 33)), Is.EqualTo(expected).Within(1e-12 * expected));
         using var z = b.Allocate(17);
         Assert.That(b.SumOfSquares(z), Is.EqualTo(0.0));
+    }
+
+    /// <summary>torch.argmax's rule, one comparison an element: the first largest, a NaN larger than everything.</summary>
+    private static int ArgMaxReference(double[] x, int offset, int n)
+    {
+        int best = 0;
+        for (int i = 1; i < n; i++)
+        {
+            double a = x[offset + best], v = x[offset + i];
+            if (double.IsNaN(a)) break;
+            if (double.IsNaN(v) || v > a) best = i;
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// Random rows with ties and special values planted at the SIMD boundaries (first lane, last full vector, the
+    /// scalar tail) against the reference, at one and two threads.
+    /// </summary>
+    [TestCase(1, 1, 1)]
+    [TestCase(5, 7, 1)]
+    [TestCase(9, 16, 2)]
+    [TestCase(13, 37, 1)]
+    [TestCase(64, 1000, 2)]
+    [TestCase(300, 8259, 2)]
+    public void ArgMaxRowsIsTheFirstLargest(int rows, int cols, int threads)
+    {
+        var b = Cpu(threads);
+        double[] x = RoundTrip(Inputs.Uniform(rows * cols, rows * 31 + cols, -3, 3));
+        var plant = new System.Random(rows + cols);
+        for (int r = 0; r < rows; r++)
+        {
+            int at = r * cols, kind = r % 6, p = plant.Next(cols), q = plant.Next(cols);
+            switch (kind)
+            {
+                case 1: x[at + p] = 10; x[at + q] = 10; break;                          // a tie: the smaller index wins
+                case 2: x[at + p] = double.NaN; x[at + q] = double.NaN; break;          // the first NaN wins
+                case 3: x[at + cols - 1] = 50; break;                                   // the last element (the tail)
+                case 4: for (int c = 0; c < cols; c++) x[at + c] = c % 2 == 0 ? -0.0 : 0.0; break; // −0 = +0: index 0
+                case 5: x[at + p] = double.PositiveInfinity; x[at + q] = double.NegativeInfinity; break;
+            }
+        }
+        using var t = Upload(b, x, rows, cols);
+        var got = new int[rows];
+        b.ArgMaxRows(t, got);
+        for (int r = 0; r < rows; r++)
+            Assert.That(got[r], Is.EqualTo(ArgMaxReference(x, r * cols, cols)), $"row {r} of [{rows}, {cols}] threads={threads}");
+    }
+
+    [Test]
+    public void ArgMaxRowsOfAViewAndOfRankThree()
+    {
+        var b = Cpu(1);
+        double[] x = RoundTrip(Data(2 * 3 * 20, 4));
+        using var cube = Upload(b, x, 2, 3, 20);
+        var got = new int[6];
+        b.ArgMaxRows(cube, got);
+        Assert.That(got, Is.EqualTo(Enumerable.Range(0, 6).Select(r => ArgMaxReference(x, r * 20, 20)).ToArray()));
+        var two = new int[2];
+        b.ArgMaxRows(cube.Slice(40, 2, 20), two);
+        Assert.That(two, Is.EqualTo(new[] { ArgMaxReference(x, 40, 20), ArgMaxReference(x, 60, 20) }));
+        using var empty = b.Allocate(0, 5);
+        b.ArgMaxRows(empty, []);
+        using var noColumns = b.Allocate(2, 0);
+        Assert.That(Assert.Throws<ArgumentException>(() => b.ArgMaxRows(noColumns, new int[2]))!.Message, Does.Contain("[2, 0]"));
+        Assert.That(Assert.Throws<ArgumentException>(() => b.ArgMaxRows(cube, new int[5]))!.Message, Does.Contain("[2, 3, 20]").And.Contain("5"));
     }
 }
 

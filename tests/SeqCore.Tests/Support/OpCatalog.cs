@@ -56,6 +56,7 @@ public static class OpCatalog<T> where T : unmanaged, IFloatingPointIeee754<T>
         new("SumRows", ["x", "y"], [A, [4]], (b, t) => b.SumRows(t[0], true, t[1])),
         new("SumCols", ["x", "y"], [A, [3]], (b, t) => b.SumCols(t[0], false, t[1])),
         new("SumOfSquares", ["x"], [A], (b, t) => b.SumOfSquares(t[0])),
+        new("ArgMaxRows", ["x"], [A], (b, t) => b.ArgMaxRows(t[0], new int[t[0].AsMatrix().Rows])),
         new("FillUniform", ["y"], [A], (b, t) => b.FillUniform(new RandomStream(1), T.Zero, T.One, t[0])),
         new("FillNormal", ["y"], [A], (b, t) => b.FillNormal(new RandomStream(1), T.Zero, T.One, t[0])),
         new("FillBernoulliMask", ["y"], [A], (b, t) => b.FillBernoulliMask(new RandomStream(1), T.One, T.One, t[0])),

@@ -14,6 +14,8 @@ public sealed partial class Seq2Seq<T>
     private TrainArena? _arena;
     private Seq2SeqBatch? _batch;
     private int[] _decoderInputs = [];
+    /// <summary>The argmax of one decoder step's logits, per row (token accuracy; the inputs when not teacher-forced).</summary>
+    private int[] _predicted = [];
 
     /// <summary>
     /// Forward and backward of one batch: adds every parameter's gradient (scaled for the mean loss per target token)
@@ -58,14 +60,15 @@ public sealed partial class Seq2Seq<T>
             RowWindowFill.FillBernoulliMask(_be, _dropout, keep, T.One / keep, a.AllTargetMask!);
         }
         if (!Config.Attends) ConcatenateDirections(a.FinalH, Config.EncoderLayers - 1, a.FixedContext!, bsz);
-        int dk = Config.DecoderSize, v = Config.TargetVocabularySize;
+        int dk = Config.DecoderSize;
         var lengths = IsAllFull(batch.SourceLengths, s) ? [] : batch.SourceLengths;
-        var host = new T[bsz * v];
+        if (_predicted.Length < bsz) _predicted = new int[bsz];
+        var predicted = _predicted.AsSpan(0, bsz); // the argmax of the last step's logits
         int correct = 0;
         for (int t = 0; t < steps; t++)
         {
             var inputs = _decoderInputs.AsSpan(t * bsz, bsz);
-            if (t > 0 && teacherForcing < 1) SampleInputs(batch, t, teacherForcing, random!, host, inputs);
+            if (t > 0 && teacherForcing < 1) SampleInputs(batch, t, teacherForcing, random!, predicted, inputs);
             _targetEmbedding.Forward(inputs, a.TargetEmbedded[t]);
             if (_dropout is not null) _be.Mul(a.TargetEmbedded[t], a.TargetMask![t], a.TargetEmbedded[t]);
             WriteDecoderInput(a.X[t], a.TargetEmbedded[t], a.FixedContext, t == 0 ? a.Zeros : a.HTilde[t - 1], bsz);
@@ -81,8 +84,8 @@ public sealed partial class Seq2Seq<T>
             _combine.Forward(a.Combined[t], a.HTilde[t]);
             _be.Tanh(a.HTilde[t], a.HTilde[t]);
             _generator.Forward(a.HTilde[t], a.Logits[t]);
-            _be.CopyToHost(a.Logits[t], host);
-            correct += CountCorrect(host, batch.Targets.AsSpan(t * bsz, bsz), v);
+            _be.ArgMaxRows(a.Logits[t], predicted);
+            correct += CountCorrect(predicted, batch.Targets.AsSpan(t * bsz, bsz));
         }
         if (_dropout is not null) _endDropoutPosition = _dropout.Position;
         double loss = _loss.Forward(a.AllLogits, batch.Targets);
@@ -102,33 +105,27 @@ public sealed partial class Seq2Seq<T>
     /// <summary>Where h̃ starts in the decoder cell input.</summary>
     private int FeedColumn => Config.EmbeddingSize + (Config.Attends ? 0 : Config.DecoderSize);
 
-    /// <summary>Replaces some step-t inputs by the argmax of step t−1 (whose logits are in <paramref name="host"/>).</summary>
-    private static void SampleInputs(Seq2SeqBatch batch, int t, double ratio, RandomStream random, T[] host, Span<int> inputs)
+    /// <summary>Replaces some step-t inputs by the argmax of step t−1's logits (<paramref name="predicted"/>).</summary>
+    private static void SampleInputs(Seq2SeqBatch batch, int t, double ratio, RandomStream random, ReadOnlySpan<int> predicted, Span<int> inputs)
     {
-        int bsz = batch.Batch, v = host.Length / bsz;
+        int bsz = batch.Batch;
         Span<double> coins = bsz <= 256 ? stackalloc double[bsz] : new double[bsz];
         random.NextRowDoubles(coins);
         for (int b = 0; b < bsz; b++)
         {
             bool ownPrediction = coins[b] >= ratio;
             if (ownPrediction && batch.Targets[(t - 1) * bsz + b] != Seq2SeqBatch.IgnoreIndex && inputs[b] != Seq2SeqVocabulary.Pad)
-                inputs[b] = ArgMax(host.AsSpan(b * v, v));
+                inputs[b] = predicted[b];
         }
     }
 
-    private static int CountCorrect(T[] logits, ReadOnlySpan<int> targets, int v)
+    /// <summary>Rows whose prediction is their target (ignored rows not counted).</summary>
+    internal static int CountCorrect(ReadOnlySpan<int> predicted, ReadOnlySpan<int> targets)
     {
         int correct = 0;
         for (int b = 0; b < targets.Length; b++)
-            if (targets[b] != Seq2SeqBatch.IgnoreIndex && ArgMax(logits.AsSpan(b * v, v)) == targets[b]) correct++;
+            if (targets[b] != Seq2SeqBatch.IgnoreIndex && predicted[b] == targets[b]) correct++;
         return correct;
-    }
-
-    internal static int ArgMax(ReadOnlySpan<T> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
-        return best;
     }
 
     /// <summary>Backward of the last <see cref="Forward"/> (gradient of the mean loss per target token).</summary>

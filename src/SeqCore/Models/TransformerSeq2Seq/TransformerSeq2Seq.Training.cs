@@ -9,9 +9,9 @@ public sealed partial class TransformerSeq2Seq<T>
     private TrainArena? _arena;
     private Seq2SeqBatch? _batch;
     private CrossEntropyLoss<T>? _lastLoss;
-    /// <summary>The logits on the host for the token accuracy; grown, never shrunk, so that a new batch shape allocates
-    /// nothing once the largest has been seen.</summary>
-    private T[] _hostLogits = [];
+    /// <summary>The argmax of every logits row, for the token accuracy; grown, never shrunk, so that a new batch shape
+    /// allocates nothing once the largest has been seen.</summary>
+    private int[] _predicted = [];
 
     /// <summary>
     /// Forward and backward of one batch: adds every parameter's gradient of the label-smoothed mean cross-entropy per
@@ -57,25 +57,11 @@ public sealed partial class TransformerSeq2Seq<T>
         _decoder.Forward(a.TargetDropped, a.Memory, lengths, a.Hidden, dropout);
         Project(a.Hidden, t * b, a.Logits);
         double value = loss.Forward(a.Logits, batch.Targets);
-        int n = checked((int)a.Logits.Length);
-        if (_hostLogits.Length < n) _hostLogits = new T[n];
-        _be.CopyToHost(a.Logits, _hostLogits.AsSpan(0, n));
-        return new Seq2SeqLoss(value, batch.TargetTokens, CountCorrect(_hostLogits.AsSpan(0, n), batch.Targets, Config.TargetVocabularySize));
-    }
-
-    private static int CountCorrect(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, int v)
-    {
-        int correct = 0;
-        for (int r = 0; r < targets.Length; r++)
-            if (targets[r] != Seq2SeqBatch.IgnoreIndex && ArgMax(logits.Slice(r * v, v)) == targets[r]) correct++;
-        return correct;
-    }
-
-    internal static int ArgMax(ReadOnlySpan<T> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
-        return best;
+        int rows = t * b;
+        if (_predicted.Length < rows) _predicted = new int[rows];
+        var predicted = _predicted.AsSpan(0, rows);
+        _be.ArgMaxRows(a.Logits, predicted);
+        return new Seq2SeqLoss(value, batch.TargetTokens, Seq2Seq<T>.CountCorrect(predicted, batch.Targets));
     }
 
     /// <summary>Backward of the last forward: adds the gradient of its mean loss per target token to every parameter.</summary>
