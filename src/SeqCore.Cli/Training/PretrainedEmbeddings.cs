@@ -8,7 +8,8 @@ using SeqCore.Training;
 namespace SeqCore.Cli.Training;
 
 /// <summary>
-/// <c>--embeddings FILE [--freeze-embeddings]</c> for the kinds with a token embedding (language model, classifier):
+/// <c>--embeddings FILE [--freeze-embeddings]</c> for the kinds with one token embedding (language model, classifier,
+/// tagger):
 /// copies the rows of the tokens the file holds (word2vec text or binary, or GloVe text, told apart by
 /// <see cref="WordVectors.Detect"/>) into the model's <c>embedding.weight</c>; the other rows keep the model's own
 /// initialisation. Frozen: the parameter is <see cref="Layers.Parameter{T}.Frozen"/>, which the optimizer skips (no
@@ -27,7 +28,11 @@ internal static class PretrainedEmbeddings
 
     /// <summary>With <c>--embeddings</c>, fills the model's embedding from the file and returns the job that reports it;
     /// else <paramref name="job"/> as it is. <see cref="UsageException"/> for a bad file or a width that differs.</summary>
-    public static ITrainJob Apply(OptionValues v, ITrainJob job, ITokenizer tokenizer)
+    public static ITrainJob Apply(OptionValues v, ITrainJob job, ITokenizer tokenizer) =>
+        Apply(v, job, () => [.. Enumerable.Range(0, tokenizer.VocabularySize).Select(id => tokenizer.Decode([id]).Trim())]);
+
+    /// <summary>As above, with the model's tokens by id given as text (made only when the option is given).</summary>
+    public static ITrainJob Apply(OptionValues v, ITrainJob job, Func<IReadOnlyList<string>> tokens)
     {
         string? path = v.FindText(File);
         if (path is null)
@@ -35,11 +40,11 @@ internal static class PretrainedEmbeddings
             if (v.Get(Freeze)) throw new UsageException("--freeze-embeddings needs --embeddings FILE: there is nothing to freeze without it.");
             return job;
         }
-        try { return Fill(path, v.Get(Freeze), job, tokenizer); }
+        try { return Fill(path, v.Get(Freeze), job, tokens()); }
         catch (UsageException) { job.Dispose(); throw; }
     }
 
-    private static Job Fill(string path, bool frozen, ITrainJob job, ITokenizer tokenizer)
+    private static Job Fill(string path, bool frozen, ITrainJob job, IReadOnlyList<string> tokens)
     {
         var model = job.Model;
         var parameter = model.Parameters.FirstOrDefault(p => p.Name == EmbeddingName)
@@ -51,7 +56,6 @@ internal static class PretrainedEmbeddings
         int width = parameter.Value.Shape[^1];
         if (vectors.Dimension != width)
             throw new UsageException($"--embeddings: {Path.GetFullPath(path)} holds {vectors.Dimension}-wide vectors but the model's embedding size is {width}; give --embedding {vectors.Dimension} or other vectors.");
-        var tokens = Enumerable.Range(0, tokenizer.VocabularySize).Select(id => tokenizer.Decode([id]).Trim()).ToArray();
         var (found, missing) = vectors.CopyInto(model.Backend, parameter.Value, tokens);
         parameter.Frozen = frozen;
         return new Job(job, new Report(Path.GetFullPath(path), format, found, missing, frozen));

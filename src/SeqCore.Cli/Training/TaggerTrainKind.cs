@@ -33,7 +33,7 @@ internal sealed class TaggerTrainKind : ITrainKind
     public IModelKind Kind => TaggerKind.Instance;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [Task, Data, Valid, Column, TestBooks, DevBooks, Tokens, Encoder, Unidirectional, Embedding, Hidden, Layers, Heads, FeedForward, MaxPositions, Dropout, Epochs];
+        [Task, Data, Valid, Column, TestBooks, DevBooks, Tokens, Encoder, Unidirectional, Embedding, Hidden, Layers, Heads, FeedForward, MaxPositions, Dropout, Epochs, .. PretrainedEmbeddings.Options];
 
     /// <summary>Adam at 0.002 with a cosine decay and no warm-up, clipping at 1, patience 3 evaluations; the steps
     /// (--epochs passes) and the evaluation cadence come from the data (<see cref="ITrainJob.CompleteDefaults"/>).</summary>
@@ -110,7 +110,7 @@ internal sealed class TaggerTrainKind : ITrainKind
         {
             var trainable = new TaggerTrainable<float>(model.Model, trainIds, trainTags,
                 validIds.Length > 0 ? validIds : null, validIds.Length > 0 ? validTags : null, batch, seed + 3);
-            return new Job(model, trainable, data, batch, seed, v.Get(Epochs), timeOnly);
+            return PretrainedEmbeddings.Apply(v, new Job(model, trainable, data, batch, seed, v.Get(Epochs), timeOnly), () => data.Vocabulary.Tokens);
         }
         catch (ArgumentException e)
         {

@@ -43,6 +43,31 @@ public class TagCommandTests
         return lines;
     }
 
+    /// <summary><c>--embeddings FILE --freeze-embeddings</c>: the rows of the file's words hold its vectors after training,
+    /// the count of found and missing tokens is printed, and a file of another width exits 2 naming both widths.</summary>
+    [Test]
+    public void A_word_tagger_starts_from_word_vectors_frozen()
+    {
+        File.WriteAllLines(P("train.tags"), PosLines(60, 1));
+        // word2vec text: "gato" and "come" known (4 wide), every other word missing.
+        File.WriteAllText(P("vectors.txt"), "2 4\ngato 0.5 -0.25 1 2\ncome -1 0.125 0.75 -0.5\n");
+        var (code, stdout, stderr) = Run("", "tag", "train", "--data", P("train.tags"), "--embedding", "4", "--hidden", "8", "--steps", "5",
+            "--batch", "8", "--lr", "0.05", "--embeddings", P("vectors.txt"), "--freeze-embeddings", "--out", P("emb.safetensors"));
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Match(@"embeddings: .*vectors\.txt \(Word2VecText\): 2 of \d+ tokens found, \d+ initialised as the model does; frozen"));
+        var checkpoint = SafeTensors.Read(P("emb.safetensors"));
+        double[] table = checkpoint.Tensors["embedding.weight"].Data;
+        var rows = Enumerable.Range(0, table.Length / 4).Select(r => table.Skip(r * 4).Take(4).ToArray()).ToArray();
+        Assert.That(rows.Any(r => r.SequenceEqual(new[] { 0.5, -0.25, 1, 2 })), "gato's row is the file's, unchanged by frozen training");
+        Assert.That(rows.Any(r => r.SequenceEqual(new[] { -1, 0.125, 0.75, -0.5 })), "come's row is the file's");
+
+        (code, _, stderr) = Run("", "tag", "train", "--data", P("train.tags"), "--embedding", "8", "--steps", "2",
+            "--embeddings", P("vectors.txt"), "--out", P("wide.safetensors"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("vectors.txt").And.Contain("4-wide").And.Contain("embedding size is 8"));
+        Assert.That(File.Exists(P("wide.safetensors")), Is.False, "nothing written for a refused run");
+    }
+
     [Test]
     public void Trains_a_word_tagger_whose_eval_accuracy_is_what_predict_prints()
     {
