@@ -44,7 +44,8 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
 
     public IReadOnlyList<OptionSpec> Options { get; } =
         [Data, .. Seq2SeqData.TableOptions, Tokens, VocabularyLayout, Merges, BatchTokens, Cell, Attention, Embedding, Hidden, EncoderLayers, DecoderLayers, Dropout,
-         Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength, .. Seq2SeqDecodingOptions.All, .. Seq2SeqTransformerOptions.All];
+         Unidirectional, NoInputFeeding, TeacherForcing, HeldOut, Beam, Alpha, MaxLength, .. Seq2SeqDecodingOptions.All, .. Seq2SeqTransformerOptions.All,
+         .. PretrainedEmbeddings.Seq2SeqOptions];
 
     public TrainingSettings Defaults { get; } = new() { Steps = 3000, LearningRate = 0.003, Clip = 5, EvalEvery = 250 };
 
@@ -74,7 +75,9 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         CheckResumedVocabulary(v, data);
         if (v.Get(Seq2SeqTransformerOptions.Architecture) == "transformer")
         {
-            return TransformerSeq2SeqJob.Prepare(v, backend, seed, shard, data, batch, batchTokens, embedding, Seq2SeqDecodingOptions.WithTrainedCap(decoding, data.MaxTargetLength));
+            return PretrainedEmbeddings.ApplySeq2Seq(v,
+                TransformerSeq2SeqJob.Prepare(v, backend, seed, shard, data, batch, batchTokens, embedding, Seq2SeqDecodingOptions.WithTrainedCap(decoding, data.MaxTargetLength)),
+                data.Vocabulary);
         }
         var config = new Seq2SeqConfig
         {
@@ -102,7 +105,7 @@ internal sealed class Seq2SeqTrainKind : ITrainKind
         model.Vocabulary = data.Vocabulary;
         model.MaxTargetLength = data.MaxTargetLength;
         var trainable = new Seq2SeqTrainable<float>(model, data.Train, data.HeldOut, batch, teacherForcing, seed + 1, shard) { TokenBatches = tokenBatches };
-        return new Job(model, trainable, data, attention, Seq2SeqDecodingOptions.WithTrainedCap(decoding, data.MaxTargetLength));
+        return PretrainedEmbeddings.ApplySeq2Seq(v, new Job(model, trainable, data, attention, Seq2SeqDecodingOptions.WithTrainedCap(decoding, data.MaxTargetLength)), data.Vocabulary);
     }
 
     /// <summary>
