@@ -1,5 +1,5 @@
-using SeqCore.Cli;
 using SeqCore.IO;
+using static SeqCore.Tests.Support.CliRunner;
 
 namespace SeqCore.Tests.Cli;
 
@@ -14,14 +14,6 @@ public class Seq2SeqEmbeddingsCommandTests
 
     [SetUp] public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), $"seqcore-s2s-emb-{Guid.NewGuid():N}"));
     [TearDown] public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, new StringReader(""), stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private string P(string name) => Path.Combine(_dir, name);
 
