@@ -8,7 +8,7 @@ namespace SeqCore.Cpu;
 public sealed unsafe partial class CpuBackend<T>
 {
     /// <summary>Which GEMM implementation runs; tests pin one to cover each path on every shape.</summary>
-    internal enum GemmPath { Auto, Reference, Direct, Packed }
+    internal enum GemmPath { Auto, Reference, Direct, Packed, PackedAvx2, PackedAvx512 }
 
     /// <summary>Products of at most this many multiply-adds skip packing (the direct kernels win below it).</summary>
     internal const long GemmDirectWork = 10 * 10 * 10;
@@ -94,9 +94,15 @@ public sealed unsafe partial class CpuBackend<T>
             case GemmPath.Direct:
                 GemmDirect<T>.Run(in g);
                 break;
-            default:
+            case var path:
                 var ws = GemmWorkspaces.Rent();
-                try { GemmPacked<T>.Run(in g, ws, g.Work >= GemmParallelWork ? pool : null); }
+                var workers = g.Work >= GemmParallelWork ? pool : null;
+                try
+                {
+                    if (path == GemmPath.PackedAvx512 || (path == GemmPath.Packed && Avx512Width.Available))
+                        GemmPacked<T, Avx512Width>.Run(in g, ws, workers);
+                    else GemmPacked<T, Avx2Width>.Run(in g, ws, workers);
+                }
                 finally { GemmWorkspaces.Return(ws); }
                 break;
         }

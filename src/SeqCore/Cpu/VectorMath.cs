@@ -70,6 +70,17 @@ internal static class VectorMath
         return a * b + c;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> MultiplyAdd<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
+    {
+        if (Avx512F.IsSupported)
+        {
+            if (typeof(T) == typeof(float)) return Avx512F.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+            if (typeof(T) == typeof(double)) return Avx512F.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+        return a * b + c;
+    }
+
     /// <summary>1 / (1 + e^-x); exact to a few ulp (no cancellation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Sigmoid<T>(Vector256<T> x) where T : unmanaged, INumber<T>

@@ -24,7 +24,8 @@ internal sealed record FmaPeakResult(string ElementType, int Threads, double Gfl
 /// 4 cycles and modern cores issue 2 per cycle, so at least 8 chains are needed to keep both units busy;
 /// 12 leaves headroom for cores with a longer latency and still fits the 16 YMM registers.</para>
 /// <para>With FMA and a hardware <see cref="Vector256{T}"/> (x86 AVX2/FMA3) each iteration is 12
-/// <c>vfmadd</c> instructions, counted as 2 FLOP per lane. Elsewhere the loop uses
+/// <c>vfmadd</c> instructions, counted as 2 FLOP per lane; where the GEMM uses AVX-512 the loop does too
+/// (<see cref="Vector512{T}"/>, twice the lanes). Elsewhere the loop uses
 /// <see cref="Vector{T}"/> multiply and add (still 2 FLOP per lane, but not fused), which is the best the
 /// portable path can do; <see cref="FmaPeakResult.Method"/> says which ran.</para>
 /// <para>The result is the best of several short windows, so a descheduled window on a busy machine does
@@ -40,7 +41,11 @@ internal static class FmaPeak
     private static FmaPeakResult? _cachedFloat, _cachedDouble;
 
     /// <summary>True when the measured loop uses fused <see cref="Vector256{T}"/> FMA instructions.</summary>
-    public static bool UsesFusedVector256 => Fma.IsSupported && Vector256.IsHardwareAccelerated;
+    public static bool UsesFusedVector256 => Fma.IsSupported && Vector256.IsHardwareAccelerated && !UsesFusedVector512;
+
+    /// <summary>True when the measured loop uses fused <see cref="Vector512{T}"/> FMA instructions: wherever the packed
+    /// GEMM runs its AVX-512 micro-kernels, so that its "% of peak" is against the width it computes with.</summary>
+    public static bool UsesFusedVector512 => Cpu.Gemm.Avx512Width.Available;
 
     /// <summary>
     /// Measures the peak for <typeparamref name="T"/> (float or double) with <paramref name="threads"/> threads
@@ -80,7 +85,7 @@ internal static class FmaPeak
 
         double sum = perThread.Sum();
         string type = typeof(T) == typeof(float) ? "float" : "double";
-        string method = UsesFusedVector256 ? "Vector256 FMA" : $"Vector<{type}> mul+add ({Vector<T>.Count} lanes)";
+        string method = UsesFusedVector512 ? "Vector512 FMA" : UsesFusedVector256 ? "Vector256 FMA" : $"Vector<{type}> mul+add ({Vector<T>.Count} lanes)";
         return new FmaPeakResult(type, threads, sum / 1e9, sum / 1e9 / threads, method, clock.Elapsed);
     }
 
@@ -115,6 +120,11 @@ internal static class FmaPeak
     /// <summary>Runs <paramref name="iterations"/> iterations and returns the FLOP count done.</summary>
     private static long Kernel<T>(int iterations) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (UsesFusedVector512)
+        {
+            if (typeof(T) == typeof(float)) { Sink(Fused512<float>(iterations)); return 2L * Chains * Vector512<float>.Count * iterations; }
+            Sink(Fused512<double>(iterations)); return 2L * Chains * Vector512<double>.Count * iterations;
+        }
         if (UsesFusedVector256)
         {
             if (typeof(T) == typeof(float)) { Sink(FusedSingle(iterations)); return 2L * Chains * Vector256<float>.Count * iterations; }
@@ -165,6 +175,25 @@ internal static class FmaPeak
         }
         var s = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11));
         return Vector256.Sum(s);
+    }
+
+    /// <summary>The same loop on Vector512 (AVX-512F), float or double.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static double Fused512<T>(int iterations) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = Vector512.Create(T.CreateTruncating(0.9999));
+        var b = Vector512.Create(T.CreateTruncating(1e-4));
+        Vector512<T> c0 = Vector512.Create(T.CreateTruncating(0.5)), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0,
+            c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+        for (int i = 0; i < iterations; i++)
+        {
+            c0 = Cpu.VectorMath.MultiplyAdd(c0, a, b); c1 = Cpu.VectorMath.MultiplyAdd(c1, a, b); c2 = Cpu.VectorMath.MultiplyAdd(c2, a, b);
+            c3 = Cpu.VectorMath.MultiplyAdd(c3, a, b); c4 = Cpu.VectorMath.MultiplyAdd(c4, a, b); c5 = Cpu.VectorMath.MultiplyAdd(c5, a, b);
+            c6 = Cpu.VectorMath.MultiplyAdd(c6, a, b); c7 = Cpu.VectorMath.MultiplyAdd(c7, a, b); c8 = Cpu.VectorMath.MultiplyAdd(c8, a, b);
+            c9 = Cpu.VectorMath.MultiplyAdd(c9, a, b); c10 = Cpu.VectorMath.MultiplyAdd(c10, a, b); c11 = Cpu.VectorMath.MultiplyAdd(c11, a, b);
+        }
+        var s = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11));
+        return double.CreateTruncating(Vector512.Sum(s));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

@@ -20,7 +20,15 @@ namespace SeqCore.Tests.Cpu;
 public class GemmTests
 {
     private static readonly int[] Tiny = [1, 3, 7, 17, 33];
-    private static readonly GemmPath[] Paths = [GemmPath.Reference, GemmPath.Direct, GemmPath.Packed, GemmPath.Auto];
+    /// <summary>Every path; the packed GEMM at both vector widths (AVX-512 only where the CPU has it).</summary>
+    private static readonly GemmPath[] Paths = SeqCore.Cpu.Gemm.Avx512Width.Available
+        ? [GemmPath.Reference, GemmPath.Direct, GemmPath.PackedAvx2, GemmPath.PackedAvx512, GemmPath.Auto]
+        : [GemmPath.Reference, GemmPath.Direct, GemmPath.PackedAvx2, GemmPath.Auto];
+
+    /// <summary>The packed GEMM at each vector width this CPU can run.</summary>
+    private static readonly GemmPath[] PackedPaths = SeqCore.Cpu.Gemm.Avx512Width.Available
+        ? [GemmPath.PackedAvx2, GemmPath.PackedAvx512]
+        : [GemmPath.PackedAvx2];
 
     // ----- reference and case runner -------------------------------------------------------------
 
@@ -177,7 +185,7 @@ public class GemmTests
             foreach (var (ta, tb) in Transposes())
             {
                 var cs = Case<T>.Make(ta, tb, m, n, k, alpha: 1.25, beta: 0.5, seed: seed++, pad: 5);
-                Check(cpu, GemmPath.Packed, cs);
+                foreach (var path in PackedPaths) Check(cpu, path, cs);
                 if ((long)m * n * k <= 200_000) Check(cpu, GemmPath.Direct, cs);
             }
     }

@@ -11,10 +11,10 @@ namespace SeqCore.Cpu.Gemm;
 /// When the row slab is a single A block (m ≤ MC), every B sliver meets exactly one chunk: then B is not packed
 /// up front but sliver by sliver into a small buffer on the computing thread's stack, just before its tiles use it.
 /// </summary>
-internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal static unsafe class GemmPacked<T, TW> where T : unmanaged, IFloatingPointIeee754<T> where TW : struct, IGemmWidth
 {
-    private static int MR => GemmBlocking<T>.MR;
-    private static int NR => GemmBlocking<T>.NR;
+    private static int MR => GemmBlocking<T, TW>.MR;
+    private static int NR => GemmBlocking<T, TW>.NR;
 
     /// <summary>One (panel, k-slab, row slab) step and how its packing and tiles are split into chunks.</summary>
     private struct Step
@@ -34,13 +34,13 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
     {
         if (pool is { Threads: 1 }) pool = null;
         int threads = pool?.Threads ?? 1;
-        int nPanels = Ceil(g.N, GemmBlocking<T>.NC), ncMax = RoundUp(Ceil(g.N, nPanels), NR);
-        int kSlabs = Ceil(g.K, GemmBlocking<T>.KC), kcMax = Ceil(g.K, kSlabs);
-        int mSlabs = Ceil(g.M, GemmBlocking<T>.MS), msMax = RoundUp(Ceil(g.M, mSlabs), MR);
+        int nPanels = Ceil(g.N, GemmBlocking<T, TW>.NC), ncMax = RoundUp(Ceil(g.N, nPanels), NR);
+        int kSlabs = Ceil(g.K, GemmBlocking<T, TW>.KC), kcMax = Ceil(g.K, kSlabs);
+        int mSlabs = Ceil(g.M, GemmBlocking<T, TW>.MS), msMax = RoundUp(Ceil(g.M, mSlabs), MR);
         var s = new Step
         {
             P = g,
-            FuseB = msMax <= GemmBlocking<T>.MC,
+            FuseB = msMax <= GemmBlocking<T, TW>.MC,
             PackedA = (T*)ws.A((nuint)msMax * (nuint)kcMax * (nuint)sizeof(T)),
         };
         if (!s.FuseB) s.PackedB = (T*)ws.B((nuint)ncMax * (nuint)kcMax * (nuint)sizeof(T));
@@ -102,7 +102,7 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         }
         else
         {
-            int blocks = Math.Min(RoundUp(Ceil(s.ASlivers, GemmBlocking<T>.MC / MR), threads), s.ASlivers);
+            int blocks = Math.Min(RoundUp(Ceil(s.ASlivers, GemmBlocking<T, TW>.MC / MR), threads), s.ASlivers);
             s.TilesPerBlock = Ceil(s.ASlivers, blocks);
             s.MBlocks = Ceil(s.ASlivers, s.TilesPerBlock);
             parts = s.MBlocks >= 2 * threads ? 1 : Math.Min(s.BSlivers, Ceil(2 * threads, s.MBlocks));
@@ -117,13 +117,13 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         if (chunk < s.AChunks)
         {
             int s0 = (int)((long)s.ASlivers * chunk / s.AChunks), s1 = (int)((long)s.ASlivers * (chunk + 1) / s.AChunks);
-            GemmPacking<T>.PackA(g.TransA, g.AAt(s.Ic, s.Pc), g.Lda, s.Ms, s.Kc, s.PackedA, s0, s1);
+            GemmPacking<T, TW>.PackA(g.TransA, g.AAt(s.Ic, s.Pc), g.Lda, s.Ms, s.Kc, s.PackedA, s0, s1);
         }
         else
         {
             chunk -= s.AChunks;
             int s0 = (int)((long)s.BSlivers * chunk / s.BChunks), s1 = (int)((long)s.BSlivers * (chunk + 1) / s.BChunks);
-            GemmPacking<T>.PackB(g.TransB, g.BAt(s.Pc, s.Jc), g.Ldb, s.Nc, s.Kc, s.PackedB, s0, s1);
+            GemmPacking<T, TW>.PackB(g.TransB, g.BAt(s.Pc, s.Jc), g.Ldb, s.Nc, s.Kc, s.PackedB, s0, s1);
         }
     }
 
@@ -137,12 +137,12 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
         int j0 = part * s.SliversPerPart, j1 = Math.Min(j0 + s.SliversPerPart, s.BSlivers);
         ref readonly var g = ref s.P;
         long kc = s.Kc;
-        T* edge = stackalloc T[GemmBlocking<T>.MR * GemmBlocking<T>.NR];
+        T* edge = stackalloc T[GemmBlocking<T, TW>.MR * GemmBlocking<T, TW>.NR];
         // alpha, beta for C, then 1, 0 for the edge scratch; by address (see GemmMicroKernels.Tile).
         T* scale = stackalloc T[4];
         scale[0] = g.Alpha; scale[1] = s.Beta; scale[2] = T.One; scale[3] = T.Zero;
-        // Fused mode: one B sliver (≤ KC×NR, 16 KiB) packed on this stack, 64-byte aligned.
-        byte* sliverBytes = stackalloc byte[s.FuseB ? GemmBlocking<T>.KC * GemmBlocking<T>.NR * sizeof(T) + 64 : 1];
+        // Fused mode: one B sliver (≤ KC×NR: 16 KiB, 32 KiB at the AVX-512 width) packed on this stack, 64-byte aligned.
+        byte* sliverBytes = stackalloc byte[s.FuseB ? GemmBlocking<T, TW>.KC * GemmBlocking<T, TW>.NR * sizeof(T) + 64 : 1];
         T* sliver = (T*)(((nuint)sliverBytes + 63) & ~(nuint)63);
         T* bPanel = s.FuseB ? null : s.PackedB;
         T* bCorner = g.BAt(s.Pc, s.Jc);
@@ -158,10 +158,11 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
                 if (!g.TransB && w == NR && Math.Min(MR, s.Ms - t * MR) == MR)
                 {
                     // B as stored has the sliver's rows contiguous: the first tile packs while it computes.
-                    GemmMicroKernels.PackingTile(s.Kc, s.PackedA + t * MR * kc, bCorner + col, g.Ldb, sliver, cCol + t * MR * g.Ldc, g.Ldc, scale);
+                    if (TW.Wide) GemmMicroKernels.PackingTileWide(s.Kc, s.PackedA + t * MR * kc, bCorner + col, g.Ldb, sliver, cCol + t * MR * g.Ldc, g.Ldc, scale);
+                    else GemmMicroKernels.PackingTile(s.Kc, s.PackedA + t * MR * kc, bCorner + col, g.Ldb, sliver, cCol + t * MR * g.Ldc, g.Ldc, scale);
                     t++;
                 }
-                else GemmPacking<T>.PackBSliver(g.TransB, bCorner, g.Ldb, s.Nc, s.Kc, j, sliver);
+                else GemmPacking<T, TW>.PackBSliver(g.TransB, bCorner, g.Ldb, s.Nc, s.Kc, j, sliver);
             }
             else bp = bPanel + j * NR * kc;
             for (; t < t1; t++)
@@ -171,11 +172,17 @@ internal static unsafe class GemmPacked<T> where T : unmanaged, IFloatingPointIe
                 T* cp = cCol + row * g.Ldc;
                 if (h == MR && w == NR)
                 {
-                    GemmMicroKernels.Tile(s.Kc, ap, bp, cp, g.Ldc, scale);
+                    if (TW.Wide) GemmMicroKernels.TileWide(s.Kc, ap, bp, cp, g.Ldc, scale);
+                    else GemmMicroKernels.Tile(s.Kc, ap, bp, cp, g.Ldc, scale);
                 }
                 else
                 {
-                    if (h <= 4) GemmMicroKernels.Edge4(s.Kc, ap, bp, edge);
+                    if (TW.Wide)
+                    {
+                        if (h <= 4) GemmMicroKernels.Edge4Wide(s.Kc, ap, bp, edge);
+                        else GemmMicroKernels.TileWide(s.Kc, ap, bp, edge, NR, scale + 2);
+                    }
+                    else if (h <= 4) GemmMicroKernels.Edge4(s.Kc, ap, bp, edge);
                     else GemmMicroKernels.Tile(s.Kc, ap, bp, edge, NR, scale + 2);
                     StoreEdge(edge, cp, g.Ldc, h, w, g.Alpha, s.Beta);
                 }

@@ -10,10 +10,10 @@ namespace SeqCore.Cpu.Gemm;
 /// Packed B: slivers of NR columns, each stored k-major (<c>dst[p·NR + j] = op(B)[p, j0+j]</c>). Rows or columns
 /// past the matrix edge are zero, so edge tiles run the full kernel.
 /// </summary>
-internal static unsafe class GemmPacking<T> where T : unmanaged
+internal static unsafe class GemmPacking<T, TW> where T : unmanaged where TW : struct, IGemmWidth
 {
-    private static int MR => GemmBlocking<T>.MR;
-    private static int NR => GemmBlocking<T>.NR;
+    private static int MR => GemmBlocking<T, TW>.MR;
+    private static int NR => GemmBlocking<T, TW>.NR;
 
     /// <summary>
     /// Packs slivers <paramref name="s0"/>..<paramref name="s1"/>-1 of the <paramref name="rows"/>×<paramref name="kc"/>
@@ -26,7 +26,8 @@ internal static unsafe class GemmPacking<T> where T : unmanaged
         {
             int i = s * MR, r = Math.Min(MR, rows - i);
             T* d = dst + (long)s * MR * kc;
-            if (transA) PackRowsContiguous(a + i, lda, r, MR, kc, d);
+            if (transA && r == MR && Vector128.IsHardwareAccelerated) PackA6Contiguous(a + i, lda, kc, d);
+            else if (transA) PackRowsContiguous(a + i, lda, r, MR, kc, d);
             else if (r == MR) PackA6Strided(a + i * lda, lda, kc, d);
             else PackStrided(a + i * lda, lda, r, MR, kc, d);
         }
@@ -67,15 +68,47 @@ internal static unsafe class GemmPacking<T> where T : unmanaged
         }
     }
 
-    /// <summary>Full B sliver from rows of contiguous values: two vector copies per depth.</summary>
+    /// <summary>A full A sliver of op(A) = Aᵀ: row p of A holds the sliver's 6 values for depth p, copied as 4 + 2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA6Contiguous(T* src, long ld, int kc, T* d)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var s = (float*)src;
+            var o = (float*)d;
+            for (int p = 0; p < kc; p++, s += ld, o += 6)
+            {
+                Vector128.Store(Vector128.Load(s), o);
+                *(ulong*)(o + 4) = *(ulong*)(s + 4);
+            }
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            var s = (double*)src;
+            var o = (double*)d;
+            for (int p = 0; p < kc; p++, s += ld, o += 6)
+            {
+                Vector256.Store(Vector256.Load(s), o);
+                Vector128.Store(Vector128.Load(s + 4), o + 4);
+            }
+        }
+        else PackRowsContiguous(src, ld, MR, MR, kc, d);
+    }
+
+    /// <summary>Full B sliver from rows of contiguous values: two vector copies per depth (four Vector256 when wide).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRowsFull(T* src, long ld, int kc, T* d)
     {
         int v = Vector256<T>.Count;
-        for (int p = 0; p < kc; p++, src += ld, d += 2 * v)
+        for (int p = 0; p < kc; p++, src += ld, d += NR)
         {
             Vector256.Store(Vector256.Load(src), d);
             Vector256.Store(Vector256.Load(src + v), d + v);
+            if (TW.Wide)
+            {
+                Vector256.Store(Vector256.Load(src + 2 * v), d + 2 * v);
+                Vector256.Store(Vector256.Load(src + 3 * v), d + 3 * v);
+            }
         }
     }
 
@@ -114,36 +147,32 @@ internal static unsafe class GemmPacking<T> where T : unmanaged
     /// <summary>A full B sliver from op(B) = Bᵀ: NR rows of B, each contiguous along k, transposed in register blocks.</summary>
     private static void PackBTransposedFull(T* src, long ld, int kc, T* d)
     {
-        if (typeof(T) == typeof(float)) PackBTransposed16((float*)src, ld, kc, (float*)d);
-        else PackBTransposed8((double*)src, ld, kc, (double*)d);
+        if (typeof(T) == typeof(float)) PackBTransposedFloat((float*)src, ld, kc, (float*)d);
+        else PackBTransposedDouble((double*)src, ld, kc, (double*)d);
     }
 
-    /// <summary>16 rows × kc floats into kc × 16: two 8×8 transposes per 8 depths, scalar tail.</summary>
+    /// <summary>NR rows × kc floats into kc × NR: one 8×8 transpose per 8 rows per 8 depths, scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackBTransposed16(float* src, long ld, int kc, float* d)
+    private static void PackBTransposedFloat(float* src, long ld, int kc, float* d)
     {
-        int p = 0;
+        int nr = NR, p = 0;
         for (; p <= kc - 8; p += 8)
-        {
-            Transpose8x8(src + p, ld, d + p * 16, 16);
-            Transpose8x8(src + 8 * ld + p, ld, d + p * 16 + 8, 16);
-        }
+            for (int r = 0; r < nr; r += 8)
+                Transpose8x8(src + r * ld + p, ld, d + p * nr + r, nr);
         for (; p < kc; p++)
-            for (int x = 0; x < 16; x++) d[p * 16 + x] = src[x * ld + p];
+            for (int x = 0; x < nr; x++) d[p * nr + x] = src[x * ld + p];
     }
 
-    /// <summary>8 rows × kc doubles into kc × 8: two 4×4 transposes per 4 depths, scalar tail.</summary>
+    /// <summary>NR rows × kc doubles into kc × NR: one 4×4 transpose per 4 rows per 4 depths, scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackBTransposed8(double* src, long ld, int kc, double* d)
+    private static void PackBTransposedDouble(double* src, long ld, int kc, double* d)
     {
-        int p = 0;
+        int nr = NR, p = 0;
         for (; p <= kc - 4; p += 4)
-        {
-            Transpose4x4(src + p, ld, d + p * 8, 8);
-            Transpose4x4(src + 4 * ld + p, ld, d + p * 8 + 4, 8);
-        }
+            for (int r = 0; r < nr; r += 4)
+                Transpose4x4(src + r * ld + p, ld, d + p * nr + r, nr);
         for (; p < kc; p++)
-            for (int x = 0; x < 8; x++) d[p * 8 + x] = src[x * ld + p];
+            for (int x = 0; x < nr; x++) d[p * nr + x] = src[x * ld + p];
     }
 
     /// <summary>Reads 8 rows of 8 floats (row stride <paramref name="ld"/>), writes the columns as rows (stride <paramref name="dstStride"/>).</summary>
