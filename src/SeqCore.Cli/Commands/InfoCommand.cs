@@ -39,6 +39,7 @@ internal static class InfoCommand
             sys.Version, sys.Runtime, sys.Os, System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString(),
             sys.CpuModel, sys.LogicalCores, sys.SimdWidthBits, sys.Vector256Accelerated, sys.Fma, sys.Avx2, sys.Avx512F,
             new PeakReport(f.GflopsPerCore, d.GflopsPerCore, f.Method, FmaPeak.Chains, (f.Elapsed + d.Elapsed).TotalMilliseconds),
+            GemmKernel(sys),
             [
                 new BackendReport("cpu", true, $"{sys.LogicalCores} threads, {(sys.SimdWidthBits > 0 ? $"{sys.SimdWidthBits}-bit SIMD" : "scalar")}", null, null),
                 new BackendReport("cuda", gpu.Available, cudaDetail, gpu.DriverLibrary ?? CudaDriverProbe.LibraryName, gpu.DriverLibrary is not null),
@@ -46,6 +47,12 @@ internal static class InfoCommand
             new CudaReport(gpu.Available, gpu.Name, gpu.TotalMemoryBytes, gpu.ComputeCapability, gpu.Multiprocessors, gpu.DriverVersion, gpu.Reason),
             Distributed());
     }
+
+    /// <summary>The micro-tiles the CPU backend's packed GEMM runs on this machine (CpuBackend.Gemm.cs).</summary>
+    private static string GemmKernel(SystemInfo sys) =>
+        SeqCore.Cpu.Gemm.Avx512Width.Available ? "6×32 float, 6×16 double (Vector512, AVX-512F)"
+        : sys.Fma && sys.Vector256Accelerated ? "6×16 float, 6×8 double (Vector256, AVX2 + FMA)"
+        : "none: the scalar reference loop (no AVX2 + FMA)";
 
     /// <summary>The engines of data-parallel training (docs/distributed.md): MPI for processes, NCCL for GPUs.</summary>
     private static DistributedReport[] Distributed()
@@ -69,6 +76,7 @@ internal static class InfoCommand
         Row("FMA peak, float", $"{Output.Sig3(r.FmaPeak.FloatGflopsPerCore)} GFLOP/s per core");
         Row("FMA peak, double", $"{Output.Sig3(r.FmaPeak.DoubleGflopsPerCore)} GFLOP/s per core");
         Row("Peak measured with", $"{r.FmaPeak.Method}, {r.FmaPeak.Chains} chains, {r.FmaPeak.MeasureMs:F0} ms");
+        Row("GEMM micro-tiles", r.GemmKernel);
         console.Write(table);
 
         var backends = new Table().Title("Backends").AddColumn("Name").AddColumn("Available").AddColumn("Detail");
@@ -87,7 +95,7 @@ internal static class InfoCommand
 internal sealed record InfoReport(
     string Version, string Runtime, string Os, string Architecture, string CpuModel, int LogicalCores,
     int SimdWidthBits, bool Vector256Accelerated, bool Fma, bool Avx2, [property: JsonPropertyName("avx512f")] bool Avx512f,
-    PeakReport FmaPeak, BackendReport[] Backends, CudaReport Cuda, DistributedReport[] Distributed);
+    PeakReport FmaPeak, string GemmKernel, BackendReport[] Backends, CudaReport Cuda, DistributedReport[] Distributed);
 
 /// <summary>An engine of data-parallel training (<c>mpi</c>, <c>nccl</c>): whether its library loads, its file or why not.</summary>
 internal sealed record DistributedReport(string Name, bool Available, string Detail);

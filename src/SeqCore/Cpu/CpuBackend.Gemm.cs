@@ -7,7 +7,8 @@ namespace SeqCore.Cpu;
 
 public sealed unsafe partial class CpuBackend<T>
 {
-    /// <summary>Which GEMM implementation runs; tests pin one to cover each path on every shape.</summary>
+    /// <summary>Which GEMM implementation runs; tests pin one to cover each path on every shape. <c>Packed</c> takes the
+    /// widest micro-tile the CPU accelerates; <c>PackedAvx2</c> and <c>PackedAvx512</c> pin a width.</summary>
     internal enum GemmPath { Auto, Reference, Direct, Packed, PackedAvx2, PackedAvx512 }
 
     /// <summary>Products of at most this many multiply-adds skip packing (the direct kernels win below it).</summary>

@@ -307,6 +307,38 @@ public class GemmTests
     }
 
     [Test]
+    public void BothVectorWidthsGiveTheSameBits([Values] bool useDouble)
+    {
+        if (!SeqCore.Cpu.Gemm.Avx512Width.Available) Assert.Ignore("this CPU has no accelerated Vector512: only the AVX2 width runs here.");
+        if (useDouble) WidthsAgree<double>(); else WidthsAgree<float>();
+    }
+
+    /// <summary>
+    /// Each entry of C is one lane of one accumulator whichever the tile width, summed over the same k-slabs in the same
+    /// order with the same fused multiply-adds, so the AVX-512 and the AVX2 tiles agree bit for bit where the final
+    /// store is one rounding either way: alpha = 1 with beta = 0 (C = acc) or beta = 1 (C = acc + C), which is how
+    /// the layers call the GEMM. (Other alpha, beta round differently in a full tile, fused, and an edge tile, not
+    /// fused; a column can be a full tile at one width and an edge at the other.)
+    /// </summary>
+    private static void WidthsAgree<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var cpu = new CpuBackend<T>(new CpuBackendOptions { Threads = 2 });
+        int seed = 80;
+        foreach (var (m, n, k) in new[] { (300, 257, 600), (32, 1024, 256), (7, 45, 13), (1000, 33, 17), (150, 4100, 40) })
+            foreach (var (ta, tb) in Transposes())
+            foreach (var beta in new[] { 0.0, 1.0 })
+            {
+                var cs = Case<T>.Make(ta, tb, m, n, k, alpha: 1, beta: beta, seed: seed++);
+                cpu.GemmPathOverride = CpuBackend<T>.GemmPath.PackedAvx2;
+                var narrow = cs.Run(cpu);
+                cpu.GemmPathOverride = CpuBackend<T>.GemmPath.PackedAvx512;
+                var wide = cs.Run(cpu);
+                for (int i = 0; i < narrow.Length; i++)
+                    if (!narrow[i].Equals(wide[i])) Assert.Fail($"{cs.Describe()}: element {i} is {narrow[i]} with AVX2 tiles, {wide[i]} with AVX-512.");
+            }
+    }
+
+    [Test]
     public void ConcurrentCallersShareOneBackend()
     {
         // Two threads calling into one backend: one gets the workers, the other runs inline, each with its own pack
