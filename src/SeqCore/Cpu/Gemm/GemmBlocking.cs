@@ -52,7 +52,7 @@ internal static class GemmBlocking<T, TW> where T : unmanaged where TW : struct,
     public static int NR => TW.Wide ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
 
     /// <summary>Depth of a k-slab. AVX2: a B sliver of KC×NR is 16 KiB for both types, half of L1 (384 measured the
-    /// same). AVX-512: the sliver is 32 KiB, in Zen 5's 48 KiB L1; 128, 192 and 384 measured the same or up to 5% slower.</summary>
+    /// same). AVX-512: the sliver is 32 KiB, in Zen 5's 48 KiB L1; 128, 192 and 384 measured the same or up to 7% slower.</summary>
     public static int KC => 256;
 
     /// <summary>Upper bound on the rows of one A block (a multiple of MR): 144×256 is 144 KiB of float (288 KiB of
